@@ -1,0 +1,41 @@
+# Two entry points on a fresh machine with python3 and make:
+#   make build   set up the virtual env, then `dbt build` on the embedded DuckDB warehouse
+#   make test    set up the virtual env, then every test (pytest drives dbt too)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DBT := $(BIN)/dbt
+export DBT_DUCKDB_PATH ?= warehouse/oncall_analytics.duckdb
+
+.PHONY: setup build test docs clean lock
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+build: setup
+	@mkdir -p "$(dir $(DBT_DUCKDB_PATH))"
+	$(DBT) build
+	@echo
+	@echo "Results are in the DuckDB file $(DBT_DUCKDB_PATH) (schemas: marts, intermediate, staging, raw)."
+	@echo "Query them with: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(DBT_DUCKDB_PATH)', read_only=True).sql('select * from marts.canary_version_comparison'))\""
+
+test: setup
+	$(BIN)/pytest python_checks
+
+docs: setup
+	@mkdir -p "$(dir $(DBT_DUCKDB_PATH))"
+	$(DBT) docs generate
+
+clean:
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal
+
+lock:
+	rm -rf /tmp/oncall-lock-venv && $(PYTHON) -m venv /tmp/oncall-lock-venv
+	/tmp/oncall-lock-venv/bin/pip install --quiet -r requirements.in
+	{ echo "# Full lock of requirements.in (pip freeze of a fresh venv). Regenerate with: make lock"; \
+	  /tmp/oncall-lock-venv/bin/pip freeze; } > requirements.txt

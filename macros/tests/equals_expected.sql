@@ -1,0 +1,60 @@
+{#-
+  Generic test: the model holds exactly the rows of an expected table (a seed),
+  row for row, duplicates counted. Each compared column of the model is cast to
+  the expected column's type; floating-point columns are rounded to
+  `float_decimals` on both sides so 173.33 from round() equals 173.33 from a CSV.
+  Fails with one row per difference, labelled `missing` (expected but absent)
+  or `unexpected` (present but not expected).
+-#}
+{% test equals_expected(model, expected, compare_columns=none, float_decimals=6) %}
+{%- set expected_columns = adapter.get_columns_in_relation(expected) if execute else [] -%}
+{%- set wanted = compare_columns | map('lower') | list if compare_columns else none -%}
+{%- set columns = [] -%}
+{%- for column in expected_columns if wanted is none or column.name | lower in wanted -%}
+    {%- do columns.append(column) -%}
+{%- endfor -%}
+{%- if execute and columns | length == 0 -%}
+    {{ exceptions.raise_compiler_error("equals_expected: no columns to compare between " ~ model ~ " and " ~ expected) }}
+{%- endif -%}
+
+{%- macro _side(relation, cast_to_expected) -%}
+    select
+    {%- for column in columns %}
+        {%- set expr = "cast(" ~ adapter.quote(column.name) ~ " as " ~ column.data_type ~ ")" if cast_to_expected else adapter.quote(column.name) %}
+        {%- if column.is_float() or column.is_numeric() %}
+        round(cast({{ expr }} as double), {{ float_decimals }}) as {{ adapter.quote(column.name) }}
+        {%- else %}
+        {{ expr }} as {{ adapter.quote(column.name) }}
+        {%- endif %}{{ "," if not loop.last }}
+    {%- endfor %}
+    from {{ relation }}
+{%- endmacro %}
+
+with actual_rows as (
+    {{ _side(model, true) }}
+),
+
+expected_rows as (
+    {{ _side(expected, false) }}
+),
+
+unexpected as (
+    select * from actual_rows
+    except all
+    select * from expected_rows
+),
+
+missing as (
+    select * from expected_rows
+    except all
+    select * from actual_rows
+),
+
+differences as (
+    select 'unexpected' as diff, * from unexpected
+    union all
+    select 'missing' as diff, * from missing
+)
+
+select * from differences
+{% endtest %}

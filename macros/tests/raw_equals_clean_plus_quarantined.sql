@@ -1,0 +1,32 @@
+{#-
+  Generic test on a raw table (seed or source): every raw row is accounted
+  for, either in the clean staging model or in its quarantine model.
+  Fails with one row giving the three counts when they do not add up.
+-#}
+{% test raw_equals_clean_plus_quarantined(model, clean, quarantined) %}
+
+with raw_count as (
+    select count(*) as n from {{ model }}
+),
+
+clean_count as (
+    select count(*) as n from {{ clean }}
+),
+
+quarantined_count as (
+    select count(*) as n from {{ quarantined }}
+),
+
+reconciled as (
+    select
+        raw_count.n as raw_rows,
+        clean_count.n as clean_rows,
+        quarantined_count.n as quarantined_rows
+    from raw_count
+    cross join clean_count
+    cross join quarantined_count
+)
+
+select * from reconciled
+where raw_rows != clean_rows + quarantined_rows
+{% endtest %}

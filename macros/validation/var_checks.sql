@@ -1,0 +1,92 @@
+{#-
+  Typed readers for project vars. Each validates the value and fails at
+  compile time with a message naming the var and the expected form, then
+  returns SQL-safe text (a number, or a quoted literal). Models never put
+  `var()` into SQL directly.
+-#}
+
+{% macro _var_error(name, value, expected) -%}
+    {{ exceptions.raise_compiler_error("Invalid var '" ~ name ~ "': got " ~ (value | string | tojson) ~ "; expected " ~ expected ~ ". Pass it as --vars '{" ~ name ~ ": ...}'.") }}
+{%- endmacro %}
+
+{#- A required var, or a clear error when it is missing. -#}
+{% macro required_var(name) -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is none or (value is string and value | trim == '') -%}
+        {{ oncall_analytics._var_error(name, value, "a value (this var has no default here)") }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{#- A non-empty string var, returned as a quoted SQL literal. -#}
+{% macro var_string_literal(name) -%}
+    {%- set value = oncall_analytics.required_var(name) -%}
+    {%- if value is not string -%}
+        {{ oncall_analytics._var_error(name, value, "a string") }}
+    {%- endif -%}
+    {{ return(oncall_analytics.sql_literal(value | trim)) }}
+{%- endmacro %}
+
+{#- Parse a `YYYY-MM-DD HH:MM:SS[.ffffff]` var into a Python datetime. -#}
+{% macro var_datetime(name) -%}
+    {%- set value = oncall_analytics.required_var(name) | string | trim -%}
+    {%- set expected = "a UTC timestamp 'YYYY-MM-DD HH:MM:SS[.ffffff]'" -%}
+    {%- if not modules.re.match('^\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?$', value) -%}
+        {{ oncall_analytics._var_error(name, value, expected) }}
+    {%- endif -%}
+    {%- set normalised = value.replace('T', ' ') -%}
+    {%- set fmt = '%Y-%m-%d %H:%M:%S.%f' if '.' in normalised else '%Y-%m-%d %H:%M:%S' -%}
+    {%- if not oncall_analytics._is_valid_datetime(normalised) -%}
+        {{ oncall_analytics._var_error(name, value, expected ~ " that is a real date and time") }}
+    {%- endif -%}
+    {{ return(modules.datetime.datetime.strptime(normalised, fmt)) }}
+{%- endmacro %}
+
+{% macro _is_valid_datetime(text) -%}
+    {#- strptime raises on 2023-02-30; Jinja cannot catch, so check the fields. -#}
+    {%- set parts = modules.re.match('^(\\d{4})-(\\d{2})-(\\d{2}) (\\d{2}):(\\d{2}):(\\d{2})', text) -%}
+    {%- set y, m, d = parts.group(1) | int, parts.group(2) | int, parts.group(3) | int -%}
+    {%- set hh, mm, ss = parts.group(4) | int, parts.group(5) | int, parts.group(6) | int -%}
+    {%- if m < 1 or m > 12 or d < 1 or hh > 23 or mm > 59 or ss > 59 -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0 -%}
+    {%- set days_in_month = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+    {{ return(d <= days_in_month[m - 1]) }}
+{%- endmacro %}
+
+{#- A timestamp var as a SQL timestamp literal. -#}
+{% macro var_timestamp(name) -%}
+    {%- set parsed = oncall_analytics.var_datetime(name) -%}
+    {{ return("cast(" ~ oncall_analytics.sql_literal(parsed.strftime('%Y-%m-%d %H:%M:%S.%f')) ~ " as timestamp)") }}
+{%- endmacro %}
+
+{#- Fail unless the window [start_name, end_name] is ordered. -#}
+{% macro assert_var_window(start_name, end_name) -%}
+    {%- set window_start = oncall_analytics.var_datetime(start_name) -%}
+    {%- set window_end = oncall_analytics.var_datetime(end_name) -%}
+    {%- if window_start > window_end -%}
+        {{ exceptions.raise_compiler_error("Invalid vars: '" ~ start_name ~ "' (" ~ window_start ~ ") is after '" ~ end_name ~ "' (" ~ window_end ~ "); the window must start before it ends.") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A numeric var within [min_value, max_value], returned as SQL number text. -#}
+{% macro var_number(name, min_value=none, max_value=none, integer=false) -%}
+    {%- set value = oncall_analytics.required_var(name) -%}
+    {%- set kind = "an integer" if integer else "a number" -%}
+    {%- set bounds = (" >= " ~ min_value if min_value is not none else "") ~ (" and" if min_value is not none and max_value is not none else "") ~ (" <= " ~ max_value if max_value is not none else "") -%}
+    {%- set text = value | string | trim -%}
+    {%- set pattern = '^-?\\d+$' if integer else '^-?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?$' -%}
+    {%- if value is boolean or not modules.re.match(pattern, text) -%}
+        {{ oncall_analytics._var_error(name, value, kind ~ bounds) }}
+    {%- endif -%}
+    {%- set number = text | int if integer else text | float -%}
+    {%- if (min_value is not none and number < min_value) or (max_value is not none and number > max_value) -%}
+        {{ oncall_analytics._var_error(name, value, kind ~ bounds) }}
+    {%- endif -%}
+    {{ return(number | string) }}
+{%- endmacro %}
+
+{% macro var_integer(name, min_value=none, max_value=none) -%}
+    {{ return(oncall_analytics.var_number(name, min_value, max_value, integer=true)) }}
+{%- endmacro %}
