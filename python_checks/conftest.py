@@ -1,0 +1,53 @@
+"""Shared fixtures: build the dbt project once into a throw-away DuckDB file,
+and load Python model files as plain modules so their functions can be tested."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
+    """Run dbt against `warehouse`; with check=True any dbt error fails the test with dbt's log."""
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    result = subprocess.run(
+        [DBT, *args, "--project-dir", str(cwd), "--profiles-dir", str(PROJECT_DIR)],
+        cwd=cwd, env=env, capture_output=True, text=True,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(f"dbt {' '.join(args)} failed (exit {result.returncode}):\n{result.stdout[-8000:]}\n{result.stderr[-2000:]}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory) -> Path:
+    """The whole project built (`dbt build`: seeds, models, data and unit tests) into a temp file."""
+    warehouse = tmp_path_factory.mktemp("warehouse") / "oncall_analytics.duckdb"
+    run_dbt(["build"], warehouse)
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def query(built_warehouse):
+    """query(sql) -> list of tuples, read-only against the built warehouse."""
+    def _query(sql: str, params=None):
+        with duckdb.connect(str(built_warehouse), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+    return _query
+
+
+def load_model_module(relative_path: str):
+    """Import a dbt Python model file (models/...py) as a module, without dbt."""
+    path = PROJECT_DIR / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
