@@ -17,25 +17,14 @@
     {{ exceptions.raise_compiler_error("equals_expected: no columns to compare between " ~ model ~ " and " ~ expected) }}
 {%- endif -%}
 
-{%- macro _side(relation, cast_to_expected) -%}
-    select
-    {%- for column in columns %}
-        {%- set expr = "cast(" ~ adapter.quote(column.name) ~ " as " ~ column.data_type ~ ")" if cast_to_expected else adapter.quote(column.name) %}
-        {%- if column.is_float() or column.is_numeric() %}
-        round(cast({{ expr }} as double), {{ float_decimals }}) as {{ adapter.quote(column.name) }}
-        {%- else %}
-        {{ expr }} as {{ adapter.quote(column.name) }}
-        {%- endif %}{{ "," if not loop.last }}
-    {%- endfor %}
-    from {{ relation }}
-{%- endmacro %}
+
 
 with actual_rows as (
-    {{ _side(model, true) }}
+    {{ oncall_analytics._equals_expected_select(model, columns, true, float_decimals) }}
 ),
 
 expected_rows as (
-    {{ _side(expected, false) }}
+    {{ oncall_analytics._equals_expected_select(expected, columns, false, float_decimals) }}
 ),
 
 unexpected as (
@@ -58,3 +47,19 @@ differences as (
 
 select * from differences
 {% endtest %}
+
+{#- One side of equals_expected: the compared columns, optionally cast to the
+    expected types, floats rounded. -#}
+{% macro _equals_expected_select(relation, columns, cast_to_expected, float_decimals) %}
+    select
+    {%- for column in columns %}
+        {%- set quoted = adapter.quote(column.name) %}
+        {%- set expr = "cast(" ~ quoted ~ " as " ~ column.data_type ~ ")" if cast_to_expected else quoted %}
+        {%- if column.is_float() or column.is_numeric() %}
+        round(cast({{ expr }} as double), {{ float_decimals }}) as {{ quoted }}
+        {%- else %}
+        {{ expr }} as {{ quoted }}
+        {%- endif %}{{ "," if not loop.last }}
+    {%- endfor %}
+    from {{ relation }}
+{% endmacro %}

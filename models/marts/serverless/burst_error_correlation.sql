@@ -1,0 +1,51 @@
+-- Scenario 3's objective: do bursts raise the error rate? Per function, the
+-- error rate of invocations in burst seconds against all other invocations.
+with per_second as (
+    select * from {{ ref('int_function_invocations__per_second') }}
+),
+
+split as (
+    select
+        function_name,
+        cast(sum(case when is_burst then 1 else 0 end) as bigint) as burst_seconds,
+        cast(sum(case when is_burst then invocation_count else 0 end) as bigint) as burst_invocations,
+        cast(sum(case when is_burst then error_count else 0 end) as bigint) as burst_errors,
+        cast(sum(case when is_burst then 0 else 1 end) as bigint) as other_seconds,
+        cast(sum(case when is_burst then 0 else invocation_count end) as bigint) as other_invocations,
+        cast(sum(case when is_burst then 0 else error_count end) as bigint) as other_errors
+    from per_second
+    group by function_name
+),
+
+rates as (
+    select
+        *,
+        burst_errors * 100.0 / nullif(burst_invocations, 0) as burst_error_rate,
+        other_errors * 100.0 / nullif(other_invocations, 0) as other_error_rate
+    from split
+),
+
+compared as (
+    select
+        function_name,
+        burst_seconds,
+        burst_invocations,
+        burst_errors,
+        round(burst_error_rate, 2) as burst_error_rate_pct,
+        other_seconds,
+        other_invocations,
+        other_errors,
+        round(other_error_rate, 2) as other_error_rate_pct,
+        round(burst_error_rate - other_error_rate, 2) as error_rate_difference_pct,
+        round(burst_error_rate / nullif(other_error_rate, 0), 2) as error_rate_ratio,
+        case
+            when burst_invocations = 0 then 'NO_BURSTS'
+            when other_invocations = 0 then 'ONLY_BURSTS'
+            when burst_error_rate > other_error_rate then 'HIGHER_IN_BURSTS'
+            when burst_error_rate < other_error_rate then 'LOWER_IN_BURSTS'
+            else 'NO_DIFFERENCE'
+        end as burst_error_effect
+    from rates
+)
+
+select * from compared

@@ -1,0 +1,76 @@
+-- Types the raw invocation log and says, per row, why it cannot be trusted
+-- (null when it can). stg_ and its quarantine model split on that reason.
+with source as (
+    select * from {{ ref('function_invocations') }}
+),
+
+trimmed as (
+    select
+        nullif(trim(invocation_id), '') as invocation_id,
+        nullif(trim(function_name), '') as function_name,
+        nullif(trim(version_id), '') as version_id_text,
+        nullif(trim(start_timestamp), '') as start_timestamp_text,
+        nullif(trim(end_timestamp), '') as end_timestamp_text,
+        nullif(trim(duration_ms), '') as duration_ms_text,
+        nullif(trim(memory_used_mb), '') as memory_used_mb_text,
+        upper(nullif(trim(status), '')) as status
+    from source
+),
+
+typed as (
+    select
+        *,
+        {{ try_cast('version_id_text', 'integer') }} as version_id,
+        {{ try_cast('start_timestamp_text', 'timestamp') }} as start_timestamp,
+        {{ try_cast('end_timestamp_text', 'timestamp') }} as end_timestamp,
+        {{ try_cast('duration_ms_text', 'double') }} as duration_ms,
+        {{ try_cast('memory_used_mb_text', 'double') }} as memory_used_mb
+    from trimmed
+),
+
+duplicates_counted as (
+    select
+        *,
+        count(*) over (partition by invocation_id) as rows_with_id,
+        count(*) over (
+            partition by
+                invocation_id, function_name, version_id_text, start_timestamp_text,
+                end_timestamp_text, duration_ms_text, memory_used_mb_text, status
+        ) as identical_rows,
+        row_number() over (
+            partition by
+                invocation_id, function_name, version_id_text, start_timestamp_text,
+                end_timestamp_text, duration_ms_text, memory_used_mb_text, status
+            order by invocation_id
+        ) as copy_number
+    from typed
+),
+
+reasons as (
+    select
+        *,
+        nullif(concat_ws('; ',
+            case when invocation_id is null then 'missing invocation_id' end,
+            case when function_name is null then 'missing function_name' end,
+            case when version_id_text is null then 'missing version_id'
+                 when version_id is null then 'version_id is not an integer' end,
+            case when start_timestamp_text is null then 'missing start_timestamp'
+                 when start_timestamp is null then 'start_timestamp is not a timestamp' end,
+            case when end_timestamp_text is null then 'missing end_timestamp'
+                 when end_timestamp is null then 'end_timestamp is not a timestamp' end,
+            case when end_timestamp < start_timestamp then 'end_timestamp before start_timestamp' end,
+            case when duration_ms_text is not null and duration_ms is null then 'duration_ms is not a number'
+                 when duration_ms < 0 then 'negative duration_ms' end,
+            case when memory_used_mb_text is not null and memory_used_mb is null then 'memory_used_mb is not a number'
+                 when memory_used_mb < 0 then 'negative memory_used_mb' end,
+            case when status is null then 'missing status'
+                 when status not in ('SUCCESS', 'ERROR') then 'unknown status' end,
+            case when invocation_id is not null and rows_with_id > identical_rows
+                     then 'invocation_id repeated with different values'
+                 when invocation_id is not null and copy_number > 1
+                     then 'exact duplicate of another row' end
+        ), '') as quarantine_reason
+    from duplicates_counted
+)
+
+select * from reasons
