@@ -19,8 +19,8 @@ trimmed as (
 typed as (
     select
         *,
-        {{ dbt.safe_cast('observed_at_text', dbt.type_timestamp()) }} as observed_at,
-        {{ dbt.safe_cast('value_text', 'double') }} as value
+        {{ try_cast('observed_at_text', 'timestamp') }} as observed_at,
+        {{ try_cast('value_text', 'double') }} as value
     from trimmed
 ),
 

@@ -23,8 +23,8 @@ trimmed as (
 typed as (
     select
         *,
-        {{ dbt.safe_cast('started_at_text', dbt.type_timestamp()) }} as started_at,
-        {{ dbt.safe_cast('ended_at_text', dbt.type_timestamp()) }} as ended_at,
+        {{ try_cast('started_at_text', 'timestamp') }} as started_at,
+        {{ try_cast('ended_at_text', 'timestamp') }} as ended_at,
         count(*) over (partition by label_id) as rows_with_label_id
     from trimmed
 ),
