@@ -1,0 +1,39 @@
+"""Rolling z-score anomalies: one row per service, metric and observed hour.
+
+Reads the scores at the configured window (anomaly_window_hours) from
+int_metrics__anomaly_scores and applies the threshold: an hour is an anomaly
+when |value - baseline_mean| > anomaly_k * baseline_std (baseline = the
+previous window hours, no lookahead, population std; a flat baseline flags
+nothing) and it does not repeat the same hour of an earlier week.
+Self-contained (no project imports): it must run where local modules cannot.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+OUTPUT_COLUMNS = [
+    "service_name", "metric_name", "observed_at", "value", "baseline_mean", "baseline_std", "z_score",
+    "is_anomaly", "is_outlier", "matches_weekly_pattern", "weekly_reference_value", "anomaly_score",
+    "baseline_points", "is_scored", "window_hours", "anomaly_k",
+]
+
+
+def flag_anomalies(scores: pd.DataFrame, window_hours: int, k: float) -> pd.DataFrame:
+    """Rows of `scores` for `window_hours`, with the anomaly decision at threshold k."""
+    flagged = scores[scores["window_hours"] == window_hours].copy()
+    outlier = (flagged["z_score"].abs() > k).fillna(False).astype(bool)
+    anomaly = (flagged["anomaly_score"] > k).fillna(False).astype(bool)
+    flagged["is_outlier"] = outlier
+    flagged["is_anomaly"] = anomaly
+    flagged["matches_weekly_pattern"] = outlier & ~anomaly
+    flagged["anomaly_k"] = float(k)
+    flagged["baseline_points"] = flagged["baseline_points"].astype(np.int64)
+    return flagged.sort_values(["service_name", "metric_name", "observed_at"], ignore_index=True)[OUTPUT_COLUMNS]
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    parameters = dbt.ref("int_detection__parameters").df().iloc[0]
+    scores = dbt.ref("int_metrics__anomaly_scores").df()
+    return flag_anomalies(scores, int(parameters["anomaly_window_hours"]), float(parameters["anomaly_k"]))
