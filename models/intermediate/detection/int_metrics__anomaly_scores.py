@@ -7,16 +7,20 @@ hole instead of pulling an older hour in, and the hour itself (or anything
 later) is never used. Mean and population standard deviation follow numpy's
 `mean()` / `std()` so full windows reproduce the notebook bit for bit.
 
-The decision is one number, `anomaly_score`, so every threshold k is the rule
-`anomaly_score > k` (metric_anomalies, alert_budget):
-  - |z| = |value - mean| / std, when the hour is scored: the metric has been
-    observed for at least a whole window before t and at least
+Columns for the anomaly rule (applied by metric_anomalies and alert_budget):
+  - z_score = (value - mean) / std, only when the hour is scored: the metric
+    has been observed for at least a whole window before t, at least
     `min_baseline_fraction` of the window's hours are present, and std > 0
     (a flat baseline scores nothing);
-  - capped by the weekly-pattern distance |value - same hour last week| / std,
-    where "last week" is the latest earlier week with that hour observed, so
-    an hour that repeats what earlier weeks did at that hour is not anomalous
-    for any k at which it would match.
+  - the weekly-pattern pair, once the same hour of an earlier week exists
+    ("last week" = the latest earlier week with that hour observed):
+    weekly_difference_z = (value - last week) / (sqrt(2) * std), the z of the
+    difference of two noisy readings, and weekly_reference_z =
+    (last week - mean) / std, how unusual last week's reading is today.
+An hour is an anomaly at threshold k when |z_score| > k, unless it repeats an
+unusual hour of last week: |weekly_difference_z| <= k and
+|weekly_reference_z| > k. A real incident is never hidden by an ordinary
+reading last week, and a weekly spike pages in its first week only.
 Self-contained (no project imports): it must run where local modules cannot.
 """
 from __future__ import annotations
@@ -68,8 +72,8 @@ def score_series(hours: np.ndarray, values: np.ndarray, window: int, min_baselin
     can_flag = is_scored & (std > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         z_score = np.where(can_flag, (values - stats["baseline_mean"]) / std, np.nan)
-        weekly_distance = np.where(can_flag & ~np.isnan(reference), np.abs(values - reference) / std, np.inf)
-    anomaly_score = np.where(can_flag, np.minimum(np.abs(z_score), weekly_distance), np.nan)
+        weekly_difference_z = np.where(can_flag, (values - reference) / (np.sqrt(2.0) * std), np.nan)
+        weekly_reference_z = np.where(can_flag, (reference - stats["baseline_mean"]) / std, np.nan)
     has_baseline = stats["baseline_points"] > 0
     return pd.DataFrame({
         "baseline_points": stats["baseline_points"],
@@ -78,7 +82,8 @@ def score_series(hours: np.ndarray, values: np.ndarray, window: int, min_baselin
         "is_scored": is_scored,
         "z_score": z_score,
         "weekly_reference_value": reference,
-        "anomaly_score": anomaly_score,
+        "weekly_difference_z": weekly_difference_z,
+        "weekly_reference_z": weekly_reference_z,
     })
 
 
@@ -111,7 +116,7 @@ def score_metrics(metrics: pd.DataFrame, windows: list[int], min_baseline_fracti
 
 OUTPUT_COLUMNS = [
     "window_hours", *SERIES_KEY, "observed_at", "value", "baseline_points", "baseline_mean",
-    "baseline_std", "is_scored", "z_score", "weekly_reference_value", "anomaly_score",
+    "baseline_std", "is_scored", "z_score", "weekly_reference_value", "weekly_difference_z", "weekly_reference_z",
 ]
 
 

@@ -14,7 +14,8 @@ import pandas as pd
 
 OUTPUT_COLUMNS = [
     "service_name", "metric_name", "observed_at", "value", "baseline_mean", "baseline_std", "z_score",
-    "is_anomaly", "is_outlier", "matches_weekly_pattern", "weekly_reference_value", "anomaly_score",
+    "is_anomaly", "is_outlier", "matches_weekly_pattern", "weekly_reference_value", "weekly_difference_z",
+    "weekly_reference_z",
     "baseline_points", "is_scored", "window_hours", "anomaly_k",
 ]
 
@@ -22,8 +23,11 @@ OUTPUT_COLUMNS = [
 def flag_anomalies(scores: pd.DataFrame, window_hours: int, k: float) -> pd.DataFrame:
     """Rows of `scores` for `window_hours`, with the anomaly decision at threshold k."""
     flagged = scores[scores["window_hours"] == window_hours].copy()
-    outlier = (flagged["z_score"].abs() > k).fillna(False).astype(bool)
-    anomaly = (flagged["anomaly_score"] > k).fillna(False).astype(bool)
+    # The rule is also applied in alert_budget (self-contained models cannot
+    # share code); python_checks asserts both agree.
+    outlier = (flagged["z_score"].abs() > k).to_numpy()
+    repeats_last_week = ((flagged["weekly_difference_z"].abs() <= k) & (flagged["weekly_reference_z"].abs() > k)).to_numpy()
+    anomaly = outlier & ~repeats_last_week
     flagged["is_outlier"] = outlier
     flagged["is_anomaly"] = anomaly
     flagged["matches_weekly_pattern"] = outlier & ~anomaly
