@@ -81,7 +81,7 @@ def planted_incident(seed: int, hours: int = 14 * 24, lead_hours: int = 1, missi
     if missing_share:
         for name, values in metrics.items():
             drop = rng.random(hours) < missing_share
-            drop[onset] = False  # the onset itself stays observable
+            drop[onset:onset + lead_hours + 1] = False  # both onsets stay observable
             values[drop] = np.nan
     return long_format(metrics), onset
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 HOUR = pd.Timedelta(hours=1)
 OUTPUT_COLUMNS = [
-    "incident_id", "service_name", "started_at", "ended_at", "duration_hours", "root_cause_metric",
+    "incident_id", "service_name", "started_at", "ended_at", "root_cause_metric", "duration_hours",
     "root_cause_onset_z_score", "metric_count", "flag_count", "peak_abs_z_score", "involved_metrics",
     "involved_metrics_json",
 ]
