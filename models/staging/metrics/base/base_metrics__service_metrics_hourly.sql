@@ -1,6 +1,6 @@
 -- Every raw row, typed, with the reasons (if any) it cannot be used.
 with source as (
-    select * from {{ ref('service_metrics_hourly') }}
+    select * from {{ raw_table('service_metrics', 'service_metrics_hourly') }}
 ),
 
 trimmed as (

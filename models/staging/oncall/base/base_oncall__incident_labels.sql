@@ -1,6 +1,6 @@
 -- Every labelled incident, typed, with the reasons (if any) it cannot be used.
 with source as (
-    select * from {{ ref('incident_labels') }}
+    select * from {{ raw_table('oncall_labels', 'incident_labels') }}
 ),
 
 trimmed as (

@@ -1,0 +1,76 @@
+"""dbt docs is the analysts' front door: it must generate, and every model,
+seed, analysis, column, macro and generic test of this project is described."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import run_dbt
+
+
+@pytest.fixture(scope="module")
+def docs_artifacts(built_warehouse, tmp_path_factory):
+    target = tmp_path_factory.mktemp("docs_target")
+    run_dbt(["docs", "generate", "--target-path", str(target)], built_warehouse)
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    return manifest, catalog
+
+
+def _own_nodes(manifest, resource_types):
+    return {
+        unique_id: node for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in resource_types and node["package_name"] == "oncall_analytics"
+    }
+
+
+def test_every_model_seed_and_analysis_is_described(docs_artifacts):
+    manifest, _ = docs_artifacts
+    undescribed = [uid for uid, node in _own_nodes(manifest, {"model", "seed", "analysis"}).items()
+                   if not node["description"].strip()]
+    assert undescribed == []
+
+
+def test_every_column_in_the_warehouse_is_described(docs_artifacts):
+    manifest, catalog = docs_artifacts
+    missing = []
+    for unique_id, node in _own_nodes(manifest, {"model", "seed"}).items():
+        documented = {name.lower(): col["description"] for name, col in node["columns"].items()}
+        for column in catalog["nodes"].get(unique_id, {}).get("columns", {}):
+            if not documented.get(column.lower(), "").strip():
+                missing.append(f"{unique_id}.{column}")
+    assert missing == []
+
+
+def test_every_macro_of_the_project_is_described(docs_artifacts):
+    manifest, _ = docs_artifacts
+    undescribed = [
+        uid for uid, macro in manifest["macros"].items()
+        if macro["package_name"] == "oncall_analytics"
+        and not macro["name"].startswith(("_", "default__", "duckdb__", "spark__"))
+        and not macro["description"].strip()
+    ]
+    assert undescribed == []
+
+
+def test_every_model_has_a_test(docs_artifacts):
+    manifest, _ = docs_artifacts
+    tested = set()
+    for node in list(manifest["nodes"].values()) + list(manifest.get("unit_tests", {}).values()):
+        if node["resource_type"] in {"test", "unit_test"}:
+            tested.update(node.get("depends_on", {}).get("nodes", []))
+    untested = [uid for uid in _own_nodes(manifest, {"model"}) if uid not in tested]
+    assert untested == []
+
+
+def test_every_var_is_documented_in_a_docs_block():
+    import re
+
+    import yaml
+
+    from conftest import PROJECT_DIR
+    project_vars = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    docs_text = "\n".join(path.read_text() for path in (PROJECT_DIR / "models").rglob("*.md"))
+    documented = set(re.findall(r"`([a-z0-9_]+)`", docs_text))
+    assert sorted(set(project_vars) - documented) == []

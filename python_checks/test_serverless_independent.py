@@ -1,0 +1,153 @@
+"""The invocation marts against an independent pandas implementation on a
+random log full of edge cases (gaps at the bound, overlaps, equal starts,
+second boundaries, case variants of status), built through dbt on a copy of
+the project."""
+from __future__ import annotations
+
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import run_dbt
+from project_copy import copy_project
+
+FUNCTIONS = ["alpha", "beta", "gamma"]
+WINDOW = (pd.Timestamp("2024-03-01 12:00:00"), pd.Timestamp("2024-03-01 12:00:20"))
+
+
+def random_log(seed: int = 7, rows: int = 600) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    records, previous_end = [], {}
+    for i in range(rows):
+        function = FUNCTIONS[rng.integers(len(FUNCTIONS))]
+        base = previous_end.get(function, WINDOW[0] - pd.Timedelta(seconds=2))
+        kind = rng.integers(6)
+        if kind == 0:      # right at, just inside or just outside the chain bound
+            start = base + pd.Timedelta(microseconds=int(rng.choice([0, 1, 999, 1000, 1001, 1500])))
+        elif kind == 1:    # overlap with the previous invocation
+            start = base - pd.Timedelta(microseconds=int(rng.integers(1, 5000)))
+        elif kind == 2:    # a second boundary
+            start = base.ceil("s") - pd.Timedelta(microseconds=int(rng.choice([0, 1])))
+        else:
+            start = base + pd.Timedelta(microseconds=int(rng.integers(2000, 400_000)))
+        duration_us = int(rng.integers(0, 50_000))
+        end = start + pd.Timedelta(microseconds=duration_us)
+        previous_end[function] = max(end, previous_end.get(function, end))
+        records.append({
+            "invocation_id": f"r{i:05d}",
+            "function_name": function,
+            "version_id": int(rng.integers(1, 4)),
+            "start_timestamp": start,
+            "end_timestamp": end,
+            "duration_ms": round(duration_us / 1000, 3),
+            "memory_used_mb": float(rng.integers(64, 512)),
+            "status": str(rng.choice(["SUCCESS", "success", "ERROR", "Error"])),
+        })
+    log = pd.DataFrame(records)
+    # equal start times within a function
+    log.loc[log.index[5], ["function_name", "start_timestamp"]] = log.loc[log.index[4], ["function_name", "start_timestamp"]].values
+    log.loc[log.index[5], "end_timestamp"] = log.loc[log.index[5], "start_timestamp"] + pd.Timedelta(milliseconds=1)
+    return log
+
+
+def to_csv(log: pd.DataFrame) -> str:
+    out = log.copy()
+    for column in ["start_timestamp", "end_timestamp"]:
+        out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return out.to_csv(index=False)
+
+
+def expected_canary(log, function, start, end):
+    scoped = log[(log.function_name == function) & (log.start_timestamp >= start) & (log.start_timestamp <= end)]
+    is_error = scoped.status.str.upper() == "ERROR"
+    grouped = scoped.assign(is_error=is_error).groupby("version_id")
+    frame = pd.DataFrame({
+        "total_invocations": grouped.size(),
+        "error_count": grouped.is_error.sum(),
+        "error_rate_pct": (grouped.is_error.mean() * 100).round(2),
+        "avg_duration_ms": grouped.duration_ms.mean().round(2),
+        "avg_memory_used_mb": grouped.memory_used_mb.mean().round(2),
+    }).reset_index()
+    return sorted(map(tuple, frame.itertuples(index=False)))
+
+
+def expected_links(log, max_gap_us):
+    ordered = log.sort_values(["function_name", "start_timestamp", "invocation_id"]).copy()
+    ordered["previous_id"] = ordered.groupby("function_name").invocation_id.shift()
+    ordered["previous_end"] = ordered.groupby("function_name").end_timestamp.shift()
+    gap = (ordered.start_timestamp - ordered.previous_end) // pd.Timedelta(microseconds=1)
+    links = ordered[(gap >= 0) & (gap <= max_gap_us)]
+    return sorted(zip(links.function_name, links.previous_id, links.invocation_id, gap[links.index].astype(int)))
+
+
+def expected_bursts(log, min_invocations):
+    seconds = log.assign(window=log.start_timestamp.dt.floor("s"), is_error=log.status.str.upper() == "ERROR")
+    grouped = seconds.groupby(["function_name", "window"]).agg(n=("invocation_id", "size"), errors=("is_error", "sum")).reset_index()
+    bursts = grouped[grouped.n >= min_invocations]
+    return sorted(
+        (r.function_name, r.window.to_pydatetime(), int(r.n), int(r.errors), round(r.errors * 100 / r.n, 2))
+        for r in bursts.itertuples()
+    )
+
+
+@pytest.fixture(scope="module")
+def random_build(tmp_path_factory):
+    log = random_log()
+    project = copy_project(tmp_path_factory.mktemp("project") / "p", {"function_invocations.csv": to_csv(log)})
+    warehouse = project / "warehouse" / "w.duckdb"
+    vars_yaml = (
+        "{canary_function_name: alpha, canary_window_start: '2024-03-01 12:00:00',"
+        " canary_window_end: '2024-03-01 12:00:20', chain_max_gap_us: 1000, burst_min_invocations: 3}"
+    )
+    run_dbt(["seed", "-s", "function_invocations"], warehouse, cwd=project)
+    run_dbt(["run", "-s", "path:models/staging/serverless", "path:models/intermediate/serverless",
+             "path:models/marts/serverless", "--vars", vars_yaml], warehouse, cwd=project)
+    return log, warehouse
+
+
+def _fetch(warehouse, sql):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_random_log_exercises_the_edges(random_build):
+    log, _ = random_build
+    assert len(expected_links(log, 1000)) >= 20
+    assert len(expected_bursts(log, 3)) >= 5
+
+
+def test_canary_matches_independent_implementation(random_build):
+    log, warehouse = random_build
+    actual = _fetch(warehouse, "select version_id, total_invocations, error_count, error_rate_pct, avg_duration_ms,"
+                               " avg_memory_used_mb from marts.canary_version_comparison")
+    expected = expected_canary(log, "alpha", *WINDOW)
+    assert len(actual) == len(expected) == 3
+    for got, want in zip(sorted(actual), expected):
+        assert got[:3] == want[:3]
+        # both sides round to 2 decimals, possibly with different tie rules
+        assert got[3:] == pytest.approx(want[3:], abs=0.0051)
+
+
+def test_chains_match_independent_implementation(random_build):
+    log, warehouse = random_build
+    actual = _fetch(warehouse, "select function_name, previous_invocation_id, chained_invocation_id, gap_us"
+                               " from marts.chained_invocations")
+    assert sorted(actual) == expected_links(log, 1000)
+
+
+def test_bursts_match_independent_implementation(random_build):
+    log, warehouse = random_build
+    actual = _fetch(warehouse, "select function_name, window_start_time, invocation_count, error_count, error_rate_pct"
+                               " from marts.burst_windows")
+    expected = expected_bursts(log, 3)
+    assert [row[:4] for row in sorted(actual)] == [row[:4] for row in expected]
+    assert [row[4] for row in sorted(actual)] == pytest.approx([row[4] for row in expected], abs=0.0051)
+
+
+def test_chain_lengths_add_up_to_the_links(random_build):
+    _, warehouse = random_build
+    (links,), = _fetch(warehouse, "select count(*) from marts.chained_invocations")
+    (chain_links,), = _fetch(warehouse, "select coalesce(sum(link_count), 0) from marts.invocation_chains")
+    assert links == chain_links
