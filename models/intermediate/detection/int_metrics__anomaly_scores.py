@@ -121,7 +121,7 @@ OUTPUT_COLUMNS = [
 
 
 def empty_scores() -> pd.DataFrame:
-    types = {"window_hours": "int64", "service_name": "object", "metric_name": "object", "observed_at": "datetime64[ns]",
+    types = {"window_hours": "int64", "service_name": "string", "metric_name": "string", "observed_at": "datetime64[us]",
              "baseline_points": "int64", "is_scored": "bool"}
     return pd.DataFrame({c: pd.Series(dtype=types.get(c, "float64")) for c in OUTPUT_COLUMNS})
 
@@ -132,4 +132,6 @@ def model(dbt, session):
     metrics = dbt.ref("int_metrics__hourly").df()
     windows = [int(parameters["anomaly_window_hours"])]
     windows += [int(w) for w in str(parameters["alert_budget_window_grid"]).split(",")]
-    return score_metrics(metrics, windows, float(parameters["anomaly_min_baseline_fraction"]))
+    result = score_metrics(metrics, windows, float(parameters["anomaly_min_baseline_fraction"]))
+    # microsecond timestamps: DuckDB TIMESTAMP like the SQL models, not TIMESTAMP_NS
+    return result.astype({c: "datetime64[us]" for c in result.select_dtypes("datetime").columns})

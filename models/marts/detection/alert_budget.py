@@ -91,5 +91,7 @@ def model(dbt, session):
     windows = [int(w) for w in str(parameters["alert_budget_window_grid"]).split(",")]
     scores = dbt.ref("int_metrics__anomaly_scores").df()
     scores = scores[scores["window_hours"].isin(windows)]
-    return alert_budget(scores, dbt.ref("stg_oncall__incident_labels").df(), sorted(set(ks)),
+    result = alert_budget(scores, dbt.ref("stg_oncall__incident_labels").df(), sorted(set(ks)),
                         float(parameters["incident_cluster_gap_hours"]), int(parameters["anomaly_window_hours"]), current_k)
+    # microsecond timestamps: DuckDB TIMESTAMP like the SQL models, not TIMESTAMP_NS
+    return result.astype({c: "datetime64[us]" for c in result.select_dtypes("datetime").columns})

@@ -67,8 +67,8 @@ def localize(anomalies: pd.DataFrame, gap_hours: float) -> pd.DataFrame:
     flags = anomalies.loc[anomalies["is_anomaly"].astype(bool), ["service_name", "metric_name", "observed_at", "z_score"]]
     if flags.empty:
         types = {"incident_id": "int64", "onset_lag_hours": "int64", "flagged_hours": "int64", "root_cause_rank": "int64",
-                 "is_root_cause": "bool", "onset_at": "datetime64[ns]", "last_flag_at": "datetime64[ns]",
-                 "service_name": "object", "metric_name": "object"}
+                 "is_root_cause": "bool", "onset_at": "datetime64[us]", "last_flag_at": "datetime64[us]",
+                 "service_name": "string", "metric_name": "string"}
         return pd.DataFrame({c: pd.Series(dtype=types.get(c, "float64")) for c in OUTPUT_COLUMNS})
     flags = flags.assign(observed_at=pd.to_datetime(flags["observed_at"]))
     return rank_metrics(cluster_flags(flags, gap_hours))[OUTPUT_COLUMNS]
@@ -78,4 +78,6 @@ def model(dbt, session):
     dbt.config(materialized="table")
     parameters = dbt.ref("int_detection__parameters").df().iloc[0]
     anomalies = dbt.ref("metric_anomalies").df()
-    return localize(anomalies, float(parameters["incident_cluster_gap_hours"]))
+    result = localize(anomalies, float(parameters["incident_cluster_gap_hours"]))
+    # microsecond timestamps: DuckDB TIMESTAMP like the SQL models, not TIMESTAMP_NS
+    return result.astype({c: "datetime64[us]" for c in result.select_dtypes("datetime").columns})

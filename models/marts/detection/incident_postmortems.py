@@ -84,14 +84,19 @@ def postmortems(incidents: pd.DataFrame, incident_metrics: pd.DataFrame, anomali
                     anomalies[anomalies["service_name"] == incident.service_name], in_incident,
                     edges[edges["incident_id"] == incident.incident_id]),
         })
+    if not rows:  # typed, so the empty table keeps text and timestamp columns
+        types = {"incident_id": "int64", "started_at": "datetime64[us]", "ended_at": "datetime64[us]"}
+        return pd.DataFrame({c: pd.Series(dtype=types.get(c, "string")) for c in OUTPUT_COLUMNS})
     return pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     parameters = dbt.ref("int_detection__parameters").df().iloc[0]
-    return postmortems(
+    result = postmortems(
         dbt.ref("incidents").df(), dbt.ref("incident_metrics").df(), dbt.ref("metric_anomalies").df(),
         dbt.ref("metric_level_shifts").df(), dbt.ref("metric_causal_graph").df(),
         float(parameters["incident_cluster_gap_hours"]),
     )
+    # microsecond timestamps: DuckDB TIMESTAMP like the SQL models, not TIMESTAMP_NS
+    return result.astype({c: "datetime64[us]" for c in result.select_dtypes("datetime").columns})

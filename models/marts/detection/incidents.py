@@ -36,9 +36,9 @@ def _describe(metric_rows: pd.DataFrame) -> tuple[str, str]:
 def summarize(incident_metrics: pd.DataFrame) -> pd.DataFrame:
     """One row per incident from incident_metrics rows."""
     if incident_metrics.empty:
-        types = {"incident_id": "int64", "started_at": "datetime64[ns]", "ended_at": "datetime64[ns]",
-                 "duration_hours": "int64", "metric_count": "int64", "flag_count": "int64", "service_name": "object",
-                 "root_cause_metric": "object", "involved_metrics": "object", "involved_metrics_json": "object"}
+        types = {"incident_id": "int64", "started_at": "datetime64[us]", "ended_at": "datetime64[us]",
+                 "duration_hours": "int64", "metric_count": "int64", "flag_count": "int64", "service_name": "string",
+                 "root_cause_metric": "string", "involved_metrics": "string", "involved_metrics_json": "string"}
         return pd.DataFrame({c: pd.Series(dtype=types.get(c, "float64")) for c in OUTPUT_COLUMNS})
     rows = incident_metrics.assign(onset_at=pd.to_datetime(incident_metrics["onset_at"]),
                                    last_flag_at=pd.to_datetime(incident_metrics["last_flag_at"]))
@@ -58,4 +58,6 @@ def summarize(incident_metrics: pd.DataFrame) -> pd.DataFrame:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return summarize(dbt.ref("incident_metrics").df())
+    result = summarize(dbt.ref("incident_metrics").df())
+    # microsecond timestamps: DuckDB TIMESTAMP like the SQL models, not TIMESTAMP_NS
+    return result.astype({c: "datetime64[us]" for c in result.select_dtypes("datetime").columns})

@@ -40,4 +40,6 @@ def model(dbt, session):
     dbt.config(materialized="table")
     parameters = dbt.ref("int_detection__parameters").df().iloc[0]
     scores = dbt.ref("int_metrics__anomaly_scores").df()
-    return flag_anomalies(scores, int(parameters["anomaly_window_hours"]), float(parameters["anomaly_k"]))
+    result = flag_anomalies(scores, int(parameters["anomaly_window_hours"]), float(parameters["anomaly_k"]))
+    # microsecond timestamps: DuckDB TIMESTAMP like the SQL models, not TIMESTAMP_NS
+    return result.astype({c: "datetime64[us]" for c in result.select_dtypes("datetime").columns})

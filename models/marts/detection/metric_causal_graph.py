@@ -86,7 +86,7 @@ def causal_graph(metrics: pd.DataFrame, incidents: pd.DataFrame, margin_hours: i
             edges.append({"incident_id": incident.incident_id, "service_name": incident.service_name, **edge})
     if not edges:
         types = {"incident_id": "int64", "lag_hours": "int64", "effect_lag_behind_root_hours": "int64", "cause_is_root": "bool",
-                 "service_name": "object", "cause_metric": "object", "effect_metric": "object"}
+                 "service_name": "string", "cause_metric": "string", "effect_metric": "string"}
         return pd.DataFrame({c: pd.Series(dtype=types.get(c, "float64")) for c in OUTPUT_COLUMNS})
     graph = pd.DataFrame(edges).sort_values(["incident_id", "effect_lag_behind_root_hours", "effect_metric"], ignore_index=True)
     return graph[OUTPUT_COLUMNS]
@@ -95,7 +95,9 @@ def causal_graph(metrics: pd.DataFrame, incidents: pd.DataFrame, margin_hours: i
 def model(dbt, session):
     dbt.config(materialized="table")
     parameters = dbt.ref("int_detection__parameters").df().iloc[0]
-    return causal_graph(
+    result = causal_graph(
         dbt.ref("int_metrics__hourly").df(), dbt.ref("incidents").df(), int(parameters["incident_cluster_gap_hours"]),
         int(parameters["causal_max_lag_hours"]), float(parameters["causal_min_abs_correlation"]),
     )
+    # microsecond timestamps: DuckDB TIMESTAMP like the SQL models, not TIMESTAMP_NS
+    return result.astype({c: "datetime64[us]" for c in result.select_dtypes("datetime").columns})

@@ -47,8 +47,8 @@ def detect_level_shifts(anomalies: pd.DataFrame, span_hours: int, threshold: flo
     rows["direction"] = np.where(rows["t_stat"] > threshold, "up", np.where(rows["t_stat"] < -threshold, "down", None))
     alarmed = rows[rows["direction"].notna()].copy()
     if alarmed.empty:
-        types = {"detected_at": "datetime64[ns]", "span_started_at": "datetime64[ns]", "last_alarm_at": "datetime64[ns]",
-                 "alarm_hours": "int64", "is_silent": "bool", "service_name": "object", "metric_name": "object", "direction": "object"}
+        types = {"detected_at": "datetime64[us]", "span_started_at": "datetime64[us]", "last_alarm_at": "datetime64[us]",
+                 "alarm_hours": "int64", "is_silent": "bool", "service_name": "string", "metric_name": "string", "direction": "string"}
         return pd.DataFrame({c: pd.Series(dtype=types.get(c, "float64")) for c in OUTPUT_COLUMNS})
     same_series = (alarmed[SERIES_KEY] == alarmed[SERIES_KEY].shift()).all(axis=1)
     continues = same_series & (alarmed["observed_at"].diff() == HOUR) & (alarmed["direction"] == alarmed["direction"].shift())
@@ -76,4 +76,6 @@ def model(dbt, session):
     dbt.config(materialized="table")
     parameters = dbt.ref("int_detection__parameters").df().iloc[0]
     anomalies = dbt.ref("metric_anomalies").df()
-    return detect_level_shifts(anomalies, int(parameters["level_shift_window_hours"]), float(parameters["level_shift_threshold"]))
+    result = detect_level_shifts(anomalies, int(parameters["level_shift_window_hours"]), float(parameters["level_shift_threshold"]))
+    # microsecond timestamps: DuckDB TIMESTAMP like the SQL models, not TIMESTAMP_NS
+    return result.astype({c: "datetime64[us]" for c in result.select_dtypes("datetime").columns})

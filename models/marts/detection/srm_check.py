@@ -104,4 +104,6 @@ def model(dbt, session):
     dbt.config(materialized="table")
     parameters = dbt.ref("int_detection__parameters").df().iloc[0]
     split = dbt.ref("int_serverless__canary_traffic_split").df()
-    return check_split(split, float(parameters["srm_alpha"]), float(parameters["srm_min_expected_count"]))
+    result = check_split(split, float(parameters["srm_alpha"]), float(parameters["srm_min_expected_count"]))
+    # microsecond timestamps: DuckDB TIMESTAMP like the SQL models, not TIMESTAMP_NS
+    return result.astype({c: "datetime64[us]" for c in result.select_dtypes("datetime").columns})
