@@ -39,3 +39,30 @@ def test_external_logs_give_the_same_marts_as_the_seeds(external_build, built_wa
         with duckdb.connect(str(path), read_only=True) as con:
             return sorted(con.execute(f"select * from marts.{mart}").fetchall(), key=repr)
     assert rows(external_build) == rows(built_warehouse)
+
+
+def _write_single_invocation(folder, start_sql):
+    (folder / "function_invocations").mkdir(parents=True)
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select 'x1' as invocation_id, 'f' as function_name, 1 as version_id, {start_sql} as start_timestamp,"
+            f" {start_sql} as end_timestamp, 1.0 as duration_ms, 1.0 as memory_used_mb, 'SUCCESS' as status)"
+            f" to '{folder}/function_invocations/part-0.parquet' (format parquet)"
+        )
+
+
+@pytest.mark.parametrize(("start_sql", "fresh"), [
+    ("cast(now() as timestamp) - interval 1 hour", True),
+    ("cast('2023-12-01 10:00:00' as timestamp)", False),
+])
+def test_source_freshness_flags_logs_that_stopped_arriving(tmp_path, start_sql, fresh):
+    _write_single_invocation(tmp_path / "logs", start_sql)
+    result = run_dbt(["source", "freshness", "--vars", f"{{log_source: external, logs_path: '{tmp_path / 'logs'}'}}"],
+                     tmp_path / "oncall_analytics.duckdb", check=False)
+    assert (result.returncode == 0) == fresh, result.stdout[-2000:]
+
+
+def test_schedule_selectors_exist(tmp_path):
+    for selector in ["hourly", "daily_full"]:
+        result = run_dbt(["ls", "--selector", selector, "--resource-type", "model", "-q"], tmp_path / "w.duckdb")
+        assert "canary_version_comparison" in result.stdout
