@@ -2,19 +2,10 @@
 -- it was meant to have (var canary_expected_split). A version that got
 -- traffic without being in the split has expected weight 0; a version in the
 -- split that got none has 0 invocations. Input of srm_check.
-{%- do assert_var_window('canary_window_start', 'canary_window_end') %}
 {%- set expected_split = var_weight_map('canary_expected_split') %}
 
-with invocations as (
-    select * from {{ ref('stg_serverless__function_invocations') }}
-),
-
-canary_invocations as (
-    select version_id
-    from invocations
-    where function_name = {{ var_string_literal('canary_function_name') }}
-        and start_timestamp >= {{ var_timestamp('canary_window_start') }}
-        and start_timestamp <= {{ var_timestamp('canary_window_end') }}
+with canary_invocations as (
+    select * from {{ ref('int_function_invocations__canary_window') }}
 ),
 
 observed as (
