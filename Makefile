@@ -1,6 +1,7 @@
 # Two entry points on a fresh machine with python3 and make:
 #   make build   set up the virtual env, then `dbt build` on the embedded DuckDB warehouse
 #   make test    set up the virtual env, then every test (pytest drives dbt too)
+#   make test-spark  the SQL layer on Apache Spark (local pyspark, Java 17+), compared with DuckDB
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 DBT := $(BIN)/dbt
 export DBT_DUCKDB_PATH ?= warehouse/oncall_analytics.duckdb
 
-.PHONY: setup build test docs clean lock
+.PHONY: setup build test docs clean lock setup-spark test-spark lock-spark
 
 setup: $(VENV)/.installed
 
@@ -31,6 +32,23 @@ docs: setup
 	@mkdir -p "$(dir $(DBT_DUCKDB_PATH))"
 	$(DBT) docs generate
 
+# Apache Spark: a second virtual env (dbt-spark + pyspark, ~500 MB), then the
+# Spark checks: seeds, SQL models and their tests on Spark, every SQL mart
+# equal to DuckDB's, and the Python models fed Spark DataFrames.
+SPARK_VENV := .venv-spark
+SPARK_BIN := $(SPARK_VENV)/bin
+
+setup-spark: $(SPARK_VENV)/.installed
+
+$(SPARK_VENV)/.installed: requirements-spark.txt
+	@java -version >/dev/null 2>&1 || { echo "make test-spark needs Java 17+ (java on the PATH)"; exit 1; }
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_BIN)/pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	touch $@
+
+test-spark: setup-spark
+	$(SPARK_BIN)/pytest python_checks/test_spark_parity.py python_checks/test_spark_python_models.py
+
 clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/*.wal
 
@@ -39,3 +57,9 @@ lock:
 	/tmp/oncall-lock-venv/bin/pip install --quiet -r requirements.in
 	{ echo "# Full lock of requirements.in (pip freeze of a fresh venv). Regenerate with: make lock"; \
 	  /tmp/oncall-lock-venv/bin/pip freeze; } > requirements.txt
+
+lock-spark:
+	rm -rf /tmp/oncall-lock-spark-venv && $(PYTHON) -m venv /tmp/oncall-lock-spark-venv
+	/tmp/oncall-lock-spark-venv/bin/pip install --quiet -r requirements-spark.in
+	{ echo "# Full lock of requirements-spark.in (pip freeze of a fresh venv). Regenerate with: make lock-spark"; \
+	  /tmp/oncall-lock-spark-venv/bin/pip freeze; } > requirements-spark.txt

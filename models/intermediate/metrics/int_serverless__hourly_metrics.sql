@@ -11,7 +11,9 @@ hourly as (
         function_name as service_name,
         {{ dbt.date_trunc('hour', 'start_timestamp') }} as observed_at,
         count(*) as invocations,
-        avg(case when is_error then 1.0 else 0.0 end) as error_rate,
+        -- avg of an integer is a double on every engine (a decimal literal would
+        -- make it a rounded decimal on Spark)
+        avg(case when is_error then 1 else 0 end) as error_rate,
         {{ percentile_cont('duration_ms', 0.99) }} as p99_duration_ms
     from invocations
     group by 1, 2

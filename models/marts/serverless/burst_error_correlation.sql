@@ -20,8 +20,9 @@ split as (
 rates as (
     select
         *,
-        burst_errors * 100.0 / nullif(burst_invocations, 0) as burst_error_rate,
-        other_errors * 100.0 / nullif(other_invocations, 0) as other_error_rate
+        -- double arithmetic: a decimal literal would give a decimal on Spark
+        cast(burst_errors as double) * 100 / nullif(burst_invocations, 0) as burst_error_rate,
+        cast(other_errors as double) * 100 / nullif(other_invocations, 0) as other_error_rate
     from split
 ),
 

@@ -10,7 +10,8 @@ bursts as (
         window_start_time,
         invocation_count,
         error_count,
-        round(error_count * 100.0 / invocation_count, 2) as error_rate_pct
+        -- double arithmetic: a decimal literal would give a decimal on Spark
+        round(cast(error_count as double) * 100 / invocation_count, 2) as error_rate_pct
     from per_second
     where is_burst
 )

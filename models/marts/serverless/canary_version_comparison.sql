@@ -12,7 +12,7 @@ per_version as (
         version_id,
         count(*) as total_invocations,
         cast(sum(case when is_error then 1 else 0 end) as bigint) as error_count,
-        avg(case when is_error then 100.0 else 0.0 end) as error_rate,
+        100 * avg(case when is_error then 1 else 0 end) as error_rate,  -- a double on every engine
         avg(duration_ms) as avg_duration,
         avg(memory_used_mb) as avg_memory,
         {{ percentile_cont('duration_ms', 0.95) }} as p95_duration

@@ -50,7 +50,7 @@ described as (
         last_invocation_id,
         chain_start_timestamp,
         chain_end_timestamp,
-        {{ timestamp_diff_us('chain_start_timestamp', 'chain_end_timestamp') }} / 1000.0 as span_ms,
+        cast({{ timestamp_diff_us('chain_start_timestamp', 'chain_end_timestamp') }} as double) / 1000 as span_ms,
         max_gap_us,
         error_count
     from chains

@@ -5,7 +5,7 @@
 -- conflicting duplicate arrived), so an incremental run equals a full one.
 {{
     config(
-        materialized='incremental',
+        materialized=row_level_incremental_materialization(),
         unique_key='invocation_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
