@@ -371,6 +371,10 @@ class Generator:
                     connections = int(rng.poisson(900 if stressed else 150))
                     self.infra.append([instance_id, moment.strftime("%Y-%m-%d %H:%M:%S"),
                                        f"{cpu:.1f}", f"{memory:.1f}", connections])
+        # unusable samples, to be quarantined: CPU above 100 %, CPU not a number
+        instance_id = self.infra[0][0]
+        self.infra.append([instance_id, "2024-03-12 13:00:30", "101.5", "50.0", "120"])
+        self.infra.append([instance_id, "2024-03-12 13:00:45", "n/a", "50.0", "120"])
 
     # ---- workflows -----------------------------------------------------------
     def generate_workflows(self) -> None:
@@ -387,6 +391,11 @@ class Generator:
                         sequence += 1
                         start = minute_start + timedelta(microseconds=int(rng.integers(1, 60_000_000)))
                         self.add_workflow(sequence, start, region, environment, synthetic, name, criticality, steps)
+        # unusable rows, to be quarantined: an unknown status, and an exact copy of a step
+        unknown_status = list(self.workflows[10])
+        unknown_status[0], unknown_status[4] = "corr-bad-status", "DONE"
+        self.workflows.append(unknown_status)
+        self.workflows.append(list(self.workflows[20]))
 
     def add_workflow(self, sequence, start, region, environment, synthetic, name, criticality, steps) -> None:
         rng = self.rng

@@ -271,12 +271,12 @@ sla_row as (
             || {{ tsg_format_number('100 * baseline_error_rate', 3) }} || ' %; threshold {{ sla_threshold }} %' as evidence,
         cast(null as {{ dbt.type_string() }}) as source_steps,
         cast(null as {{ dbt.type_int() }}) as first_step,
-        cast(null as {{ dbt.type_float() }}) as explanatory_power,
-        cast(null as {{ dbt.type_float() }}) as surprise,
-        cast(null as {{ dbt.type_float() }}) as traffic_share_pct,
-        cast(null as {{ dbt.type_float() }}) as error_share_pct,
-        cast(null as {{ dbt.type_float() }}) as lift,
-        cast(null as {{ dbt.type_float() }}) as share_of_errors_in_priority_1_pct
+        cast(null as double) as explanatory_power,
+        cast(null as double) as surprise,
+        cast(null as double) as traffic_share_pct,
+        cast(null as double) as error_share_pct,
+        cast(null as double) as lift,
+        cast(null as double) as share_of_errors_in_priority_1_pct
     from scope_totals
 ),
 

@@ -18,7 +18,7 @@
 ] -%}
 {%- set checks = checks + duplicate_checks('request_id', 'request_id is not null') -%}
 {%- for column in duration_columns -%}
-    {%- do checks.append([is_unparseable('raw_' ~ column, dbt.type_float()), column ~ ' is not a number']) -%}
+    {%- do checks.append([is_unparseable('raw_' ~ column, 'double'), column ~ ' is not a number']) -%}
     {%- do checks.append([column ~ ' < 0', column ~ ' is negative']) -%}
 {%- endfor -%}
 {%- for column in size_columns -%}
@@ -55,7 +55,7 @@ typed as (
         lower({{ clean_text('client_type') }}) as client_type,
         {{ try_cast(clean_text('status_code'), dbt.type_int()) }} as status_code,
         {%- for column in duration_columns %}
-        {{ try_cast(clean_text(column), dbt.type_float()) }} as {{ column }},
+        {{ try_cast(clean_text(column), 'double') }} as {{ column }},
         {%- endfor %}
         {%- for column in size_columns %}
         {{ try_cast(clean_text(column), dbt.type_bigint()) }} as {{ column }},
