@@ -13,6 +13,10 @@
     ) / nullif(var_pop(case when {{ y }} is not null then {{ x }} end), 0))
 {%- endmacro %}
 
+{#- DuckDB's regr_slope is NaN, not null, when x does not vary (and NaN sorts
+    above every number), hence the guard. -#}
 {% macro duckdb__regr_slope(y, x) -%}
-    regr_slope({{ y }}, {{ x }})
+    case
+        when var_pop(case when {{ y }} is not null then {{ x }} end) > 0 then regr_slope({{ y }}, {{ x }})
+    end
 {%- endmacro %}

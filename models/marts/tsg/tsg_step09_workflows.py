@@ -9,8 +9,16 @@ dbt runs Python.
 """
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+import os
+
+# numpy's first import sets OPENBLAS_MAIN_FREE / GOTOBLAS_MAIN_FREE and deletes
+# them afterwards; two dbt threads importing it at once can then fail with
+# KeyError('OPENBLAS_MAIN_FREE'). Set them first so this import touches neither.
+os.environ.setdefault("OPENBLAS_MAIN_FREE", "1")
+os.environ.setdefault("GOTOBLAS_MAIN_FREE", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 CRITICALITY_WEIGHT = {"CRITICAL": 10, "HIGH": 5, "MEDIUM": 2, "LOW": 1}
 OUTPUT_COLUMNS = {
