@@ -233,7 +233,7 @@ described as (
                 'explains ' || {{ tsg_format_number('100 * explanatory_power') }} || ' % of the excess 5xx (lift '
                     || {{ tsg_format_number('lift', 2) }} || ', surprise ' || {{ tsg_format_number('surprise', 4) }} || ')'
             end,
-            case when share_of_errors_in_top_candidate is not null and candidate_rank is distinct from 1 then
+            case when share_of_errors_in_top_candidate is not null and coalesce(candidate_rank, 0) != 1 then
                 {{ tsg_format_number('100 * share_of_errors_in_top_candidate') }} || ' % of its 5xx are in priority 1''s requests'
             end
         ) as evidence,
