@@ -62,3 +62,15 @@ def test_every_model_has_a_test(docs_artifacts):
             tested.update(node.get("depends_on", {}).get("nodes", []))
     untested = [uid for uid in _own_nodes(manifest, {"model"}) if uid not in tested]
     assert untested == []
+
+
+def test_every_var_is_documented_in_a_docs_block():
+    import re
+
+    import yaml
+
+    from conftest import PROJECT_DIR
+    project_vars = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    docs_text = "\n".join(path.read_text() for path in (PROJECT_DIR / "models").rglob("*.md"))
+    documented = set(re.findall(r"`([a-z0-9_]+)`", docs_text))
+    assert sorted(set(project_vars) - documented) == []

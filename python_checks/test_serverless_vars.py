@@ -38,7 +38,7 @@ def test_a_quote_in_the_function_name_neither_breaks_nor_widens_the_query(built_
     warehouse = tmp_path / built_warehouse.name  # DuckDB names the catalog after the file
     shutil.copy(built_warehouse, warehouse)
     injected = "{canary_function_name: \"image_processor' or '1'='1\"}"
-    run_dbt(["run", "-s", "canary_version_comparison", "--vars", injected], warehouse)
+    run_dbt(["run", "-s", "int_function_invocations__canary_window", "canary_version_comparison", "--vars", injected], warehouse)
     import duckdb
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.canary_version_comparison").fetchone() == (0,)

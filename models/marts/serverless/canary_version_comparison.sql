@@ -1,18 +1,9 @@
 -- Scenario 1: each version of the canary function side by side with the
 -- baseline (the lowest version seen in the window), and a verdict.
-{% do assert_var_window('canary_window_start', 'canary_window_end') %}
-{%- set min_invocations = var_integer('canary_min_invocations', 1) -%}
+{% set min_invocations = var_integer('canary_min_invocations', 1) %}
 
-with invocations as (
-    select * from {{ ref('stg_serverless__function_invocations') }}
-),
-
-in_window as (
-    select *
-    from invocations
-    where function_name = {{ var_string_literal('canary_function_name') }}
-      and start_timestamp >= {{ var_timestamp('canary_window_start') }}
-      and start_timestamp <= {{ var_timestamp('canary_window_end') }}
+with in_window as (
+    select * from {{ ref('int_function_invocations__canary_window') }}
 ),
 
 per_version as (

@@ -1,5 +1,26 @@
 -- One trusted row per invocation, typed; rows that fail a check are in
 -- stg_serverless__function_invocations_quarantine instead.
+-- Incremental: reloads the last incremental_lookback_hours of start times.
+-- The pre-hook removes ids that a later load turned untrustworthy (e.g. a
+-- conflicting duplicate arrived), so an incremental run equals a full one.
+{{
+    config(
+        materialized='incremental',
+        unique_key='invocation_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}
+             delete from {{ this }} where invocation_id in (
+                 select invocation_id from {{ ref('base_serverless__function_invocations') }}
+                 group by invocation_id
+                 having count(case when quarantine_reason is null then 1 end) = 0
+             )
+             {% endif %}"
+        ]
+    )
+}}
+
 with validated as (
     select * from {{ ref('base_serverless__function_invocations') }}
 ),
@@ -17,6 +38,7 @@ clean as (
         status = 'ERROR' as is_error
     from validated
     where quarantine_reason is null
+        and {{ incremental_lookback_filter('start_timestamp') }}
 )
 
 select * from clean

@@ -30,7 +30,7 @@
 {%- endfor %}
 
 with source as (
-    select * from {{ ref('api_gateway_logs') }}
+    select * from {{ raw_table('gateway_logs', 'api_gateway_logs') }}
 ),
 
 typed as (

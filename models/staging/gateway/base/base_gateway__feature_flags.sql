@@ -1,6 +1,6 @@
 {#- Flags evaluated per request, trimmed; a request carries a flag once. -#}
 with source as (
-    select * from {{ ref('feature_flags') }}
+    select * from {{ raw_table('gateway_logs', 'feature_flags') }}
 ),
 
 typed as (

@@ -1,6 +1,6 @@
 {#- Per-minute host samples, typed; one sample per instance and time. -#}
 with source as (
-    select * from {{ ref('infrastructure_metrics') }}
+    select * from {{ raw_table('gateway_logs', 'infrastructure_metrics') }}
 ),
 
 typed as (

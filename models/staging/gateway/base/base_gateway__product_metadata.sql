@@ -1,6 +1,6 @@
 {#- Product and customer of each request (one row per request). -#}
 with source as (
-    select * from {{ ref('product_metadata') }}
+    select * from {{ raw_table('gateway_logs', 'product_metadata') }}
 ),
 
 typed as (

@@ -1,6 +1,6 @@
 {#- One row per workflow step, typed; test traffic decided by the shared macro. -#}
 with source as (
-    select * from {{ ref('workflow_tracking') }}
+    select * from {{ raw_table('gateway_logs', 'workflow_tracking') }}
 ),
 
 typed as (

@@ -1,19 +1,19 @@
 -- Types the raw invocation log and says, per row, why it cannot be trusted
 -- (null when it can). stg_ and its quarantine model split on that reason.
 with source as (
-    select * from {{ ref('function_invocations') }}
+    select * from {{ raw_table('serverless_logs', 'function_invocations') }}
 ),
 
 trimmed as (
     select
-        nullif(trim(invocation_id), '') as invocation_id,
-        nullif(trim(function_name), '') as function_name,
-        nullif(trim(version_id), '') as version_id_text,
-        nullif(trim(start_timestamp), '') as start_timestamp_text,
-        nullif(trim(end_timestamp), '') as end_timestamp_text,
-        nullif(trim(duration_ms), '') as duration_ms_text,
-        nullif(trim(memory_used_mb), '') as memory_used_mb_text,
-        upper(nullif(trim(status), '')) as status
+        nullif(trim(cast(invocation_id as {{ dbt.type_string() }})), '') as invocation_id,
+        nullif(trim(cast(function_name as {{ dbt.type_string() }})), '') as function_name,
+        nullif(trim(cast(version_id as {{ dbt.type_string() }})), '') as version_id_text,
+        nullif(trim(cast(start_timestamp as {{ dbt.type_string() }})), '') as start_timestamp_text,
+        nullif(trim(cast(end_timestamp as {{ dbt.type_string() }})), '') as end_timestamp_text,
+        nullif(trim(cast(duration_ms as {{ dbt.type_string() }})), '') as duration_ms_text,
+        nullif(trim(cast(memory_used_mb as {{ dbt.type_string() }})), '') as memory_used_mb_text,
+        upper(nullif(trim(cast(status as {{ dbt.type_string() }})), '')) as status
     from source
 ),
 

@@ -1,0 +1,41 @@
+-- The canary's traffic per version in the canary window, next to the split
+-- it was meant to have (var canary_expected_split). A version that got
+-- traffic without being in the split has expected weight 0; a version in the
+-- split that got none has 0 invocations. Input of srm_check.
+{%- set expected_split = var_weight_map('canary_expected_split') %}
+
+with canary_invocations as (
+    select * from {{ ref('int_function_invocations__canary_window') }}
+),
+
+observed as (
+    select
+        version_id,
+        count(*) as invocations
+    from canary_invocations
+    group by 1
+),
+
+expected as (
+    {%- for version_id, weight in expected_split %}
+    select {{ version_id }} as version_id, cast({{ weight }} as double) as expected_weight
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+split as (
+    select
+        {{ var_string_literal('canary_function_name') }} as function_name,
+        {{ var_timestamp('canary_window_start') }} as window_start,
+        {{ var_timestamp('canary_window_end') }} as window_end,
+        coalesce(observed.version_id, expected.version_id) as version_id,
+        coalesce(observed.invocations, 0) as invocations,
+        coalesce(expected.expected_weight, 0) as expected_weight
+    from observed
+    full outer join expected
+        on observed.version_id = expected.version_id
+)
+
+select * from split

@@ -1,0 +1,153 @@
+"""Beyond the notebook, through the models' pure functions: level shifts,
+the causal graph, the SRM check, the alert budget and postmortem drafts."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import load_model_module
+from detection_synthetic import (
+    ANOMALIES, HOUR_ZERO, INCIDENT_METRICS, INCIDENTS, SCORES, detect, hour_of, localize, long_format,
+    notebook_metrics,
+)
+
+LEVEL_SHIFTS = load_model_module("models/marts/detection/metric_level_shifts.py")
+CAUSAL_GRAPH = load_model_module("models/marts/detection/metric_causal_graph.py")
+SRM = load_model_module("models/marts/detection/srm_check.py")
+ALERT_BUDGET = load_model_module("models/marts/detection/alert_budget.py")
+POSTMORTEMS = load_model_module("models/marts/detection/incident_postmortems.py")
+CTR_SHIFT_HOUR = 225
+
+
+def shipped():
+    return long_format(notebook_metrics(), "ranking-service")
+
+
+# Level shifts --------------------------------------------------------------
+
+def test_level_shift_catches_the_silent_ctr_sag_within_hours():
+    shifts = LEVEL_SHIFTS.detect_level_shifts(detect(shipped()), 6, 5.0)
+    ctr = shifts[shifts["metric_name"] == "ctr"]
+    assert len(ctr) == 1 and ctr["is_silent"].iloc[0] and ctr["direction"].iloc[0] == "down"
+    assert 0 <= hour_of(ctr["detected_at"]).item() - CTR_SHIFT_HOUR <= 4
+    # No alarm on the daily-cycle metrics
+    assert not shifts["metric_name"].isin(["qps", "p50_ms"]).any()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_level_shift_catches_ctr_for_other_seeds_and_nothing_before_it(seed):
+    shifts = LEVEL_SHIFTS.detect_level_shifts(detect(long_format(notebook_metrics(seed))), 6, 5.0)
+    ctr_hours = hour_of(shifts.loc[shifts["metric_name"] == "ctr", "detected_at"])
+    assert len(ctr_hours) and CTR_SHIFT_HOUR <= ctr_hours.min() <= CTR_SHIFT_HOUR + 8
+
+
+def test_level_shift_uses_no_future_values():
+    anomalies = detect(shipped())
+    cut = HOUR_ZERO + pd.Timedelta(hours=230)
+    full = LEVEL_SHIFTS.shift_statistics(anomalies, 6)
+    truncated = LEVEL_SHIFTS.shift_statistics(anomalies[anomalies["observed_at"] <= cut], 6)
+    pick = lambda frame: frame[frame["observed_at"] <= cut].sort_values(["metric_name", "observed_at"]).reset_index(drop=True)["t_stat"]  # noqa: E731
+    pd.testing.assert_series_equal(pick(full), pick(truncated))
+
+
+# Causal graph ---------------------------------------------------------------
+
+def test_causal_graph_on_the_shipped_data_is_nulls_score_ctr():
+    metrics = shipped()
+    graph = CAUSAL_GRAPH.causal_graph(metrics, localize(metrics), 24, 12, 0.6)
+    edges = {(r.incident_id, r.cause_metric, r.effect_metric): r.lag_hours for r in graph.itertuples()}
+    assert edges[(2, "feature_null_rate", "model_score_mean")] == 0
+    assert 5 <= edges[(2, "model_score_mean", "ctr")] <= 7
+    assert edges[(1, "cache_hit_rate", "p99_ms")] == 0
+    assert not any(effect == "feature_null_rate" or effect == "cache_hit_rate" for _, _, effect in edges)
+
+
+def test_best_lag_finds_a_planted_delay():
+    rng = np.random.default_rng(0)
+    leader = pd.Series(rng.normal(0, 1, 300))
+    follower = leader.shift(4) * 2 + rng.normal(0, 0.3, 300)
+    lag, r = CAUSAL_GRAPH.best_lag(leader, follower, 12)
+    assert lag == 4 and r > 0.9
+
+
+# SRM ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("statistic, dof, p", [
+    (3.841458820694124, 1, 0.05), (6.634896601021214, 1, 0.01), (5.991464547107979, 2, 0.05),
+    (11.070497693516351, 5, 0.05), (0.0, 1, 1.0), (40.0, 1, 2.5396285894708e-10), (0.5, 3, 0.9188914116546758),
+])
+def test_chi_square_p_value_matches_reference_values(statistic, dof, p):
+    assert math.isclose(SRM.chi_square_p_value(statistic, dof), p, rel_tol=1e-9, abs_tol=1e-15)
+
+
+def split(counts, weights):
+    return pd.DataFrame({"function_name": "f", "window_start": HOUR_ZERO, "window_end": HOUR_ZERO,
+                         "version_id": range(1, len(counts) + 1), "invocations": counts, "expected_weight": weights})
+
+
+def test_srm_flags_a_biased_canary_and_passes_a_fair_one():
+    biased = SRM.check_split(split([560, 440], [50, 50]), 0.001, 5).iloc[0]
+    assert biased["verdict"] == "SAMPLE_RATIO_MISMATCH" and biased["is_sample_ratio_mismatch"]
+    assert math.isclose(biased["chi_square"], 14.4)
+    fair = SRM.check_split(split([505, 495], [50, 50]), 0.001, 5).iloc[0]
+    assert fair["verdict"] == "OK" and fair["p_value"] > 0.5
+    uneven = SRM.check_split(split([905, 95], [90, 10]), 0.001, 5).iloc[0]
+    assert uneven["verdict"] == "OK"
+
+
+def test_srm_small_samples_and_unplanned_versions():
+    assert SRM.check_split(split([3, 3], [50, 50]), 0.001, 5).iloc[0]["verdict"] == "INSUFFICIENT_SAMPLE"
+    stray = SRM.check_split(split([50, 50, 7], [50, 50, 0]), 0.001, 5).iloc[0]
+    assert stray["verdict"] == "SAMPLE_RATIO_MISMATCH" and stray["p_value"] == 0.0
+
+
+# Alert budget ----------------------------------------------------------------
+
+LABELS = pd.DataFrame({
+    "label_id": ["deploy", "pipeline"], "service_name": "ranking-service",
+    "started_at": ["2023-11-21 14:00:00", "2023-11-26 03:00:00"], "ended_at": ["2023-11-22 19:00:00", "2023-11-30 23:00:00"],
+})
+
+
+def test_alert_budget_agrees_with_metric_anomalies_and_incidents_at_the_current_setting():
+    """alert_budget repeats the anomaly rule and the clustering (self-contained
+    models): at every setting they must give the same flags and pages."""
+    scores = SCORES.score_metrics(long_format(notebook_metrics(7), "ranking-service"), [24, 48], 0.5)
+    budget = ALERT_BUDGET.alert_budget(scores, LABELS, [3.0, 5.0], 24, 48, 5.0)
+    for row in budget.itertuples():
+        anomalies = ANOMALIES.flag_anomalies(scores, row.window_hours, row.anomaly_k)
+        incidents = INCIDENTS.summarize(INCIDENT_METRICS.localize(anomalies, 24))
+        assert row.flags == anomalies["is_anomaly"].sum()
+        assert row.pages == len(incidents)
+    assert budget["is_current_setting"].sum() == 1
+
+
+def test_alert_budget_counts_false_pages_and_misses():
+    scores = SCORES.score_metrics(shipped(), [24, 48, 168], 0.5)
+    budget = ALERT_BUDGET.alert_budget(scores, LABELS, [3.0, 5.0], 24, 48, 5.0).set_index(["window_hours", "anomaly_k"])
+    assert budget.loc[(48, 5.0), ["pages", "false_pages", "incidents_caught"]].tolist() == [2, 0, 2]
+    assert budget.loc[(24, 3.0), "false_pages"] > 0       # a low threshold pages on noise
+    assert budget.loc[(168, 5.0), "incidents_missed"] == 1  # a week of baseline starts after incident 1
+    assert budget["weeks_of_data"].iloc[0] == 2.0
+    assert budget["is_recommended"].sum() == 1
+    assert budget.loc[budget["is_recommended"], "incidents_missed"].item() == 0
+
+
+# Postmortems -------------------------------------------------------------------
+
+def test_postmortems_are_drafted_from_the_data():
+    metrics = shipped()
+    anomalies = detect(metrics)
+    incident_metrics = INCIDENT_METRICS.localize(anomalies, 24)
+    incidents = INCIDENTS.summarize(incident_metrics)
+    drafts = POSTMORTEMS.postmortems(
+        incidents, incident_metrics, anomalies, LEVEL_SHIFTS.detect_level_shifts(anomalies, 6, 5.0),
+        CAUSAL_GRAPH.causal_graph(metrics, incidents, 24, 12, 0.6), 24,
+    ).set_index("incident_id")
+    assert "cache_hit_rate 0.92" in drafts.loc[1, "impact"] and "p99_ms" in drafts.loc[1, "impact"]
+    assert "2023-11-21 14:00" in drafts.loc[1, "detection"]
+    assert "ctr" in drafts.loc[2, "impact"] and "level-shift detector caught it" in drafts.loc[2, "detection"]
+    assert "model_score_mean -> ctr" in drafts.loc[2, "root_cause"]
+    assert "level-shift alerts on ctr" in drafts.loc[2, "prevention"]
+    assert drafts[["impact", "detection", "root_cause", "fix", "prevention"]].notna().all().all()

@@ -1,0 +1,132 @@
+"""The rolling z-score detector (int_metrics__anomaly_scores + metric_anomalies)
+through its pure functions: notebook parity, no lookahead, time-based windows,
+flat baselines and the weekly-pattern rule."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from detection_synthetic import HOUR_ZERO, SCORES, detect, hour_of, long_format, notebook_metrics, weekly_spike_metrics
+
+NOTEBOOK_FLAGS = {
+    "cache_hit_rate": [110, 111], "p99_ms": [110, 111],
+    "feature_null_rate": [219, 220], "model_score_mean": [219, 220, 221],
+}
+
+
+def notebook_solution(metrics, window=48, k=5.0):
+    """The notebook's reference loop (test oracle only)."""
+    flags = {}
+    for name, values in metrics.items():
+        flags[name] = [hour for hour in range(window, len(values))
+                       if values[hour - window:hour].std() > 0
+                       and abs(values[hour] - values[hour - window:hour].mean()) > k * values[hour - window:hour].std()]
+    return flags
+
+
+def flags_by_metric(anomalies, column="is_anomaly"):
+    flagged = anomalies[anomalies[column]]
+    return {m: sorted(hour_of(g["observed_at"]).tolist()) for m, g in flagged.groupby("metric_name")}
+
+
+def test_flags_equal_the_notebook_solution_on_the_shipped_data():
+    assert flags_by_metric(detect(long_format(notebook_metrics(), "ranking-service"))) == NOTEBOOK_FLAGS
+
+
+def test_baseline_is_bit_identical_to_numpy_on_full_windows():
+    metrics = notebook_metrics()
+    scores = SCORES.score_metrics(long_format(metrics), [48], 0.5)
+    for name, values in metrics.items():
+        series = scores[scores["metric_name"] == name].reset_index(drop=True)
+        expected_mean = np.array([values[h - 48:h].mean() for h in range(48, len(values))])
+        expected_std = np.array([values[h - 48:h].std() for h in range(48, len(values))])
+        assert np.array_equal(series["baseline_mean"].to_numpy()[48:], expected_mean)
+        assert np.array_equal(series["baseline_std"].to_numpy()[48:], expected_std)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("window, k", [(48, 5.0), (24, 3.0), (72, 4.0)])
+def test_matches_the_notebook_loop_for_other_seeds_and_settings(seed, window, k):
+    """Before the weekly-pattern rule (which the notebook lacks) the outliers are the notebook's."""
+    metrics = notebook_metrics(seed)
+    expected = {m: h for m, h in notebook_solution(metrics, window, k).items() if h}
+    assert flags_by_metric(detect(long_format(metrics), window, k), "is_outlier") == expected
+
+
+def test_changing_the_future_never_changes_a_past_flag():
+    """Property test (seeded random cases): perturb every value after hour t,
+    including dropping hours; nothing at or before t may change."""
+    rng = np.random.default_rng(2024)
+    for case in range(60):
+        hours = int(rng.integers(60, 240))
+        values = rng.normal(0, 1, hours) + np.where(rng.random(hours) < 0.05, rng.normal(0, 20, hours), 0)
+        values[rng.random(hours) < 0.1] = np.nan
+        cut = int(rng.integers(1, hours - 1))
+        future = values.copy()
+        future[cut + 1:] = rng.normal(0, 50, hours - cut - 1)
+        future[cut + 1:][rng.random(hours - cut - 1) < 0.2] = np.nan
+        window = int(rng.choice([6, 24, 48]))
+        before, after = (detect(long_format({"m": v}), window, 3.0) for v in (values, future))
+        horizon = HOUR_ZERO + pd.Timedelta(hours=cut)
+        past = [frame[frame["observed_at"] <= horizon].reset_index(drop=True) for frame in (before, after)]
+        pd.testing.assert_frame_equal(past[0], past[1], obj=f"case {case}")
+
+
+def test_window_is_by_time_so_missing_hours_are_holes_not_shifts():
+    values = np.arange(100, dtype=float)
+    values[40:50] = np.nan  # ten missing hours
+    scores = SCORES.score_metrics(long_format({"m": values}), [24], 0.0)
+    at_hour_60 = scores[scores["observed_at"] == HOUR_ZERO + pd.Timedelta(hours=60)].iloc[0]
+    assert at_hour_60["baseline_points"] == 14  # hours 36-39 and 50-59
+    assert at_hour_60["baseline_mean"] == np.mean(np.r_[36:40, 50:60])
+
+
+def test_hours_need_a_whole_window_of_history_and_enough_observed_hours():
+    values = np.random.default_rng(1).normal(0, 1, 120)
+    values[60:90] = np.nan
+    scores = SCORES.score_metrics(long_format({"m": values}), [48], 0.5)
+    scored = set(hour_of(scores.loc[scores["is_scored"], "observed_at"]))
+    assert min(scored) == 48
+    assert 100 not in scored  # only 48 - 30 - 10 = 8 of 48 hours observed
+    assert 115 in scored      # 25 of 48 hours observed
+
+
+def test_a_flat_baseline_flags_nothing_and_raises_nothing():
+    values = np.full(200, 7.0)
+    values[150] = 8.0   # a change after a flat window: std 0, no flag
+    values[199] = 0.1 * 3  # floating-point noise must not make the flat window non-flat
+    with np.errstate(all="raise"):
+        anomalies = detect(long_format({"flat": values, "zero": np.zeros(200)}))
+    flat_at_150 = anomalies[(anomalies["metric_name"] == "flat") & (anomalies["observed_at"] == HOUR_ZERO + pd.Timedelta(hours=150))].iloc[0]
+    assert flat_at_150["baseline_std"] == 0.0 and pd.isna(flat_at_150["z_score"]) and not flat_at_150["is_anomaly"]
+    assert not anomalies.loc[anomalies["metric_name"] == "zero", "is_anomaly"].any()
+
+
+def test_a_weekly_spike_pages_in_its_first_week_only():
+    for seed in range(10):
+        anomalies = detect(long_format(weekly_spike_metrics(seed, first_spike=60)))
+        flagged = anomalies[anomalies["is_anomaly"] & (anomalies["metric_name"] == "batch_rows_written")]
+        assert hour_of(flagged["observed_at"]).tolist() == [60], seed
+        later = anomalies[(anomalies["metric_name"] == "batch_rows_written") & anomalies["matches_weekly_pattern"]]
+        assert hour_of(later["observed_at"]).tolist() == [228, 396], seed
+
+
+def test_the_weekly_rule_never_excuses_an_outlier_when_last_week_was_ordinary():
+    rng = np.random.default_rng(5)
+    values = 100 + rng.normal(0, 3, 24 * 14)
+    values[200] += 25  # about 8 sigma, last week's hour 32 was ordinary
+    anomalies = detect(long_format({"m": values}))
+    assert hour_of(anomalies.loc[anomalies["is_anomaly"], "observed_at"]).tolist() == [200]
+
+
+def test_output_has_the_contract_columns_and_one_row_per_input_row():
+    frame = long_format(notebook_metrics())
+    anomalies = detect(frame)
+    assert list(anomalies.columns[:8]) == ["service_name", "metric_name", "observed_at", "value", "baseline_mean",
+                                           "baseline_std", "z_score", "is_anomaly"]
+    assert len(anomalies) == len(frame)
+
+
+def test_duplicate_hours_are_rejected():
+    frame = long_format({"m": np.arange(10.0)})
+    with pytest.raises(ValueError, match="more than one value"):
+        SCORES.score_metrics(pd.concat([frame, frame.iloc[[3]]]), [4], 0.5)

@@ -1,0 +1,62 @@
+"""A dirty invocation log builds without a crash: every bad row is in the
+quarantine with its reason, the clean rows reach the marts, counts reconcile."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from conftest import PROJECT_DIR, run_dbt
+from project_copy import copy_project
+
+FIXTURE = PROJECT_DIR / "python_checks" / "fixtures" / "dirty" / "function_invocations.csv"
+
+
+@pytest.fixture(scope="module")
+def dirty_build(tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp("dirty") / "p", {"function_invocations.csv": FIXTURE.read_text()})
+    warehouse = project / "warehouse" / "oncall_analytics.duckdb"
+    run_dbt(["seed", "-s", "function_invocations"], warehouse, cwd=project)
+    run_dbt(["build", "-s", "function_invocations", "path:models/staging/serverless",
+             "path:models/intermediate/serverless", "path:models/marts/serverless",
+             "--exclude", "test_name:equals_expected"], warehouse, cwd=project)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        clean = {row[0]: row for row in con.execute(
+            "select invocation_id, function_name, status, duration_ms, memory_used_mb"
+            " from staging.stg_serverless__function_invocations").fetchall()}
+        quarantined = con.execute(
+            "select invocation_id, quarantine_reason from staging.stg_serverless__function_invocations_quarantine").fetchall()
+        (raw,), = con.execute("select count(*) from raw.function_invocations").fetchall()
+    return clean, quarantined, raw
+
+
+def test_counts_reconcile(dirty_build):
+    clean, quarantined, raw = dirty_build
+    assert raw == 17
+    assert len(clean) + len(quarantined) == raw
+
+
+def test_clean_rows_are_normalised(dirty_build):
+    clean, _, _ = dirty_build
+    assert sorted(clean) == ["dup_same", "ok_001", "ok_002", "ok_003"]
+    assert clean["ok_002"][2] == "ERROR" and clean["ok_003"][2] == "SUCCESS"
+    assert clean["ok_003"][1] == "image_processor"          # padded name trimmed
+    assert clean["ok_003"][3] is None and clean["ok_003"][4] is None  # empty numbers are unknown, not bad
+
+
+def test_every_bad_row_has_its_reason(dirty_build):
+    _, quarantined, _ = dirty_build
+    reasons = {}
+    for invocation_id, reason in quarantined:
+        reasons.setdefault(invocation_id, []).append(reason)
+    assert reasons["bad_ts"] == ["start_timestamp is not a timestamp"]
+    assert reasons["bad_month"] == ["start_timestamp is not a timestamp"]
+    assert reasons["bad_order"] == ["end_timestamp before start_timestamp"]
+    assert reasons["bad_neg"] == ["negative duration_ms"]
+    assert reasons["bad_status"] == ["unknown status"]
+    assert reasons["bad_text"] == ["version_id is not an integer; duration_ms is not a number; memory_used_mb is not a number"]
+    assert reasons[None] == ["missing invocation_id"]
+    assert reasons["bad_nofn"] == ["missing function_name"]
+    assert reasons["dup_same"] == ["exact duplicate of another row"]
+    assert reasons["dup_diff"] == ["invocation_id repeated with different values"] * 2
+    assert reasons["bad_empty"] == ["missing function_name; missing version_id; missing start_timestamp; missing end_timestamp; missing status"]
+    assert reasons["bad,quote"] == ["unknown status"]

@@ -1,0 +1,94 @@
+"""Production runs: an incremental run after new (and late) rows equals a full
+refresh; two runs in a row change nothing; a build killed midway and re-run
+ends identical to a clean build."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import duckdb
+import pytest
+
+from conftest import DBT, PROJECT_DIR, run_dbt
+from project_copy import copy_project
+
+SHIPPED = (PROJECT_DIR / "seeds" / "function_invocations.csv").read_text()
+NEW_ROWS = """\
+new_001,user_auth,2,2023-12-05 08:00:00,2023-12-05 08:00:00.040,40.00,64.00,SUCCESS
+new_002,user_auth,2,2023-12-05 08:00:00.040500,2023-12-05 08:00:00.070,29.50,64.00,ERROR
+new_003,user_auth,2,2023-12-05 08:00:00.070,2023-12-05 08:00:00.090,20.00,64.00,SUCCESS
+new_004,report_builder,1,2023-12-05 08:30:00,2023-12-05 08:30:04,4000.00,1024.00,SUCCESS
+late_001,report_builder,1,2023-12-05 06:30:00,2023-12-05 06:30:03,3000.00,1024.00,ERROR
+inv_052,thumbnail_generator,3,2023-12-04 09:00:00,2023-12-04 09:00:00.210,210.00,192.00,ERROR
+"""
+COMPARED = [
+    "staging.stg_serverless__function_invocations",
+    "marts.canary_version_comparison",
+    "marts.chained_invocations",
+    "marts.invocation_chains",
+    "marts.burst_windows",
+    "marts.burst_error_correlation",
+]
+SELECTION = ["-s", "function_invocations", "path:seeds/expected", "path:models/staging/serverless",
+             "path:models/intermediate/serverless", "path:models/marts/serverless",
+             "--exclude", "test_name:equals_expected"]
+
+
+def snapshot(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {table: sorted(con.execute(f"select * from {table}").fetchall(), key=repr) for table in COMPARED}
+
+
+def build(project, warehouse, *extra):
+    run_dbt(["build", *SELECTION, *extra], warehouse, cwd=project)
+
+
+@pytest.fixture(scope="module")
+def full_refresh_of_everything(tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp("full") / "p", {"function_invocations.csv": SHIPPED + NEW_ROWS})
+    warehouse = project / "warehouse" / "oncall_analytics.duckdb"
+    build(project, warehouse, "--full-refresh")
+    return snapshot(warehouse)
+
+
+def test_incremental_run_with_new_and_late_rows_equals_a_full_refresh(tmp_path, full_refresh_of_everything):
+    project = copy_project(tmp_path / "p", {"function_invocations.csv": SHIPPED})
+    warehouse = project / "warehouse" / "oncall_analytics.duckdb"
+    build(project, warehouse)
+    before = snapshot(warehouse)
+    (project / "seeds" / "function_invocations.csv").write_text(SHIPPED + NEW_ROWS)
+    build(project, warehouse)                      # incremental
+    after = snapshot(warehouse)
+    assert after != before                         # the new hour arrived ...
+    ids = {row[0] for row in after["staging.stg_serverless__function_invocations"]}
+    assert {"new_001", "late_001"} <= ids and "inv_052" not in ids   # ... a late row too; a conflict removed the stale id
+    assert after == full_refresh_of_everything
+    build(project, warehouse)                      # a second run changes nothing
+    assert snapshot(warehouse) == full_refresh_of_everything
+
+
+def test_a_killed_build_rerun_ends_identical_to_a_clean_build(tmp_path, full_refresh_of_everything):
+    project = copy_project(tmp_path / "p", {"function_invocations.csv": SHIPPED + NEW_ROWS})
+    warehouse = project / "warehouse" / "oncall_analytics.duckdb"
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    process = subprocess.Popen(
+        [DBT, "build", *SELECTION, "--project-dir", str(project), "--profiles-dir", str(PROJECT_DIR)],
+        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    deadline = time.time() + 120
+    for line in process.stdout:                    # kill as soon as the first model is written
+        if "OK created" in line or time.time() > deadline:
+            break
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode != 0
+    # whatever the kill left behind is readable and whole: every relation that exists is queryable
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_schema in ('staging', 'marts')"
+        ).fetchall():
+            con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+    build(project, warehouse)
+    assert snapshot(warehouse) == full_refresh_of_everything
