@@ -3,9 +3,10 @@
     {{ return(adapter.dispatch('epoch_seconds', 'oncall_analytics')(ts)) }}
 {%- endmacro %}
 
-{#- Spark SQL 3.1+. -#}
+{#- Spark SQL 3.1+. A double on purpose: dividing by the literal 1000000.0
+    would give a decimal on Spark. -#}
 {% macro default__epoch_seconds(ts) -%}
-    (unix_micros({{ ts }}) / 1000000.0)
+    (cast(unix_micros({{ ts }}) as double) / 1000000)
 {%- endmacro %}
 
 {% macro duckdb__epoch_seconds(ts) -%}

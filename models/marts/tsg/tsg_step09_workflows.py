@@ -143,8 +143,34 @@ def scenario_completion(outcomes: pd.DataFrame, critical_completion_pct: float) 
     return scenarios[list(OUTPUT_COLUMNS)].astype(OUTPUT_COLUMNS).reset_index(drop=True)
 
 
+# Edges of the model, identical in every Python model of the project (a test
+# keeps them alike): what dbt.ref() returns differs by warehouse, so each input
+# is converted to pandas once, on the way in, and the result once, on the way out.
+def as_pandas(frame) -> pd.DataFrame:
+    """pandas from what dbt.ref() gives: a DuckDB relation, a Spark or Snowpark DataFrame, or pandas."""
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    for method in ("toPandas", "to_pandas", "df"):  # Spark; Snowpark and pandas-on-Spark; DuckDB
+        if callable(getattr(type(frame), method, None)):
+            return getattr(frame, method)()
+    raise TypeError(f"dbt.ref() returned a {type(frame).__name__}, which this model cannot read")
+
+
+def to_warehouse_frame(result: pd.DataFrame, session):
+    """The result in the form the adapter writes: pandas with microsecond timestamps (DuckDB
+    TIMESTAMP like the SQL models; Snowpark takes pandas too), or on Spark a Spark DataFrame
+    with an explicit schema, so that an empty result keeps its column types."""
+    result = result.astype({c: "datetime64[us]" for c in result.select_dtypes("datetime").columns})
+    if not callable(getattr(type(session), "createDataFrame", None)) or hasattr(session, "write_pandas"):
+        return result
+    spark_types = {"b": "boolean", "i": "bigint", "u": "bigint", "f": "double", "M": "timestamp"}
+    schema = ", ".join(f"`{name}` {spark_types.get(dtype.kind, 'string')}" for name, dtype in result.dtypes.items())
+    rows = result.astype(object).where(result.notna(), None).itertuples(index=False, name=None)
+    return session.createDataFrame(list(rows), schema=schema)
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     threshold = parse_threshold(dbt.config.get("critical_completion_pct"))
-    steps = dbt.ref("int_gateway__workflow_steps_in_scope").df()
-    return scenario_completion(workflow_outcomes(steps), threshold)
+    steps = as_pandas(dbt.ref("int_gateway__workflow_steps_in_scope"))
+    return to_warehouse_frame(scenario_completion(workflow_outcomes(steps), threshold), session)
