@@ -89,7 +89,7 @@ def spark_rows(warehouse_dir: Path, table: str) -> tuple[list[str], list[tuple]]
 
 def duckdb_rows(warehouse: Path, table: str) -> tuple[list[str], list[tuple]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        relation = con.table(f"marts.{table}")
+        relation = con.sql(f'select * from marts."{table}"')
         return relation.columns, relation.fetchall()
 
 

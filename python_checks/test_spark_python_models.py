@@ -92,7 +92,7 @@ def duckdb_table(warehouse: Path, name: str) -> tuple[list[str], list[str], list
     with duckdb.connect(str(warehouse), read_only=True) as con:
         (schema,) = con.execute(
             "select table_schema from information_schema.tables where table_name = ?", [name]).fetchone()
-        relation = con.table(f"{schema}.{name}")
+        relation = con.sql(f'select * from "{schema}"."{name}"')
         return relation.columns, [str(t) for t in relation.types], relation.fetchall()
 
 

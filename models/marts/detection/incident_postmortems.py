@@ -112,7 +112,10 @@ def to_warehouse_frame(result: pd.DataFrame, session):
         return result
     spark_types = {"b": "boolean", "i": "bigint", "u": "bigint", "f": "double", "M": "timestamp"}
     schema = ", ".join(f"`{name}` {spark_types.get(dtype.kind, 'string')}" for name, dtype in result.dtypes.items())
-    rows = result.astype(object).where(result.notna(), None).itertuples(index=False, name=None)
+    values = result.astype(object)
+    for column in result.select_dtypes("datetime").columns:  # Spark takes datetime.datetime, not pandas Timestamps
+        values[column] = pd.Series(result[column].to_numpy().astype("datetime64[us]").astype(object), index=result.index, dtype=object)
+    rows = values.where(result.notna(), None).itertuples(index=False, name=None)
     return session.createDataFrame(list(rows), schema=schema)
 
 
