@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DBT := $(BIN)/dbt
 export DBT_DUCKDB_PATH ?= warehouse/oncall_analytics.duckdb
 
-.PHONY: setup build test docs clean lock
+.PHONY: setup build test docs report lint clean lock
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,11 @@ test: setup
 docs: setup
 	@mkdir -p "$(dir $(DBT_DUCKDB_PATH))"
 	$(DBT) docs generate
+
+# The on-call report (reports/oncall_report.py) from the warehouse; builds it first if missing.
+report: setup
+	@test -f "$(DBT_DUCKDB_PATH)" || $(MAKE) build
+	$(BIN)/python reports/oncall_report.py --warehouse "$(DBT_DUCKDB_PATH)" --out target/oncall_report.html
 
 clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/*.wal
