@@ -27,9 +27,13 @@ build: setup
 test: setup
 	$(BIN)/pytest python_checks
 
+# The docs site (target/index.html, and target/static_index.html that opens from
+# disk), then served on http://127.0.0.1:$(DOCS_PORT) until Ctrl-C.
+DOCS_PORT ?= 8080
 docs: setup
 	@mkdir -p "$(dir $(DBT_DUCKDB_PATH))"
-	$(DBT) docs generate
+	$(DBT) docs generate --static
+	$(DBT) docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
 # The on-call report (reports/oncall_report.py) from the warehouse; builds it first if missing.
 report: setup
