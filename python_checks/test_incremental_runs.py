@@ -21,10 +21,11 @@ new_002,user_auth,2,2023-12-05 08:00:00.040500,2023-12-05 08:00:00.070,29.50,64.
 new_003,user_auth,2,2023-12-05 08:00:00.070,2023-12-05 08:00:00.090,20.00,64.00,SUCCESS
 new_004,report_builder,1,2023-12-05 08:30:00,2023-12-05 08:30:04,4000.00,1024.00,SUCCESS
 late_001,report_builder,1,2023-12-05 06:30:00,2023-12-05 06:30:03,3000.00,1024.00,ERROR
-inv_052,thumbnail_generator,3,2023-12-04 09:00:00,2023-12-04 09:00:00.210,210.00,192.00,ERROR
+inv_057,report_builder,2,2023-12-05 06:00:00,2023-12-05 06:00:04.500,4500.00,1024.00,ERROR
 """
 COMPARED = [
     "staging.stg_serverless__function_invocations",
+    "intermediate.int_serverless__hourly_metrics",
     "marts.canary_version_comparison",
     "marts.chained_invocations",
     "marts.invocation_chains",
@@ -32,7 +33,7 @@ COMPARED = [
     "marts.burst_error_correlation",
 ]
 SELECTION = ["-s", "function_invocations", "path:seeds/expected", "path:models/staging/serverless",
-             "path:models/intermediate/serverless", "path:models/marts/serverless",
+             "path:models/intermediate/serverless", "path:models/marts/serverless", "int_serverless__hourly_metrics",
              "--exclude", "test_name:equals_expected"]
 
 
@@ -63,7 +64,7 @@ def test_incremental_run_with_new_and_late_rows_equals_a_full_refresh(tmp_path, 
     after = snapshot(warehouse)
     assert after != before                         # the new hour arrived ...
     ids = {row[0] for row in after["staging.stg_serverless__function_invocations"]}
-    assert {"new_001", "late_001"} <= ids and "inv_052" not in ids   # ... a late row too; a conflict removed the stale id
+    assert {"new_001", "late_001"} <= ids and "inv_057" not in ids   # ... a late row too; a conflict removed the stale id
     assert after == full_refresh_of_everything
     build(project, warehouse)                      # a second run changes nothing
     assert snapshot(warehouse) == full_refresh_of_everything

@@ -2,8 +2,20 @@
 -- invocations, error_rate and p99_duration_ms per function and start hour.
 -- An hour without invocations is absent (not zero): the log cannot tell idle
 -- from not exported, and error rate and p99 have no value there.
+-- Incremental: recomputes whole hours from incremental_lookback_hours before
+-- the newest hour it holds, so late invocations update their hour.
+{{
+    config(
+        materialized='incremental',
+        unique_key=['service_name', 'metric_name', 'observed_at'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
 with invocations as (
     select * from {{ ref('stg_serverless__function_invocations') }}
+    where {{ incremental_lookback_filter('start_timestamp', 'observed_at') }}
 ),
 
 hourly as (
