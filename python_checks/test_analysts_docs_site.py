@@ -186,3 +186,9 @@ def test_docs_serve_answers_on_localhost(docs_target, built_warehouse):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_every_source_exposure_and_group_is_described(manifest):
+    undescribed = [uid for kind in ("sources", "exposures", "groups") for uid, node in manifest[kind].items()
+                   if node.get("package_name") == "oncall_analytics" and not (node.get("description") or "").strip()]
+    assert undescribed == []
