@@ -7,7 +7,7 @@ import importlib.util
 import io
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import matplotlib.image
 import numpy as np
@@ -133,7 +133,7 @@ def test_tables_escape_html():
 
 
 def test_report_renders_without_any_mart():
-    document, charts = report.render_report({}, datetime(2024, 1, 1, tzinfo=timezone.utc))
+    document, charts = report.render_report({}, datetime(2024, 1, 1, tzinfo=UTC))
     assert charts == []
     assert document.count("is not in this warehouse") == 6
 

@@ -20,7 +20,7 @@ import io
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -420,7 +420,7 @@ def build_report(warehouse: Path, out: Path) -> list[Chart]:
     """Reads the marts from the warehouse and writes the report; returns its charts."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = {name: read_table(con, relation) for name, relation in REPORT_TABLES.items()}
-    document, charts = render_report(tables, datetime.now(timezone.utc))
+    document, charts = render_report(tables, datetime.now(UTC))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(document, encoding="utf-8")
     return charts
