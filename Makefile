@@ -40,6 +40,12 @@ report: setup
 	@test -f "$(DBT_DUCKDB_PATH)" || $(MAKE) build
 	$(BIN)/python reports/oncall_report.py --warehouse "$(DBT_DUCKDB_PATH)" --out target/oncall_report.html
 
+# SQL lint (sqlfluff with the dbt templater: .sqlfluff, .sqlfluffignore) and Python lint (ruff.toml).
+lint: setup
+	@mkdir -p "$(dir $(DBT_DUCKDB_PATH))"
+	$(BIN)/sqlfluff lint models analyses
+	$(BIN)/ruff check .
+
 clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/*.wal
 
