@@ -1,0 +1,41 @@
+{#- The data contract's columns of each gateway seed, in contract order
+    (../shared/spec/README.md). Base models keep them as raw_<column> and the
+    quarantine models give them back under their contract names. -#}
+{% macro gateway_contract_columns(seed_name) -%}
+    {%- set columns = {
+        'api_gateway_logs': [
+            'request_id', 'timestamp', 'region', 'datacenter', 'availability_zone', 'environment', 'service_name',
+            'service_version', 'instance_id', 'instance_type', 'load_balancer_id', 'endpoint_path', 'http_method',
+            'api_version', 'client_type', 'status_code', 'latency_ms', 'backend_latency_ms', 'connection_time_ms',
+            'request_size_bytes', 'response_size_bytes', 'data_processed_bytes', 'cache_hit', 'is_retry',
+            'is_test_traffic', 'partition_id', 'shard_id', 'tenant_category', 'user_id', 'session_id', 'error_code',
+            'error_category', 'exception_type', 'exception_message', 'stack_trace_hash', 'service_component',
+            'dependency_name', 'is_cascading_failure', 'has_dependency_failure'],
+        'feature_flags': ['request_id', 'flag_name', 'flag_value'],
+        'infrastructure_metrics': ['instance_id', 'timestamp', 'cpu_utilization', 'memory_utilization', 'concurrent_connections'],
+        'product_metadata': ['request_id', 'product_id', 'product_category', 'customer_tier', 'subscription_type'],
+        'workflow_tracking': [
+            'correlation_id', 'workflow_id', 'scenario_name', 'workflow_step', 'workflow_status',
+            'business_criticality', 'total_workflow_time_ms', 'retry_attempts', 'user_id', 'has_compensation',
+            'timestamp', 'region', 'environment', 'is_test_traffic'],
+    } -%}
+    {{ return(columns[seed_name]) }}
+{%- endmacro %}
+
+{#- `raw_<column>` copies of every contract column, for a base model's select list. -#}
+{% macro gateway_raw_copies(seed_name) -%}
+    {%- for column in oncall_analytics.gateway_contract_columns(seed_name) %}
+        {{ column }} as raw_{{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- The quarantine model's body: rejected rows under their contract names, plus the reason. -#}
+{% macro gateway_quarantined_rows(seed_name, base_cte) -%}
+    select
+        {%- for column in oncall_analytics.gateway_contract_columns(seed_name) %}
+        raw_{{ column }} as {{ column }},
+        {%- endfor %}
+        quarantine_reason
+    from {{ base_cte }}
+    where quarantine_reason is not null
+{%- endmacro %}

@@ -1,0 +1,137 @@
+{#-
+  Adtributor-style attribution of the incident period's 5xx to elements
+  (Bhagwan et al., NSDI 2014). Forecast = the element's incident traffic at
+  the scope's baseline 5xx rate; excess = actual - forecast.
+    explanatory_power  element's excess / scope's excess (share of the excess it explains)
+    traffic_share      element's share of the incident traffic (= forecast share)
+    error_share        element's share of the incident 5xx
+    surprise           Jensen-Shannon term of (traffic_share, error_share): how
+                       far the element's share of errors departs from its share of traffic
+  A candidate (never an `error` signature: those are symptoms) explains at
+  least tsg_plan_min_explanatory_power of the excess and is over-represented
+  among the 5xx; candidates rank by surprise. For every element, the share of
+  its 5xx that fall in the top candidate's requests says whether it is just
+  an echo of it.
+-#}
+{%- set min_explanatory_power = var_number('tsg_plan_min_explanatory_power', 0, 1) -%}
+
+with elements as (
+    select * from {{ ref('int_gateway__incident_request_elements') }}
+),
+
+totals as (
+    select * from {{ ref('int_gateway__scope_totals') }}
+),
+
+element_counts as (
+    select
+        dimension,
+        dimension_value,
+        count(distinct request_id) as incident_requests,
+        count(distinct case when is_server_error then request_id end) as incident_server_errors
+    from elements
+    group by dimension, dimension_value
+),
+
+measured as (
+    select
+        element_counts.*,
+        element_counts.incident_requests * totals.baseline_error_rate as expected_server_errors,
+        (element_counts.incident_server_errors - element_counts.incident_requests * totals.baseline_error_rate)
+            / nullif(totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate, 0)
+            as explanatory_power,
+        element_counts.incident_requests * 1.0 / nullif(totals.incident_requests, 0) as traffic_share,
+        element_counts.incident_server_errors * 1.0 / nullif(totals.incident_server_errors, 0) as error_share,
+        totals.incident_server_errors > totals.incident_requests * totals.baseline_error_rate as scope_has_excess
+    from element_counts
+    cross join totals
+),
+
+scored as (
+    select
+        *,
+        error_share / nullif(traffic_share, 0) as lift,
+        0.5 * (
+            {{ x_log_x_over_y('traffic_share', '(traffic_share + error_share) / 2') }}
+            + {{ x_log_x_over_y('error_share', '(traffic_share + error_share) / 2') }}
+        ) as surprise
+    from measured
+),
+
+flagged_candidates as (
+    select
+        *,
+        coalesce(
+            scope_has_excess
+            and dimension != 'error'
+            and explanatory_power >= {{ min_explanatory_power }}
+            and error_share > traffic_share,
+            false
+        ) as is_candidate
+    from scored
+),
+
+ranked as (
+    select
+        *,
+        case when is_candidate then
+            row_number() over (
+                partition by is_candidate
+                order by surprise desc, explanatory_power desc, dimension, dimension_value
+            )
+        end as candidate_rank
+    from flagged_candidates
+),
+
+top_candidate_requests as (
+    select elements.request_id
+    from elements
+    inner join ranked
+        on elements.dimension = ranked.dimension
+        and elements.dimension_value = ranked.dimension_value
+    where ranked.candidate_rank = 1
+),
+
+overlap_with_top as (
+    select
+        elements.dimension,
+        elements.dimension_value,
+        count(distinct case when elements.is_server_error and top_candidate_requests.request_id is not null
+            then elements.request_id end) as server_errors_in_top_candidate
+    from elements
+    left join top_candidate_requests
+        on elements.request_id = top_candidate_requests.request_id
+    group by elements.dimension, elements.dimension_value
+),
+
+top_candidate_exists as (
+    select count(*) > 0 as has_top_candidate
+    from ranked
+    where candidate_rank = 1
+),
+
+final as (
+    select
+        ranked.dimension,
+        ranked.dimension_value,
+        ranked.incident_requests,
+        ranked.incident_server_errors,
+        ranked.expected_server_errors,
+        ranked.explanatory_power,
+        ranked.traffic_share,
+        ranked.error_share,
+        ranked.lift,
+        ranked.surprise,
+        ranked.is_candidate,
+        ranked.candidate_rank,
+        case when top_candidate_exists.has_top_candidate then
+            overlap_with_top.server_errors_in_top_candidate * 1.0 / nullif(ranked.incident_server_errors, 0)
+        end as share_of_errors_in_top_candidate
+    from ranked
+    inner join overlap_with_top
+        on ranked.dimension = overlap_with_top.dimension
+        and ranked.dimension_value = overlap_with_top.dimension_value
+    cross join top_candidate_exists
+)
+
+select * from final

@@ -1,0 +1,69 @@
+{%- set min_requests = var_integer('tsg_flag_min_requests', 0) -%}
+{%- set high_error = tsg_flag_error_rule() -%}
+{%- set p95_latency_ms = var_number('tsg_flag_p95_latency_ms', 0) -%}
+{%- set latency_zscore = var_number('tsg_flag_latency_zscore', 0) -%}
+
+with flagged_requests as (
+    select * from {{ ref('int_gateway__request_flags_in_scope') }}
+),
+
+per_flag_value as (
+    select
+        flag_name,
+        flag_value,
+        flag_label,
+        count(distinct request_id) as request_count,
+        count(distinct case when is_server_error then request_id end) as error_count,
+        count(distinct case when is_success then request_id end) as success_count,
+        avg(latency_ms) as avg_latency,
+        stddev_samp(latency_ms) as latency_stddev,
+        max(latency_ms) as max_latency,
+        {{ percentile_cont('latency_ms', 0.95) }} as p95_latency
+    from flagged_requests
+    group by flag_name, flag_value, flag_label
+),
+
+rated as (
+    select
+        *,
+        error_count * 100.0 / request_count as error_rate,
+        success_count * 100.0 / request_count as success_rate,
+        (avg_latency - avg(avg_latency) over ()) / nullif(stddev_samp(avg_latency) over (), 0) as latency_zscore
+    from per_flag_value
+    where request_count > {{ min_requests }}
+),
+
+classified as (
+    select
+        *,
+        case
+            when error_rate > {{ high_error.rate_pct }} and request_count > {{ high_error.min_requests }} then 'HIGH_ERROR_RATE'
+            when p95_latency > {{ p95_latency_ms }} and request_count > {{ high_error.min_requests }} then 'HIGH_LATENCY'
+            when latency_zscore > {{ latency_zscore }} then 'LATENCY_ANOMALY'
+            else 'NORMAL'
+        end as flag_status,
+        row_number() over (
+            order by error_rate desc, request_count desc, flag_name, flag_value
+        ) as severity_rank
+    from rated
+),
+
+problematic as (
+    select
+        flag_name,
+        flag_value,
+        flag_label,
+        request_count,
+        error_count,
+        error_rate,
+        success_rate,
+        avg_latency,
+        p95_latency,
+        latency_zscore,
+        flag_status,
+        severity_rank
+    from classified
+    where flag_status != 'NORMAL' and severity_rank <= 10
+)
+
+select * from problematic

@@ -1,0 +1,92 @@
+{#- Typed, trimmed and normalised gateway requests. Keeps the raw text
+    (raw_*) for the quarantine and every reason to reject the row in
+    quarantine_reason (null when the row is clean). -#}
+{%- set duration_columns = ['latency_ms', 'backend_latency_ms', 'connection_time_ms'] -%}
+{%- set size_columns = ['request_size_bytes', 'response_size_bytes', 'data_processed_bytes'] -%}
+{%- set boolean_columns = ['cache_hit', 'is_retry', 'is_test_traffic', 'is_cascading_failure', 'has_dependency_failure'] -%}
+
+{%- set checks = [
+    ['request_id is null', 'request_id is missing'],
+    [clean_text('raw_timestamp') ~ ' is null', 'timestamp is missing'],
+    [is_unparseable('raw_timestamp', dbt.type_timestamp()), 'timestamp is not a timestamp'],
+    ['region is null', 'region is missing'],
+    ['environment is null', 'environment is missing'],
+    ['service_name is null', 'service_name is missing'],
+    [clean_text('raw_status_code') ~ ' is null', 'status_code is missing'],
+    [is_unparseable('raw_status_code', dbt.type_int()), 'status_code is not an integer'],
+    ['status_code < 100 or status_code > 599', 'status_code is not an HTTP status'],
+] -%}
+{%- set checks = checks + duplicate_checks('request_id', 'request_id is not null') -%}
+{%- for column in duration_columns -%}
+    {%- do checks.append([is_unparseable('raw_' ~ column, 'double'), column ~ ' is not a number']) -%}
+    {%- do checks.append([column ~ ' < 0', column ~ ' is negative']) -%}
+{%- endfor -%}
+{%- for column in size_columns -%}
+    {%- do checks.append([is_unparseable('raw_' ~ column, dbt.type_bigint()), column ~ ' is not an integer']) -%}
+    {%- do checks.append([column ~ ' < 0', column ~ ' is negative']) -%}
+{%- endfor -%}
+{%- for column in boolean_columns -%}
+    {%- do checks.append([is_invalid_boolean('raw_' ~ column), column ~ ' is not a boolean']) -%}
+{%- endfor %}
+
+with source as (
+    select * from {{ raw_table('gateway_logs', 'api_gateway_logs') }}
+),
+
+typed as (
+    select
+        {{ clean_text('request_id') }} as request_id,
+        {{ try_cast(clean_text('timestamp'), dbt.type_timestamp()) }} as requested_at,
+        lower({{ clean_text('region') }}) as region,
+        {{ clean_text('datacenter') }} as datacenter,
+        lower({{ clean_text('availability_zone') }}) as availability_zone,
+        lower({{ clean_text('environment') }}) as environment,
+        {{ clean_text('service_name') }} as service_name,
+        {{ clean_text('service_version') }} as service_version,
+        {{ semver_part('service_version', 1) }} as version_major,
+        {{ semver_part('service_version', 2) }} as version_minor,
+        {{ semver_part('service_version', 3) }} as version_patch,
+        {{ clean_text('instance_id') }} as instance_id,
+        {{ clean_text('instance_type') }} as instance_type,
+        {{ clean_text('load_balancer_id') }} as load_balancer_id,
+        {{ clean_text('endpoint_path') }} as endpoint_path,
+        upper({{ clean_text('http_method') }}) as http_method,
+        {{ clean_text('api_version') }} as api_version,
+        lower({{ clean_text('client_type') }}) as client_type,
+        {{ try_cast(clean_text('status_code'), dbt.type_int()) }} as status_code,
+        {%- for column in duration_columns %}
+        {{ try_cast(clean_text(column), 'double') }} as {{ column }},
+        {%- endfor %}
+        {%- for column in size_columns %}
+        {{ try_cast(clean_text(column), dbt.type_bigint()) }} as {{ column }},
+        {%- endfor %}
+        {{ normalise_boolean('cache_hit') }} as is_cache_hit,
+        {{ normalise_boolean('is_retry') }} as is_retry,
+        {{ is_test_traffic('is_test_traffic') }} as is_test_traffic,
+        {{ clean_text('partition_id') }} as partition_id,
+        {{ clean_text('shard_id') }} as shard_id,
+        {{ clean_text('tenant_category') }} as tenant_category,
+        {{ clean_text('user_id') }} as user_id,
+        {{ clean_text('session_id') }} as session_id,
+        {{ clean_text('error_code') }} as error_code,
+        upper({{ clean_text('error_category') }}) as error_category,
+        {{ clean_text('exception_type') }} as exception_type,
+        {{ clean_text('exception_message') }} as exception_message,
+        {{ clean_text('stack_trace_hash') }} as stack_trace_hash,
+        {{ clean_text('service_component') }} as service_component,
+        {{ clean_text('dependency_name') }} as dependency_name,
+        {{ normalise_boolean('is_cascading_failure') }} as is_cascading_failure,
+        {{ normalise_boolean('has_dependency_failure') }} as has_dependency_failure,
+        {{ duplicate_markers('api_gateway_logs', ['request_id']) }},
+        {{ gateway_raw_copies('api_gateway_logs') }}
+    from source
+),
+
+checked as (
+    select
+        *,
+        {{ quarantine_reason(checks) }} as quarantine_reason
+    from typed
+)
+
+select * from checked

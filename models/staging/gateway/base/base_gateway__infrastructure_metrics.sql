@@ -1,0 +1,35 @@
+{#- Per-minute host samples, typed; one sample per instance and time. -#}
+with source as (
+    select * from {{ raw_table('gateway_logs', 'infrastructure_metrics') }}
+),
+
+typed as (
+    select
+        {{ clean_text('instance_id') }} as instance_id,
+        {{ try_cast(clean_text('timestamp'), dbt.type_timestamp()) }} as sampled_at,
+        {{ try_cast(clean_text('cpu_utilization'), 'double') }} as cpu_utilization,
+        {{ try_cast(clean_text('memory_utilization'), 'double') }} as memory_utilization,
+        {{ try_cast(clean_text('concurrent_connections'), dbt.type_bigint()) }} as concurrent_connections,
+        {{ duplicate_markers('infrastructure_metrics', ['instance_id', 'timestamp']) }},
+        {{ gateway_raw_copies('infrastructure_metrics') }}
+    from source
+),
+
+checked as (
+    select
+        *,
+        {{ quarantine_reason([
+            ['instance_id is null', 'instance_id is missing'],
+            [clean_text('raw_timestamp') ~ ' is null', 'timestamp is missing'],
+            [is_unparseable('raw_timestamp', dbt.type_timestamp()), 'timestamp is not a timestamp'],
+            [is_unparseable('raw_cpu_utilization', 'double'), 'cpu_utilization is not a number'],
+            ['cpu_utilization < 0 or cpu_utilization > 100', 'cpu_utilization is not a percentage'],
+            [is_unparseable('raw_memory_utilization', 'double'), 'memory_utilization is not a number'],
+            ['memory_utilization < 0 or memory_utilization > 100', 'memory_utilization is not a percentage'],
+            [is_unparseable('raw_concurrent_connections', dbt.type_bigint()), 'concurrent_connections is not an integer'],
+            ['concurrent_connections < 0', 'concurrent_connections is negative'],
+        ] + duplicate_checks('the sample of the instance at that time', 'instance_id is not null and sampled_at is not null')) }} as quarantine_reason
+    from typed
+)
+
+select * from checked

@@ -1,0 +1,9 @@
+with base as (
+    select * from {{ ref('base_gateway__api_gateway_logs') }}
+),
+
+rejected as (
+    {{ gateway_quarantined_rows('api_gateway_logs', 'base') }}
+)
+
+select * from rejected

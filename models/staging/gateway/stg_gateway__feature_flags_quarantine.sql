@@ -1,0 +1,9 @@
+with base as (
+    select * from {{ ref('base_gateway__feature_flags') }}
+),
+
+rejected as (
+    {{ gateway_quarantined_rows('feature_flags', 'base') }}
+)
+
+select * from rejected

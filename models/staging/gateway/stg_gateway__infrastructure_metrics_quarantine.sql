@@ -1,0 +1,9 @@
+with base as (
+    select * from {{ ref('base_gateway__infrastructure_metrics') }}
+),
+
+rejected as (
+    {{ gateway_quarantined_rows('infrastructure_metrics', 'base') }}
+)
+
+select * from rejected

@@ -1,0 +1,9 @@
+with base as (
+    select * from {{ ref('base_gateway__product_metadata') }}
+),
+
+rejected as (
+    {{ gateway_quarantined_rows('product_metadata', 'base') }}
+)
+
+select * from rejected
