@@ -314,8 +314,14 @@ figcaption { font-size: 0.85em; color: #555; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.8em 0; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; vertical-align: top; text-align: left; }
 th { background: #eef3f8; } .muted { color: #777; }
+#tsg_action_plan td:last-child { min-width: 20em; }
 article.postmortem { border-left: 4px solid #ff7f0e; padding-left: 1em; margin: 1.2em 0; }
 """
+
+
+# What the on-call engineer acts on; the attribution figures are in the evidence text.
+TSG_PLAN_COLUMNS = ["priority", "dimension", "dimension_value", "finding_role", "finding",
+                    "recommended_action", "evidence"]
 
 
 def section_html(title: str, anchor: str, body: str) -> str:
@@ -386,7 +392,7 @@ def render_report(tables: dict[str, pd.DataFrame | None], generated_at: datetime
     plan = tables.get("tsg_action_plan")
     body = (missing_html("tsg_action_plan") if plan is None else
             "<p>The troubleshooting guide's nine checks, ranked into what to do first.</p>"
-            + table_html(plan.sort_values("priority"), None, "tsg_action_plan"))
+            + table_html(plan.sort_values("priority"), TSG_PLAN_COLUMNS, "tsg_action_plan"))
     sections.append(section_html("Troubleshooting guide: action plan", "tsg", body))
 
     postmortems = tables.get("incident_postmortems")
