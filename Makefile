@@ -7,6 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT := $(BIN)/dbt
 export DBT_DUCKDB_PATH ?= warehouse/oncall_analytics.duckdb
+# numpy sets and then deletes these variables on first import; two dbt threads
+# importing it at once in Python models can collide (KeyError). Set it up front.
+export OPENBLAS_MAIN_FREE ?= 1
+export GOTOBLAS_MAIN_FREE ?= 1
 
 .PHONY: setup build test docs report lint clean lock
 

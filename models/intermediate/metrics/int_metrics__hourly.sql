@@ -8,6 +8,7 @@
 {%- set hourly_metric_models = [
     'stg_metrics__service_metrics_hourly',
     'int_serverless__hourly_metrics',
+    'int_gateway__hourly_metrics',
 ] %}
 
 with

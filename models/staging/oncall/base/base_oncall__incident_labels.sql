@@ -11,12 +11,12 @@ trimmed as (
         ended_at as ended_at_raw,
         root_cause_metric as root_cause_metric_raw,
         description as description_raw,
-        nullif(trim(label_id), '') as label_id,
-        nullif(trim(service_name), '') as service_name,
-        nullif(trim(started_at), '') as started_at_text,
-        nullif(trim(ended_at), '') as ended_at_text,
-        nullif(trim(root_cause_metric), '') as root_cause_metric,
-        nullif(trim(description), '') as description
+        {{ clean_text('label_id') }} as label_id,
+        {{ clean_text('service_name') }} as service_name,
+        {{ clean_text('started_at') }} as started_at_text,
+        {{ clean_text('ended_at') }} as ended_at_text,
+        {{ clean_text('root_cause_metric') }} as root_cause_metric,
+        {{ clean_text('description') }} as description
     from source
 ),
 

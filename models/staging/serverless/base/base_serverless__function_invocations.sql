@@ -6,14 +6,14 @@ with source as (
 
 trimmed as (
     select
-        nullif(trim(cast(invocation_id as {{ dbt.type_string() }})), '') as invocation_id,
-        nullif(trim(cast(function_name as {{ dbt.type_string() }})), '') as function_name,
-        nullif(trim(cast(version_id as {{ dbt.type_string() }})), '') as version_id_text,
-        nullif(trim(cast(start_timestamp as {{ dbt.type_string() }})), '') as start_timestamp_text,
-        nullif(trim(cast(end_timestamp as {{ dbt.type_string() }})), '') as end_timestamp_text,
-        nullif(trim(cast(duration_ms as {{ dbt.type_string() }})), '') as duration_ms_text,
-        nullif(trim(cast(memory_used_mb as {{ dbt.type_string() }})), '') as memory_used_mb_text,
-        upper(nullif(trim(cast(status as {{ dbt.type_string() }})), '')) as status
+        {{ clean_text('invocation_id') }} as invocation_id,
+        {{ clean_text('function_name') }} as function_name,
+        {{ clean_text('version_id') }} as version_id_text,
+        {{ clean_text('start_timestamp') }} as start_timestamp_text,
+        {{ clean_text('end_timestamp') }} as end_timestamp_text,
+        {{ clean_text('duration_ms') }} as duration_ms_text,
+        {{ clean_text('memory_used_mb') }} as memory_used_mb_text,
+        upper({{ clean_text('status') }}) as status
     from source
 ),
 
