@@ -60,7 +60,8 @@ clean as (
         is_cascading_failure,
         has_dependency_failure
     from base
-    where quarantine_reason is null
+    where
+        quarantine_reason is null
         and {{ incremental_lookback_filter('requested_at') }}
 )
 

@@ -29,7 +29,8 @@ clean as (
         status,
         status = 'ERROR' as is_error
     from validated
-    where quarantine_reason is null
+    where
+        quarantine_reason is null
         and {{ incremental_lookback_filter('start_timestamp') }}
 )
 

@@ -27,7 +27,8 @@ typed as (
 field_checks as (
     select
         *,
-        nullif(concat_ws('; ',
+        nullif(concat_ws(
+            '; ',
             case when service_name is null then 'service_name is missing' end,
             case when metric_name is null then 'metric_name is missing' end,
             case when observed_at_text is null then 'observed_at is missing' end,

@@ -43,7 +43,8 @@ checked as (
         ended_at,
         root_cause_metric,
         description,
-        nullif(concat_ws('; ',
+        nullif(concat_ws(
+            '; ',
             case when label_id is null then 'label_id is missing' end,
             case when label_id is not null and rows_with_label_id > 1 then 'label_id is not unique' end,
             case when service_name is null then 'service_name is missing' end,
