@@ -192,3 +192,16 @@ def test_every_source_exposure_and_group_is_described(manifest):
     undescribed = [uid for kind in ("sources", "exposures", "groups") for uid, node in manifest[kind].items()
                    if node.get("package_name") == "oncall_analytics" and not (node.get("description") or "").strip()]
     assert undescribed == []
+
+
+def test_doc_blocks_explain_the_guide_steps_and_the_notebook_method(manifest):
+    blocks = {node["name"]: node["block_contents"] for node in manifest["docs"].values()
+              if node["package_name"] == "oncall_analytics"}
+    steps = [node["name"] for node in manifest["nodes"].values()
+             if node["resource_type"] == "model" and re.fullmatch(r"tsg_step\d\d_\w+", node["name"])]
+    method = ["anomaly_detector", "incident_localization", "tsg_action_plan", "__overview__"]
+    missing = [name for name in steps + method if not blocks.get(name, "").strip()]
+    assert missing == []
+    # Each check's page shows its step of the guide.
+    for name in steps:
+        assert manifest["nodes"][model_id(name)]["description"].strip() == blocks[name].strip(), name
