@@ -8,8 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT := $(BIN)/dbt
 export DBT_DUCKDB_PATH ?= warehouse/oncall_analytics.duckdb
+# numpy sets and then deletes these variables on first import; two dbt threads
+# importing it at once in Python models can collide (KeyError). Set it up front.
+export OPENBLAS_MAIN_FREE ?= 1
+export GOTOBLAS_MAIN_FREE ?= 1
 
-.PHONY: setup build test docs clean lock setup-spark test-spark lock-spark
+.PHONY: setup build test docs report lint clean lock setup-spark test-spark lock-spark
 
 setup: $(VENV)/.installed
 
@@ -28,9 +32,24 @@ build: setup
 test: setup
 	$(BIN)/pytest python_checks
 
+# The docs site (target/index.html, and target/static_index.html that opens from
+# disk), then served on http://127.0.0.1:$(DOCS_PORT) until Ctrl-C.
+DOCS_PORT ?= 8080
 docs: setup
 	@mkdir -p "$(dir $(DBT_DUCKDB_PATH))"
-	$(DBT) docs generate
+	$(DBT) docs generate --static
+	$(DBT) docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+
+# The on-call report (reports/oncall_report.py) from the warehouse; builds it first if missing.
+report: setup
+	@test -f "$(DBT_DUCKDB_PATH)" || $(MAKE) build
+	$(BIN)/python reports/oncall_report.py --warehouse "$(DBT_DUCKDB_PATH)" --out target/oncall_report.html
+
+# SQL lint (sqlfluff with the dbt templater: .sqlfluff, .sqlfluffignore) and Python lint (ruff.toml).
+lint: setup
+	@mkdir -p "$(dir $(DBT_DUCKDB_PATH))"
+	$(BIN)/sqlfluff lint models analyses
+	$(BIN)/ruff check .
 
 # Apache Spark: a second virtual env (dbt-spark + pyspark, ~500 MB), then the
 # Spark checks: seeds, SQL models and their tests on Spark, every SQL mart

@@ -25,17 +25,19 @@ with invocations as (
 
 pairs as (
     select
-        trigger.function_name,
-        trigger.invocation_id as previous_invocation_id,
+        leader.function_name,
+        leader.invocation_id as previous_invocation_id,
         follower.invocation_id as chained_invocation_id,
         follower.start_timestamp as chained_start_timestamp,
-        {{ timestamp_diff_us('trigger.end_timestamp', 'follower.start_timestamp') }} as gap_us
-    from invocations as trigger
+        {{ timestamp_diff_us('leader.end_timestamp', 'follower.start_timestamp') }} as gap_us
+    from invocations as leader
     inner join invocations as follower
-        on trigger.function_name = follower.function_name
-        and trigger.invocation_id != follower.invocation_id
-        and follower.start_timestamp >= trigger.end_timestamp
-    where {{ timestamp_diff_us('trigger.end_timestamp', 'follower.start_timestamp') }}
+        on
+            leader.function_name = follower.function_name
+            and leader.invocation_id != follower.invocation_id
+            and leader.end_timestamp <= follower.start_timestamp
+    where
+        {{ timestamp_diff_us('leader.end_timestamp', 'follower.start_timestamp') }}
         between 0 and {{ var_integer('chain_max_gap_us', 0) }}
 ),
 

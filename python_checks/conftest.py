@@ -17,7 +17,10 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 
 def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
     """Run dbt against `warehouse`; with check=True any dbt error fails the test with dbt's log."""
-    env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    # OPENBLAS_MAIN_FREE: see the Makefile (numpy's import race between dbt threads)
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           "OPENBLAS_MAIN_FREE": os.environ.get("OPENBLAS_MAIN_FREE", "1"),
+           "GOTOBLAS_MAIN_FREE": os.environ.get("GOTOBLAS_MAIN_FREE", "1")}
     result = subprocess.run(
         [DBT, *args, "--project-dir", str(cwd), "--profiles-dir", str(PROJECT_DIR)],
         cwd=cwd, env=env, capture_output=True, text=True,

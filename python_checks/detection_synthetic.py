@@ -79,7 +79,7 @@ def planted_incident(seed: int, hours: int = 14 * 24, lead_hours: int = 1, missi
     symptom[onset + lead_hours:] -= 0.06 * bump[: hours - onset - lead_hours]
     metrics.update({"zz_upstream_cause": cause, "aa_symptom": symptom, "build_info": np.full(hours, 3.0)})
     if missing_share:
-        for name, values in metrics.items():
+        for _name, values in metrics.items():
             drop = rng.random(hours) < missing_share
             drop[onset:onset + lead_hours + 1] = False  # both onsets stay observable
             values[drop] = np.nan

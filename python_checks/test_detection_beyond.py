@@ -8,7 +8,15 @@ import pytest
 
 from conftest import load_model_module
 from detection_synthetic import (
-    ANOMALIES, HOUR_ZERO, INCIDENT_METRICS, INCIDENTS, SCORES, detect, hour_of, localize, long_format,
+    ANOMALIES,
+    HOUR_ZERO,
+    INCIDENT_METRICS,
+    INCIDENTS,
+    SCORES,
+    detect,
+    hour_of,
+    localize,
+    long_format,
     notebook_metrics,
 )
 

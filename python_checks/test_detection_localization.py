@@ -7,8 +7,16 @@ import pandas as pd
 import pytest
 
 from detection_synthetic import (
-    HOUR_ZERO, INCIDENT_METRICS, INCIDENTS, detect, hour_of, localize, long_format, notebook_metrics,
-    planted_incident, weekly_spike_metrics,
+    HOUR_ZERO,
+    INCIDENT_METRICS,
+    INCIDENTS,
+    detect,
+    hour_of,
+    localize,
+    long_format,
+    notebook_metrics,
+    planted_incident,
+    weekly_spike_metrics,
 )
 
 

@@ -57,7 +57,7 @@ def _write_single_invocation(folder, start_sql):
 ])
 def test_source_freshness_flags_logs_that_stopped_arriving(tmp_path, start_sql, fresh):
     _write_single_invocation(tmp_path / "logs", start_sql)
-    result = run_dbt(["source", "freshness", "--vars", f"{{log_source: external, logs_path: '{tmp_path / 'logs'}'}}"],
+    result = run_dbt(["source", "freshness", "-s", "source:serverless_logs", "--vars", f"{{log_source: external, logs_path: '{tmp_path / 'logs'}'}}"],
                      tmp_path / "oncall_analytics.duckdb", check=False)
     assert (result.returncode == 0) == fresh, result.stdout[-2000:]
 

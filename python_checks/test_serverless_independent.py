@@ -4,7 +4,6 @@ second boundaries, case variants of status), built through dbt on a copy of
 the project."""
 from __future__ import annotations
 
-
 import duckdb
 import numpy as np
 import pandas as pd

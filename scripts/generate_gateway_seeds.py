@@ -78,7 +78,8 @@ TENANT_BY_PARTITION = ("enterprise", "enterprise", "smb", "smb", "smb", "consume
 # Background error signatures: (status, error_code, category, exception, message, component, dependency)
 NOISE_5XX = (
     (500, "INTERNAL_ERROR", "APPLICATION", "IllegalStateException", "cart state out of sync", "cart-service", ""),
-    (503, "UPSTREAM_UNAVAILABLE", "DEPENDENCY", "UpstreamUnavailableException", "inventory-db refused the connection", "inventory-client", "inventory-db"),
+    (503, "UPSTREAM_UNAVAILABLE", "DEPENDENCY", "UpstreamUnavailableException", "inventory-db refused the connection",
+     "inventory-client", "inventory-db"),
     (504, "UPSTREAM_TIMEOUT", "TIMEOUT", "GatewayTimeoutException", "upstream timed out after 3000 ms", "router", "search-index"),
 )
 NOISE_4XX = ((400, "BAD_REQUEST"), (404, "NOT_FOUND"), (429, "RATE_LIMITED"))
@@ -358,7 +359,7 @@ class Generator:
     def generate_infrastructure(self) -> None:
         rng = self.rng
         minutes = int((DATA_END - DATA_START).total_seconds() // 60) + 1
-        for (zone, service, environment, _type), instance_ids in sorted(self.instances.items()):
+        for (zone, _service, environment, _type), instance_ids in sorted(self.instances.items()):
             for instance_id in instance_ids:
                 for minute in range(minutes):
                     moment = DATA_START + timedelta(minutes=minute)

@@ -18,10 +18,12 @@ observed as (
 
 expected as (
     {%- for version_id, weight in expected_split %}
-    select {{ version_id }} as version_id, cast({{ weight }} as double) as expected_weight
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            {{ version_id }} as version_id,
+            cast({{ weight }} as double) as expected_weight
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

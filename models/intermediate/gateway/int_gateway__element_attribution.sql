@@ -38,7 +38,7 @@ measured as (
         element_counts.*,
         element_counts.incident_requests * totals.baseline_error_rate as expected_server_errors,
         (element_counts.incident_server_errors - element_counts.incident_requests * totals.baseline_error_rate)
-            / nullif(totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate, 0)
+        / nullif(totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate, 0)
             as explanatory_power,
         element_counts.incident_requests * 1.0 / nullif(totals.incident_requests, 0) as traffic_share,
         element_counts.incident_server_errors * 1.0 / nullif(totals.incident_server_errors, 0) as error_share,
@@ -74,11 +74,12 @@ flagged_candidates as (
 ranked as (
     select
         *,
-        case when is_candidate then
-            row_number() over (
-                partition by is_candidate
-                order by surprise desc, explanatory_power desc, dimension, dimension_value
-            )
+        case
+            when is_candidate then
+                row_number() over (
+                    partition by is_candidate
+                    order by surprise desc, explanatory_power desc, dimension asc, dimension_value asc
+                )
         end as candidate_rank
     from flagged_candidates
 ),
@@ -87,8 +88,9 @@ top_candidate_requests as (
     select elements.request_id
     from elements
     inner join ranked
-        on elements.dimension = ranked.dimension
-        and elements.dimension_value = ranked.dimension_value
+        on
+            elements.dimension = ranked.dimension
+            and elements.dimension_value = ranked.dimension_value
     where ranked.candidate_rank = 1
 ),
 
@@ -96,8 +98,10 @@ overlap_with_top as (
     select
         elements.dimension,
         elements.dimension_value,
-        count(distinct case when elements.is_server_error and top_candidate_requests.request_id is not null
-            then elements.request_id end) as server_errors_in_top_candidate
+        count(distinct case
+            when elements.is_server_error and top_candidate_requests.request_id is not null
+                then elements.request_id
+        end) as server_errors_in_top_candidate
     from elements
     left join top_candidate_requests
         on elements.request_id = top_candidate_requests.request_id
@@ -124,13 +128,15 @@ final as (
         ranked.surprise,
         ranked.is_candidate,
         ranked.candidate_rank,
-        case when top_candidate_exists.has_top_candidate then
-            overlap_with_top.server_errors_in_top_candidate * 1.0 / nullif(ranked.incident_server_errors, 0)
+        case
+            when top_candidate_exists.has_top_candidate then
+                overlap_with_top.server_errors_in_top_candidate * 1.0 / nullif(ranked.incident_server_errors, 0)
         end as share_of_errors_in_top_candidate
     from ranked
     inner join overlap_with_top
-        on ranked.dimension = overlap_with_top.dimension
-        and ranked.dimension_value = overlap_with_top.dimension_value
+        on
+            ranked.dimension = overlap_with_top.dimension
+            and ranked.dimension_value = overlap_with_top.dimension_value
     cross join top_candidate_exists
 )
 

@@ -18,29 +18,61 @@ products as (
 ),
 
 elements as (
-    select request_id, is_server_error, 'service_version' as dimension, service_version as dimension_value
+    select
+        request_id,
+        is_server_error,
+        'service_version' as dimension,
+        service_version as dimension_value
     from requests
     union all
-    select request_id, is_server_error, 'availability_zone', availability_zone
+    select
+        request_id,
+        is_server_error,
+        'availability_zone',
+        availability_zone
     from requests
     union all
-    select request_id, is_server_error, 'partition', partition_id
+    select
+        request_id,
+        is_server_error,
+        'partition',
+        partition_id
     from requests
     union all
-    select request_id, is_server_error, 'endpoint', {{ tsg_endpoint_label('http_method', 'endpoint_path') }}
+    select
+        request_id,
+        is_server_error,
+        'endpoint',
+        {{ tsg_endpoint_label('http_method', 'endpoint_path') }}
     from requests
     union all
-    select request_id, is_server_error, 'error', {{ tsg_error_label('exception_type', 'service_component') }}
+    select
+        request_id,
+        is_server_error,
+        'error',
+        {{ tsg_error_label('exception_type', 'service_component') }}
     from requests
     where is_server_error
     union all
-    select request_id, is_server_error, 'feature_flag', flag_label
+    select
+        request_id,
+        is_server_error,
+        'feature_flag',
+        flag_label
     from flags
     union all
-    select request_id, is_server_error, 'customer_tier', customer_tier
+    select
+        request_id,
+        is_server_error,
+        'customer_tier',
+        customer_tier
     from products
     union all
-    select request_id, is_server_error, 'product', product_id
+    select
+        request_id,
+        is_server_error,
+        'product',
+        product_id
     from products
 ),
 

@@ -18,7 +18,7 @@ counted as (
 rated as (
     select
         {{ var_string_literal('tsg_region') }} || ' / ' || {{ var_one_of('tsg_environment', ['dev', 'staging', 'prod']) }}
-            || ' / ' || {{ var_string_literal('tsg_service_name') }} as scope_label,
+        || ' / ' || {{ var_string_literal('tsg_service_name') }} as scope_label,
         *,
         -- with no baseline traffic every incident 5xx counts as excess
         coalesce(baseline_server_errors * 1.0 / nullif(baseline_requests, 0), 0) as baseline_error_rate,

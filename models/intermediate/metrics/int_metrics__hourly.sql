@@ -8,27 +8,28 @@
 {%- set hourly_metric_models = [
     'stg_metrics__service_metrics_hourly',
     'int_serverless__hourly_metrics',
+    'int_gateway__hourly_metrics',
 ] %}
 
 with
 {% for model_name in hourly_metric_models %}
-{{ model_name }} as (
-    select * from {{ ref(model_name) }}
-),
+    {{ model_name }} as (
+        select * from {{ ref(model_name) }}
+    ),
 {% endfor %}
 
 unioned as (
     {%- for model_name in hourly_metric_models %}
-    select
-        service_name,
-        metric_name,
-        cast(observed_at as {{ dbt.type_timestamp() }}) as observed_at,
-        cast(value as double) as value,
-        '{{ model_name }}' as source_model
-    from {{ model_name }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            service_name,
+            metric_name,
+            cast(observed_at as {{ dbt.type_timestamp() }}) as observed_at,
+            cast(value as double) as value,
+            '{{ model_name }}' as source_model
+        from {{ model_name }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

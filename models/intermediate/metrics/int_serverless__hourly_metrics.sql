@@ -32,11 +32,7 @@ hourly as (
 ),
 
 long_format as (
-    select service_name, 'invocations' as metric_name, observed_at, cast(invocations as double) as value from hourly
-    union all
-    select service_name, 'error_rate' as metric_name, observed_at, cast(error_rate as double) as value from hourly
-    union all
-    select service_name, 'p99_duration_ms' as metric_name, observed_at, cast(p99_duration_ms as double) as value from hourly
+    {{ unpivot_metrics('hourly', ['invocations', 'error_rate', 'p99_duration_ms']) }}
 )
 
 select * from long_format

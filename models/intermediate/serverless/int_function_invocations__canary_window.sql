@@ -10,7 +10,8 @@ with invocations as (
 in_window as (
     select *
     from invocations
-    where function_name = {{ var_string_literal('canary_function_name') }}
+    where
+        function_name = {{ var_string_literal('canary_function_name') }}
         and start_timestamp >= {{ var_timestamp('canary_window_start') }}
         and start_timestamp <= {{ var_timestamp('canary_window_end') }}
 )

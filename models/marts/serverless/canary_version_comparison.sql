@@ -28,7 +28,8 @@ baseline as (
         avg_duration as baseline_avg_duration,
         avg_memory as baseline_avg_memory,
         p95_duration as baseline_p95_duration
-    from per_version
+    -- the subquery below reads the same CTE on purpose (its lowest version)
+    from per_version  -- noqa: AL04
     where version_id = (select min(version_id) from per_version)
 ),
 
@@ -47,7 +48,8 @@ judged as (
         *,
         case
             when version_id = baseline_version_id then 'BASELINE'
-            when total_invocations < {{ min_invocations }}
+            when
+                total_invocations < {{ min_invocations }}
                 or baseline_invocations < {{ min_invocations }} then 'INSUFFICIENT_SAMPLE'
             when error_rate_delta > {{ var_number('canary_max_error_rate_increase_pct', 0, 100) }} then 'ROLLBACK'
             when p95_duration_ratio > {{ var_number('canary_max_p95_duration_ratio', 1) }} then 'ROLLBACK'
@@ -61,15 +63,20 @@ explained as (
         *,
         case verdict
             when 'BASELINE' then 'reference version: the lowest version_id in the window'
-            when 'INSUFFICIENT_SAMPLE' then 'too few invocations to judge ('
-                || cast(total_invocations as {{ dbt.type_string() }}) || ' canary, '
-                || cast(baseline_invocations as {{ dbt.type_string() }}) || ' baseline; need '
-                || '{{ min_invocations }} each): keep the canary running'
-            when 'ROLLBACK' then case
-                when error_rate_delta > {{ var_number('canary_max_error_rate_increase_pct', 0, 100) }}
-                    then 'error rate ' || cast(round(error_rate_delta, 2) as {{ dbt.type_string() }})
-                        || ' points above the baseline: roll back'
-                else 'p95 duration ' || cast(round(p95_duration_ratio, 2) as {{ dbt.type_string() }})
+            when 'INSUFFICIENT_SAMPLE'
+                then
+                    'too few invocations to judge ('
+                    || cast(total_invocations as {{ dbt.type_string() }}) || ' canary, '
+                    || cast(baseline_invocations as {{ dbt.type_string() }}) || ' baseline; need '
+                    || '{{ min_invocations }} each): keep the canary running'
+            when 'ROLLBACK'
+                then case
+                    when error_rate_delta > {{ var_number('canary_max_error_rate_increase_pct', 0, 100) }}
+                        then
+                            'error rate ' || cast(round(error_rate_delta, 2) as {{ dbt.type_string() }})
+                            || ' points above the baseline: roll back'
+                    else
+                        'p95 duration ' || cast(round(p95_duration_ratio, 2) as {{ dbt.type_string() }})
                         || 'x the baseline: roll back'
                 end
             else 'error rate and p95 duration within limits of the baseline: promote'

@@ -48,61 +48,102 @@ scope_totals as (
 
 -- every non-healthy row of steps 2-10, as (dimension, value, step, status, numbers)
 check_findings as (
-    select 'service_version' as dimension, service_version as dimension_value, 2 as source_step, assessment as status,
+    select
+        'service_version' as dimension,
+        service_version as dimension_value,
+        2 as source_step,
+        assessment as status,
         'failure rate ' || {{ tsg_format_number('failure_rate') }} || ' % vs '
-            || coalesce({{ tsg_format_number('prev_failure_rate') }}, '?') || ' % on the previous version' as detail
+        || coalesce({{ tsg_format_number('prev_failure_rate') }}, '?') || ' % on the previous version' as detail
     from version_regression
     where assessment != 'NO_REGRESSION'
     union all
-    select 'feature_flag', flag_label, 3, flag_status,
+    select
+        'feature_flag',
+        flag_label,
+        3,
+        flag_status,
         'error rate ' || {{ tsg_format_number('error_rate') }} || ' % of ' || cast(request_count as {{ dbt.type_string() }}) || ' requests'
     from feature_flags
     union all
     select
         case when is_incident_region then 'availability_zone' else 'region' end,
         case when is_incident_region then availability_zone else region || ' ' || availability_zone end,
-        4, health_status,
+        4,
+        health_status,
         'availability ' || {{ tsg_format_number('availability_pct') }} || ' %, ' || lower(trend) || ' at '
-            || {{ tsg_format_number('availability_trend_pp_per_hour', 2) }} || ' points/h'
+        || {{ tsg_format_number('availability_trend_pp_per_hour', 2) }} || ' points/h'
     from regional_availability
     where health_status != 'HEALTHY'
     union all
-    select 'partition', partition_id, 5, partition_status,
+    select
+        'partition',
+        partition_id,
+        5,
+        partition_status,
         'error rate ' || {{ tsg_format_number('error_rate') }} || ' % of ' || cast(total_requests as {{ dbt.type_string() }}) || ' requests'
     from partitions
     union all
-    select 'availability_zone', availability_zone, 6, zone_status,
+    select
+        'availability_zone',
+        availability_zone,
+        6,
+        zone_status,
         instance_type || ' success ' || {{ tsg_format_number('success_rate') }} || ' %'
     from zones
     where zone_status != 'HEALTHY'
     union all
-    select 'endpoint', endpoint_label, 7, endpoint_status,
+    select
+        'endpoint',
+        endpoint_label,
+        7,
+        endpoint_status,
         client_type || ' 5xx ' || {{ tsg_format_number('server_error_rate') }} || ' % of ' || cast(total_requests as {{ dbt.type_string() }})
     from endpoints
     union all
-    select 'customer_tier', customer_tier, 8, product_status,
+    select
+        'customer_tier',
+        customer_tier,
+        8,
+        product_status,
         product_id || ' success ' || {{ tsg_format_number('success_rate') }} || ' %'
     from products
     union all
-    select 'workflow', scenario_name, 9, scenario_status,
+    select
+        'workflow',
+        scenario_name,
+        9,
+        scenario_status,
         'completion ' || {{ tsg_format_number('completion_rate') }} || ' % of ' || cast(total_workflows as {{ dbt.type_string() }})
-            || ' workflows' || coalesce(', failing step ' || top_failing_step || ' (' || cast(top_failing_step_failures as {{ dbt.type_string() }}) || ')', '')
+        || ' workflows'
+        || coalesce(', failing step ' || top_failing_step || ' (' || cast(top_failing_step_failures as {{ dbt.type_string() }}) || ')', '')
     from workflows
     where scenario_status not in ('HEALTHY', 'NO_FINISHED_WORKFLOWS')
     union all
-    select 'error', error_label, 10, priority || ' ' || error_pattern,
+    select
+        'error',
+        error_label,
+        10,
+        priority || ' ' || error_pattern,
         cast(total_occurrences as {{ dbt.type_string() }}) || ' occurrences, ' || cast(total_affected_users as {{ dbt.type_string() }})
-            || ' users, "' || coalesce(most_common_message, '') || '"'
+        || ' users, "' || coalesce(most_common_message, '') || '"'
     from top_errors
 ),
 
 distinct_statuses as (
-    select distinct dimension, dimension_value, source_step, status
+    select distinct
+        dimension,
+        dimension_value,
+        source_step,
+        status
     from check_findings
 ),
 
 distinct_steps as (
-    select distinct dimension, dimension_value, source_step
+    select distinct
+        dimension,
+        dimension_value,
+        source_step
     from check_findings
 ),
 
@@ -110,7 +151,8 @@ element_statuses as (
     select
         dimension,
         dimension_value,
-        {{ dbt.listagg("status || ' (step ' || cast(source_step as " ~ dbt.type_string() ~ ") || ')'", "'; '", "order by source_step, status") }} as check_statuses
+        {{ dbt.listagg("status || ' (step ' || cast(source_step as " ~ dbt.type_string() ~ ") || ')'", "'; '", "order by source_step, status") }}
+            as check_statuses
     from distinct_statuses
     group by dimension, dimension_value
 ),
@@ -144,11 +186,13 @@ flagged_elements as (
         element_details.check_details
     from element_statuses
     inner join element_steps
-        on element_statuses.dimension = element_steps.dimension
-        and element_statuses.dimension_value = element_steps.dimension_value
+        on
+            element_statuses.dimension = element_steps.dimension
+            and element_statuses.dimension_value = element_steps.dimension_value
     inner join element_details
-        on element_statuses.dimension = element_details.dimension
-        and element_statuses.dimension_value = element_details.dimension_value
+        on
+            element_statuses.dimension = element_details.dimension
+            and element_statuses.dimension_value = element_details.dimension_value
 ),
 
 -- checks' findings, plus the elements only the attribution singles out
@@ -171,8 +215,9 @@ plan_elements as (
         attribution.share_of_errors_in_top_candidate
     from flagged_elements
     full outer join attribution
-        on flagged_elements.dimension = attribution.dimension
-        and flagged_elements.dimension_value = attribution.dimension_value
+        on
+            flagged_elements.dimension = attribution.dimension
+            and flagged_elements.dimension_value = attribution.dimension_value
     where
         flagged_elements.dimension is not null
         or attribution.candidate_rank = 1
@@ -197,44 +242,58 @@ described as (
         dimension_value,
         finding_role,
         coalesce(check_statuses, 'no check flagged it')
-            || case when candidate_rank is not null
+        || case
+            when candidate_rank is not null
                 then '; over-represented among the incident''s 5xx (attribution rank ' || cast(candidate_rank as {{ dbt.type_string() }}) || ')'
-                else '' end as finding,
+            else ''
+        end as finding,
         case
-            when finding_role = 'EXPLAINED_BY_PRIORITY_1' then
-                'No separate action: ' || {{ tsg_format_number('100 * share_of_errors_in_top_candidate') }}
+            when finding_role = 'EXPLAINED_BY_PRIORITY_1'
+                then
+                    'No separate action: ' || {{ tsg_format_number('100 * share_of_errors_in_top_candidate') }}
                     || ' % of its 5xx are in priority 1''s requests; re-check once priority 1 is acted on'
             when dimension = 'service_version' then 'Roll back release ' || dimension_value || ' to the previous version'
-            when dimension = 'feature_flag' then
-                'Disable feature flag ' || {{ dbt.split_part('dimension_value', "'='", 1) }} || ' (its value ' || dimension_value || ' carries the errors)'
-            when dimension = 'availability_zone' then
-                'Shift traffic away from zone ' || dimension_value || ' and escalate to the infrastructure team'
+            when dimension = 'feature_flag'
+                then
+                    'Disable feature flag '
+                    || {{ dbt.split_part('dimension_value', "'='", 1) }}                     || ' (its value '
+                    || dimension_value
+                    || ' carries the errors)'
+            when dimension = 'availability_zone'
+                then
+                    'Shift traffic away from zone ' || dimension_value || ' and escalate to the infrastructure team'
             when dimension = 'partition' then 'Fail over or rebalance partition ' || dimension_value || ' and check its shard'
             when dimension = 'endpoint' then 'Fix or put a fallback on ' || dimension_value || ' and notify its owning team'
-            when dimension = 'customer_tier' then
-                'Notify the account teams of ' || dimension_value || ' customers and prioritise their recovery'
+            when dimension = 'customer_tier'
+                then
+                    'Notify the account teams of ' || dimension_value || ' customers and prioritise their recovery'
             when dimension = 'product' then 'Notify the product team of ' || dimension_value
             when dimension = 'workflow' then 'Notify the owners of workflow ' || dimension_value || ' and watch its failing step'
-            when dimension = 'error' and share_of_errors_in_top_candidate >= {{ echo_share }} then
-                'Should clear with priority 1 (' || {{ tsg_format_number('100 * share_of_errors_in_top_candidate') }}
+            when dimension = 'error' and share_of_errors_in_top_candidate >= {{ echo_share }}
+                then
+                    'Should clear with priority 1 (' || {{ tsg_format_number('100 * share_of_errors_in_top_candidate') }}
                     || ' % of these errors are in its requests); else apply a targeted fix to ' || dimension_value
             when dimension = 'error' then 'Apply a targeted fix to ' || dimension_value
             when dimension = 'region' then 'Redirect traffic away from ' || dimension_value || ' or scale it'
         end as recommended_action,
-        concat_ws('; ',
+        concat_ws(
+            '; ',
             check_details,
-            case when incident_requests is not null then
-                'since the incident start: ' || cast(incident_server_errors as {{ dbt.type_string() }}) || ' 5xx in '
+            case
+                when incident_requests is not null then
+                    'since the incident start: ' || cast(incident_server_errors as {{ dbt.type_string() }}) || ' 5xx in '
                     || cast(incident_requests as {{ dbt.type_string() }}) || ' requests, '
                     || {{ tsg_format_number('100 * error_share') }} || ' % of the 5xx on '
                     || {{ tsg_format_number('100 * traffic_share') }} || ' % of the traffic'
             end,
-            case when explanatory_power is not null then
-                'explains ' || {{ tsg_format_number('100 * explanatory_power') }} || ' % of the excess 5xx (lift '
+            case
+                when explanatory_power is not null then
+                    'explains ' || {{ tsg_format_number('100 * explanatory_power') }} || ' % of the excess 5xx (lift '
                     || {{ tsg_format_number('lift', 2) }} || ', surprise ' || {{ tsg_format_number('surprise', 4) }} || ')'
             end,
-            case when share_of_errors_in_top_candidate is not null and coalesce(candidate_rank, 0) != 1 then
-                {{ tsg_format_number('100 * share_of_errors_in_top_candidate') }} || ' % of its 5xx are in priority 1''s requests'
+            case
+                when share_of_errors_in_top_candidate is not null and coalesce(candidate_rank, 0) != 1 then
+                    {{ tsg_format_number('100 * share_of_errors_in_top_candidate') }} || ' % of its 5xx are in priority 1''s requests'
             end
         ) as evidence,
         source_steps,
@@ -260,15 +319,16 @@ sla_row as (
         end as finding,
         case
             when window_requests = 0 then 'Check the incident parameters (region, environment, service, times)'
-            when window_availability_pct < {{ sla_threshold }} then
-                'Update the incident channel, notify the affected product teams, escalate per the SLA'
+            when window_availability_pct < {{ sla_threshold }}
+                then
+                    'Update the incident channel, notify the affected product teams, escalate per the SLA'
             else 'Keep monitoring; update the incident channel'
         end as recommended_action,
         'availability ' || coalesce({{ tsg_format_number('window_availability_pct', 3) }}, '?') || ' % over the window ('
-            || cast(window_requests as {{ dbt.type_string() }}) || ' requests, '
-            || cast(window_server_errors as {{ dbt.type_string() }}) || ' 5xx), '
-            || coalesce({{ tsg_format_number('incident_availability_pct', 3) }}, '?') || ' % since the incident start, baseline 5xx rate '
-            || {{ tsg_format_number('100 * baseline_error_rate', 3) }} || ' %; threshold {{ sla_threshold }} %' as evidence,
+        || cast(window_requests as {{ dbt.type_string() }}) || ' requests, '
+        || cast(window_server_errors as {{ dbt.type_string() }}) || ' 5xx), '
+        || coalesce({{ tsg_format_number('incident_availability_pct', 3) }}, '?') || ' % since the incident start, baseline 5xx rate '
+        || {{ tsg_format_number('100 * baseline_error_rate', 3) }} || ' %; threshold {{ sla_threshold }} %' as evidence,
         cast(null as {{ dbt.type_string() }}) as source_steps,
         cast(null as {{ dbt.type_int() }}) as first_step,
         cast(null as double) as explanatory_power,
@@ -299,9 +359,9 @@ prioritised as (
                 end,
                 surprise desc nulls last,
                 explanatory_power desc nulls last,
-                first_step,
-                dimension,
-                dimension_value
+                first_step asc,
+                dimension asc,
+                dimension_value asc
         ) as priority,
         dimension,
         dimension_value,

@@ -50,8 +50,9 @@ rated as (
         worst_minute.max_p99_latency,
         per_version.failure_count * 100.0 / per_version.total_count as failure_rate,
         per_version.slow_count * 100.0 / per_version.total_count as slow_rate,
-        case when per_version.version_minor < 1000 and per_version.version_patch < 1000
-            then per_version.version_major * 1000000 + per_version.version_minor * 1000 + per_version.version_patch
+        case
+            when per_version.version_minor < 1000 and per_version.version_patch < 1000
+                then per_version.version_major * 1000000 + per_version.version_minor * 1000 + per_version.version_patch
         end as version_number
     from per_version
     inner join worst_minute

@@ -43,7 +43,7 @@ classified as (
             else 'NORMAL'
         end as flag_status,
         row_number() over (
-            order by error_rate desc, request_count desc, flag_name, flag_value
+            order by error_rate desc, request_count desc, flag_name asc, flag_value asc
         ) as severity_rank
     from rated
 ),

@@ -65,12 +65,12 @@ assessed as (
     select
         *,
         success_rate * 0.4
-            + (100 - least(error_rate * 2, 100)) * 0.3
-            + (case
-                when overall_avg_latency < 1000 then 100
-                when overall_avg_latency < 3000 then 50
-                else 0
-            end) * 0.3 as health_score,
+        + (100 - least(error_rate * 2, 100)) * 0.3
+        + (case
+            when overall_avg_latency < 1000 then 100
+            when overall_avg_latency < 3000 then 50
+            else 0
+        end) * 0.3 as health_score,
         case
             when error_rate > {{ high_error_rate_pct }} then 'HIGH_ERRORS'
             when overall_avg_latency > {{ high_latency_ms }} then 'HIGH_LATENCY'

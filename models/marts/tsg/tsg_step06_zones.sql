@@ -53,13 +53,13 @@ assessed as (
             else 'HEALTHY'
         end as zone_status,
         success_rate * 0.5
-            + (100 - infrastructure_error_rate) * 0.3
-            + (case
-                when overall_latency < 500 then 100
-                when overall_latency < 1000 then 75
-                when overall_latency < 2000 then 50
-                else 25
-            end) * 0.2 as health_score
+        + (100 - infrastructure_error_rate) * 0.3
+        + (case
+            when overall_latency < 500 then 100
+            when overall_latency < 1000 then 75
+            when overall_latency < 2000 then 50
+            else 25
+        end) * 0.2 as health_score
     from rated
 ),
 

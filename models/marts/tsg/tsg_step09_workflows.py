@@ -36,7 +36,7 @@ def parse_threshold(value) -> float:
     try:
         threshold = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"Invalid var 'tsg_workflow_critical_completion_pct': got {value!r}; expected a number >= 0 and <= 100.")
+        raise ValueError(f"Invalid var 'tsg_workflow_critical_completion_pct': got {value!r}; expected a number >= 0 and <= 100.") from None
     if not 0 <= threshold <= 100:
         raise ValueError(f"Invalid var 'tsg_workflow_critical_completion_pct': got {value!r}; expected a number >= 0 and <= 100.")
     return threshold

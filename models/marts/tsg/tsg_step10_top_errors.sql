@@ -32,7 +32,7 @@ ranked_messages as (
         *,
         row_number() over (
             partition by error_category, exception_type, service_component, dependency_name
-            order by occurrences desc, exception_message
+            order by occurrences desc, exception_message asc
         ) as message_rank
     from message_counts
 ),
@@ -88,9 +88,9 @@ classified as (
         *,
         {{ tsg_error_label('exception_type', 'service_component') }} as error_label,
         total_occurrences * 0.3
-            + total_affected_users * 0.4
-            + total_cascading * 0.2
-            + coalesce(error_velocity, 0) * 0.1 as impact_score,
+        + total_affected_users * 0.4
+        + total_cascading * 0.2
+        + coalesce(error_velocity, 0) * 0.1 as impact_score,
         case
             when error_velocity > {{ spike_per_hour }} then 'SPIKE'
             when total_cascading > total_occurrences * {{ cascading_share }} then 'CASCADING'
@@ -112,7 +112,7 @@ prioritised as (
             else 'LOW'
         end as priority,
         row_number() over (
-            order by impact_score desc, error_category, exception_type, service_component, dependency_name
+            order by impact_score desc, error_category asc, exception_type asc, service_component asc, dependency_name asc
         ) as error_rank
     from classified
 ),

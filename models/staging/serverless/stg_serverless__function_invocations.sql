@@ -9,15 +9,7 @@
         unique_key='invocation_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        pre_hook=[
-            "{% if is_incremental() %}
-             delete from {{ this }} where invocation_id in (
-                 select invocation_id from {{ ref('base_serverless__function_invocations') }}
-                 group by invocation_id
-                 having count(case when quarantine_reason is null then 1 end) = 0
-             )
-             {% endif %}"
-        ]
+        pre_hook="{{ incremental_drop_untrusted_keys('base_serverless__function_invocations', 'invocation_id') }}"
     )
 }}
 
@@ -37,7 +29,8 @@ clean as (
         status,
         status = 'ERROR' as is_error
     from validated
-    where quarantine_reason is null
+    where
+        quarantine_reason is null
         and {{ incremental_lookback_filter('start_timestamp') }}
 )
 

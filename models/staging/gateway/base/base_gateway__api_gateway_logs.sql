@@ -55,10 +55,10 @@ typed as (
         lower({{ clean_text('client_type') }}) as client_type,
         {{ try_cast(clean_text('status_code'), dbt.type_int()) }} as status_code,
         {%- for column in duration_columns %}
-        {{ try_cast(clean_text(column), 'double') }} as {{ column }},
+            {{ try_cast(clean_text(column), 'double') }} as {{ column }},
         {%- endfor %}
         {%- for column in size_columns %}
-        {{ try_cast(clean_text(column), dbt.type_bigint()) }} as {{ column }},
+            {{ try_cast(clean_text(column), dbt.type_bigint()) }} as {{ column }},
         {%- endfor %}
         {{ normalise_boolean('cache_hit') }} as is_cache_hit,
         {{ normalise_boolean('is_retry') }} as is_retry,

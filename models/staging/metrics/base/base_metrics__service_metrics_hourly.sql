@@ -9,10 +9,10 @@ trimmed as (
         metric_name as metric_name_raw,
         observed_at as observed_at_raw,
         value as value_raw,
-        nullif(trim(service_name), '') as service_name,
-        nullif(trim(metric_name), '') as metric_name,
-        nullif(trim(observed_at), '') as observed_at_text,
-        nullif(trim(value), '') as value_text
+        {{ clean_text('service_name') }} as service_name,
+        {{ clean_text('metric_name') }} as metric_name,
+        {{ clean_text('observed_at') }} as observed_at_text,
+        {{ clean_text('value') }} as value_text
     from source
 ),
 
@@ -27,7 +27,8 @@ typed as (
 field_checks as (
     select
         *,
-        nullif(concat_ws('; ',
+        nullif(concat_ws(
+            '; ',
             case when service_name is null then 'service_name is missing' end,
             case when metric_name is null then 'metric_name is missing' end,
             case when observed_at_text is null then 'observed_at is missing' end,

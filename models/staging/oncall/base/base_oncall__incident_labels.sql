@@ -11,12 +11,12 @@ trimmed as (
         ended_at as ended_at_raw,
         root_cause_metric as root_cause_metric_raw,
         description as description_raw,
-        nullif(trim(label_id), '') as label_id,
-        nullif(trim(service_name), '') as service_name,
-        nullif(trim(started_at), '') as started_at_text,
-        nullif(trim(ended_at), '') as ended_at_text,
-        nullif(trim(root_cause_metric), '') as root_cause_metric,
-        nullif(trim(description), '') as description
+        {{ clean_text('label_id') }} as label_id,
+        {{ clean_text('service_name') }} as service_name,
+        {{ clean_text('started_at') }} as started_at_text,
+        {{ clean_text('ended_at') }} as ended_at_text,
+        {{ clean_text('root_cause_metric') }} as root_cause_metric,
+        {{ clean_text('description') }} as description
     from source
 ),
 
@@ -43,7 +43,8 @@ checked as (
         ended_at,
         root_cause_metric,
         description,
-        nullif(concat_ws('; ',
+        nullif(concat_ws(
+            '; ',
             case when label_id is null then 'label_id is missing' end,
             case when label_id is not null and rows_with_label_id > 1 then 'label_id is not unique' end,
             case when service_name is null then 'service_name is missing' end,

@@ -6,14 +6,14 @@ with source as (
 
 trimmed as (
     select
-        nullif(trim(cast(invocation_id as {{ dbt.type_string() }})), '') as invocation_id,
-        nullif(trim(cast(function_name as {{ dbt.type_string() }})), '') as function_name,
-        nullif(trim(cast(version_id as {{ dbt.type_string() }})), '') as version_id_text,
-        nullif(trim(cast(start_timestamp as {{ dbt.type_string() }})), '') as start_timestamp_text,
-        nullif(trim(cast(end_timestamp as {{ dbt.type_string() }})), '') as end_timestamp_text,
-        nullif(trim(cast(duration_ms as {{ dbt.type_string() }})), '') as duration_ms_text,
-        nullif(trim(cast(memory_used_mb as {{ dbt.type_string() }})), '') as memory_used_mb_text,
-        upper(nullif(trim(cast(status as {{ dbt.type_string() }})), '')) as status
+        {{ clean_text('invocation_id') }} as invocation_id,
+        {{ clean_text('function_name') }} as function_name,
+        {{ clean_text('version_id') }} as version_id_text,
+        {{ clean_text('start_timestamp') }} as start_timestamp_text,
+        {{ clean_text('end_timestamp') }} as end_timestamp_text,
+        {{ clean_text('duration_ms') }} as duration_ms_text,
+        {{ clean_text('memory_used_mb') }} as memory_used_mb_text,
+        upper({{ clean_text('status') }}) as status
     from source
 ),
 
@@ -49,26 +49,41 @@ duplicates_counted as (
 reasons as (
     select
         *,
-        nullif(concat_ws('; ',
+        nullif(concat_ws(
+            '; ',
             case when invocation_id is null then 'missing invocation_id' end,
             case when function_name is null then 'missing function_name' end,
-            case when version_id_text is null then 'missing version_id'
-                 when version_id is null then 'version_id is not an integer' end,
-            case when start_timestamp_text is null then 'missing start_timestamp'
-                 when start_timestamp is null then 'start_timestamp is not a timestamp' end,
-            case when end_timestamp_text is null then 'missing end_timestamp'
-                 when end_timestamp is null then 'end_timestamp is not a timestamp' end,
+            case
+                when version_id_text is null then 'missing version_id'
+                when version_id is null then 'version_id is not an integer'
+            end,
+            case
+                when start_timestamp_text is null then 'missing start_timestamp'
+                when start_timestamp is null then 'start_timestamp is not a timestamp'
+            end,
+            case
+                when end_timestamp_text is null then 'missing end_timestamp'
+                when end_timestamp is null then 'end_timestamp is not a timestamp'
+            end,
             case when end_timestamp < start_timestamp then 'end_timestamp before start_timestamp' end,
-            case when duration_ms_text is not null and duration_ms is null then 'duration_ms is not a number'
-                 when duration_ms < 0 then 'negative duration_ms' end,
-            case when memory_used_mb_text is not null and memory_used_mb is null then 'memory_used_mb is not a number'
-                 when memory_used_mb < 0 then 'negative memory_used_mb' end,
-            case when status is null then 'missing status'
-                 when status not in ('SUCCESS', 'ERROR') then 'unknown status' end,
-            case when invocation_id is not null and rows_with_id > identical_rows
-                     then 'invocation_id repeated with different values'
-                 when invocation_id is not null and copy_number > 1
-                     then 'exact duplicate of another row' end
+            case
+                when duration_ms_text is not null and duration_ms is null then 'duration_ms is not a number'
+                when duration_ms < 0 then 'negative duration_ms'
+            end,
+            case
+                when memory_used_mb_text is not null and memory_used_mb is null then 'memory_used_mb is not a number'
+                when memory_used_mb < 0 then 'negative memory_used_mb'
+            end,
+            case
+                when status is null then 'missing status'
+                when status not in ('SUCCESS', 'ERROR') then 'unknown status'
+            end,
+            case
+                when invocation_id is not null and rows_with_id > identical_rows
+                    then 'invocation_id repeated with different values'
+                when invocation_id is not null and copy_number > 1
+                    then 'exact duplicate of another row'
+            end
         ), '') as quarantine_reason
     from duplicates_counted
 )

@@ -1,0 +1,46 @@
+-- Hourly health of each gateway service in the detector's long format:
+-- requests, server_error_rate (5xx share) and p99_latency_ms per service,
+-- environment and hour, real traffic only. The series is named
+-- `<service_name>/<environment>` so prod is never mixed with staging or dev.
+-- An hour without requests is absent, not zero. Incremental like the
+-- invocation metrics: whole hours from incremental_lookback_hours back.
+{{
+    config(
+        materialized='incremental',
+        unique_key=['service_name', 'metric_name', 'observed_at'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
+with requests as (
+    select * from {{ ref('stg_gateway__api_gateway_logs') }}
+    where {{ incremental_lookback_filter('requested_at', 'observed_at') }}
+),
+
+real_traffic as (
+    select
+        service_name || '/' || environment as service_name,
+        {{ dbt.date_trunc('hour', 'requested_at') }} as observed_at,
+        status_code,
+        latency_ms
+    from requests
+    where not is_test_traffic
+),
+
+hourly as (
+    select
+        service_name,
+        observed_at,
+        count(*) as requests,
+        avg(case when status_code >= 500 then 1.0 else 0.0 end) as server_error_rate,
+        {{ percentile_cont('latency_ms', 0.99) }} as p99_latency_ms
+    from real_traffic
+    group by service_name, observed_at
+),
+
+long_format as (
+    {{ unpivot_metrics('hourly', ['requests', 'server_error_rate', 'p99_latency_ms']) }}
+)
+
+select * from long_format

@@ -1,0 +1,148 @@
+"""`make report`: the on-call report is one self-contained HTML file with every
+expected chart embedded, and no chart is blank. Plus the report's pure helpers."""
+from __future__ import annotations
+
+import base64
+import importlib.util
+import io
+import re
+import sys
+from datetime import UTC, datetime
+
+import matplotlib.image
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import PROJECT_DIR
+
+
+def _import_report():
+    # Registered in sys.modules before it runs: its dataclass needs its own module.
+    spec = importlib.util.spec_from_file_location("oncall_report", PROJECT_DIR / "reports" / "oncall_report.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+report = _import_report()
+
+EMBEDDED_CHART = re.compile(r'<img data-chart="([^"]+)"[^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
+
+def embedded_charts(document: str) -> dict[str, np.ndarray]:
+    """chart id -> RGB(A) pixels of each embedded PNG."""
+    return {
+        chart_id: matplotlib.image.imread(io.BytesIO(base64.b64decode(payload)), format="png")
+        for chart_id, payload in EMBEDDED_CHART.findall(document)
+    }
+
+
+def assert_not_blank(chart_id: str, pixels: np.ndarray) -> None:
+    """A blank or single-colour image has (almost) no variance and no ink."""
+    rgb = pixels[..., :3]
+    inked = (rgb < 0.9).any(axis=-1).mean()  # share of pixels that are not near-white
+    assert rgb.std() > 0.05, f"{chart_id}: pixel variance too low ({rgb.std():.4f})"
+    assert inked > 0.02, f"{chart_id}: only {inked:.2%} of pixels are drawn"
+
+
+@pytest.fixture(scope="module")
+def report_document(built_warehouse, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "oncall_report.html"
+    report.main(["--warehouse", str(built_warehouse), "--out", str(out)])
+    return out.read_text(encoding="utf-8")
+
+
+def test_report_embeds_each_expected_chart(report_document, query):
+    services = {slug for (slug,) in query("select distinct service_name from marts.metric_anomalies")}
+    expected = {f"metrics_{report.slug(service)}" for service in services}
+    expected |= {"canary_comparison", "invocation_chains", "traffic_bursts"}
+    assert "metrics_ranking_service" in expected
+    assert set(embedded_charts(report_document)) == expected
+
+
+def test_no_chart_is_blank(report_document):
+    charts = embedded_charts(report_document)
+    assert charts
+    for chart_id, pixels in charts.items():
+        assert pixels.shape[0] > 200 and pixels.shape[1] > 600, chart_id
+        assert_not_blank(chart_id, pixels)
+
+
+def test_report_is_self_contained_and_has_every_section(report_document, query):
+    # Nothing fetched at view time: no external scripts, styles or images.
+    assert not re.search(r'(src|href)="(https?:)?//', report_document)
+    for anchor in ["metrics", "canary", "chains-bursts", "tsg", "postmortems"]:
+        assert f'<section id="{anchor}">' in report_document
+    incident_count = query("select count(*) from marts.incidents")[0][0]
+    assert report_document.count('class="postmortem"') == incident_count == 2
+    assert 'id="incidents"' in report_document and 'id="canary"' in report_document
+
+
+def test_report_shows_the_tsg_action_plan_when_built(report_document, query):
+    built = query("select count(*) from information_schema.tables where table_name = 'tsg_action_plan'")[0][0]
+    if not built:
+        assert "tsg_action_plan is not in this warehouse" in report_document
+        return
+    plan_rows = query("select count(*) from marts.tsg_action_plan")[0][0]
+    table = re.search(r'<table id="tsg_action_plan">.*?</table>', report_document, re.S).group(0)
+    assert table.count("<tr>") == plan_rows + 1  # + header
+    assert "<th>evidence</th>" in table
+
+
+def test_make_report_target_runs_the_script():
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    assert re.search(r"^report:.*\n(\t.*\n)*\t.*reports/oncall_report\.py", makefile, re.M)
+
+
+# ----------------------------------------------------------------- pure helpers
+
+def test_baseline_band_is_k_std_around_the_mean_and_only_on_scored_hours():
+    frame = pd.DataFrame({
+        "baseline_mean": [10.0, 10.0], "baseline_std": [2.0, 2.0], "anomaly_k": [5, 5], "is_scored": [True, False],
+    })
+    banded = report.baseline_band(frame)
+    assert banded.loc[0, "band_low"] == 0.0 and banded.loc[0, "band_high"] == 20.0
+    assert banded.loc[1, ["band_low", "band_high"]].isna().all()
+
+
+def test_hourly_grid_turns_missing_hours_into_gaps():
+    series = pd.DataFrame({
+        "observed_at": pd.to_datetime(["2023-11-17 00:00", "2023-11-17 03:00"]), "value": [1.0, 2.0],
+    })
+    grid = report.on_hourly_grid(series)
+    assert list(grid["observed_at"].dt.hour) == [0, 1, 2, 3]
+    assert grid["value"].isna().tolist() == [False, True, True, False]
+
+
+def test_incident_spans_belong_to_the_service_and_cover_the_last_hour():
+    incidents = pd.DataFrame({
+        "service_name": ["a", "b"],
+        "started_at": pd.to_datetime(["2023-11-21 14:00", "2023-11-22 00:00"]),
+        "ended_at": pd.to_datetime(["2023-11-21 15:00", "2023-11-22 00:00"]),
+    })
+    assert report.incident_spans(incidents, "a") == [
+        (pd.Timestamp("2023-11-21 14:00"), pd.Timestamp("2023-11-21 16:00"))]
+    assert report.incident_spans(None, "a") == []
+
+
+def test_tables_escape_html():
+    html = report.table_html(pd.DataFrame({"finding": ["<script>x</script>"], "n": [None]}))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_report_renders_without_any_mart():
+    document, charts = report.render_report({}, datetime(2024, 1, 1, tzinfo=UTC))
+    assert charts == []
+    assert document.count("is not in this warehouse") == 6
+
+
+def test_empty_marts_still_give_readable_charts():
+    empty_chains = pd.DataFrame(columns=["function_name", "chain_length", "chain_start_timestamp",
+                                         "span_ms", "error_count"])
+    empty_bursts = pd.DataFrame(columns=["function_name", "window_start_time", "invocation_count",
+                                         "error_rate_pct"])
+    for chart in (report.chains_chart(empty_chains), report.bursts_chart(empty_bursts, None)):
+        pixels = matplotlib.image.imread(io.BytesIO(chart.png), format="png")
+        assert (pixels[..., :3] < 0.9).any()  # the "no chains/bursts" message is drawn
