@@ -6,7 +6,7 @@
 -- invocation metrics: whole hours from incremental_lookback_hours back.
 {{
     config(
-        materialized='incremental',
+        materialized=row_level_incremental_materialization(),
         unique_key=['service_name', 'metric_name', 'observed_at'],
         incremental_strategy='delete+insert',
         on_schema_change='fail'

@@ -3,7 +3,7 @@
 -- and drops ids a later load made untrustworthy (see the invocation log).
 {{
     config(
-        materialized='incremental',
+        materialized=row_level_incremental_materialization(),
         unique_key='request_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
