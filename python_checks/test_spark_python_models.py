@@ -43,7 +43,9 @@ def spark():
     session = (
         SparkSession.builder.master("local[1]").appName("oncall_analytics python models")
         .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "2")
-        .config("spark.ui.enabled", "false").getOrCreate()
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "false")  # no pyarrow: the plain conversion, without a warning each time
+        .getOrCreate()
     )
     yield session
     session.stop()
