@@ -92,7 +92,7 @@ def test_other_root_causes_are_found_first(root_cause, expected_first, confounde
     project = copy_project(tmp_path / "project")
     _generate(project / "seeds", root_cause)
     warehouse = project / "warehouse" / "variant.duckdb"
-    result = run_dbt(["build", "-s", "+tsg_action_plan", "staging.gateway", "--exclude", "tag:tsg_shipped_incident", "test_type:unit",
+    result = run_dbt(["build", "-s", "+tsg_action_plan", "staging.gateway", "--exclude", "tag:shipped_data", "test_type:unit",
                       "--target-path", str(tmp_path / "target")], warehouse, cwd=project)
     assert "ERROR=0" in result.stdout
     with duckdb.connect(str(warehouse), read_only=True) as con:

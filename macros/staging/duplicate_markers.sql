@@ -10,9 +10,10 @@
     {%- set keys = [] -%}
     {%- for column in key_columns -%}{%- do keys.append(oncall_analytics.clean_text(column)) -%}{%- endfor -%}
     {%- set all_columns = oncall_analytics.gateway_contract_columns(seed_name) -%}
+    {%- set identical = keys | join(', ') ~ ', ' ~ oncall_analytics.row_identity(all_columns) -%}
     count(*) over (partition by {{ keys | join(', ') }}) as rows_with_key,
-        count(*) over (partition by {{ all_columns | join(', ') }}) as identical_rows,
-        row_number() over (partition by {{ all_columns | join(', ') }} order by {{ keys | join(', ') }}) as copy_number
+        count(*) over (partition by {{ identical }}) as identical_rows,
+        row_number() over (partition by {{ identical }} order by {{ keys | join(', ') }}) as copy_number
 {%- endmacro %}
 
 {#- The two quarantine checks that go with duplicate_markers; `key_label`

@@ -10,7 +10,13 @@
     end
 {%- endmacro %}
 
-{% macro is_invalid_boolean(column) -%}
+{#- With `typed_column` (the model's normalise_boolean of the same column)
+    the text is only looked at where that is null. -#}
+{% macro is_invalid_boolean(column, typed_column=none) -%}
+    {%- if typed_column is none -%}
     ({{ oncall_analytics.clean_text(column) }} is not null
         and lower({{ oncall_analytics.clean_text(column) }}) not in ('true', 'false', '1', '0'))
+    {%- else -%}
+    (case when {{ typed_column }} is null then {{ oncall_analytics.clean_text(column) }} is not null else false end)
+    {%- endif -%}
 {%- endmacro %}

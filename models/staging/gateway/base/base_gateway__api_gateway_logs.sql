@@ -7,26 +7,29 @@
 
 {%- set checks = [
     ['request_id is null', 'request_id is missing'],
-    [clean_text('raw_timestamp') ~ ' is null', 'timestamp is missing'],
-    [is_unparseable('raw_timestamp', dbt.type_timestamp()), 'timestamp is not a timestamp'],
+    [is_missing('raw_timestamp', 'requested_at'), 'timestamp is missing'],
+    [is_unparseable('raw_timestamp', dbt.type_timestamp(), 'requested_at'), 'timestamp is not a timestamp'],
     ['region is null', 'region is missing'],
     ['environment is null', 'environment is missing'],
     ['service_name is null', 'service_name is missing'],
-    [clean_text('raw_status_code') ~ ' is null', 'status_code is missing'],
-    [is_unparseable('raw_status_code', dbt.type_int()), 'status_code is not an integer'],
+    [is_missing('raw_status_code', 'status_code'), 'status_code is missing'],
+    [is_unparseable('raw_status_code', dbt.type_int(), 'status_code'), 'status_code is not an integer'],
     ['status_code < 100 or status_code > 599', 'status_code is not an HTTP status'],
 ] -%}
 {%- set checks = checks + duplicate_checks('request_id', 'request_id is not null') -%}
 {%- for column in duration_columns -%}
-    {%- do checks.append([is_unparseable('raw_' ~ column, 'double'), column ~ ' is not a number']) -%}
+    {%- do checks.append([is_unparseable('raw_' ~ column, 'double', column), column ~ ' is not a number']) -%}
     {%- do checks.append([column ~ ' < 0', column ~ ' is negative']) -%}
 {%- endfor -%}
 {%- for column in size_columns -%}
-    {%- do checks.append([is_unparseable('raw_' ~ column, dbt.type_bigint()), column ~ ' is not an integer']) -%}
+    {%- do checks.append([is_unparseable('raw_' ~ column, dbt.type_bigint(), column), column ~ ' is not an integer']) -%}
     {%- do checks.append([column ~ ' < 0', column ~ ' is negative']) -%}
 {%- endfor -%}
+{%- set typed_booleans = {'cache_hit': 'is_cache_hit', 'is_retry': 'is_retry', 'is_cascading_failure': 'is_cascading_failure',
+                           'has_dependency_failure': 'has_dependency_failure'} -%}
 {%- for column in boolean_columns -%}
-    {%- do checks.append([is_invalid_boolean('raw_' ~ column), column ~ ' is not a boolean']) -%}
+    {#- is_test_traffic is never null once typed (empty = real traffic) -#}
+    {%- do checks.append([is_invalid_boolean('raw_' ~ column, typed_booleans.get(column)), column ~ ' is not a boolean']) -%}
 {%- endfor %}
 
 with source as (

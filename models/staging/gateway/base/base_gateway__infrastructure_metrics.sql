@@ -20,13 +20,13 @@ checked as (
         *,
         {{ quarantine_reason([
             ['instance_id is null', 'instance_id is missing'],
-            [clean_text('raw_timestamp') ~ ' is null', 'timestamp is missing'],
-            [is_unparseable('raw_timestamp', dbt.type_timestamp()), 'timestamp is not a timestamp'],
-            [is_unparseable('raw_cpu_utilization', 'double'), 'cpu_utilization is not a number'],
+            [is_missing('raw_timestamp', 'sampled_at'), 'timestamp is missing'],
+            [is_unparseable('raw_timestamp', dbt.type_timestamp(), 'sampled_at'), 'timestamp is not a timestamp'],
+            [is_unparseable('raw_cpu_utilization', 'double', 'cpu_utilization'), 'cpu_utilization is not a number'],
             ['cpu_utilization < 0 or cpu_utilization > 100', 'cpu_utilization is not a percentage'],
-            [is_unparseable('raw_memory_utilization', 'double'), 'memory_utilization is not a number'],
+            [is_unparseable('raw_memory_utilization', 'double', 'memory_utilization'), 'memory_utilization is not a number'],
             ['memory_utilization < 0 or memory_utilization > 100', 'memory_utilization is not a percentage'],
-            [is_unparseable('raw_concurrent_connections', dbt.type_bigint()), 'concurrent_connections is not an integer'],
+            [is_unparseable('raw_concurrent_connections', dbt.type_bigint(), 'concurrent_connections'), 'concurrent_connections is not an integer'],
             ['concurrent_connections < 0', 'concurrent_connections is negative'],
         ] + duplicate_checks('the sample of the instance at that time', 'instance_id is not null and sampled_at is not null')) }} as quarantine_reason
     from typed

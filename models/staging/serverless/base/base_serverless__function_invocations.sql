@@ -1,5 +1,9 @@
 -- Types the raw invocation log and says, per row, why it cannot be trusted
 -- (null when it can). stg_ and its quarantine model split on that reason.
+{%- set row_columns = [
+    'function_name', 'version_id_text', 'start_timestamp_text', 'end_timestamp_text',
+    'duration_ms_text', 'memory_used_mb_text', 'status',
+] %}
 with source as (
     select * from {{ raw_table('serverless_logs', 'function_invocations') }}
 ),
@@ -33,14 +37,10 @@ duplicates_counted as (
         *,
         count(*) over (partition by invocation_id) as rows_with_id,
         count(*) over (
-            partition by
-                invocation_id, function_name, version_id_text, start_timestamp_text,
-                end_timestamp_text, duration_ms_text, memory_used_mb_text, status
+            partition by invocation_id, {{ row_identity(row_columns) }}
         ) as identical_rows,
         row_number() over (
-            partition by
-                invocation_id, function_name, version_id_text, start_timestamp_text,
-                end_timestamp_text, duration_ms_text, memory_used_mb_text, status
+            partition by invocation_id, {{ row_identity(row_columns) }}
             order by invocation_id
         ) as copy_number
     from typed
