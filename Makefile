@@ -2,6 +2,7 @@
 #   make build   set up the virtual env, then `dbt build` on the embedded DuckDB warehouse
 #   make test    set up the virtual env, then every test (pytest drives dbt too)
 #   make test-spark  the SQL layer on Apache Spark (local pyspark, Java 17+), compared with DuckDB
+#   make bench [SIZE=100k|1m|10m] [REPEATS=3]  the benchmark at scale (bench/README.md)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -13,7 +14,7 @@ export DBT_DUCKDB_PATH ?= warehouse/oncall_analytics.duckdb
 export OPENBLAS_MAIN_FREE ?= 1
 export GOTOBLAS_MAIN_FREE ?= 1
 
-.PHONY: setup build test docs report lint clean lock setup-spark test-spark lock-spark
+.PHONY: setup build test docs report lint clean lock setup-spark test-spark lock-spark bench
 
 setup: $(VENV)/.installed
 
@@ -44,6 +45,14 @@ docs: setup
 report: setup
 	@test -f "$(DBT_DUCKDB_PATH)" || $(MAKE) build
 	$(BIN)/python reports/oncall_report.py --warehouse "$(DBT_DUCKDB_PATH)" --out target/oncall_report.html
+
+# The benchmark (bench/README.md): synthetic logs of SIZE requests and invocations
+# as Parquet, the whole project built on them, figures in target/bench/SIZE/report.md.
+SIZE ?= 100k
+REPEATS ?= 3
+BENCH_ARGS ?=
+bench: setup
+	$(BIN)/python bench/run_bench.py --size $(SIZE) --repeats $(REPEATS) $(BENCH_ARGS)
 
 # SQL lint (sqlfluff with the dbt templater: .sqlfluff, .sqlfluffignore) and Python lint (ruff.toml).
 lint: setup

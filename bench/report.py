@@ -1,0 +1,104 @@
+"""The benchmark's targets and its Markdown report (from the report dict of run_bench)."""
+from __future__ import annotations
+
+# (name, what is measured, the bound, the size it applies from, getter, "max" or "min")
+TARGETS = [
+    ("full build time", "full build wall time (s)", 120, 10_000_000, lambda r: r["full_build"]["wall_s"], "max"),
+    ("full build memory", "peak RSS of the dbt process (MB)", 4096, 10_000_000, lambda r: r["full_build"]["peak_rss_mb"], "max"),
+    ("dbt overhead", "dbt time / raw SQL time, heaviest models", 1.25, 10_000_000, lambda r: r["dbt_overhead"]["ratio"], "max"),
+    ("detector vs loop", "per-hour loop time / detector time", 50, 0, lambda r: r["detector"]["ratio"], "min"),
+    ("detector linear in hours", "exponent of time vs hours (1 = linear)", 1.2, 0, lambda r: r["detector"]["scaling_exponent"], "max"),
+    ("incremental hourly run", "hourly run / full build", 0.10, 10_000_000,
+     lambda r: r["incremental"]["wall_s"] / r["full_build"]["wall_s"], "max"),
+    ("chains vs self-join", "self-join time / chain mart time", 100, 1_000_000, lambda r: r["chains"]["ratio"], "min"),
+]
+
+
+def evaluate_targets(report: dict) -> list[dict]:
+    """Each target with its measured value; `met` is None where the size is below the target's."""
+    evaluated = []
+    for name, measure, bound, from_rows, value_of, kind in TARGETS:
+        value = value_of(report)
+        applies = report["rows"] >= from_rows
+        met = (value <= bound if kind == "max" else value >= bound) if applies else None
+        evaluated.append({"target": name, "measure": measure, "bound": bound, "kind": kind, "value": value,
+                          "applies_from_rows": from_rows, "met": met})
+    return evaluated
+
+
+def _figure(value: float) -> str:
+    return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+
+
+def render_markdown(report: dict) -> str:
+    full, inc, over, chains, det = (report[k] for k in ("full_build", "incremental", "dbt_overhead", "chains", "detector"))
+    machine = report["machine"]
+    total_rows = sum(report["log_rows"].values())
+    lines = [
+        f"# Benchmark: {report['size']} ({report['rows']:,} requests and invocations)",
+        "",
+        f"{report['started_at']}, {machine['cpus']} CPUs ({machine['cpu']}), {machine['memory_gb']} GB, "
+        f"Python {machine['python']}, DuckDB {machine['duckdb']}; medians of {report['repeats']} run(s).",
+        "",
+        "## Targets",
+        "",
+        "| target | measure | bound | measured | met |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for t in report["targets"]:
+        bound = ("≤ " if t["kind"] == "max" else "≥ ") + _figure(t["bound"])
+        met = {True: "yes", False: "**no**", None: f"n/a below {t['applies_from_rows']:,} rows"}[t["met"]]
+        lines.append(f"| {t['target']} | {t['measure']} | {bound} | {_figure(t['value'])} | {met} |")
+    lines += [
+        "",
+        "## Full build",
+        "",
+        f"- wall time {_figure(full['wall_s'])} s (runs: {', '.join(_figure(s) for s in full['wall_s_runs'])}), "
+        f"{full['nodes']} nodes, peak RSS {full['peak_rss_mb']:,.0f} MB",
+        f"- {total_rows:,} log rows in all tables: {total_rows / full['wall_s']:,.0f} rows per second",
+        "- rows per table: " + ", ".join(f"{t} {n:,}" for t, n in report["log_rows"].items()),
+        "",
+        "Slowest nodes (dbt's execution time, median):",
+        "",
+        "| node | seconds |",
+        "| --- | --- |",
+    ]
+    for uid, seconds in sorted(full["node_s"].items(), key=lambda kv: -kv[1])[:15]:
+        lines.append(f"| {uid.split('.', 2)[0]} {uid.split('.')[-1] if uid.startswith('model') else uid.split('.', 2)[2]} | {_figure(seconds)} |")
+    lines += [
+        "",
+        "## Incremental hourly run",
+        "",
+        f"- {inc['new_rows']:,} new log rows, `dbt build --selector hourly`: {_figure(inc['wall_s'])} s "
+        f"({inc['wall_s'] / full['wall_s']:.1%} of the full build), peak RSS {inc['peak_rss_mb']:,.0f} MB",
+        "",
+        "## dbt overhead",
+        "",
+        "| model | dbt (s) | raw SQL (s) |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| {m['model']} | {_figure(m['dbt_s'])} | {_figure(m['raw_sql_s'])} |" for m in over["models"]]
+    lines += [
+        f"| **total** | {_figure(over['dbt_s'])} | {_figure(over['raw_sql_s'])} |",
+        "",
+        f"Ratio {over['ratio']:.2f}.",
+        "",
+        "## Chains: LAG vs self-join",
+        "",
+        f"- {chains['invocations']:,} invocations; chain mart (sequenced + mart) {_figure(chains['chain_mart_s'])} s, "
+        f"self-join {'> ' if chains['self_join_timed_out'] else ''}{_figure(chains['self_join_s'])} s"
+        f"{' (stopped at the timeout)' if chains['self_join_timed_out'] else ''}: "
+        f"{'at least ' if chains['self_join_timed_out'] else ''}{chains['ratio']:,.0f}x",
+        f"- links: chain mart {chains['links_chain_mart']:,}, self-join "
+        f"{'n/a' if chains['links_self_join'] is None else format(chains['links_self_join'], ',')}",
+        "",
+        "## Detector vs the notebook's per-hour loop",
+        "",
+        f"- {det['metrics']:,} metrics x {det['hours']:,} hours: detector {_figure(det['detector_s'])} s, "
+        f"loop {_figure(det['loop_s'])} s: {det['ratio']:,.0f}x; same flags: {'yes' if det['same_flags'] else '**no**'} "
+        f"({det['flags']:,})",
+        "- detector time by hours: " + ", ".join(f"{p['hours']:,} h {_figure(p['detector_s'])} s" for p in det["scaling"])
+        + f" (exponent {det['scaling_exponent']:.2f})",
+        "",
+    ]
+    return "\n".join(lines)
