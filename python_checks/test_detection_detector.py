@@ -32,15 +32,18 @@ def test_flags_equal_the_notebook_solution_on_the_shipped_data():
     assert flags_by_metric(detect(long_format(notebook_metrics(), "ranking-service"))) == NOTEBOOK_FLAGS
 
 
-def test_baseline_is_bit_identical_to_numpy_on_full_windows():
-    metrics = notebook_metrics()
+@pytest.mark.parametrize("offset", [0.0, 1e6])
+def test_baseline_equals_numpy_on_full_windows(offset):
+    """Prefix sums, not numpy's per-window mean/std: equal to about 1e-12 relative,
+    also for a series far from zero (where naive sums of squares cancel)."""
+    metrics = {name: values + offset for name, values in notebook_metrics().items()}
     scores = SCORES.score_metrics(long_format(metrics), [48], 0.5)
     for name, values in metrics.items():
         series = scores[scores["metric_name"] == name].reset_index(drop=True)
         expected_mean = np.array([values[h - 48:h].mean() for h in range(48, len(values))])
         expected_std = np.array([values[h - 48:h].std() for h in range(48, len(values))])
-        assert np.array_equal(series["baseline_mean"].to_numpy()[48:], expected_mean)
-        assert np.array_equal(series["baseline_std"].to_numpy()[48:], expected_std)
+        np.testing.assert_allclose(series["baseline_mean"].to_numpy()[48:], expected_mean, rtol=1e-12)
+        np.testing.assert_allclose(series["baseline_std"].to_numpy()[48:], expected_std, rtol=1e-9 if offset == 0 else 1e-6)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
@@ -77,7 +80,7 @@ def test_window_is_by_time_so_missing_hours_are_holes_not_shifts():
     scores = SCORES.score_metrics(long_format({"m": values}), [24], 0.0)
     at_hour_60 = scores[scores["observed_at"] == HOUR_ZERO + pd.Timedelta(hours=60)].iloc[0]
     assert at_hour_60["baseline_points"] == 14  # hours 36-39 and 50-59
-    assert at_hour_60["baseline_mean"] == np.mean(np.r_[36:40, 50:60])
+    assert at_hour_60["baseline_mean"] == pytest.approx(np.mean(np.r_[36:40, 50:60]), rel=1e-12)
 
 
 def test_hours_need_a_whole_window_of_history_and_enough_observed_hours():

@@ -32,8 +32,8 @@
     {%- do checks.append([is_invalid_boolean('raw_' ~ column, typed_booleans.get(column)), column ~ ' is not a boolean']) -%}
 {%- endfor %}
 
-with source as (
-    select * from {{ raw_table('gateway_logs', 'api_gateway_logs') }}
+with marked as (
+    {{ mark_duplicates(raw_table('gateway_logs', 'api_gateway_logs'), ['request_id'], gateway_contract_columns('api_gateway_logs')) }}
 ),
 
 typed as (
@@ -80,9 +80,11 @@ typed as (
         {{ clean_text('dependency_name') }} as dependency_name,
         {{ normalise_boolean('is_cascading_failure') }} as is_cascading_failure,
         {{ normalise_boolean('has_dependency_failure') }} as has_dependency_failure,
-        {{ duplicate_markers('api_gateway_logs', ['request_id']) }},
+        rows_with_key,
+        identical_rows,
+        copy_number,
         {{ gateway_raw_copies('api_gateway_logs') }}
-    from source
+    from marked
 ),
 
 checked as (
@@ -92,4 +94,4 @@ checked as (
     from typed
 )
 
-select * from checked
+{{ gateway_select_keeping_raw_for_quarantine('api_gateway_logs', 'checked') }}

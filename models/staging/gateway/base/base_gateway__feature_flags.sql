@@ -1,6 +1,6 @@
 {#- Flags evaluated per request, trimmed; a request carries a flag once. -#}
-with source as (
-    select * from {{ raw_table('gateway_logs', 'feature_flags') }}
+with marked as (
+    {{ mark_duplicates(raw_table('gateway_logs', 'feature_flags'), ['request_id', 'flag_name'], gateway_contract_columns('feature_flags')) }}
 ),
 
 typed as (
@@ -8,9 +8,11 @@ typed as (
         {{ clean_text('request_id') }} as request_id,
         {{ clean_text('flag_name') }} as flag_name,
         lower({{ clean_text('flag_value') }}) as flag_value,
-        {{ duplicate_markers('feature_flags', ['request_id', 'flag_name']) }},
+        rows_with_key,
+        identical_rows,
+        copy_number,
         {{ gateway_raw_copies('feature_flags') }}
-    from source
+    from marked
 ),
 
 checked as (
@@ -24,4 +26,4 @@ checked as (
     from typed
 )
 
-select * from checked
+{{ gateway_select_keeping_raw_for_quarantine('feature_flags', 'checked') }}

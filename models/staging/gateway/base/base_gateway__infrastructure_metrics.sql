@@ -1,6 +1,6 @@
 {#- Per-minute host samples, typed; one sample per instance and time. -#}
-with source as (
-    select * from {{ raw_table('gateway_logs', 'infrastructure_metrics') }}
+with marked as (
+    {{ mark_duplicates(raw_table('gateway_logs', 'infrastructure_metrics'), ['instance_id', 'timestamp'], gateway_contract_columns('infrastructure_metrics')) }}
 ),
 
 typed as (
@@ -10,9 +10,11 @@ typed as (
         {{ try_cast(clean_text('cpu_utilization'), 'double') }} as cpu_utilization,
         {{ try_cast(clean_text('memory_utilization'), 'double') }} as memory_utilization,
         {{ try_cast(clean_text('concurrent_connections'), dbt.type_bigint()) }} as concurrent_connections,
-        {{ duplicate_markers('infrastructure_metrics', ['instance_id', 'timestamp']) }},
+        rows_with_key,
+        identical_rows,
+        copy_number,
         {{ gateway_raw_copies('infrastructure_metrics') }}
-    from source
+    from marked
 ),
 
 checked as (
@@ -32,4 +34,4 @@ checked as (
     from typed
 )
 
-select * from checked
+{{ gateway_select_keeping_raw_for_quarantine('infrastructure_metrics', 'checked') }}

@@ -1,6 +1,6 @@
 {#- Product and customer of each request (one row per request). -#}
-with source as (
-    select * from {{ raw_table('gateway_logs', 'product_metadata') }}
+with marked as (
+    {{ mark_duplicates(raw_table('gateway_logs', 'product_metadata'), ['request_id'], gateway_contract_columns('product_metadata')) }}
 ),
 
 typed as (
@@ -10,9 +10,11 @@ typed as (
         lower({{ clean_text('product_category') }}) as product_category,
         upper({{ clean_text('customer_tier') }}) as customer_tier,
         lower({{ clean_text('subscription_type') }}) as subscription_type,
-        {{ duplicate_markers('product_metadata', ['request_id']) }},
+        rows_with_key,
+        identical_rows,
+        copy_number,
         {{ gateway_raw_copies('product_metadata') }}
-    from source
+    from marked
 ),
 
 checked as (
@@ -27,4 +29,4 @@ checked as (
     from typed
 )
 
-select * from checked
+{{ gateway_select_keeping_raw_for_quarantine('product_metadata', 'checked') }}

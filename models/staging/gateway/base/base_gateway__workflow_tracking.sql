@@ -1,6 +1,6 @@
 {#- One row per workflow step, typed; test traffic decided by the shared macro. -#}
-with source as (
-    select * from {{ raw_table('gateway_logs', 'workflow_tracking') }}
+with marked as (
+    {{ mark_duplicates(raw_table('gateway_logs', 'workflow_tracking'), ['correlation_id'], gateway_contract_columns('workflow_tracking')) }}
 ),
 
 typed as (
@@ -19,9 +19,11 @@ typed as (
         lower({{ clean_text('region') }}) as region,
         lower({{ clean_text('environment') }}) as environment,
         {{ is_test_traffic('is_test_traffic') }} as is_test_traffic,
-        {{ duplicate_markers('workflow_tracking', ['correlation_id']) }},
+        rows_with_key,
+        identical_rows,
+        copy_number,
         {{ gateway_raw_copies('workflow_tracking') }}
-    from source
+    from marked
 ),
 
 checked as (
@@ -46,4 +48,4 @@ checked as (
     from typed
 )
 
-select * from checked
+{{ gateway_select_keeping_raw_for_quarantine('workflow_tracking', 'checked') }}

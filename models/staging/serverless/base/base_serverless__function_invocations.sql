@@ -1,11 +1,13 @@
 -- Types the raw invocation log and says, per row, why it cannot be trusted
 -- (null when it can). stg_ and its quarantine model split on that reason.
-{%- set row_columns = [
-    'function_name', 'version_id_text', 'start_timestamp_text', 'end_timestamp_text',
-    'duration_ms_text', 'memory_used_mb_text', 'status',
-] %}
-with source as (
-    select * from {{ raw_table('serverless_logs', 'function_invocations') }}
+-- Rows are identical when they agree on every column once trimmed (status in any case).
+{%- set identity_columns = [] %}
+{%- for column in ['function_name', 'version_id', 'start_timestamp', 'end_timestamp', 'duration_ms', 'memory_used_mb'] %}
+    {%- do identity_columns.append(clean_text(column)) %}
+{%- endfor %}
+{%- do identity_columns.append('upper(' ~ clean_text('status') ~ ')') %}
+with marked as (
+    {{ mark_duplicates(raw_table('serverless_logs', 'function_invocations'), ['invocation_id'], identity_columns) }}
 ),
 
 trimmed as (
@@ -17,8 +19,11 @@ trimmed as (
         {{ clean_text('end_timestamp') }} as end_timestamp_text,
         {{ clean_text('duration_ms') }} as duration_ms_text,
         {{ clean_text('memory_used_mb') }} as memory_used_mb_text,
-        upper({{ clean_text('status') }}) as status
-    from source
+        upper({{ clean_text('status') }}) as status,
+        rows_with_key as rows_with_id,
+        identical_rows,
+        copy_number
+    from marked
 ),
 
 typed as (
@@ -30,20 +35,6 @@ typed as (
         {{ try_cast('duration_ms_text', 'double') }} as duration_ms,
         {{ try_cast('memory_used_mb_text', 'double') }} as memory_used_mb
     from trimmed
-),
-
-duplicates_counted as (
-    select
-        *,
-        count(*) over (partition by invocation_id) as rows_with_id,
-        count(*) over (
-            partition by invocation_id, {{ row_identity(row_columns) }}
-        ) as identical_rows,
-        row_number() over (
-            partition by invocation_id, {{ row_identity(row_columns) }}
-            order by invocation_id
-        ) as copy_number
-    from typed
 ),
 
 reasons as (
@@ -85,7 +76,7 @@ reasons as (
                     then 'exact duplicate of another row'
             end
         ), '') as quarantine_reason
-    from duplicates_counted
+    from typed
 )
 
 select * from reasons
