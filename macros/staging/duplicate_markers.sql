@@ -22,28 +22,31 @@
         then take the window path, which partitions by the keys themselves -#}
     {%- set joined_key = "concat_ws('|', " ~ (key_text | join(', ')) ~ ")" if keys | length > 1 else key_text[0] -%}
     {%- set identical = keys | join(', ') ~ ', ' ~ oncall_analytics.row_identity(identity_columns) -%}
-    select
-        raw_rows.*,
-        1 as rows_with_key,
-        1 as identical_rows,
-        1 as copy_number
-    from {{ relation }} as raw_rows
-    left join (
-        select {{ joined_key }} as repeated_key from {{ relation }} group by 1 having count(*) > 1
-    ) as repeated_keys on {{ joined_key }} = repeated_keys.repeated_key
-    where repeated_keys.repeated_key is null
+    select * from (
+        {#- the short list of repeated keys, computed once: a CTE this small is cheap to materialize -#}
+        with repeated_keys as (
+            select {{ joined_key }} as repeated_key from {{ relation }} group by 1 having count(*) > 1
+        )
 
-    union all
+        select
+            raw_rows.*,
+            1 as rows_with_key,
+            1 as identical_rows,
+            1 as copy_number
+        from {{ relation }} as raw_rows
+        left join repeated_keys on {{ joined_key }} = repeated_keys.repeated_key
+        where repeated_keys.repeated_key is null
 
-    select
-        raw_rows.*,
-        count(*) over (partition by {{ keys | join(', ') }}) as rows_with_key,
-        count(*) over (partition by {{ identical }}) as identical_rows,
-        row_number() over (partition by {{ identical }} order by {{ keys | join(', ') }}) as copy_number
-    from {{ relation }} as raw_rows
-    inner join (
-        select {{ joined_key }} as repeated_key from {{ relation }} group by 1 having count(*) > 1
-    ) as repeated_keys on {{ joined_key }} = repeated_keys.repeated_key
+        union all
+
+        select
+            raw_rows.*,
+            count(*) over (partition by {{ keys | join(', ') }}) as rows_with_key,
+            count(*) over (partition by {{ identical }}) as identical_rows,
+            row_number() over (partition by {{ identical }} order by {{ keys | join(', ') }}) as copy_number
+        from {{ relation }} as raw_rows
+        inner join repeated_keys on {{ joined_key }} = repeated_keys.repeated_key
+    ) as marked_rows
 {%- endmacro %}
 
 {#- The two quarantine checks that go with mark_duplicates; `key_label`

@@ -122,15 +122,20 @@ def score_metrics(metrics: pd.DataFrame, windows: list[int], min_baseline_fracti
     strings); the loops run over series and windows only, each series is
     scored with array operations.
     """
-    metrics = metrics[[*SERIES_KEY, "observed_at", "value"]].dropna()
+    # Missing keys, hours and values are dropped here (factorize codes a missing
+    # name as -1), without a dropna over the string columns.
+    service_codes, services = pd.factorize(metrics["service_name"].to_numpy(), sort=True)
+    metric_codes, metric_names = pd.factorize(metrics["metric_name"].to_numpy(), sort=True)
+    observed = pd.to_datetime(metrics["observed_at"]).to_numpy()
     values = metrics["value"].to_numpy(dtype=float)
-    keep = np.isfinite(values)
-    service_codes, services = pd.factorize(metrics["service_name"].to_numpy()[keep], sort=True)
-    metric_codes, metric_names = pd.factorize(metrics["metric_name"].to_numpy()[keep], sort=True)
-    hour_number = pd.to_datetime(metrics["observed_at"]).to_numpy()[keep].astype("datetime64[h]").astype(np.int64)
-    series_code = service_codes.astype(np.int64) * max(len(metric_names), 1) + metric_codes
-    order = np.lexsort((hour_number, series_code))
-    series_code, hour_number, values = series_code[order], hour_number[order], values[keep][order]
+    keep = (service_codes >= 0) & (metric_codes >= 0) & ~np.isnat(observed) & np.isfinite(values)
+    hour_number = observed[keep].astype("datetime64[h]").astype(np.int64)
+    series_code = service_codes[keep].astype(np.int64) * max(len(metric_names), 1) + metric_codes[keep]
+    values = values[keep]
+    steps = np.diff(series_code)
+    if np.any((steps < 0) | ((steps == 0) & (np.diff(hour_number) < 0))):  # sort only when not sorted yet
+        order = np.lexsort((hour_number, series_code))
+        series_code, hour_number, values = series_code[order], hour_number[order], values[order]
     if np.any((np.diff(series_code) == 0) & (np.diff(hour_number) == 0)):
         raise ValueError("score_metrics: more than one value for a service, metric and hour")
     windows = sorted(set(int(w) for w in windows))
@@ -138,21 +143,28 @@ def score_metrics(metrics: pd.DataFrame, windows: list[int], min_baseline_fracti
         return empty_scores()
 
     bounds = np.r_[0, np.flatnonzero(np.diff(series_code)) + 1, len(values)]
-    columns: dict[str, list[np.ndarray]] = {}
-    for window in windows:
+    rows = len(values)
+    scored: dict[str, np.ndarray] = {}  # each score column for every window, filled series by series
+    for copy, window in enumerate(windows):
         for start, end in zip(bounds[:-1], bounds[1:]):
             for name, column in score_series(hour_number[start:end], values[start:end], window, min_baseline_fraction).items():
-                columns.setdefault(name, []).append(column)
+                if name not in scored:
+                    scored[name] = np.empty(rows * len(windows), dtype=column.dtype)
+                scored[name][copy * rows + start:copy * rows + end] = column
     copies = len(windows)
-    result = pd.DataFrame({
-        "window_hours": np.repeat(np.array(windows, dtype=np.int64), len(values)),
-        "service_name": np.tile(np.asarray(services, dtype=object)[series_code // max(len(metric_names), 1)], copies),
-        "metric_name": np.tile(np.asarray(metric_names, dtype=object)[series_code % max(len(metric_names), 1)], copies),
-        "observed_at": np.tile(hour_number.astype("datetime64[h]").astype("datetime64[ns]"), copies),
-        "value": np.tile(values, copies),
-        **{name: np.concatenate(parts) for name, parts in columns.items()},
-    })
-    return result[OUTPUT_COLUMNS]
+    metric_count = max(len(metric_names), 1)
+    def per_window(column: np.ndarray) -> np.ndarray:
+        return np.tile(column, copies) if copies > 1 else column
+
+    keys = {
+        "window_hours": np.repeat(np.array(windows, dtype=np.int64), rows),
+        "service_name": per_window(np.asarray(services, dtype=object)[series_code // metric_count]),
+        "metric_name": per_window(np.asarray(metric_names, dtype=object)[series_code % metric_count]),
+        "observed_at": per_window(hour_number.astype("datetime64[h]").astype("datetime64[ns]")),
+        "value": per_window(values),
+    }
+    # copy=False: no consolidation into 2-D blocks (a full copy of every column)
+    return pd.DataFrame({name: keys[name] if name in keys else scored[name] for name in OUTPUT_COLUMNS}, copy=False)
 
 
 OUTPUT_COLUMNS = [
@@ -199,7 +211,10 @@ def to_warehouse_frame(result: pd.DataFrame, session):
 def model(dbt, session):
     dbt.config(materialized="table")
     parameters = as_pandas(dbt.ref("int_detection__parameters")).iloc[0]
-    metrics = as_pandas(dbt.ref("int_metrics__hourly"))
+    hourly = dbt.ref("int_metrics__hourly")
+    if callable(getattr(type(hourly), "order", None)):  # DuckDB: rows in series order, sorted by the engine
+        hourly = hourly.order("service_name, metric_name, observed_at")
+    metrics = as_pandas(hourly)
     windows = [int(parameters["anomaly_window_hours"])]
     windows += [int(w) for w in str(parameters["alert_budget_window_grid"]).split(",")]
     result = score_metrics(metrics, windows, float(parameters["anomaly_min_baseline_fraction"]))

@@ -21,19 +21,27 @@ OUTPUT_COLUMNS = [
 
 
 def flag_anomalies(scores: pd.DataFrame, window_hours: int, k: float) -> pd.DataFrame:
-    """Rows of `scores` for `window_hours`, with the anomaly decision at threshold k."""
-    flagged = scores[scores["window_hours"] == window_hours].copy()
+    """Rows of `scores` for `window_hours`, in their order, with the anomaly decision at threshold k.
+    (No sort: score_metrics gives service, metric and hour order, and a table has none.)"""
+    in_window = (scores["window_hours"] == window_hours).to_numpy()
+    flagged = scores if in_window.all() else scores[in_window]
+    z_score = flagged["z_score"].to_numpy(dtype=float)
     # The rule is also applied in alert_budget (self-contained models cannot
     # share code); python_checks asserts both agree.
-    outlier = (flagged["z_score"].abs() > k).to_numpy()
-    repeats_last_week = ((flagged["weekly_difference_z"].abs() <= k) & (flagged["weekly_reference_z"].abs() > k)).to_numpy()
+    with np.errstate(invalid="ignore"):
+        outlier = np.abs(z_score) > k
+        repeats_last_week = (np.abs(flagged["weekly_difference_z"].to_numpy(dtype=float)) <= k) & (
+            np.abs(flagged["weekly_reference_z"].to_numpy(dtype=float)) > k)
     anomaly = outlier & ~repeats_last_week
-    flagged["is_outlier"] = outlier
-    flagged["is_anomaly"] = anomaly
-    flagged["matches_weekly_pattern"] = outlier & ~anomaly
-    flagged["anomaly_k"] = float(k)
-    flagged["baseline_points"] = flagged["baseline_points"].astype(np.int64)
-    return flagged.sort_values(["service_name", "metric_name", "observed_at"], ignore_index=True)[OUTPUT_COLUMNS]
+    decided = {
+        "is_outlier": outlier,
+        "is_anomaly": anomaly,
+        "matches_weekly_pattern": outlier & ~anomaly,
+        "anomaly_k": np.full(len(flagged), float(k)),
+        "baseline_points": flagged["baseline_points"].to_numpy(dtype=np.int64),
+    }
+    columns = {name: decided[name] if name in decided else flagged[name].to_numpy() for name in OUTPUT_COLUMNS}
+    return pd.DataFrame(columns, copy=False)
 
 
 # Edges of the model, identical in every Python model of the project (a test
