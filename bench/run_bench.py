@@ -46,13 +46,12 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import detector_comparison  # noqa: E402
 import generate_logs  # noqa: E402
-from report import render_markdown, evaluate_targets  # noqa: E402
+from report import evaluate_targets, render_markdown  # noqa: E402
 
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 DBT = str(Path(sys.executable).with_name("dbt"))
 BUILD_SELECTION = ["--exclude-resource-type", "unit_test"]
 HEAVY_MODELS = 5
-SELF_JOIN_TIMEOUT_S = 600
 
 
 def rows_for(size: str) -> int:
@@ -70,8 +69,9 @@ def median(values: list[float]) -> float:
 class Bench:
     """One benchmark run at one size: its folders, logs, warehouse and dbt settings."""
 
-    def __init__(self, size: str, out: Path, repeats: int):
+    def __init__(self, size: str, out: Path, repeats: int, self_join_timeout_s: float):
         self.size, self.rows, self.repeats = size, rows_for(size), repeats
+        self.self_join_timeout_s = self_join_timeout_s
         self.dir = out / size
         self.logs = out / "data" / size / "logs"
         self.next_hour = out / "data" / size / "next_hour"
@@ -187,7 +187,7 @@ class Bench:
                 if timed_out:
                     continue
                 seconds, finished = run_with_timeout(con, f"create or replace table bench_raw.chains_self_join as {self_join}",
-                                                     SELF_JOIN_TIMEOUT_S)
+                                                     self.self_join_timeout_s)
                 join_runs.append(seconds)
                 timed_out = not finished
             links_lag = con.execute("select count(*) from bench_raw.chains_lag").fetchone()[0]
@@ -284,12 +284,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "target" / "bench")
     parser.add_argument("--detector-metrics", type=int, default=1000, help="metrics for the detector comparison (default 1000)")
     parser.add_argument("--detector-hours", type=int, default=8760, help="hours for the detector comparison (default 8760)")
+    parser.add_argument("--self-join-timeout", type=float, default=600, help="seconds before the self-join is stopped (default 600)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
     if args.repeats < 1:
         raise SystemExit("--repeats must be at least 1")
 
-    bench = Bench(args.size, args.out.resolve(), args.repeats)
+    bench = Bench(args.size, args.out.resolve(), args.repeats, args.self_join_timeout)
     bench.dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     report = {"size": args.size, "rows": bench.rows, "repeats": args.repeats, "machine": machine(),

@@ -1,0 +1,112 @@
+"""The benchmark's parts (bench/): the log generator is deterministic and tells
+the shipped story, the detector comparison agrees with the notebook, and the
+report judges targets correctly. `make bench` itself runs in CI (.ci/run)."""
+from __future__ import annotations
+
+import sys
+
+import duckdb
+import pytest
+
+from conftest import PROJECT_DIR
+
+sys.path.insert(0, str(PROJECT_DIR / "bench"))
+
+import detector_comparison  # noqa: E402
+import generate_logs  # noqa: E402
+from report import evaluate_targets, render_markdown  # noqa: E402
+
+TABLES = ["function_invocations", "api_gateway_logs", "feature_flags", "product_metadata", "workflow_tracking",
+          "infrastructure_metrics", "service_metrics_hourly", "incident_labels"]
+
+
+@pytest.fixture(scope="module")
+def two_generations(tmp_path_factory):
+    folders = [tmp_path_factory.mktemp(f"logs{n}") for n in range(2)]
+    for folder in folders:
+        generate_logs.generate(5000, folder / "logs", folder / "next")
+    return folders
+
+
+def rows(folder, table):
+    with duckdb.connect() as con:
+        return sorted(con.execute(f"select * from read_parquet('{folder}/{table}/*.parquet')").fetchall(), key=repr)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_the_generator_gives_the_same_rows_every_time(two_generations, table):
+    first, second = two_generations
+    assert rows(first / "logs", table) == rows(second / "logs", table)
+    assert len(rows(first / "logs", table)) > 0
+
+
+def test_the_generated_gateway_log_tells_the_shipped_story(two_generations):
+    logs = two_generations[0] / "logs"
+    with duckdb.connect() as con:
+        before, after = con.execute(f"""
+            select
+                avg(case when g.status_code >= 500 then 1.0 else 0 end) filter (where g.timestamp < '2024-03-12 14:00'),
+                avg(case when g.status_code >= 500 then 1.0 else 0 end) filter (
+                    where g.timestamp >= '2024-03-12 14:00' and f.flag_value = 'true'
+                      and g.endpoint_path in ('/v2/cart', '/v2/checkout', '/v2/orders', '/v2/products/{{id}}'))
+            from read_parquet('{logs}/api_gateway_logs/*.parquet') as g
+            join read_parquet('{logs}/feature_flags/*.parquet') as f
+              on f.request_id = g.request_id and f.flag_name = 'new_pricing_engine'
+        """).fetchone()
+        end = con.execute(f"select max(timestamp) from read_parquet('{logs}/api_gateway_logs/*.parquet')").fetchone()[0]
+    assert before < 0.01 and after > 0.7
+    assert str(end) < "2024-03-12 16:00:01"
+
+
+def test_the_next_hour_follows_the_week(two_generations):
+    folder = two_generations[0]
+    with duckdb.connect() as con:
+        first_new = con.execute(f"select min(start_timestamp) from read_parquet('{folder}/next/function_invocations/*.parquet')").fetchone()[0]
+        last_old = con.execute(f"select max(start_timestamp) from read_parquet('{folder}/logs/function_invocations/*.parquet')").fetchone()[0]
+        new_ids = con.execute(f"select count(*) from read_parquet('{folder}/next/api_gateway_logs/*.parquet')").fetchone()[0]
+    assert first_new >= last_old.replace(minute=0, second=0, microsecond=0)
+    assert new_ids == 5000 // 168
+
+
+def test_the_generator_refuses_fewer_rows_than_hours(tmp_path):
+    with pytest.raises(SystemExit, match="at least 168"):
+        generate_logs.generate(10, tmp_path)
+
+
+def test_the_detector_and_the_notebook_loop_flag_the_same_hours():
+    frame = detector_comparison.synthetic_metrics(5, 24 * 30)
+    flags = detector_comparison.project_detector(frame)
+    assert flags and flags == detector_comparison.loop_detector(frame)
+
+
+def fake_report(rows, **values):
+    report = {
+        "size": "x", "rows": rows, "repeats": 1, "started_at": "now", "log_rows": {"t": 10},
+        "machine": {"cpus": 2, "cpu": "cpu", "memory_gb": 1, "python": "3", "duckdb": "1"},
+        "full_build": {"wall_s": values.get("full", 100.0), "wall_s_runs": [100.0], "peak_rss_mb": values.get("rss", 3000.0),
+                       "nodes": 1, "node_s": {"model.p.m": 1.0}},
+        "incremental": {"wall_s": values.get("inc", 5.0), "wall_s_runs": [5.0], "peak_rss_mb": 1.0, "new_rows": 1},
+        "dbt_overhead": {"models": [{"model": "m", "dbt_s": 1.0, "raw_sql_s": 1.0}], "dbt_s": 1.0, "raw_sql_s": 1.0,
+                         "ratio": values.get("overhead", 1.1)},
+        "chains": {"invocations": 1, "chain_mart_s": 1.0, "self_join_s": 200.0, "self_join_timed_out": True,
+                   "ratio": values.get("chains", 200.0), "links_chain_mart": 1, "links_self_join": None},
+        "detector": {"metrics": 1, "hours": 1, "detector_s": 1.0, "loop_s": 60.0, "ratio": values.get("detector", 60.0),
+                     "same_flags": True, "flags": 1, "scaling": [{"hours": 1, "detector_s": 1.0}],
+                     "scaling_exponent": values.get("exponent", 1.0)},
+    }
+    report["targets"] = evaluate_targets(report)
+    return report
+
+
+def test_targets_are_met_missed_or_not_applicable_by_size():
+    small = {t["target"]: t["met"] for t in fake_report(100_000)["targets"]}
+    assert small["full build time"] is None and small["chains vs self-join"] is None and small["detector vs loop"] is True
+    big = {t["target"]: t["met"] for t in fake_report(10_000_000, full=130.0, detector=40.0)["targets"]}
+    assert big["full build time"] is False and big["detector vs loop"] is False
+    assert big["full build memory"] is True and big["incremental hourly run"] is True and big["chains vs self-join"] is True
+
+
+def test_the_markdown_report_shows_every_target_and_a_timed_out_self_join():
+    text = render_markdown(fake_report(10_000_000, full=130.0))
+    assert text.count("\n| ") >= 7 and "**no**" in text
+    assert "stopped at the timeout" in text and "at least 200x" in text
