@@ -52,6 +52,14 @@ SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 DBT = str(Path(sys.executable).with_name("dbt"))
 BUILD_SELECTION = ["--exclude-resource-type", "unit_test"]
 HEAVY_MODELS = 5
+# Runs argv[2:] and writes its peak RSS (wait4 of that child) to argv[1]; exits with its code.
+MEASURE = (
+    "import json, os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "open(sys.argv[1], 'w').write(json.dumps({'max_rss_kb': usage.ru_maxrss}))\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
 
 
 def rows_for(size: str) -> int:
@@ -101,16 +109,16 @@ class Bench:
                "OPENBLAS_MAIN_FREE": "1", "GOTOBLAS_MAIN_FREE": "1"}
         command = [DBT, *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
                    "--target-path", str(self.target), "--log-path", str(self.dir / "dbt-logs"), "--vars", self.vars]
+        usage_file = self.dir / "rusage.json"
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        output = process.stdout.read()
-        # wait4: this child's own resource usage (its peak RSS), not all children's so far
-        _, status, usage = os.wait4(process.pid, 0)
+        # dbt is started by a small fresh Python (MEASURE), which reports dbt's own peak RSS:
+        # a child forked straight from this process would count this process's pages too.
+        process = subprocess.run([sys.executable, "-c", MEASURE, str(usage_file), *command], cwd=PROJECT_DIR, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        peak_rss_mb = usage.ru_maxrss / 1024
         if process.returncode != 0:
-            raise SystemExit(f"dbt {' '.join(args)} failed (exit {process.returncode}):\n{output[-6000:]}")
+            raise SystemExit(f"dbt {' '.join(args)} failed (exit {process.returncode}):\n{process.stdout[-6000:]}")
+        peak_rss_mb = json.loads(usage_file.read_text())["max_rss_kb"] / 1024
         results_file = self.target / "run_results.json"
         results = json.loads(results_file.read_text()) if results_file.exists() and args[0] in ("build", "run") else {}
         return {"wall_s": wall, "peak_rss_mb": peak_rss_mb, "results": results}
@@ -149,7 +157,8 @@ class Bench:
         dbt_runs, raw_runs = {n: [] for n in names}, {n: [] for n in names}
         shutil.copy(self.warehouse.with_suffix(".full"), self.warehouse)
         for _ in range(self.repeats):
-            run = self.dbt(["run", "--full-refresh", "-s", *names])
+            # one thread: the raw SQL runs one statement at a time, so must dbt
+            run = self.dbt(["run", "--full-refresh", "--threads", "1", "-s", *names])
             for result in run["results"]["results"]:
                 dbt_runs[result["unique_id"].split(".")[-1]].append(result["execution_time"])
             with self.connect() as con:

@@ -33,7 +33,11 @@
 {%- endfor %}
 
 with marked as (
-    {{ mark_duplicates(raw_table('gateway_logs', 'api_gateway_logs'), ['request_id'], gateway_contract_columns('api_gateway_logs')) }}
+    {{ mark_duplicates(
+        raw_table('gateway_logs', 'api_gateway_logs'),
+        ['request_id'],
+        gateway_contract_columns('api_gateway_logs'),
+    ) }}
 ),
 
 typed as (

@@ -1,6 +1,10 @@
 {#- Flags evaluated per request, trimmed; a request carries a flag once. -#}
 with marked as (
-    {{ mark_duplicates(raw_table('gateway_logs', 'feature_flags'), ['request_id', 'flag_name'], gateway_contract_columns('feature_flags')) }}
+    {{ mark_duplicates(
+        raw_table('gateway_logs', 'feature_flags'),
+        ['request_id', 'flag_name'],
+        gateway_contract_columns('feature_flags'),
+    ) }}
 ),
 
 typed as (

@@ -1,6 +1,10 @@
 {#- Per-minute host samples, typed; one sample per instance and time. -#}
 with marked as (
-    {{ mark_duplicates(raw_table('gateway_logs', 'infrastructure_metrics'), ['instance_id', 'timestamp'], gateway_contract_columns('infrastructure_metrics')) }}
+    {{ mark_duplicates(
+        raw_table('gateway_logs', 'infrastructure_metrics'),
+        ['instance_id', 'timestamp'],
+        gateway_contract_columns('infrastructure_metrics'),
+    ) }}
 ),
 
 typed as (

@@ -1,6 +1,10 @@
 {#- Product and customer of each request (one row per request). -#}
 with marked as (
-    {{ mark_duplicates(raw_table('gateway_logs', 'product_metadata'), ['request_id'], gateway_contract_columns('product_metadata')) }}
+    {{ mark_duplicates(
+        raw_table('gateway_logs', 'product_metadata'),
+        ['request_id'],
+        gateway_contract_columns('product_metadata'),
+    ) }}
 ),
 
 typed as (

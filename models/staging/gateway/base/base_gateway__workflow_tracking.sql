@@ -1,6 +1,10 @@
 {#- One row per workflow step, typed; test traffic decided by the shared macro. -#}
 with marked as (
-    {{ mark_duplicates(raw_table('gateway_logs', 'workflow_tracking'), ['correlation_id'], gateway_contract_columns('workflow_tracking')) }}
+    {{ mark_duplicates(
+        raw_table('gateway_logs', 'workflow_tracking'),
+        ['correlation_id'],
+        gateway_contract_columns('workflow_tracking'),
+    ) }}
 ),
 
 typed as (
