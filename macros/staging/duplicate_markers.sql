@@ -1,8 +1,9 @@
 {#-
-  The raw rows of `relation` (the raw table itself, not a CTE over it: DuckDB
-  materializes a CTE read four times, 10M wide rows) with three columns that spot repeated keys,
+  The raw rows of `relation` with three columns that spot repeated keys,
   following the project's rule: exact duplicates keep their first copy; a key
   repeated with different values is ambiguous, so every copy is quarantined.
+  `relation` is the raw table itself, not a CTE over it: DuckDB materializes
+  a CTE that is read three times (10M wide rows).
     rows_with_key    raw rows sharing the key (trimmed)
     identical_rows   raw rows identical to this one in every `identity_columns`
     copy_number      1 for the first of identical rows, 2.. for the copies
