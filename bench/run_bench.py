@@ -98,6 +98,8 @@ class Bench:
             generate_logs.generate(self.rows, self.logs, self.next_hour)
             print(f"generated {self.rows:,} rows a log in {time.perf_counter() - started:.1f} s", flush=True)
             marker.write_text(json.dumps(stamp))
+        for leftover in self.logs.glob("*/part-next-hour.parquet"):  # from an interrupted incremental step
+            leftover.unlink()
         with duckdb.connect() as con:
             return {table.name: con.execute(f"select count(*) from read_parquet('{table}/*.parquet')").fetchone()[0]
                     for table in sorted(self.logs.iterdir()) if table.is_dir()}

@@ -90,7 +90,7 @@ def fake_report(rows, **values):
                          "ratio": values.get("overhead", 1.1)},
         "chains": {"invocations": 1, "chain_mart_s": 1.0, "self_join_s": 200.0, "self_join_timed_out": True,
                    "ratio": values.get("chains", 200.0), "links_chain_mart": 1, "links_self_join": None},
-        "detector": {"metrics": 1, "hours": 1, "detector_s": 1.0, "loop_s": 60.0, "ratio": values.get("detector", 60.0),
+        "detector": {"metrics": values.get("metrics", 1000), "hours": 8760, "detector_s": 1.0, "loop_s": 60.0, "ratio": values.get("detector", 60.0),
                      "same_flags": True, "flags": 1, "scaling": [{"hours": 1, "detector_s": 1.0}],
                      "scaling_exponent": values.get("exponent", 1.0)},
     }
@@ -105,6 +105,8 @@ def test_targets_are_met_missed_or_not_applicable_by_size():
     assert big["full build time"] is False and big["detector vs loop"] is False
     assert big["full build memory"] is True and big["incremental hourly run"] is True and big["chains vs self-join"] is None
     assert {t["target"]: t["met"] for t in fake_report(1_000_000, chains=99.0)["targets"]}["chains vs self-join"] is False
+    smoke = {t["target"]: t["met"] for t in fake_report(100_000, metrics=50, detector=10.0)["targets"]}
+    assert smoke["detector vs loop"] is None and smoke["detector linear in hours"] is None
 
 
 def test_the_markdown_report_shows_every_target_and_a_timed_out_self_join():
