@@ -133,7 +133,8 @@ def score_metrics(metrics: pd.DataFrame, windows: list[int], min_baseline_fracti
     series_code = service_codes[keep].astype(np.int64) * max(len(metric_names), 1) + metric_codes[keep]
     values = values[keep]
     steps = np.diff(series_code)
-    if np.any((steps < 0) | ((steps == 0) & (np.diff(hour_number) < 0))):  # sort only when not sorted yet
+    in_input_order = not np.any((steps < 0) | ((steps == 0) & (np.diff(hour_number) < 0)))
+    if not in_input_order:  # sort only when not sorted yet
         order = np.lexsort((hour_number, series_code))
         series_code, hour_number, values = series_code[order], hour_number[order], values[order]
     if np.any((np.diff(series_code) == 0) & (np.diff(hour_number) == 0)):
@@ -156,10 +157,15 @@ def score_metrics(metrics: pd.DataFrame, windows: list[int], min_baseline_fracti
     def per_window(column: np.ndarray) -> np.ndarray:
         return np.tile(column, copies) if copies > 1 else column
 
+    def names(column: str, codes: np.ndarray, uniques) -> np.ndarray:
+        if in_input_order and keep.all():  # the input's own strings, no new objects
+            return metrics[column].to_numpy()
+        return np.asarray(uniques, dtype=object)[codes]
+
     keys = {
         "window_hours": np.repeat(np.array(windows, dtype=np.int64), rows),
-        "service_name": per_window(np.asarray(services, dtype=object)[series_code // metric_count]),
-        "metric_name": per_window(np.asarray(metric_names, dtype=object)[series_code % metric_count]),
+        "service_name": per_window(names("service_name", series_code // metric_count, services)),
+        "metric_name": per_window(names("metric_name", series_code % metric_count, metric_names)),
         "observed_at": per_window(hour_number.astype("datetime64[h]").astype("datetime64[ns]")),
         "value": per_window(values),
     }
