@@ -8,7 +8,7 @@
     ({{ oncall_analytics.clean_text(column) }} is not null
         and {{ oncall_analytics.try_cast(oncall_analytics.clean_text(column), data_type) }} is null)
     {%- else -%}
-    {#- a CASE, not AND: engines evaluate both sides of an AND on every row -#}
+    {#- a CASE, so the text is only cast where the typed value is null -#}
     (case when {{ typed_column }} is null then {{ oncall_analytics.clean_text(column) }} is not null else false end)
     {%- endif -%}
 {%- endmacro %}
