@@ -63,6 +63,18 @@ def test_source_freshness_flags_logs_that_stopped_arriving(tmp_path, start_sql, 
 
 
 def test_schedule_selectors_exist(tmp_path):
-    for selector in ["hourly", "daily_full"]:
-        result = run_dbt(["ls", "--selector", selector, "--resource-type", "model", "-q"], tmp_path / "w.duckdb")
-        assert "canary_version_comparison" in result.stdout
+    def selected(selector, resource_type):
+        result = run_dbt(["ls", "--selector", selector, "--resource-type", resource_type, "--output", "name", "-q"],
+                         tmp_path / "w.duckdb")
+        return set(result.stdout.split())
+
+    hourly = selected("hourly", "model")
+    # the detector and everything it reads, loaded incrementally ...
+    assert {"metric_anomalies", "incidents", "base_gateway__api_gateway_logs", "stg_serverless__function_invocations",
+            "int_metrics__hourly"} <= hourly
+    # ... but not the daily grid search, nor the incident-time answers built on demand
+    assert not {"alert_budget", "tsg_action_plan", "canary_version_comparison", "invocation_chains"} & hourly
+    hourly_tests = selected("hourly", "test")
+    assert any("metric_anomalies" in t for t in hourly_tests)
+    assert not any("stg_" in t for t in hourly_tests)     # staging's whole-log tests run daily
+    assert {"alert_budget", "tsg_action_plan", "canary_version_comparison"} <= selected("daily_full", "model")

@@ -22,9 +22,12 @@ new_003,user_auth,2,2023-12-05 08:00:00.070,2023-12-05 08:00:00.090,20.00,64.00,
 new_004,report_builder,1,2023-12-05 08:30:00,2023-12-05 08:30:04,4000.00,1024.00,SUCCESS
 late_001,report_builder,1,2023-12-05 06:30:00,2023-12-05 06:30:03,3000.00,1024.00,ERROR
 inv_057,report_builder,2,2023-12-05 06:00:00,2023-12-05 06:00:04.500,4500.00,1024.00,ERROR
+new_005,user_auth,2,yesterday,2023-12-05 08:00:01,1.00,64.00,SUCCESS
+,user_auth,2,2023-12-05 08:10:00,2023-12-05 08:10:01,1.00,64.00,SUCCESS
 """
 COMPARED = [
     "staging.stg_serverless__function_invocations",
+    "staging.stg_serverless__function_invocations_quarantine",
     "intermediate.int_serverless__hourly_metrics",
     "marts.canary_version_comparison",
     "marts.chained_invocations",
@@ -65,6 +68,8 @@ def test_incremental_run_with_new_and_late_rows_equals_a_full_refresh(tmp_path, 
     assert after != before                         # the new hour arrived ...
     ids = {row[0] for row in after["staging.stg_serverless__function_invocations"]}
     assert {"new_001", "late_001"} <= ids and "inv_057" not in ids   # ... a late row too; a conflict removed the stale id
+    rejected = {row[0] for row in after["staging.stg_serverless__function_invocations_quarantine"]}
+    assert {"inv_057", "new_005", None} <= rejected  # both copies of the conflict, an unreadable time, no id
     assert after == full_refresh_of_everything
     build(project, warehouse)                      # a second run changes nothing
     assert snapshot(warehouse) == full_refresh_of_everything

@@ -7,13 +7,16 @@
     rows_with_key    raw rows sharing the key (trimmed)
     identical_rows   raw rows identical to this one in every `identity_columns`
     copy_number      1 for the first of identical rows, 2.. for the copies
+  With read_once, `relation` is read once into a CTE instead: for a small
+  relation that is costly to compute, such as an incremental slice
+  (incremental_log_slice), which would otherwise be computed per branch.
   Repeated keys are rare, so the window functions run only over the rows of
   repeated keys (found by a one-column aggregate); every other row gets
   1, 1, 1 through an anti-join against that short list. A window over all
   rows carries every column through a sort: at 10M gateway rows that was
   most of the staging time and ran out of DuckDB's 4 GB (bench/).
 -#}
-{% macro mark_duplicates(relation, key_columns, identity_columns) -%}
+{% macro mark_duplicates(relation, key_columns, identity_columns, read_once=false) -%}
     {%- set keys = [] -%}
     {%- for column in key_columns -%}{%- do keys.append(oncall_analytics.clean_text(column)) -%}{%- endfor -%}
     {#- one text value per key, nulls included (an equality join never matches null) -#}
@@ -23,10 +26,18 @@
         then take the window path, which partitions by the keys themselves -#}
     {%- set joined_key = "concat_ws('|', " ~ (key_text | join(', ')) ~ ")" if keys | length > 1 else key_text[0] -%}
     {%- set identical = keys | join(', ') ~ ', ' ~ oncall_analytics.row_identity(identity_columns) -%}
+    {%- set rows = 'rows_read_once' if read_once else relation %}
     select * from (
-        {#- the short list of repeated keys, computed once: a CTE this small is cheap to materialize -#}
-        with repeated_keys as (
-            select {{ joined_key }} as repeated_key from {{ relation }} group by 1 having count(*) > 1
+        with
+        {%- if read_once %}
+        rows_read_once as (
+            select * from {{ relation }}
+        ),
+        {%- endif %}
+
+        {#- the short list of repeated keys, computed once: a CTE this small is cheap to materialize #}
+        repeated_keys as (
+            select {{ joined_key }} as repeated_key from {{ rows }} group by 1 having count(*) > 1
         )
 
         select
@@ -34,7 +45,7 @@
             1 as rows_with_key,
             1 as identical_rows,
             1 as copy_number
-        from {{ relation }} as raw_rows
+        from {{ rows }} as raw_rows
         left join repeated_keys on {{ joined_key }} = repeated_keys.repeated_key
         where repeated_keys.repeated_key is null
 
@@ -45,7 +56,7 @@
             count(*) over (partition by {{ keys | join(', ') }}) as rows_with_key,
             count(*) over (partition by {{ identical }}) as identical_rows,
             row_number() over (partition by {{ identical }} order by {{ keys | join(', ') }}) as copy_number
-        from {{ relation }} as raw_rows
+        from {{ rows }} as raw_rows
         inner join repeated_keys on {{ joined_key }} = repeated_keys.repeated_key
     ) as marked_rows
 {%- endmacro %}

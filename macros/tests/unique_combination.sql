@@ -4,17 +4,8 @@
 -#}
 {% test unique_combination(model, columns) %}
 
-with keyed as (
-    select
-        {{ columns | join(', ') }},
-        count(*) as occurrences
-    from {{ model }}
-    group by {{ columns | join(', ') }}
-),
-
-duplicated as (
-    select * from keyed
-    where occurrences > 1
+with duplicated as (
+    {{ duplicated_keys(model, columns) }}
 )
 
 select * from duplicated

@@ -1,16 +1,5 @@
 -- One trusted row per gateway request; rejected rows are in the quarantine.
--- Incremental: reloads the last incremental_lookback_hours of request times
--- and drops ids a later load made untrustworthy (see the invocation log).
-{{
-    config(
-        materialized=row_level_incremental_materialization(),
-        unique_key='request_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        pre_hook="{{ incremental_drop_untrusted_keys('base_gateway__api_gateway_logs', 'request_id') }}"
-    )
-}}
-
+-- A view: the base model is the one (incremental) copy of the log.
 with base as (
     select * from {{ ref('base_gateway__api_gateway_logs') }}
 ),
@@ -60,9 +49,7 @@ clean as (
         is_cascading_failure,
         has_dependency_failure
     from base
-    where
-        quarantine_reason is null
-        and {{ incremental_lookback_filter('requested_at') }}
+    where quarantine_reason is null
 )
 
 select * from clean

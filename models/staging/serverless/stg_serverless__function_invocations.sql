@@ -1,18 +1,6 @@
 -- One trusted row per invocation, typed; rows that fail a check are in
 -- stg_serverless__function_invocations_quarantine instead.
--- Incremental: reloads the last incremental_lookback_hours of start times.
--- The pre-hook removes ids that a later load turned untrustworthy (e.g. a
--- conflicting duplicate arrived), so an incremental run equals a full one.
-{{
-    config(
-        materialized=row_level_incremental_materialization(),
-        unique_key='invocation_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        pre_hook="{{ incremental_drop_untrusted_keys('base_serverless__function_invocations', 'invocation_id') }}"
-    )
-}}
-
+-- A view: the base model is the one (incremental) copy of the log.
 with validated as (
     select * from {{ ref('base_serverless__function_invocations') }}
 ),
@@ -29,9 +17,7 @@ clean as (
         status,
         status = 'ERROR' as is_error
     from validated
-    where
-        quarantine_reason is null
-        and {{ incremental_lookback_filter('start_timestamp') }}
+    where quarantine_reason is null
 )
 
 select * from clean

@@ -1,6 +1,18 @@
 {#- Typed, trimmed and normalised gateway requests. Keeps the raw text
     (raw_*) for the quarantine and every reason to reject the row in
-    quarantine_reason (null when the row is clean). -#}
+    quarantine_reason (null when the row is clean). Incremental: reloads
+    whole request ids from the last incremental_lookback_hours of the raw
+    log (incremental_log_slice). -#}
+{{
+    config(
+        materialized=row_level_incremental_materialization(),
+        unique_key=log_load_key('request_id'),
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+{%- set raw_logs = raw_table('gateway_logs', 'api_gateway_logs') -%}
+{%- set raw_types = raw_column_types(raw_logs) -%}
 {%- set duration_columns = ['latency_ms', 'backend_latency_ms', 'connection_time_ms'] -%}
 {%- set size_columns = ['request_size_bytes', 'response_size_bytes', 'data_processed_bytes'] -%}
 {%- set boolean_columns = ['cache_hit', 'is_retry', 'is_test_traffic', 'is_cascading_failure', 'has_dependency_failure'] -%}
@@ -34,16 +46,17 @@
 
 with marked as (
     {{ mark_duplicates(
-        raw_table('gateway_logs', 'api_gateway_logs'),
+        incremental_log_slice(raw_logs, 'request_id', 'timestamp', 'requested_at'),
         ['request_id'],
         gateway_contract_columns('api_gateway_logs'),
+        read_once=is_incremental(),
     ) }}
 ),
 
 typed as (
     select
         {{ clean_text('request_id') }} as request_id,
-        {{ try_cast(clean_text('timestamp'), dbt.type_timestamp()) }} as requested_at,
+        {{ parse_raw('timestamp', dbt.type_timestamp(), raw_types) }} as requested_at,
         lower({{ clean_text('region') }}) as region,
         {{ clean_text('datacenter') }} as datacenter,
         lower({{ clean_text('availability_zone') }}) as availability_zone,
@@ -60,12 +73,12 @@ typed as (
         upper({{ clean_text('http_method') }}) as http_method,
         {{ clean_text('api_version') }} as api_version,
         lower({{ clean_text('client_type') }}) as client_type,
-        {{ try_cast(clean_text('status_code'), dbt.type_int()) }} as status_code,
+        {{ parse_raw('status_code', dbt.type_int(), raw_types) }} as status_code,
         {%- for column in duration_columns %}
-            {{ try_cast(clean_text(column), 'double') }} as {{ column }},
+            {{ parse_raw(column, 'double', raw_types) }} as {{ column }},
         {%- endfor %}
         {%- for column in size_columns %}
-            {{ try_cast(clean_text(column), dbt.type_bigint()) }} as {{ column }},
+            {{ parse_raw(column, dbt.type_bigint(), raw_types) }} as {{ column }},
         {%- endfor %}
         {{ normalise_boolean('cache_hit') }} as is_cache_hit,
         {{ normalise_boolean('is_retry') }} as is_retry,

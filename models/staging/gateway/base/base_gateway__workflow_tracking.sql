@@ -1,9 +1,20 @@
-{#- One row per workflow step, typed; test traffic decided by the shared macro. -#}
+{#- One row per workflow step, typed; test traffic decided by the shared
+    macro. Incremental: reloads whole correlation ids from the last
+    incremental_lookback_hours of the raw log (incremental_log_slice). -#}
+{{
+    config(
+        materialized=row_level_incremental_materialization(),
+        unique_key=log_load_key('correlation_id'),
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
 with marked as (
     {{ mark_duplicates(
-        raw_table('gateway_logs', 'workflow_tracking'),
+        incremental_log_slice(raw_table('gateway_logs', 'workflow_tracking'), 'correlation_id', 'timestamp', 'step_at'),
         ['correlation_id'],
         gateway_contract_columns('workflow_tracking'),
+        read_once=is_incremental(),
     ) }}
 ),
 

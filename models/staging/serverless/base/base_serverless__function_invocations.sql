@@ -1,16 +1,33 @@
 -- Types the raw invocation log and says, per row, why it cannot be trusted
 -- (null when it can). stg_ and its quarantine model split on that reason.
 -- Rows are identical when they agree on every column once trimmed (status in any case).
+-- Incremental: reloads whole invocation ids from the last
+-- incremental_lookback_hours of the raw log (incremental_log_slice).
+{{
+    config(
+        materialized=row_level_incremental_materialization(),
+        unique_key=log_load_key('invocation_id'),
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+{%- set raw_logs = raw_table('serverless_logs', 'function_invocations') %}
+{%- set raw_types = raw_column_types(raw_logs) %}
 {%- set identity_columns = [] %}
 {%- for column in ['function_name', 'version_id', 'start_timestamp', 'end_timestamp', 'duration_ms', 'memory_used_mb'] %}
     {%- do identity_columns.append(clean_text(column)) %}
 {%- endfor %}
 {%- do identity_columns.append('upper(' ~ clean_text('status') ~ ')') %}
 with marked as (
-    {{ mark_duplicates(raw_table('serverless_logs', 'function_invocations'), ['invocation_id'], identity_columns) }}
+    {{ mark_duplicates(
+        incremental_log_slice(raw_logs, 'invocation_id', 'start_timestamp', 'start_timestamp'),
+        ['invocation_id'],
+        identity_columns,
+        read_once=is_incremental(),
+    ) }}
 ),
 
-trimmed as (
+typed as (
     select
         {{ clean_text('invocation_id') }} as invocation_id,
         {{ clean_text('function_name') }} as function_name,
@@ -22,19 +39,13 @@ trimmed as (
         upper({{ clean_text('status') }}) as status,
         rows_with_key as rows_with_id,
         identical_rows,
-        copy_number
+        copy_number,
+        {{ parse_raw('version_id', 'integer', raw_types) }} as version_id,
+        {{ parse_raw('start_timestamp', dbt.type_timestamp(), raw_types) }} as start_timestamp,
+        {{ parse_raw('end_timestamp', dbt.type_timestamp(), raw_types) }} as end_timestamp,
+        {{ parse_raw('duration_ms', 'double', raw_types) }} as duration_ms,
+        {{ parse_raw('memory_used_mb', 'double', raw_types) }} as memory_used_mb
     from marked
-),
-
-typed as (
-    select
-        *,
-        {{ try_cast('version_id_text', 'integer') }} as version_id,
-        {{ try_cast('start_timestamp_text', 'timestamp') }} as start_timestamp,
-        {{ try_cast('end_timestamp_text', 'timestamp') }} as end_timestamp,
-        {{ try_cast('duration_ms_text', 'double') }} as duration_ms,
-        {{ try_cast('memory_used_mb_text', 'double') }} as memory_used_mb
-    from trimmed
 ),
 
 reasons as (

@@ -1,0 +1,30 @@
+"""The project's unique tests report exactly the repeated keys (DuckDB checks a
+hash of the key first, then the key itself, only where the hash repeats)."""
+from __future__ import annotations
+
+import json
+import re
+
+from conftest import run_dbt
+
+ROWS = "(select * from (values (1, 'a'), (1, 'a'), (1, 'b'), (2, 'b'), (null, 'c'), (null, 'c'), (3, null), (3, null)) as t(k, v))"
+
+
+def show(tmp_path, sql):
+    result = run_dbt(["show", "--inline", sql, "--output", "json", "--limit", "100", "-q"], tmp_path / "w.duckdb")
+    rows = json.loads(re.search(r"\{.*\}", result.stdout, re.S).group(0))["show"]
+    return sorted((tuple(row.values()) for row in rows), key=repr)
+
+
+def test_duplicated_keys_finds_each_repeated_combination_nulls_included(tmp_path):
+    # (1, 'a') twice, (null, 'c') twice, (3, null) twice; (1, 'b') and (2, 'b') once each
+    assert show(tmp_path, "{{ duplicated_keys(\"" + ROWS + "\", ['k', 'v']) }}") == sorted(
+        [(1, "a", 2), (None, "c", 2), (3, None, 2)], key=repr)
+
+
+def test_unique_on_duckdb_ignores_nulls_and_counts_each_repeat(tmp_path):
+    assert show(tmp_path, "{{ oncall_analytics.duckdb__test_unique(\"" + ROWS + "\", 'k') }}") == [(1, 3), (3, 2)]
+
+
+def test_unique_combination_passes_on_distinct_keys(tmp_path):
+    assert show(tmp_path, "{{ duplicated_keys(\"" + ROWS + "\", ['k', 'v'], \"v = 'b'\") }}") == []
