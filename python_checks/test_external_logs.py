@@ -73,7 +73,7 @@ def test_schedule_selectors_exist(tmp_path):
     assert {"metric_anomalies", "incidents", "base_gateway__api_gateway_logs", "stg_serverless__function_invocations",
             "int_metrics__hourly"} <= hourly
     # ... but not the daily grid search, nor the incident-time answers built on demand
-    assert not {"alert_budget", "tsg_action_plan", "canary_version_comparison", "invocation_chains"} & hourly
+    assert not {"alert_budget", "srm_check", "tsg_action_plan", "canary_version_comparison", "invocation_chains"} & hourly
     hourly_tests = selected("hourly", "test")
     assert any("metric_anomalies" in t for t in hourly_tests)
     assert not any("stg_" in t for t in hourly_tests)     # staging's whole-log tests run daily

@@ -4,6 +4,15 @@ with sequenced as (
     select * from {{ ref('int_function_invocations__sequenced') }}
 ),
 
+-- Only invocations in a chain: linked to the one before or after. In start
+-- order they form the chains back to back, each opening with a row not
+-- linked to its previous, so the windows below run over the links alone
+-- (about 1 % of a 10M-invocation log, bench/), not over every invocation.
+linked as (
+    select * from sequenced
+    where is_chained_to_previous or is_chained_to_next
+),
+
 islands as (
     select
         *,
@@ -12,7 +21,7 @@ islands as (
             order by sequence_number
             rows between unbounded preceding and current row
         ) as island_number
-    from sequenced
+    from linked
 ),
 
 positioned as (
@@ -36,7 +45,6 @@ chains as (
         max(case when position_in_island > 1 then gap_us end) as max_gap_us,
         cast(sum(case when is_error then 1 else 0 end) as bigint) as error_count
     from positioned
-    where island_size > 1
     group by function_name, island_number
 ),
 
