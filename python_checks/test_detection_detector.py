@@ -133,3 +133,15 @@ def test_duplicate_hours_are_rejected():
     frame = long_format({"m": np.arange(10.0)})
     with pytest.raises(ValueError, match="more than one value"):
         SCORES.score_metrics(pd.concat([frame, frame.iloc[[3]]]), [4], 0.5)
+
+
+def test_factorize_runs_equals_pandas_factorize_in_any_order():
+    rng = np.random.default_rng(3)
+    grouped = np.repeat(np.array(["svc-b", "svc-a", "svc-c", None], dtype=object), 5)
+    shuffled = rng.permutation(grouped)
+    with_nan = np.array([np.nan, "x", np.nan, "x", "w"], dtype=object)
+    for column in [grouped, shuffled, with_nan, np.array([], dtype=object)]:
+        codes, uniques = SCORES.factorize_runs(column)
+        expected_codes, expected_uniques = pd.factorize(column, sort=True)
+        assert codes.tolist() == expected_codes.tolist()
+        assert list(uniques) == list(expected_uniques)
