@@ -7,7 +7,7 @@ with sequenced as (
 -- Only invocations in a chain: linked to the one before or after. In start
 -- order they form the chains back to back, each opening with a row not
 -- linked to its previous, so the windows below run over the links alone
--- (about 1 % of a 10M-invocation log, bench/), not over every invocation.
+-- (about 2 % of a 10M-invocation log, bench/), not over every invocation.
 linked as (
     select * from sequenced
     where is_chained_to_previous or is_chained_to_next
