@@ -1,8 +1,8 @@
-{#- Typed, trimmed and normalised gateway requests. Keeps the raw text
-    (raw_*) for the quarantine and every reason to reject the row in
-    quarantine_reason (null when the row is clean). Incremental: reloads
-    whole request ids from the last incremental_lookback_hours of the raw
-    log (incremental_log_slice). -#}
+{#- Typed, trimmed and normalised gateway requests. Keeps the raw values
+    for the quarantine (gateway_select_keeping_raw_for_quarantine) and every
+    reason to reject the row in quarantine_reason (null when the row is
+    clean). Incremental: reloads whole request ids from the last
+    incremental_lookback_hours of the raw log (incremental_log_slice). -#}
 {{
     config(
         materialized=row_level_incremental_materialization(),
