@@ -21,7 +21,7 @@
 {%- endmacro %}
 
 {% macro duckdb__duplicated_keys(model, columns, where_sql) -%}
-    {%- set key_hash = 'hash(' ~ (columns | join(', ')) ~ ')' -%}
+    {%- set key_hash = oncall_analytics.row_identity(columns) -%}  {#- one 64-bit hash on DuckDB #}
     select
         {{ columns | join(', ') }},
         count(*) as occurrences

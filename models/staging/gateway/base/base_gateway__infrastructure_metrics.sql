@@ -1,7 +1,9 @@
 {#- Per-minute host samples, typed; one sample per instance and time. -#}
+{%- set raw_logs = raw_table('gateway_logs', 'infrastructure_metrics') -%}
+{%- set raw_types = raw_column_types(raw_logs) %}
 with marked as (
     {{ mark_duplicates(
-        raw_table('gateway_logs', 'infrastructure_metrics'),
+        raw_logs,
         ['instance_id', 'timestamp'],
         gateway_contract_columns('infrastructure_metrics'),
     ) }}
@@ -10,10 +12,10 @@ with marked as (
 typed as (
     select
         {{ clean_text('instance_id') }} as instance_id,
-        {{ try_cast(clean_text('timestamp'), dbt.type_timestamp()) }} as sampled_at,
-        {{ try_cast(clean_text('cpu_utilization'), 'double') }} as cpu_utilization,
-        {{ try_cast(clean_text('memory_utilization'), 'double') }} as memory_utilization,
-        {{ try_cast(clean_text('concurrent_connections'), dbt.type_bigint()) }} as concurrent_connections,
+        {{ parse_raw('timestamp', dbt.type_timestamp(), raw_types) }} as sampled_at,
+        {{ parse_raw('cpu_utilization', 'double', raw_types) }} as cpu_utilization,
+        {{ parse_raw('memory_utilization', 'double', raw_types) }} as memory_utilization,
+        {{ parse_raw('concurrent_connections', dbt.type_bigint(), raw_types) }} as concurrent_connections,
         rows_with_key,
         identical_rows,
         copy_number,

@@ -9,9 +9,11 @@
         on_schema_change='fail',
     )
 }}
+{%- set raw_logs = raw_table('gateway_logs', 'workflow_tracking') -%}
+{%- set raw_types = raw_column_types(raw_logs) %}
 with marked as (
     {{ mark_duplicates(
-        incremental_log_slice(raw_table('gateway_logs', 'workflow_tracking'), 'correlation_id', 'timestamp', 'step_at'),
+        incremental_log_slice(raw_logs, 'correlation_id', 'timestamp', 'step_at'),
         ['correlation_id'],
         gateway_contract_columns('workflow_tracking'),
         read_once=is_incremental(),
@@ -26,11 +28,11 @@ typed as (
         {{ clean_text('workflow_step') }} as workflow_step,
         upper({{ clean_text('workflow_status') }}) as workflow_status,
         upper({{ clean_text('business_criticality') }}) as business_criticality,
-        {{ try_cast(clean_text('total_workflow_time_ms'), 'double') }} as total_workflow_time_ms,
-        {{ try_cast(clean_text('retry_attempts'), dbt.type_int()) }} as retry_attempts,
+        {{ parse_raw('total_workflow_time_ms', 'double', raw_types) }} as total_workflow_time_ms,
+        {{ parse_raw('retry_attempts', dbt.type_int(), raw_types) }} as retry_attempts,
         {{ clean_text('user_id') }} as user_id,
         {{ normalise_boolean('has_compensation') }} as has_compensation,
-        {{ try_cast(clean_text('timestamp'), dbt.type_timestamp()) }} as step_at,
+        {{ parse_raw('timestamp', dbt.type_timestamp(), raw_types) }} as step_at,
         lower({{ clean_text('region') }}) as region,
         lower({{ clean_text('environment') }}) as environment,
         {{ is_test_traffic('is_test_traffic') }} as is_test_traffic,
