@@ -18,9 +18,13 @@ export GOTOBLAS_MAIN_FREE ?= 1
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# The pinned requirements, then the project's own package (pyproject.toml,
+# src/oncall_analytics) in editable mode: dbt's Python models, pytest and the
+# command-line tools import it from src/, so an edit needs no reinstall.
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 build: setup
@@ -68,10 +72,11 @@ SPARK_BIN := $(SPARK_VENV)/bin
 
 setup-spark: $(SPARK_VENV)/.installed
 
-$(SPARK_VENV)/.installed: requirements-spark.txt
+$(SPARK_VENV)/.installed: requirements-spark.txt pyproject.toml
 	@java -version >/dev/null 2>&1 || { echo "make test-spark needs Java 17+ (java on the PATH)"; exit 1; }
 	$(PYTHON) -m venv $(SPARK_VENV)
 	$(SPARK_BIN)/pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	$(SPARK_BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 test-spark: setup-spark
@@ -84,10 +89,10 @@ lock:
 	rm -rf /tmp/oncall-lock-venv && $(PYTHON) -m venv /tmp/oncall-lock-venv
 	/tmp/oncall-lock-venv/bin/pip install --quiet -r requirements.in
 	{ echo "# Full lock of requirements.in (pip freeze of a fresh venv). Regenerate with: make lock"; \
-	  /tmp/oncall-lock-venv/bin/pip freeze; } > requirements.txt
+	  /tmp/oncall-lock-venv/bin/pip freeze --all --exclude pip; } > requirements.txt
 
 lock-spark:
 	rm -rf /tmp/oncall-lock-spark-venv && $(PYTHON) -m venv /tmp/oncall-lock-spark-venv
 	/tmp/oncall-lock-spark-venv/bin/pip install --quiet -r requirements-spark.in
 	{ echo "# Full lock of requirements-spark.in (pip freeze of a fresh venv). Regenerate with: make lock-spark"; \
-	  /tmp/oncall-lock-spark-venv/bin/pip freeze; } > requirements-spark.txt
+	  /tmp/oncall-lock-spark-venv/bin/pip freeze --all --exclude pip; } > requirements-spark.txt
