@@ -94,7 +94,7 @@ def test_hostile_values_are_refused_before_anything_runs(name, value, nothing_ru
     assert len(message) < 400                      # a 100k-character value is not echoed back whole
 
 
-@pytest.mark.parametrize("value", ["logs'{{ 1 }}", "logs*", "logs?", "logs[1]", 'lo"gs', "logs\\x"])
+@pytest.mark.parametrize("value", ["logs'{{ 1 }}", "logs*", "logs?", "logs[1]", 'lo"gs', "logs\\x", "logs\nx"])
 def test_a_logs_path_with_jinja_quote_or_glob_characters_is_refused(value, tmp_path, nothing_runs, capsys, monkeypatch):
     (tmp_path / value).mkdir()                     # it exists: refused for its characters alone
     monkeypatch.chdir(tmp_path)
@@ -102,8 +102,19 @@ def test_a_logs_path_with_jinja_quote_or_glob_characters_is_refused(value, tmp_p
     assert "argument --logs-path: got " in capsys.readouterr().err
 
 
-def test_a_missing_logs_folder_is_refused(tmp_path, nothing_runs, capsys):
-    assert tsg_rerun.main([*arguments(logs_path=str(tmp_path / "absent"))]) == 2
+def test_a_logs_path_is_checked_where_it_leads(tmp_path, nothing_runs, capsys, monkeypatch):
+    (tmp_path / "{{ 1 }}").mkdir()
+    (tmp_path / "logs").symlink_to(tmp_path / "{{ 1 }}")   # a harmless name that resolves to Jinja
+    monkeypatch.chdir(tmp_path)
+    assert tsg_rerun.main([*arguments(logs_path="logs")]) == 2
+    monkeypatch.chdir(tmp_path / "{{ 1 }}")                # a relative path under a Jinja folder
+    assert tsg_rerun.main([*arguments(logs_path=".")]) == 2
+    assert capsys.readouterr().err.count("argument --logs-path: got ") == 2
+
+
+@pytest.mark.parametrize("name", ["absent", "logs\x00"])
+def test_a_missing_logs_folder_is_refused(name, tmp_path, nothing_runs, capsys):
+    assert tsg_rerun.main([*arguments(logs_path=str(tmp_path / name))]) == 2
     assert "expected an existing folder" in capsys.readouterr().err
 
 

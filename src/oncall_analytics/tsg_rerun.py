@@ -88,9 +88,12 @@ def _sla(value: str) -> float:
 
 
 def _logs_path(value: str) -> Path:
-    if not value or PATH_FORBIDDEN.search(value) or not Path(value).is_dir():
+    # checked as given and as passed on (absolute, links resolved): the current
+    # folder or a link target could bring the characters back
+    resolved = Path(value).resolve() if value and "\x00" not in value else None
+    if resolved is None or PATH_FORBIDDEN.search(value) or PATH_FORBIDDEN.search(str(resolved)) or not resolved.is_dir():
         raise argparse.ArgumentTypeError(f"got {_shown(value)}; expected {PATH_FORM}")
-    return Path(value).resolve()
+    return resolved
 
 
 def _is_this_project(folder: Path) -> bool:
