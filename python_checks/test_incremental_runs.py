@@ -1,6 +1,6 @@
 """Production runs: an incremental run after new (and late) rows equals a full
 refresh; two runs in a row change nothing; a build killed midway and re-run
-ends identical to a clean build."""
+ends identical to a clean build (dbt retry does not: README, "Scheduled runs")."""
 from __future__ import annotations
 
 import os
@@ -75,14 +75,18 @@ def test_incremental_run_with_new_and_late_rows_equals_a_full_refresh(tmp_path, 
     assert snapshot(warehouse) == full_refresh_of_everything
 
 
-def test_a_killed_build_rerun_ends_identical_to_a_clean_build(tmp_path, full_refresh_of_everything):
+def test_a_killed_build_is_recovered_by_the_same_command_not_by_dbt_retry(tmp_path, full_refresh_of_everything):
+    """README, "Scheduled runs": a run killed midway is recovered by running the same
+    command again; `dbt retry` is not a recovery (it replays the last run that finished)."""
     project = copy_project(tmp_path / "p", {"function_invocations.csv": SHIPPED + NEW_ROWS})
     warehouse = project / "warehouse" / "oncall_analytics.duckdb"
     env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    process = subprocess.Popen(
-        [DBT, "build", *SELECTION, "--project-dir", str(project), "--profiles-dir", str(PROJECT_DIR)],
-        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
+    dbt_args = ["--project-dir", str(project), "--profiles-dir", str(PROJECT_DIR)]
+    command = [DBT, "build", *SELECTION, *dbt_args]
+    # an earlier run that finished (as the previous hour's would have): its run_results.json is what retry reads
+    subprocess.run([DBT, "seed", "-s", "function_invocations", *dbt_args], cwd=project, env=env, check=True, capture_output=True)
+    process = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
     deadline = time.time() + 120
     for line in process.stdout:                    # kill as soon as the first model is written
         if "OK created" in line or time.time() > deadline:
@@ -96,8 +100,20 @@ def test_a_killed_build_rerun_ends_identical_to_a_clean_build(tmp_path, full_ref
             "select table_schema, table_name from information_schema.tables where table_schema in ('staging', 'marts')"
         ).fetchall():
             con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
-    build(project, warehouse)
+    retry = subprocess.run([DBT, "retry", *dbt_args], cwd=project, env=env, capture_output=True, text=True)
+    assert retry.returncode == 0 and "Nothing to do" in retry.stdout, retry.stdout[-3000:]
+    assert _missing(warehouse), "dbt retry recovered the killed run: the README says it does not"
+    rerun = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)   # the README's recovery
+    assert rerun.returncode == 0, rerun.stdout[-6000:]
+    assert not _missing(warehouse)
     assert snapshot(warehouse) == full_refresh_of_everything
+
+
+def _missing(warehouse) -> list[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        present = {f"{schema}.{table}" for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables").fetchall()}
+    return [table for table in COMPARED if table not in present]
 
 
 GATEWAY_COMPARED = [

@@ -9,6 +9,7 @@ import importlib
 import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "tsg": ("tsg_rerun", "re-run the troubleshooting guide for an alert's scope (validated arguments)"),
 }
 
 

@@ -1,0 +1,240 @@
+"""Every command the README shows runs as written.
+
+The commands are read from the README's code blocks (readme_commands.py), so
+a command added there is run here without touching this file. They run in
+README order, as a new user would type them, in a copy of the project that
+stands in for /opt/oncall_analytics, with small Parquet logs as fresh as a
+live system's (fresh_logs.py) standing in for /data/logs: those two paths are
+the only text replaced. Shell blocks run in bash from the project folder,
+crontab lines in /bin/sh with cron's bare environment. Left to CI (.ci/run),
+which runs them itself: `make test` (this suite), `make lint`, `make test-spark`.
+`make docs` serves until stopped: it must answer on its port.
+
+Along the way: a reader is locked out while a dbt run writes the warehouse,
+and a reader holding the file stops a run (README, "Querying the results")."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import PROJECT_DIR
+from fresh_logs import write_fresh_logs
+from project_copy import copy_project
+from readme_commands import ReadmeCommand, readme_commands
+
+README = PROJECT_DIR / "README.md"
+COMMANDS = readme_commands(README)
+# the placeholders the README's commands use for your paths (the only text replaced)
+LOGS_PLACEHOLDER = "/data/logs"
+PROJECT_PLACEHOLDER = "/opt/oncall_analytics"
+LEFT_TO_CI = {"make test", "make lint", "make test-spark"}   # .ci/run runs each; here it would recurse
+SERVING = {"make docs"}                                        # serves until stopped
+COMMAND_TIMEOUT_S = 900
+LOCK_ERROR = "Could not set lock on file"
+
+
+@dataclass
+class Outcome:
+    returncode: int | None = None
+    output: str = ""
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _run_id(command: ReadmeCommand) -> str:
+    return f"line{command.line}-" + re.sub(r"[^A-Za-z0-9]+", "_", command.text)[:50]
+
+
+RUN_HERE = [c for c in COMMANDS if c.text not in LEFT_TO_CI]
+
+
+def test_every_code_block_of_the_readme_is_classified():
+    # readme_commands() refuses a block that is not sh, cron or text
+    assert RUN_HERE and any(c.language == "cron" for c in COMMANDS)
+    texts = {c.text for c in COMMANDS}
+    assert LEFT_TO_CI | SERVING <= texts, f"no longer in the README: {(LEFT_TO_CI | SERVING) - texts}"
+
+
+def test_ci_runs_the_commands_left_to_it():
+    ci_lines = {line.strip() for line in (PROJECT_DIR / ".ci" / "run").read_text().splitlines()}
+    assert LEFT_TO_CI <= ci_lines
+
+
+class ReadmeSession:
+    """One project copy and one logs folder, shared by the commands in README order."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.project = copy_project(root / "oncall_analytics")
+        _link_virtual_env(self.project)
+        self.logs, self.next_hour = root / "logs", root / "next_hour"
+        write_fresh_logs(self.logs, self.next_hour)
+        self.warehouse = self.project / "warehouse" / "oncall_analytics.duckdb"
+        self.docs_port = _free_port()
+        self.query = next(c for c in COMMANDS if "read_only=True" in c.text)
+        self.locks_checked = False
+
+    def text(self, command: ReadmeCommand) -> str:
+        return command.text.replace(LOGS_PLACEHOLDER, str(self.logs)).replace(PROJECT_PLACEHOLDER, str(self.project))
+
+    def popen(self, command: ReadmeCommand) -> subprocess.Popen:
+        if command.language == "cron":   # cron: /bin/sh, a bare environment, started in $HOME
+            env = {"HOME": os.environ.get("HOME", "/"), "LOGNAME": os.environ.get("LOGNAME", "root"),
+                   "PATH": "/usr/bin:/bin", "SHELL": "/bin/sh", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+            argv, cwd = ["/bin/sh", "-c", self.text(command)], self.root
+        else:                            # a user's shell in the project folder
+            env = {k: v for k, v in os.environ.items()
+                   if k not in {"DBT_DUCKDB_PATH", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}}
+            env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DOCS_PORT=str(self.docs_port))
+            argv, cwd = ["bash", "-c", self.text(command)], self.project
+        return subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+
+    def run(self, command: ReadmeCommand, while_running=None) -> Outcome:
+        """Run to the end; `while_running(outcome)` is called once the first dbt node has finished."""
+        process = self.popen(command)
+        timer = threading.Timer(COMMAND_TIMEOUT_S, lambda: os.killpg(process.pid, signal.SIGKILL))
+        timer.start()
+        outcome, lines = Outcome(), []
+        for line in process.stdout:
+            lines.append(line)
+            if while_running and re.search(r"\d+ of \d+ (OK|PASS)\b", line):
+                while_running(outcome)
+                while_running = None
+        outcome.returncode = process.wait()
+        timer.cancel()
+        outcome.output = "".join(lines)
+        if outcome.returncode != 0:
+            outcome.problems.append(f"exit code {outcome.returncode}")
+        return outcome
+
+    def serve(self, command: ReadmeCommand) -> Outcome:
+        process, outcome = self.popen(command), Outcome()
+        url, deadline = f"http://127.0.0.1:{self.docs_port}/", time.time() + 600
+        try:
+            while time.time() < deadline and process.poll() is None:
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as response:
+                        body = response.read().decode(errors="replace")
+                    if response.status == 200 and "dbt" in body:
+                        outcome.returncode = 0
+                        break
+                except OSError:
+                    time.sleep(1)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+            outcome.output = process.communicate(timeout=60)[0]
+        if outcome.returncode != 0:
+            outcome.problems.append(f"did not serve the docs on {url} (exit code {process.returncode})")
+        if not (self.project / "target" / "static_index.html").is_file():
+            outcome.problems.append("no target/static_index.html")
+        return outcome
+
+    # --- what each kind of command must also show ---------------------------------
+
+    def check_locks_around(self, command: ReadmeCommand) -> Outcome:
+        """The README's claim on readers, on the first dbt build after the query command:
+        a reader holding the file stops the build, and a build locks the reader out."""
+        with duckdb.connect(str(self.warehouse), read_only=True):
+            blocked = self.run(command)
+        problems = [] if blocked.returncode != 0 and LOCK_ERROR in blocked.output else [
+            f"ran while a reader held the file (exit code {blocked.returncode})"]
+
+        def read_during_the_build(outcome: Outcome) -> None:
+            reader = subprocess.run(["bash", "-c", self.query.text], cwd=self.project, capture_output=True, text=True)
+            if reader.returncode == 0 or LOCK_ERROR not in reader.stderr:
+                outcome.problems.append(f"the README's query was not locked out during a build: {reader.stderr[-500:]}")
+        outcome = self.run(command, while_running=read_during_the_build)
+        outcome.problems[:0] = problems
+        self.locks_checked = True
+        return outcome
+
+    def deliver_the_next_hour(self) -> None:
+        for table in self.next_hour.iterdir():
+            for file in table.iterdir():
+                shutil.copy(file, self.logs / table.name / file.name)
+
+    def next_hour_loaded(self) -> list[str]:
+        with duckdb.connect() as con:
+            sent = {r[0] for r in con.execute(
+                f"select invocation_id from read_parquet('{self.next_hour}/function_invocations/*.parquet')").fetchall()}
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            loaded = {r[0] for r in con.execute(
+                "select invocation_id from staging.stg_serverless__function_invocations union all "
+                "select invocation_id from staging.stg_serverless__function_invocations_quarantine").fetchall()}
+        return [] if sent and sent <= loaded else [f"the next hour's invocations were not loaded: {sorted(sent - loaded)}"]
+
+    def action_plan_scope(self) -> list[str]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            plan = con.execute("select dimension, dimension_value from marts.tsg_action_plan").fetchall()
+        if ("sla", "eu-central / prod / api.gateway.main") in plan and len(plan) > 1:
+            return []
+        return [f"the action plan is not eu-central's: {plan[:5]}"]
+
+
+def _link_virtual_env(project: Path) -> None:
+    """The project's .venv in the copy: links to this interpreter's virtual env, and
+    its own `.installed` stamp, newer than the copied requirements, so make does not
+    reinstall (or touch the real env)."""
+    venv = project / ".venv"
+    venv.mkdir()
+    for entry in Path(sys.prefix).iterdir():
+        if entry.name != ".installed":
+            (venv / entry.name).symlink_to(entry)
+    (venv / ".installed").touch()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def readme_outcomes(tmp_path_factory) -> dict[str, Outcome]:
+    session = ReadmeSession(tmp_path_factory.mktemp("readme"))
+    outcomes: dict[str, Outcome] = {}
+    for command in RUN_HERE:
+        started = time.monotonic()
+        if command.text in SERVING:
+            outcome = session.serve(command)
+        elif not session.locks_checked and command.line > session.query.line and "dbt build" in command.text:
+            outcome = session.check_locks_around(command)
+        else:
+            if "--selector hourly" in command.text:
+                session.deliver_the_next_hour()
+            outcome = session.run(command)
+        if outcome.returncode == 0:
+            if command.text == "make report" and not (session.project / "target" / "oncall_report.html").is_file():
+                outcome.problems.append("no target/oncall_report.html")
+            if command is session.query and "canary" not in outcome.output and "verdict" not in outcome.output:
+                outcome.problems.append("printed no canary comparison")
+            if "oncall_analytics tsg" in command.text:
+                outcome.problems += session.action_plan_scope()
+            if "--selector hourly" in command.text:
+                outcome.problems += session.next_hour_loaded()
+        outcome.seconds = time.monotonic() - started
+        outcomes[_run_id(command)] = outcome
+        print(f"{outcome.seconds:6.1f} s  README line {command.line}: {command.text[:100]}")   # the cost of each, with -s
+    assert session.locks_checked, "no dbt build after the README's query command to check the lock on"
+    return outcomes
+
+
+@pytest.mark.parametrize("command", RUN_HERE, ids=_run_id)
+def test_readme_command_runs_as_written(readme_outcomes, command):
+    outcome = readme_outcomes[_run_id(command)]
+    assert not outcome.problems, f"{command.text}\n{outcome.problems} after {outcome.seconds:.0f} s\n{outcome.output[-6000:]}"

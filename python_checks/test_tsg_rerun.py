@@ -1,0 +1,196 @@
+"""The troubleshooting guide's validated entry point, `python -m oncall_analytics tsg`:
+hostile values are refused before anything runs (exit 2, a message naming the
+argument and the accepted form), valid ones become `--vars` JSON, and dbt runs
+in the project with its exit code passed through. And why it exists: dbt
+renders Jinja inside `--vars` values (README, "Bad input").
+The real re-run for another scope on the shipped data is the README's own
+`tsg` command, run as written (and its action plan checked) by
+test_readme_commands.py on that test's warehouse."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT_DIR, run_dbt
+from oncall_analytics import tsg_rerun
+
+SCOPE = {"--region": "us-west", "--service": "api.gateway.main", "--environment": "prod",
+         "--start": "2024-03-12 14:00:00", "--end": "2024-03-12 16:00:00"}
+
+
+def arguments(**changed: str) -> list[str]:
+    """The valid scope with some arguments replaced (keys without the leading --)."""
+    values = {**SCOPE, **{f"--{name.replace('_', '-')}": value for name, value in changed.items()}}
+    return [item for option, value in values.items() for item in (option, value)]
+
+
+@pytest.fixture
+def nothing_runs(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a rejected command ran something: {args}")
+    monkeypatch.setattr(tsg_rerun.subprocess, "run", refuse)
+
+
+HOSTILE = [
+    ("region", "us-east'"),
+    ("region", 'us-east" or "1"="1'),
+    ("region", "{{ run_query('drop table marts.tsg_action_plan') }}"),
+    ("service", "{% do run_query('create table main.pwned as select 1') %}"),
+    ("service", "{# comment #}api.gateway.main"),
+    ("region", "us-east; drop table marts.tsg_action_plan"),
+    ("region", "us-east\n"),                       # a regex `$` would let the newline through
+    ("service", "api.gateway.main\ndrop table x"),
+    ("region", "us-east\x00"),
+    ("region", "\x1b[31mus-east"),
+    ("region", ""),
+    ("region", "a" * 65),
+    ("service", "x" * 100_000),
+    ("region", "us-e\u0430st"),                    # Cyrillic a
+    ("region", "\uff55\uff53-east"),               # full-width us
+    ("service", "api.gateway.main "),
+    ("environment", "pr\u043ed"),                  # Cyrillic o
+    ("environment", "Prod"),
+    ("environment", "production"),
+    ("environment", "prod'"),
+    ("start", "2024-03-12T14:00:00"),
+    ("start", "2024-03-12 14:00"),
+    ("start", "2024-02-30 14:00:00"),
+    ("start", "2024-03-12 24:00:00"),
+    ("start", "0001-03-12 14:00:00"),
+    ("end", "9999-03-12 16:00:00"),
+    ("start", "\uff12\uff10\uff12\uff14-03-12 14:00:00"),   # full-width digits
+    ("start", "\u0662\u0660\u0662\u0664-03-12 14:00:00"),   # Arabic-Indic digits
+    ("start", "2024-03-12 14:00:00'; drop table x; --"),
+    ("start", "{{ modules.datetime.datetime.now() }}"),
+    ("end", "2024-03-12 16:00:00.1234567"),
+    ("end", "2024-03-12 16:00:00\n"),
+    ("sla", "nan"),
+    ("sla", "inf"),
+    ("sla", "1e2"),
+    ("sla", "100"),
+    ("sla", "0"),
+    ("sla", "-5"),
+    ("sla", "0x10"),
+    ("sla", "9_9"),
+    ("sla", "99.9; drop table x"),
+    ("sla", "{{ 99 }}"),
+    ("target", "dev --full-refresh"),
+    ("target", "{{ target.name }}"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), HOSTILE, ids=[f"{n}-{i}" for i, (n, _) in enumerate(HOSTILE)])
+def test_hostile_values_are_refused_before_anything_runs(name, value, nothing_runs, capsys):
+    assert tsg_rerun.main([*arguments(**{name: value}), "--dry-run"]) == 2
+    message = capsys.readouterr().err.splitlines()[-1]
+    assert f"argument --{name}: got " in message and "expected" in message
+    assert len(message) < 400                      # a 100k-character value is not echoed back whole
+
+
+@pytest.mark.parametrize("value", ["logs'{{ 1 }}", "logs*", "logs?", "logs[1]", 'lo"gs', "logs\\x", "logs\nx"])
+def test_a_logs_path_with_jinja_quote_or_glob_characters_is_refused(value, tmp_path, nothing_runs, capsys, monkeypatch):
+    (tmp_path / value).mkdir()                     # it exists: refused for its characters alone
+    monkeypatch.chdir(tmp_path)
+    assert tsg_rerun.main([*arguments(logs_path=value)]) == 2
+    assert "argument --logs-path: got " in capsys.readouterr().err
+
+
+def test_a_logs_path_is_checked_where_it_leads(tmp_path, nothing_runs, capsys, monkeypatch):
+    (tmp_path / "{{ 1 }}").mkdir()
+    (tmp_path / "logs").symlink_to(tmp_path / "{{ 1 }}")   # a harmless name that resolves to Jinja
+    monkeypatch.chdir(tmp_path)
+    assert tsg_rerun.main([*arguments(logs_path="logs")]) == 2
+    monkeypatch.chdir(tmp_path / "{{ 1 }}")                # a relative path under a Jinja folder
+    assert tsg_rerun.main([*arguments(logs_path=".")]) == 2
+    assert capsys.readouterr().err.count("argument --logs-path: got ") == 2
+
+
+@pytest.mark.parametrize("name", ["absent", "logs\x00"])
+def test_a_missing_logs_folder_is_refused(name, tmp_path, nothing_runs, capsys):
+    assert tsg_rerun.main([*arguments(logs_path=str(tmp_path / name))]) == 2
+    assert "expected an existing folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("start", "end"), [("2024-03-12 16:00:00", "2024-03-12 14:00:00"),
+                                            ("2024-03-12 14:00:00", "2024-03-12 14:00:00")])
+def test_a_start_not_before_the_end_is_refused(start, end, nothing_runs, capsys):
+    assert tsg_rerun.main(arguments(start=start, end=end)) == 2
+    assert "argument --start (" in capsys.readouterr().err
+
+
+def test_a_missing_argument_and_an_abbreviated_option_are_refused(nothing_runs, capsys):
+    assert tsg_rerun.main(arguments()[2:]) == 2    # no --region
+    assert "--region" in capsys.readouterr().err
+    assert tsg_rerun.main([*arguments(), "--dry"]) == 2
+    assert "unrecognized arguments: --dry" in capsys.readouterr().err
+
+
+def test_valid_arguments_become_json_vars_of_one_dbt_build(tmp_path, nothing_runs, capsys):
+    (tmp_path / "my logs").mkdir()
+    assert tsg_rerun.main([*arguments(start="2024-03-12 14:00:00.250000"), "--sla", "99.95",
+                           "--logs-path", str(tmp_path / "my logs"), "--target", "dev", "--dry-run"]) == 0
+    command = shlex.split(capsys.readouterr().out)
+    assert command[0] == str(Path(sys.executable).with_name("dbt"))
+    assert command[1:6] == ["build", "-s", "+tsg_action_plan", "--exclude", "tag:shipped_data"]
+    assert json.loads(command[command.index("--vars") + 1]) == {
+        "tsg_region": "us-west", "tsg_service_name": "api.gateway.main", "tsg_environment": "prod",
+        "tsg_incident_start": "2024-03-12 14:00:00.250000", "tsg_end_time": "2024-03-12 16:00:00",
+        "tsg_sla_threshold": 99.95, "log_source": "external", "logs_path": str((tmp_path / "my logs").resolve()),
+    }
+    assert command[command.index("--project-dir") + 1] == str(PROJECT_DIR)
+    assert command[command.index("--target") + 1] == "dev"
+
+
+def _cli(args: list[str], cwd, warehouse) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    return subprocess.run([sys.executable, "-m", "oncall_analytics", "tsg", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+
+
+def test_the_command_line_refuses_jinja_without_touching_the_warehouse(tmp_path):
+    warehouse = tmp_path / "untouched.duckdb"
+    result = _cli(arguments(region="{{ run_query('create table main.pwned as select 1') }}"), tmp_path, warehouse)
+    assert result.returncode == 2
+    assert "argument --region" in result.stderr and "1-64 characters of A-Z a-z 0-9 . _ -" in result.stderr
+    assert not warehouse.exists()
+
+
+def test_dbt_itself_renders_jinja_in_a_var_value(tmp_path):
+    # the trust boundary the README states: a --vars value is a template, so
+    # whoever can pass --vars can run SQL; the tsg command never lets one through
+    result = run_dbt(["compile", "-q", "--inline", "select {{ var_string_literal('tsg_region') }} as region",
+                      "--vars", "{tsg_region: '{{ 40 + 2 }}'}", "--target-path", str(tmp_path / "target")],
+                     tmp_path / "w.duckdb")
+    assert "'42'" in result.stdout
+
+
+@pytest.mark.parametrize("dbt_exit_code", [0, 1, 2])
+def test_dbt_runs_in_the_project_and_its_exit_code_is_passed_through(dbt_exit_code, monkeypatch, tmp_path):
+    calls = []
+
+    def fake_run(command, cwd, env):
+        calls.append((command, cwd, env))
+        return subprocess.CompletedProcess(command, dbt_exit_code)
+    monkeypatch.setattr(tsg_rerun.subprocess, "run", fake_run)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DBT_DUCKDB_PATH", "relative/w.duckdb")
+    assert tsg_rerun.main(arguments()) == dbt_exit_code
+    (command, cwd, env), = calls
+    assert command[:2] == [str(Path(sys.executable).with_name("dbt")), "build"] and cwd == PROJECT_DIR
+    assert env["DBT_DUCKDB_PATH"] == str(tmp_path / "relative" / "w.duckdb")   # relative to where it was started
+
+
+def test_the_command_accepts_the_environments_the_models_accept():
+    # the models validate tsg_environment with var_one_of; the command's list must be the same one
+    lists = set()
+    for path in (PROJECT_DIR / "models").rglob("*.sql"):
+        for found in re.findall(r"var_one_of\('tsg_environment',\s*\[([^\]]*)\]", path.read_text()):
+            lists.add(tuple(re.findall(r"'([^']*)'", found)))
+    assert lists == {tsg_rerun.ENVIRONMENTS}

@@ -1,0 +1,193 @@
+"""`python -m oncall_analytics tsg`: re-run the troubleshooting guide for an alert's scope.
+
+This is where vars come from another system (an alert's region, service,
+environment and times), so it is the project's trust boundary for them. dbt
+renders Jinja inside `--vars` values before the project's own checks see them
+(a value "{{ run_query('drop table ...') }}" runs the drop), so the project's
+var validation guards against mistakes, not attacks. This command accepts only
+the documented forms, rejects anything else (exit code 2, nothing run) with a
+message naming the argument and the accepted form, builds the `--vars` as JSON
+itself, and runs `dbt build -s +tsg_action_plan --exclude tag:shipped_data`
+with the dbt next to this Python, passing dbt's exit code through.
+
+    python -m oncall_analytics tsg --region eu-central --service api.gateway.main --environment prod \\
+        --start "2024-03-12 14:00:00" --end "2024-03-12 16:00:00" [--sla 99.9] [--logs-path /data/logs] \\
+        [--target dev] [--project-dir DIR] [--dry-run]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+# The guide and everything it reads, with their tests, except the tests tagged
+# shipped_data: they assert the shipped incident's answers, which another scope
+# rightly does not give (with your own logs they are off anyway).
+SELECTION = ["-s", "+tsg_action_plan", "--exclude", "tag:shipped_data"]
+ENVIRONMENTS = ("dev", "staging", "prod")      # the values tsg_environment accepts (var_one_of in the models)
+NAME_FORM = "1-64 characters of A-Z a-z 0-9 . _ -"
+TIMESTAMP_FORM = "a UTC timestamp 'YYYY-MM-DD HH:MM:SS[.ffffff]' in the years 2000-2099"
+SLA_FORM = "a plain decimal number greater than 0 and less than 100, e.g. 99.9"
+TARGET_FORM = "1-64 characters of A-Z a-z 0-9 _ -"
+# Characters a path may not hold: Jinja delimiters (dbt renders var values),
+# SQL quotes, glob patterns (a `*` would read other folders) and control characters.
+PATH_FORBIDDEN = re.compile(r"[{}'\"\\*?\[\]\x00-\x1f\x7f]")
+PATH_FORM = "an existing folder whose path has none of { } ' \" \\ * ? [ ] or control characters"
+
+# Explicit ASCII classes: `\d` and `\w` would accept other scripts' digits and letters.
+_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_TARGET = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?")
+_DECIMAL = re.compile(r"[0-9]{1,3}(\.[0-9]{1,9})?")
+
+
+def _shown(value: str) -> str:
+    """The rejected value as a short, printable excerpt: it may be long or hold control characters."""
+    # ascii() escapes look-alikes (Cyrillic 'о' in "prod" shows as \u043e) and control characters
+    text = ascii(value[:60]) + ("..." if len(value) > 60 else "")
+    return f"{text} ({len(value)} characters)"
+
+
+def _checked(pattern: re.Pattern, form: str):
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise argparse.ArgumentTypeError(f"got {_shown(value)}; expected {form}")
+        return value
+    return check
+
+
+def _environment(value: str) -> str:
+    if value not in ENVIRONMENTS:
+        raise argparse.ArgumentTypeError(f"got {_shown(value)}; expected one of {', '.join(ENVIRONMENTS)}")
+    return value
+
+
+def _timestamp(value: str) -> datetime:
+    if not _TIMESTAMP.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"got {_shown(value)}; expected {TIMESTAMP_FORM}")
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S.%f" if "." in value else "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {_shown(value)}; expected {TIMESTAMP_FORM} that is a real date and time") from None
+    if not 2000 <= moment.year <= 2099:
+        raise argparse.ArgumentTypeError(f"got {_shown(value)}; expected {TIMESTAMP_FORM}")
+    return moment
+
+
+def _sla(value: str) -> float:
+    # a plain decimal only: no sign, exponent, nan, inf, hex or underscores
+    if not _DECIMAL.fullmatch(value) or not 0 < float(value) < 100:
+        raise argparse.ArgumentTypeError(f"got {_shown(value)}; expected {SLA_FORM}")
+    return float(value)
+
+
+def _logs_path(value: str) -> Path:
+    # checked as given and as passed on (absolute, links resolved): the current
+    # folder or a link target could bring the characters back
+    resolved = Path(value).resolve() if value and "\x00" not in value else None
+    if resolved is None or PATH_FORBIDDEN.search(value) or PATH_FORBIDDEN.search(str(resolved)) or not resolved.is_dir():
+        raise argparse.ArgumentTypeError(f"got {_shown(value)}; expected {PATH_FORM}")
+    return resolved
+
+
+def _is_this_project(folder: Path) -> bool:
+    project_file = folder / "dbt_project.yml"
+    return project_file.is_file() and re.search(r"^name: *['\"]?oncall_analytics['\"]? *$", project_file.read_text(), re.M) is not None
+
+
+def _project_dir(value: str) -> Path:
+    path = Path(value).resolve()
+    if not _is_this_project(path):
+        raise argparse.ArgumentTypeError(f"got {_shown(value)}; expected the folder of the oncall_analytics dbt project")
+    return path
+
+
+def _default_project_dir() -> str:
+    """The current folder when it is this project (as for dbt and the README's
+    commands), else the checkout this package is installed from (`make setup`)."""
+    return str(Path.cwd() if _is_this_project(Path.cwd()) else Path(__file__).resolve().parents[2])
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m oncall_analytics tsg",
+        allow_abbrev=False,                     # only the documented option names
+        description="Re-run the troubleshooting guide (dbt build -s +tsg_action_plan) for one incident's scope, "
+                    "with validated arguments. The action plan is then in marts.tsg_action_plan.",
+    )
+    p.add_argument("--region", required=True, type=_checked(_NAME, NAME_FORM), help=f"the affected region ({NAME_FORM})")
+    p.add_argument("--service", required=True, type=_checked(_NAME, NAME_FORM), help=f"the affected service ({NAME_FORM})")
+    p.add_argument("--environment", required=True, type=_environment, help=f"one of {', '.join(ENVIRONMENTS)}")
+    p.add_argument("--start", required=True, type=_timestamp, help=f"incident start, {TIMESTAMP_FORM}")
+    p.add_argument("--end", required=True, type=_timestamp, help=f"incident end (or now), {TIMESTAMP_FORM}; after --start")
+    p.add_argument("--sla", type=_sla, help=f"availability the scope must meet, in % ({SLA_FORM}); default: tsg_sla_threshold")
+    p.add_argument("--logs-path", type=_logs_path,
+                   help="your own logs (log_source: external), the folder of <table>/*.parquet; default: the shipped seeds")
+    p.add_argument("--target", type=_checked(_TARGET, TARGET_FORM), help="dbt target of profiles.yml (default: its default, dev)")
+    p.add_argument("--project-dir", type=_project_dir, default=_default_project_dir(),
+                   help="the dbt project (default: the current folder if it is the project, else the checkout this package is installed from)")
+    p.add_argument("--dry-run", action="store_true", help="print the dbt command and run nothing")
+    return p
+
+
+def _timestamp_text(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f" if moment.microsecond else "%Y-%m-%d %H:%M:%S")
+
+
+def dbt_vars(args: argparse.Namespace) -> dict:
+    """The --vars of the run, from validated arguments only."""
+    values = {
+        "tsg_region": args.region,
+        "tsg_service_name": args.service,
+        "tsg_environment": args.environment,
+        "tsg_incident_start": _timestamp_text(args.start),
+        "tsg_end_time": _timestamp_text(args.end),
+    }
+    if args.sla is not None:
+        values["tsg_sla_threshold"] = args.sla
+    if args.logs_path is not None:
+        values.update(log_source="external", logs_path=str(args.logs_path))
+    return values
+
+
+def dbt_command(args: argparse.Namespace) -> list[str]:
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    command = [dbt, "build", *SELECTION, "--vars", json.dumps(dbt_vars(args), sort_keys=True),
+               "--project-dir", str(args.project_dir), "--profiles-dir", str(args.project_dir)]
+    if args.target:
+        command += ["--target", args.target]
+    return command
+
+
+def main(argv: list[str]) -> int:
+    p = parser()
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as stop:                  # argparse: exit 2 on a rejected argument, 0 on --help
+        return int(stop.code or 0)
+    if args.start >= args.end:
+        p.print_usage(sys.stderr)
+        print(f"{p.prog}: error: argument --start ({_timestamp_text(args.start)}) must be before --end "
+              f"({_timestamp_text(args.end)})", file=sys.stderr)
+        return 2
+    command = dbt_command(args)
+    if args.dry_run:
+        print(shlex.join(command))
+        return 0
+    if not Path(command[0]).is_file():
+        print(f"{p.prog}: error: dbt not found next to this Python ({command[0]}); run `make setup`", file=sys.stderr)
+        return 1
+    env = dict(os.environ)
+    # dbt runs in the project folder (like the cron lines), so the default
+    # warehouse path is the project's; a relative DBT_DUCKDB_PATH still means
+    # relative to where this command was started
+    if env.get("DBT_DUCKDB_PATH"):
+        env["DBT_DUCKDB_PATH"] = str(Path(env["DBT_DUCKDB_PATH"]).resolve())
+    print(f"running: {shlex.join(command)}", file=sys.stderr, flush=True)
+    return subprocess.run(command, cwd=args.project_dir, env=env).returncode
