@@ -41,7 +41,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from oncall_analytics.detection.robust import series_bounds, time_window_sums
+from oncall_analytics.detection.paging import PagingParams, flag_frame, page_incidents, summarize_incidents
+from oncall_analytics.detection.robust import RobustParams, score_frame, series_bounds, time_window_sums
 
 SERIES_KEY = ["service_name", "metric_name"]
 METRICS_FILE = "metrics.csv.gz"
@@ -219,3 +220,85 @@ def notebook_rule(bucketed: pd.DataFrame, grain_minutes: int, window_hours: floa
     incident = cluster_by_gap(codes[flagged], minutes_all[flagged], cluster_gap_hours * 60)
     incidents = flags.groupby(incident, sort=True).first().rename(columns={"observed_at": "started_at"})
     return flags, incidents.reset_index(drop=True)
+
+
+def robust_rule(bucketed: pd.DataFrame, robust_params: RobustParams | None = None,
+                paging_params: PagingParams | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The package's robust detector at the grain of `robust_params`: (flags, incidents) of every series of
+    `bucketed`, each series its own service (NAB's series in one folder are unrelated)."""
+    robust_params = robust_params or RobustParams()
+    paging_params = paging_params or PagingParams()
+    scored = flag_frame(score_frame(bucketed, robust_params), paging_params)
+    flags = scored.loc[scored["is_anomaly"], [*SERIES_KEY, "observed_at"]].reset_index(drop=True)
+    scored = scored.loc[scored["is_scored"]]
+    own_service = scored.assign(service_name=scored["service_name"] + "/" + scored["metric_name"])
+    incidents = summarize_incidents(page_incidents(own_service, robust_params.grain_minutes, paging_params))
+    service, _, metric = incidents["service_name"].str.partition("/").T.to_numpy() if len(incidents) else ([], [], [])
+    incidents = pd.DataFrame({"service_name": service, "metric_name": metric, "started_at": incidents["started_at"].to_numpy()})
+    return flags, incidents
+
+
+METHOD_LABELS = {"robust": "robust", "notebook": "notebook"}
+
+
+def compare(folder: str | Path, grain_minutes: int = 60, robust_params: RobustParams | None = None,
+            paging_params: PagingParams | None = None) -> dict[str, pd.DataFrame]:
+    """Per-series figures of the robust detector and of the notebook's rule on a labelled folder."""
+    metrics, windows = read_folder(folder)
+    bucketed = bucket_metrics(metrics, grain_minutes)
+    hours = observed_hours(bucketed, grain_minutes)
+    robust_params = robust_params or RobustParams(grain_minutes=grain_minutes)
+    if robust_params.grain_minutes != grain_minutes:
+        raise ValueError("robust_params.grain_minutes differs from grain_minutes")
+    results = {}
+    for method, (flags, incidents) in {"robust": robust_rule(bucketed, robust_params, paging_params),
+                                       "notebook": notebook_rule(bucketed, grain_minutes)}.items():
+        results[method] = evaluate(windows, flags, incidents, hours, grain_minutes)
+    return results
+
+
+def _cells(row) -> list[str]:
+    delay = "-" if np.isnan(row.median_delay_hours) else f"{row.median_delay_hours:.1f}"
+    rate = "-" if np.isnan(row.false_pages_per_1000_hours) else f"{row.false_pages_per_1000_hours:.2f}"
+    return [f"{row.windows_paged}/{row.windows}", str(row.windows_flagged), f"{row.false_pages}", rate, delay]
+
+
+def side_by_side(results: dict[str, pd.DataFrame], per_series: bool = True) -> str:
+    """Markdown table: per series (optional), per NAB folder and in total, each method's figures side by side."""
+    methods = list(results)
+    figures = ["paged", "flagged", "false pages", "per 1,000 h", "median delay h"]
+    header = ["series", "windows", "observed h"] + [f"{f} ({METHOD_LABELS.get(m, m)})" for m in methods for f in figures]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    blocks = []
+    if per_series:
+        blocks.append([frame.sort_values(SERIES_KEY, ignore_index=True) for frame in results.values()])
+    blocks.append([summarize(frame) for frame in results.values()])
+    for frames in blocks:
+        for rows in zip(*(frame.itertuples() for frame in frames)):
+            first = rows[0]
+            name = first.service_name if not per_series or "metric_name" not in frames[0] else f"{first.service_name}/{first.metric_name}"
+            if name == "total":
+                name = "**total**"
+            cells = [name, str(first.windows), f"{first.observed_hours:,.0f}"]
+            for row in rows:
+                cells += _cells(row)
+            lines.append("| " + " | ".join(cells) + " |")
+        per_series = False
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m oncall_analytics.evaluation FOLDER [--grain-minutes 60]: the side-by-side table."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m oncall_analytics.evaluation", description=main.__doc__)
+    parser.add_argument("folder", help="labelled folder: metrics.csv.gz and windows.json (nab_dev format)")
+    parser.add_argument("--grain-minutes", type=int, default=60, help="detection grain in minutes (default 60)")
+    parser.add_argument("--totals-only", action="store_true", help="only the per-folder and total rows")
+    args = parser.parse_args(argv)
+    print(side_by_side(compare(args.folder, args.grain_minutes), per_series=not args.totals_only))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -113,6 +113,8 @@ def flag_points(z_score, weekly_difference_z, weekly_reference_z, series_start=N
 
 def episodes(anomalies: pd.DataFrame, quiet_hours: float) -> pd.DataFrame:
     """One row per metric episode from anomaly rows (service_name, metric_name, observed_at, z_score)."""
+    if anomalies.empty:
+        return pd.DataFrame(columns=[*SERIES_KEY, "onset_at", "onset_z_score", "last_flag_at", "peak_abs_z_score", "flagged_points"])
     rows = anomalies.sort_values([*SERIES_KEY, "observed_at"], ignore_index=True)
     minutes = rows["observed_at"].to_numpy().astype("datetime64[m]").astype(np.int64)
     same_series = (rows["service_name"].to_numpy()[1:] == rows["service_name"].to_numpy()[:-1]) & (

@@ -71,7 +71,7 @@ class RobustParams:
     min_history_hours: float = 24  # observed hours of residuals the scale needs before a bucket is scored
     seasonal_days: int = 7  # daily profile: same time of day on this many previous days
     seasonal_min_days: int = 3  # ... of which at least this many observed
-    seasonal_scale_ratio: float = 0.7  # use the daily profile when its residual scale <= ratio x the level's
+    seasonal_scale_ratio: float = 0.7  # use the daily profile when its residual scale <= ratio x the level's (0: never)
     level_shift_hours: float = 6  # level-shift statistic: mean z over this many hours
 
     def __post_init__(self):
@@ -87,8 +87,8 @@ class RobustParams:
             raise ValueError(f"scale_day_quantile must be in (0, 1], got {self.scale_day_quantile!r}")
         if not 1 <= self.seasonal_min_days <= self.seasonal_days:
             raise ValueError(f"seasonal_min_days must be in [1, seasonal_days], got {self.seasonal_min_days!r}")
-        if not self.seasonal_scale_ratio > 0:
-            raise ValueError(f"seasonal_scale_ratio must be positive, got {self.seasonal_scale_ratio!r}")
+        if not self.seasonal_scale_ratio >= 0:
+            raise ValueError(f"seasonal_scale_ratio must not be negative (0 turns the daily profile off), got {self.seasonal_scale_ratio!r}")
 
     @property
     def points_per_day(self) -> int:
