@@ -49,6 +49,17 @@ def test_shipped_data_gives_both_planted_incidents_and_nothing_else():
     assert first.loc["p99_ms", "onset_lag_minutes"] == 0  # p99 moves with the cache, in the same hour, with less evidence
 
 
+def test_ctr_sagging_six_hours_later_joins_the_pipeline_incident_by_correlation():
+    """At k = 4 the CTR sag (about 3.3 sd, 6 h after the nulls) flags too: it joins incident 2, not a new page,
+    with the evidence shown: a rank correlation with the root cause at a 6-hour lag."""
+    seed = pd.read_csv(PROJECT_DIR / "seeds" / "service_metrics_hourly.csv", parse_dates=["observed_at"])
+    _, incident_metrics, incidents = detect(seed, paging_params=paging.PagingParams(anomaly_k=4))
+    assert incidents["root_cause_metric"].tolist() == ["cache_hit_rate", "feature_null_rate"]
+    ctr = incident_metrics[incident_metrics["metric_name"] == "ctr"].iloc[0]
+    assert (ctr["incident_id"], ctr["joined_by"], ctr["join_lag_minutes"]) == (2, "correlation", 360)
+    assert ctr["join_correlation"] < -0.6
+
+
 @pytest.fixture(scope="module")
 def unseen():
     """test_detection_unseen's metric set: a cause leading its symptom by 2 h with 10 % missing hours and a
@@ -237,10 +248,10 @@ def test_sustained_evidence_just_under_k_flags_from_its_second_point():
 
 
 def scores_of(rows: list[tuple[str, int, float]], hours: int = 72) -> pd.DataFrame:
-    """Scored buckets of service 's': every metric of `rows` has z 0 each hour except the given (metric, hour, z)."""
+    """Scored buckets of service 's': every metric of `rows` has a N(0, 1) z each hour except the given (metric, hour, z)."""
     metrics = sorted({metric for metric, _, _ in rows})
     frame = pd.DataFrame([(m, h) for m in metrics for h in range(hours)], columns=["metric_name", "hour"])
-    frame["z_score"] = 0.0
+    frame["z_score"] = np.clip(np.random.default_rng(0).normal(0, 1, len(frame)), -3, 3)
     for metric, hour, z in rows:
         frame.loc[(frame["metric_name"] == metric) & (frame["hour"] == hour), "z_score"] = z
     frame["service_name"] = "s"
@@ -255,6 +266,13 @@ def test_an_unrelated_metric_flagging_inside_an_open_incident_pages_anew():
     assert list(zip(hours_after(incidents["started_at"], ZERO), incidents["root_cause_metric"])) == [(10, "a"), (18, "b")]
 
 
+def test_two_unrelated_spikes_hours_apart_are_two_pages():
+    """Pearson's r of two lone spikes lined up by the lag search is 1; the rank correlation is not fooled."""
+    rows = [("a", 20, 9.0), ("b", 24, 8.0)]
+    incidents = paging.summarize_incidents(paging.page_incidents(scores_of(rows), 60))
+    assert incidents["root_cause_metric"].tolist() == ["a", "b"]
+
+
 def test_metrics_moving_together_are_one_incident_with_their_evidence():
     """b starts within the join gap; c starts 6 h later but follows the root's shape 6 h behind (r shown)."""
     shape = [9.0, 8.0, 7.0, 6.5, 6.0, 9.5, 8.5, 7.5]
@@ -264,7 +282,7 @@ def test_metrics_moving_together_are_one_incident_with_their_evidence():
     assert incident_metrics["incident_id"].tolist() == [1, 1, 1]
     assert incident_metrics.loc["a", "joined_by"] == "root" and incident_metrics.loc["b", "joined_by"] == "onset_gap"
     assert incident_metrics.loc["c", "joined_by"] == "correlation"
-    assert incident_metrics.loc["c", "join_correlation"] < -0.9 and incident_metrics.loc["c", "join_lag_minutes"] == 360
+    assert incident_metrics.loc["c", "join_correlation"] <= -0.6 and incident_metrics.loc["c", "join_lag_minutes"] == 360
 
 
 def test_an_incident_ends_after_its_quiet_time():

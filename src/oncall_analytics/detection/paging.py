@@ -22,7 +22,7 @@ onset) when
   1. its metric is already in that incident (`joined_by` = 'same_metric'), or
   2. it starts at most `incident_join_gap_hours` after the incident
      (`'onset_gap'`), or
-  3. its z-scores correlate with the incident's root cause, |r| >=
+  3. its z-scores correlate with the incident's root cause (Spearman), |r| >=
      `incident_join_min_abs_correlation` at a lag of 0 to
      `incident_join_max_lag_hours` (root leading), over the span from the
      incident start minus that lag to the episode's last anomaly plus that lag
@@ -134,18 +134,61 @@ def episodes(anomalies: pd.DataFrame, quiet_hours: float) -> pd.DataFrame:
 
 def lagged_correlation(root: pd.Series, other: pd.Series, max_lag: int) -> tuple[float, int]:
     """(r, lag) with the largest |r| between other(t) and root(t - lag), lag in 0..max_lag steps of the
-    common grid; pairs with a missing value are left out, a lag with fewer than 3 pairs or no variance is skipped."""
+    common grid: Spearman's rank correlation, so that two unrelated single spikes that happen to line up
+    do not count as moving together (Pearson's r of two spikes is 1). Pairs with a missing value are left
+    out; a lag with fewer than 3 pairs or without variance is skipped."""
     best = (0.0, 0)
     for lag in range(max_lag + 1):
         pairs = pd.concat([other, root.shift(lag)], axis=1).dropna()
         if len(pairs) < 3:
             continue
-        x, y = pairs.iloc[:, 0].to_numpy(), pairs.iloc[:, 1].to_numpy()
+        x, y = pairs.iloc[:, 0].rank().to_numpy(), pairs.iloc[:, 1].rank().to_numpy()
         if x.std() == 0 or y.std() == 0:
             continue
         r = float(np.corrcoef(x, y)[0, 1])
         if abs(r) > abs(best[0]):
             best = (r, lag)
+    return best
+
+
+class _ZScores:
+    """z-scores of one (service, metric) by bucket, read from the scores frame on first use only: the
+    correlation test is rare, so the frame is grouped once, when it is first needed."""
+
+    def __init__(self, scores: pd.DataFrame):
+        self.scores = scores
+        self.rows: dict | None = None
+        self.cache: dict[tuple[str, str], pd.Series] = {}
+
+    def __call__(self, service: str, metric: str) -> pd.Series:
+        if (service, metric) not in self.cache:
+            if self.rows is None:
+                self.rows = self.scores.groupby(SERIES_KEY).indices
+            rows = self.scores.iloc[self.rows[(service, metric)]]
+            self.cache[(service, metric)] = pd.Series(rows["z_score"].to_numpy(dtype=float), index=pd.DatetimeIndex(rows["observed_at"]))
+        return self.cache[(service, metric)]
+
+
+def _incident_to_join(episode, open_incidents: list[dict], z_scores: _ZScores, grain_minutes: int,
+                      params: PagingParams) -> tuple[dict | None, str, float, float]:
+    """(incident, joined_by, r, lag minutes) for an episode: rules 1-3 of the module docstring, or None."""
+    onset = np.datetime64(episode.onset_at)
+    for incident in reversed(open_incidents):
+        if episode.metric_name in incident["metrics"]:
+            return incident, "same_metric", np.nan, np.nan
+    join_gap = np.timedelta64(int(round(params.incident_join_gap_hours * 60)), "m")
+    for incident in reversed(open_incidents):
+        if onset - incident["start"] <= join_gap:
+            return incident, "onset_gap", np.nan, np.nan
+    max_lag = int(params.incident_join_max_lag_hours * 60 // grain_minutes)
+    margin = np.timedelta64(max_lag * int(grain_minutes), "m")
+    best = (None, "root", np.nan, np.nan)
+    for incident in open_incidents:
+        grid = pd.date_range(incident["start"] - margin, np.datetime64(episode.last_flag_at) + margin, freq=f"{int(grain_minutes)}min")
+        r, lag = lagged_correlation(z_scores(episode.service_name, incident["root"]).reindex(grid),
+                                    z_scores(episode.service_name, episode.metric_name).reindex(grid), max_lag)
+        if abs(r) >= params.incident_join_min_abs_correlation and not abs(r) <= abs(best[2]):
+            best = (incident, "correlation", r, lag * int(grain_minutes))
     return best
 
 
@@ -165,49 +208,22 @@ def page_incidents(scores: pd.DataFrame, grain_minutes: int, params: PagingParam
     found = found.sort_values(["service_name", "onset_at", "onset_abs_z", "peak_abs_z_score", "flagged_points", "metric_name"],
                               ascending=[True, True, False, False, False, True], ignore_index=True)
     quiet = np.timedelta64(int(round(params.incident_quiet_hours * 60)), "m")
-    join_gap = np.timedelta64(int(round(params.incident_join_gap_hours * 60)), "m")
-    max_lag = int(params.incident_join_max_lag_hours * 60 // grain_minutes)
-    margin = np.timedelta64(max_lag * int(grain_minutes), "m")
+    z_scores = _ZScores(scores)
     assigned: list[tuple[int, str, float, float]] = []
+    open_incidents: list[dict] = []
     incident_count = 0
-    z_by_service = {}
-    for service, group in found.groupby("service_name", sort=True):
-        service_scores = scores[scores["service_name"] == service]
-        z_by_service = {m: s.set_index("observed_at")["z_score"] for m, s in service_scores.groupby("metric_name")}
-        open_incidents: list[dict] = []
-        for episode in group.itertuples():
-            onset = np.datetime64(episode.onset_at)
-            open_incidents = [i for i in open_incidents if onset - i["end"] <= quiet]
-            chosen, how, r, lag = None, "root", np.nan, np.nan
-            for incident in reversed(open_incidents):
-                if episode.metric_name in incident["metrics"]:
-                    chosen, how = incident, "same_metric"
-                    break
-            if chosen is None:
-                for incident in reversed(open_incidents):
-                    if onset - incident["start"] <= join_gap:
-                        chosen, how = incident, "onset_gap"
-                        break
-            if chosen is None and open_incidents:
-                best = None
-                for incident in open_incidents:
-                    span = slice(incident["start"] - margin, np.datetime64(episode.last_flag_at) + margin)
-                    grid = pd.date_range(span.start, span.stop, freq=f"{int(grain_minutes)}min")
-                    root = z_by_service[incident["root"]].reindex(grid)
-                    other = z_by_service[episode.metric_name].reindex(grid)
-                    corr, lag_steps = lagged_correlation(root, other, max_lag)
-                    if abs(corr) >= params.incident_join_min_abs_correlation and (best is None or abs(corr) > abs(best[1])):
-                        best = (incident, corr, lag_steps)
-                if best is not None:
-                    chosen, how, r, lag = best[0], "correlation", best[1], best[2] * int(grain_minutes)
-            if chosen is None:
-                incident_count += 1
-                chosen = {"id": incident_count, "start": onset, "end": np.datetime64(episode.last_flag_at),
-                          "root": episode.metric_name, "metrics": set()}
-                open_incidents.append(chosen)
-            chosen["metrics"].add(episode.metric_name)
-            chosen["end"] = max(chosen["end"], np.datetime64(episode.last_flag_at))
-            assigned.append((chosen["id"], how, r, lag))
+    for episode in found.itertuples():
+        onset, last = np.datetime64(episode.onset_at), np.datetime64(episode.last_flag_at)
+        open_incidents = [i for i in open_incidents if i["service"] == episode.service_name and onset - i["end"] <= quiet]
+        chosen, how, r, lag = _incident_to_join(episode, open_incidents, z_scores, grain_minutes, params)
+        if chosen is None:
+            incident_count += 1
+            chosen = {"id": incident_count, "service": episode.service_name, "start": onset, "end": last,
+                      "root": episode.metric_name, "metrics": set()}
+            open_incidents.append(chosen)
+        chosen["metrics"].add(episode.metric_name)
+        chosen["end"] = max(chosen["end"], last)
+        assigned.append((chosen["id"], how, r, lag))
     found["incident_key"] = [a[0] for a in assigned]
     found["joined_by"] = [a[1] for a in assigned]
     found["join_correlation"] = [a[2] for a in assigned]

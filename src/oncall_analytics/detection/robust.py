@@ -15,14 +15,18 @@ bucket pulled in):
 - **daily seasonal baseline**: the trimmed mean (highest and lowest dropped)
   of the same time of day on the previous `seasonal_days` days, from at least
   `seasonal_min_days` of them.
-- **scale** (per UTC day, from the previous `scale_hours` of complete days):
-  the `scale_quantile` quantile of |value - baseline| divided by the same
-  quantile of |N(0, 1)|, so it equals the standard deviation for Gaussian
-  noise, ignores the top 1 - q share of the residuals (robust to that much
-  contamination) and widens for heavy-tailed metrics, whose bursts would page
-  on every spike against a MAD. It never goes below the metric's
+- **scale** (one per UTC day, from the complete days in the previous
+  `scale_hours`): each day's residuals |value - baseline| give one estimate of
+  the standard deviation, their `scale_quantile` quantile (at an hourly
+  grain, the day's largest) divided by the same order statistic of |N(0, 1)|;
+  the scale is the `scale_day_quantile` quantile of those daily estimates
+  (0.9 of 14 days: the second-worst day). For Gaussian noise it is 1.1
+  (5 minutes) to 1.25 (hourly) standard deviations; for bursty metrics it is as wide as their bad
+  days, so a burst like the fortnight's usual ones does not page (against a
+  MAD every burst of a heavy-tailed metric would), while one bad day, or an
+  incident of a day, does not widen it. It never goes below the metric's
   resolution (the smallest non-zero step between consecutive values in
-  the same days), so a quantised metric does not page on one tick; a metric
+  those days), so a quantised metric does not page on one tick; a metric
   that never changed in those days is flat and is not scored.
 - **model choice** (per day): the seasonal baseline replaces the level when
   its residual scale is at most `seasonal_scale_ratio` times the level's over
@@ -33,16 +37,13 @@ bucket pulled in):
 
 Columns besides the z-score: the weekly pair of the project's weekly rule
 (the same time in the latest earlier week with it observed:
-weekly_difference_z and weekly_reference_z), and `level_shift_z`, the mean
-z of the last `level_shift_hours` of buckets in units of its standard
-error, with the variance inflated by the lag-1 autocorrelation of the
-metric's z-scores: (1 + rho) / (1 - rho). The level-shift statistic is reported
-but does not page: on the development data it only added false pages
-(bench/detector_eval).
+weekly_difference_z and weekly_reference_z). `level_shift_z()` gives, on
+demand, a level-shift statistic that accounts for autocorrelation; it does
+not page (on the development data it only added false pages,
+bench/detector_eval).
 
-Everything is array work per series (block reshapes, shifted copies of the
-grid, prefix sums); the only Python loops run over the 8 blocks and the
-seasonal days.
+Everything is array work per series (block reshapes, sliding views over
+days, prefix sums); the only Python loop runs over the seasonal days.
 """
 from __future__ import annotations
 
