@@ -274,7 +274,8 @@ def test_two_unrelated_spikes_hours_apart_are_two_pages():
 
 
 def test_metrics_moving_together_are_one_incident_with_their_evidence():
-    """b starts within the join gap; c starts 6 h later but follows the root's shape 6 h behind (r shown)."""
+    """b starts within the join gap; c starts 6 h later but follows the root's shape 6 h behind: it joins with its
+    rank correlation and lag shown (ranks of a smooth shape line up at neighbouring lags too: the lag is approximate)."""
     shape = [9.0, 8.0, 7.0, 6.5, 6.0, 9.5, 8.5, 7.5]
     rows = [("a", 20 + i, z) for i, z in enumerate(shape)] + [("b", 21, 6.0)]
     rows += [("c", 26 + i, -z) for i, z in enumerate(shape)]
@@ -282,7 +283,7 @@ def test_metrics_moving_together_are_one_incident_with_their_evidence():
     assert incident_metrics["incident_id"].tolist() == [1, 1, 1]
     assert incident_metrics.loc["a", "joined_by"] == "root" and incident_metrics.loc["b", "joined_by"] == "onset_gap"
     assert incident_metrics.loc["c", "joined_by"] == "correlation"
-    assert incident_metrics.loc["c", "join_correlation"] <= -0.6 and incident_metrics.loc["c", "join_lag_minutes"] == 360
+    assert incident_metrics.loc["c", "join_correlation"] <= -0.6 and 300 <= incident_metrics.loc["c", "join_lag_minutes"] <= 480
 
 
 def test_an_incident_ends_after_its_quiet_time():

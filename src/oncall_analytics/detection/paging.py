@@ -135,8 +135,9 @@ def episodes(anomalies: pd.DataFrame, quiet_hours: float) -> pd.DataFrame:
 def lagged_correlation(root: pd.Series, other: pd.Series, max_lag: int) -> tuple[float, int]:
     """(r, lag) with the largest |r| between other(t) and root(t - lag), lag in 0..max_lag steps of the
     common grid: Spearman's rank correlation, so that two unrelated single spikes that happen to line up
-    do not count as moving together (Pearson's r of two spikes is 1). Pairs with a missing value are left
-    out; a lag with fewer than 3 pairs or without variance is skipped."""
+    do not count as moving together (Pearson's r of two spikes is 1). The price: ranks of a smooth shape
+    line up at neighbouring lags too, so the lag is approximate (evidence, not a measurement). Pairs with
+    a missing value are left out; a lag with fewer than 3 pairs or without variance is skipped."""
     best = (0.0, 0)
     for lag in range(max_lag + 1):
         pairs = pd.concat([other, root.shift(lag)], axis=1).dropna()
