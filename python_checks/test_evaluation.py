@@ -59,6 +59,18 @@ def test_per_series_figures_at_the_hourly_grain(folder):
     assert np.isnan(result.loc["m3", "median_delay_hours"])
 
 
+def test_mart_shaped_input_gives_the_same_figures(folder):
+    """metric_anomalies rows carry is_anomaly (false rows are ignored); incidents carry root_cause_metric."""
+    metrics, windows = ev.read_folder(folder)
+    hours = ev.observed_hours(ev.bucket_metrics(metrics, 60), 60)
+    flags, incidents = detector_output()
+    quiet = flags.assign(observed_at=at("02 06:00"), is_anomaly=False)  # inside m1's unflagged window 2
+    mart_flags = pd.concat([flags.assign(is_anomaly=True), quiet], ignore_index=True)
+    mart_incidents = incidents.rename(columns={"metric_name": "root_cause_metric"})
+    pd.testing.assert_frame_equal(ev.evaluate(windows, mart_flags, mart_incidents, hours, 60),
+                                  ev.evaluate(windows, flags, incidents, hours, 60))
+
+
 def test_folder_and_total_rows(folder):
     metrics, windows = ev.read_folder(folder)
     bucketed = ev.bucket_metrics(metrics, 60)

@@ -114,12 +114,15 @@ def evaluate(windows: SeriesWindows, flags: pd.DataFrame, incidents: pd.DataFram
     """Per series figures (module docstring) plus `delays_hours`, the list of each paged window's delay.
 
     `flags`: the anomalous buckets (service_name, metric_name, observed_at; rows with is_anomaly false are
-    ignored when that column is given). `incidents`: service_name, metric_name (the series, for a
-    multi-metric service its root cause metric) and started_at. `hours`: observed_hours(). Series outside
-    `windows` are an error: the detector ran on something else than the labelled folder.
+    ignored when that column is given, as in the metric_anomalies mart). `incidents`: service_name,
+    metric_name (the series) and started_at; the incidents mart's root_cause_metric stands for
+    metric_name when that column is absent. `hours`: observed_hours(). Series outside `windows` are an
+    error: the detector ran on something else than the labelled folder.
     """
     if "is_anomaly" in flags.columns:
         flags = flags[flags["is_anomaly"].astype(bool)]
+    if "metric_name" not in incidents.columns and "root_cause_metric" in incidents.columns:
+        incidents = incidents.rename(columns={"root_cause_metric": "metric_name"})
     strays = (set(flags[SERIES_KEY].itertuples(index=False, name=None))
               | set(incidents[SERIES_KEY].itertuples(index=False, name=None))) - set(windows)
     if strays:
