@@ -29,14 +29,14 @@ RESULTS = Path(__file__).resolve().parent / "results"
 FIGURES = ["paged", "flagged", "false_pages", "per_1000_h", "median_delay_h"]
 
 
-def table(frame: pd.DataFrame, floats: str = "{:.2f}") -> str:
-    """A frame as a markdown table (floats with two decimals, dicts of folders as 'a/b/c')."""
+def table(frame: pd.DataFrame) -> str:
+    """A frame as a markdown table (whole floats as integers, others with two decimals, folders as 'a / b / c')."""
     def cell(value) -> str:
         if isinstance(value, dict):
             return " / ".join(str(v) for v in value.values())
         if isinstance(value, float):
-            return floats.format(value)
-        return str(value)
+            return f"{value:.0f}" if value.is_integer() else f"{value:.2f}"
+        return str(value).replace("|", "\\|")
     lines = ["| " + " | ".join(str(c) for c in frame.columns) + " |", "|" + "---|" * len(frame.columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines)
@@ -46,8 +46,8 @@ def parameter_rows() -> pd.DataFrame:
     reasons = {
         "grain_minutes": "hourly buckets page the most windows per false page on nab_dev (grain table); any divisor of a day works",
         "baseline_hours": "the notebook's 48 h window; 24 and 96 h page 1-3 windows fewer (sensitivity)",
-        "scale_hours": "two weeks: one or two bad days are tolerated and weekly recurrences are remembered; 7 and 28 days lose windows",
-        "scale_quantile": "tail-calibrated: equals the standard deviation for Gaussian noise, widens for bursty metrics",
+        "scale_hours": "two weeks: a bad day is tolerated and weekly recurrences are remembered; 7 days pages 6 windows fewer, 28 the same",
+        "scale_quantile": "tail-calibrated (at an hourly grain a day's largest residual); 0.98 gives the same figures, 0.95 doubles the false pages",
         "scale_day_quantile": "a metric pages on what is worse than its second-worst day of the fortnight, not on a weekly burst",
         "min_history_hours": "one day of residuals: scores as soon as a day's tail is known; 48 h barely changes the figures",
         "seasonal_days": "one week of the same time of day, trimmed; 4 and 14 days give the same figures",
@@ -68,7 +68,7 @@ def parameter_rows() -> pd.DataFrame:
         source = Path(sys.modules[params.__module__].__file__).read_text().splitlines()
         for field in fields(params):
             comment = next((line.split("#", 1)[1].strip() for line in source if line.strip().startswith(f"{field.name}:")), "")
-            default = round(field.default, 4) if isinstance(field.default, float) else field.default
+            default = f"{field.default:.4g}"
             rows.append({"parameter": field.name, "default": default, "meaning": comment, "why this default": reasons.get(field.name, "")})
     return pd.DataFrame(rows)
 
