@@ -47,7 +47,6 @@ from oncall_analytics.detection.robust import RobustParams, score_frame, series_
 SERIES_KEY = ["service_name", "metric_name"]
 METRICS_FILE = "metrics.csv.gz"
 WINDOWS_FILE = "windows.json"
-MINUTE = np.timedelta64(1, "m")
 SeriesWindows = dict[tuple[str, str], list[tuple[pd.Timestamp, pd.Timestamp]]]
 FIGURE_COLUMNS = ["windows", "windows_paged", "windows_flagged", "incidents", "false_pages", "observed_hours",
                   "false_pages_per_1000_hours", "median_delay_hours"]

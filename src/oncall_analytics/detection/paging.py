@@ -35,12 +35,11 @@ by name.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-MINUTE = np.timedelta64(1, "m")
 SERIES_KEY = ["service_name", "metric_name"]
 
 
@@ -72,7 +71,6 @@ class PagingParams:
 
 
 DEFAULTS = PagingParams()
-PARAMETER_NAMES = [f.name for f in fields(PagingParams)]
 
 
 def _rows_in_run(series_start: np.ndarray, span: int) -> np.ndarray:

@@ -47,7 +47,7 @@ days, prefix sums); the only Python loop runs over the seasonal days.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
@@ -106,7 +106,6 @@ class RobustParams:
 
 
 DEFAULTS = RobustParams()
-PARAMETER_NAMES = [f.name for f in fields(RobustParams)]
 OUTPUT_COLUMNS = ["expected_value", "scale", "z_score", "is_scored", "scale_points", "is_seasonal",
                   "weekly_reference_value", "weekly_difference_z", "weekly_reference_z"]
 
