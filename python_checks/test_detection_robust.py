@@ -1,0 +1,306 @@
+"""The robust detector (oncall_analytics.detection.robust + paging) without dbt: the shipped data keeps
+its two incidents, the unseen scenarios of test_detection_unseen and test_detection_localization give
+exactly their planted incidents, and each rule of the kernel and of the paging does what its docstring
+says (past only, gaps, evidence, flat and quantised metrics, seasonality only when real, any grain,
+sustained evidence, level shifts under autocorrelation, one page per problem)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import PROJECT_DIR
+from detection_synthetic import long_format, planted_incident, weekly_spike_metrics
+from oncall_analytics.detection import paging, robust
+
+HOUR = pd.Timedelta(hours=1)
+ZERO = pd.Timestamp("2024-03-04 00:00:00")
+
+
+def detect(frame: pd.DataFrame, robust_params: robust.RobustParams = robust.DEFAULTS,
+           paging_params: paging.PagingParams = paging.DEFAULTS) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(scored rows with flags, incident_metrics, incidents) of a long frame at the params' grain."""
+    scored = paging.flag_frame(robust.score_frame(frame, robust_params), paging_params)
+    incident_metrics = paging.page_incidents(scored[scored["is_scored"]], robust_params.grain_minutes, paging_params)
+    return scored, incident_metrics, paging.summarize_incidents(incident_metrics)
+
+
+def hours_after(timestamps, zero) -> list[int]:
+    return ((pd.to_datetime(pd.Series(timestamps)) - zero) // HOUR).tolist()
+
+
+def series(values, start=ZERO, step=HOUR, metric="m", service="svc") -> pd.DataFrame:
+    values = np.asarray(values, dtype=float)
+    present = ~np.isnan(values)
+    return pd.DataFrame({"service_name": service, "metric_name": metric,
+                         "observed_at": start + step * np.flatnonzero(present), "value": values[present]})
+
+
+# --- the shipped data and the unseen scenarios ---------------------------------------------------
+
+def test_shipped_data_gives_both_planted_incidents_and_nothing_else():
+    seed = pd.read_csv(PROJECT_DIR / "seeds" / "service_metrics_hourly.csv", parse_dates=["observed_at"])
+    _, incident_metrics, incidents = detect(seed)
+    zero = seed["observed_at"].min()
+    assert hours_after(incidents["started_at"], zero) == [4 * 24 + 14, 9 * 24 + 3]
+    assert incidents["root_cause_metric"].tolist() == ["cache_hit_rate", "feature_null_rate"]
+    assert incidents["service_name"].unique().tolist() == ["ranking-service"]
+    first = incident_metrics[incident_metrics["incident_id"] == 1].set_index("metric_name")
+    assert first.loc["p99_ms", "onset_lag_minutes"] == 0  # p99 moves with the cache, in the same hour, with less evidence
+
+
+def test_ctr_sagging_six_hours_later_joins_the_pipeline_incident_by_correlation():
+    """At k = 4 the CTR sag (about 3.3 sd, 6 h after the nulls) flags too: it joins incident 2, not a new page,
+    with the evidence shown: a rank correlation with the root cause at a 6-hour lag."""
+    seed = pd.read_csv(PROJECT_DIR / "seeds" / "service_metrics_hourly.csv", parse_dates=["observed_at"])
+    _, incident_metrics, incidents = detect(seed, paging_params=paging.PagingParams(anomaly_k=4))
+    assert incidents["root_cause_metric"].tolist() == ["cache_hit_rate", "feature_null_rate"]
+    ctr = incident_metrics[incident_metrics["metric_name"] == "ctr"].iloc[0]
+    assert (ctr["incident_id"], ctr["joined_by"], ctr["join_lag_minutes"]) == (2, "correlation", 360)
+    assert ctr["join_correlation"] < -0.6
+
+
+@pytest.fixture(scope="module")
+def unseen():
+    """test_detection_unseen's metric set: a cause leading its symptom by 2 h with 10 % missing hours and a
+    constant metric, and a healthy service with a weekly batch spike and a constant metric."""
+    incident, onset = planted_incident(11, hours=21 * 24, lead_hours=2, missing_share=0.1)
+    incident["observed_at"] = ZERO + (incident["observed_at"] - incident["observed_at"].min())
+    weekly = weekly_spike_metrics(4, first_spike=20)
+    weekly["replicas"] = np.full(len(weekly["requests"]), 12.0)
+    frame = pd.concat([incident, long_format(weekly, "batch-service", ZERO)], ignore_index=True)
+    return detect(frame), ZERO + onset * HOUR
+
+
+def test_unseen_set_gives_exactly_the_planted_incident(unseen):
+    (_, incident_metrics, incidents), onset = unseen
+    assert list(incidents[["service_name", "started_at", "root_cause_metric"]].itertuples(index=False, name=None)) == [
+        ("svc", onset, "zz_upstream_cause")]
+    assert dict(zip(incident_metrics["metric_name"], incident_metrics["onset_lag_minutes"])) == {"zz_upstream_cause": 0, "aa_symptom": 120}
+
+
+def test_unseen_weekly_and_constant_metrics_never_flag(unseen):
+    (scored, _, _), _ = unseen
+    batch = scored[scored["service_name"] == "batch-service"]
+    assert not batch["is_anomaly"].any()
+    # the spike of weeks 2 and 3 repeats week 1's (hour 20 of day 0 is before any score)
+    repeats = batch[batch["matches_weekly_pattern"]]
+    assert repeats["metric_name"].tolist() == ["batch_rows_written"] * 2
+    assert hours_after(repeats["observed_at"], ZERO) == [20 + 168, 20 + 336]
+    constant = scored[scored["metric_name"].isin(["build_info", "replicas"])]
+    assert not constant["is_scored"].any() and not constant["is_anomaly"].any()  # flat: not scored at all
+
+
+@pytest.mark.parametrize("shape", ["step", "decay"])
+@pytest.mark.parametrize("missing_share", [0.0, 0.1])
+def test_cause_leading_its_symptom_is_the_root_whatever_the_names(shape, missing_share):
+    """test_detection_localization's scenarios: `zz_upstream_cause` leads `aa_symptom` by 1 or 2 hours."""
+    for lead_hours in (1, 2):
+        for seed in range(12):
+            metrics, onset = planted_incident(seed, lead_hours=lead_hours, missing_share=missing_share, shape=shape)
+            _, incident_metrics, incidents = detect(metrics)
+            zero = metrics["observed_at"].min()
+            assert hours_after(incidents["started_at"], zero) == [onset], (seed, lead_hours)
+            assert incidents["root_cause_metric"].tolist() == ["zz_upstream_cause"], (seed, lead_hours)
+            lags = incident_metrics.set_index("metric_name")["onset_lag_minutes"]
+            assert lags["aa_symptom"] == 60 * lead_hours, (seed, lead_hours)
+
+
+def test_healthy_services_with_weekly_batches_page_nothing():
+    for seed in range(6):
+        metrics = weekly_spike_metrics(seed, first_spike=9)
+        metrics["replicas"] = np.full(len(metrics["requests"]), 12.0)
+        _, _, incidents = detect(long_format(metrics))
+        assert incidents.empty, seed
+
+
+# --- the kernel ---------------------------------------------------------------------------------
+
+def test_the_future_never_changes_a_past_score_or_flag():
+    rng = np.random.default_rng(5)
+    values = 50 + 10 * np.sin(np.arange(24 * 30) * 2 * np.pi / 24) + rng.normal(0, 1, 24 * 30)
+    values[400] += 30
+    full, _, _ = detect(series(values))
+    changed = values.copy()
+    changed[500:] = rng.normal(1000, 300, len(changed) - 500)
+    cut, _, _ = detect(series(changed))
+    columns = ["expected_value", "scale", "z_score", "is_scored", "is_anomaly", "weekly_reference_value"]
+    pd.testing.assert_frame_equal(full.loc[:499, columns], cut.loc[:499, columns])
+    assert full.loc[400, "is_anomaly"]
+
+
+def test_baselines_and_scale_by_hand():
+    """Level: median of the medians of the 8 six-hour blocks before the bucket's block; scale from the
+    previous complete days' largest |residual| (per day) over the |N(0,1)| order statistic."""
+    rng = np.random.default_rng(2)
+    values = 100 + rng.normal(0, 2, 24 * 6)
+    out = robust.score_series(ZERO + HOUR * np.arange(len(values)), values, robust.RobustParams(seasonal_scale_ratio=0))
+    t = 24 * 5 + 7  # block of hours 126..131: the 8 blocks before are hours 78..125
+    expected = np.median([np.median(values[s:s + 6]) for s in range(78, 126, 6)])
+    assert out["expected_value"][t] == pytest.approx(expected)
+    assert out["is_scored"][t] and not out["is_seasonal"][t]
+    assert out["z_score"][t] == pytest.approx((values[t] - expected) / out["scale"][t])
+    assert out["scale"][t] == out["scale"][24 * 5]  # one scale per day
+    assert out["scale_points"][t] < 24 * 5 and out["scale_points"][t] >= 24  # residuals of the previous days only
+
+
+def test_gaps_are_holes_and_evidence_is_reported():
+    rng = np.random.default_rng(3)
+    values = 20 + rng.normal(0, 1, 24 * 10)
+    values[rng.random(len(values)) < 0.4] = np.nan  # 40 % of the hours missing
+    values[24 * 8 + 5] = 40
+    scored, _, _ = detect(series(values))
+    assert scored["is_scored"].any()
+    unscored = scored[~scored["is_scored"]]
+    assert (unscored["scale_points"] < 24).all()  # not scored: less than min_history_hours of residuals behind it
+    assert scored.loc[scored["observed_at"] == ZERO + (24 * 8 + 5) * HOUR, "is_anomaly"].item()
+    short, _, _ = detect(series(20 + rng.normal(0, 1, 30)))  # 30 hours: not enough evidence yet, and it says so
+    assert not short["is_scored"].any() and not short["is_anomaly"].any()
+
+
+def test_flat_and_quantised_metrics_do_not_page_on_a_tick():
+    rng = np.random.default_rng(4)
+    flat = np.full(24 * 14, 7.0)
+    counts = rng.poisson(0.3, 24 * 14).astype(float)  # mostly 0, sometimes 1 or 2
+    scored, _, incidents = detect(pd.concat([series(flat, metric="flat"), series(counts, metric="counts")]))
+    assert not scored.loc[scored["metric_name"] == "flat", "is_scored"].any()
+    quantised = scored[scored["metric_name"] == "counts"]
+    assert quantised["is_scored"].any() and (quantised["scale"].dropna() >= 1.0).all()  # never below one step
+    assert incidents.empty
+
+
+def test_the_daily_profile_is_used_only_when_it_is_real():
+    rng = np.random.default_rng(6)
+    hours = np.arange(24 * 14)
+    noise = 10 + rng.normal(0, 1, len(hours))
+    daily = 10 + 8 * np.sin(2 * np.pi * hours / 24) + rng.normal(0, 1, len(hours))
+    dip = 24 * 11 + 6  # the daily peak hour: a value at the daily low is 16 sigma below the profile
+    daily[dip] = 2.0
+    scored, _, _ = detect(pd.concat([series(noise, metric="noise"), series(daily, metric="daily")]))
+    assert not scored.loc[scored["metric_name"] == "noise", "is_seasonal"].any()
+    cycle = scored[scored["metric_name"] == "daily"].reset_index(drop=True)
+    assert cycle.loc[24 * 4:dip, "is_seasonal"].all()  # from the day the profile has enough days and beats the level
+    assert cycle.loc[dip, "is_anomaly"] and cycle.loc[dip, "z_score"] < -5
+    no_profile, _, _ = detect(series(daily), robust.RobustParams(seasonal_scale_ratio=0))
+    assert not no_profile.loc[dip, "is_anomaly"]  # against the 48 h level the dip is ordinary
+
+
+def test_a_sharp_incident_at_a_five_minute_grain_pages_within_ten_minutes():
+    rng = np.random.default_rng(7)
+    points = 288 * 5
+    values = 200 + 30 * np.sin(2 * np.pi * np.arange(points) / 288) + rng.normal(0, 3, points)
+    start = 288 * 4 + 100
+    values[start:start + 6] += 60  # 30 minutes, 20 sigma
+    five = robust.RobustParams(grain_minutes=5)
+    _, _, incidents = detect(series(values, step=pd.Timedelta(minutes=5)), five)
+    assert len(incidents) == 1
+    assert ZERO + start * pd.Timedelta(minutes=5) <= incidents["started_at"].item() <= ZERO + (start + 2) * pd.Timedelta(minutes=5)
+
+
+def test_grain_and_input_are_validated():
+    with pytest.raises(ValueError, match="grain_minutes"):
+        robust.RobustParams(grain_minutes=7)
+    with pytest.raises(ValueError, match="scale_quantile"):
+        robust.RobustParams(scale_quantile=1.0)
+    times = ZERO + HOUR * np.arange(3)
+    with pytest.raises(ValueError, match="bucket"):
+        robust.score_series(times + pd.Timedelta(minutes=5), [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="distinct and increasing"):
+        robust.score_series(times[[0, 2, 1]], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="finite"):
+        robust.score_series(times, [1.0, np.nan, 3.0])
+    empty = robust.score_series(times[:0], [])
+    assert set(empty) == set(robust.OUTPUT_COLUMNS) and all(len(column) == 0 for column in empty.values())
+
+
+def test_level_shift_statistic_accounts_for_autocorrelation():
+    """AR(1) noise (rho 0.8, sd 1) has long excursions: the mean z of 6 hours over its naive standard error
+    sqrt(1/6) spreads about 3 times too wide and crosses 5 by chance; deflated by sqrt((1 - rho) / (1 + rho))
+    it stays within about one standard deviation and never does, while a real shift of 8 sd for 12 hours does."""
+    rng = np.random.default_rng(8)
+    noise = np.zeros(24 * 40)
+    for i in range(1, len(noise)):
+        noise[i] = 0.8 * noise[i - 1] + rng.normal(0, 0.6)
+    times = ZERO + HOUR * np.arange(len(noise))
+    z = robust.score_series(times, noise)["z_score"]
+    statistic = robust.level_shift_z(times, z)
+    scored = ~np.isnan(statistic)
+    naive = pd.Series(z).rolling(6).mean().to_numpy() * np.sqrt(6)
+    assert np.std(statistic[scored]) < 1 < 1.5 < np.nanstd(naive[scored])
+    assert np.sum(np.abs(statistic[scored]) > 5) == 0 < np.sum(np.abs(naive[scored]) > 5)
+    shifted = noise.copy()
+    shifted[24 * 30:24 * 30 + 12] += 8
+    after = robust.level_shift_z(times, robust.score_series(times, shifted)["z_score"])
+    assert np.nanmax(after[24 * 30:24 * 30 + 12]) > 5
+
+
+# --- flags and pages ----------------------------------------------------------------------------
+
+def test_sustained_evidence_just_under_k_flags_from_its_second_point():
+    """2 of the last 3 beyond 2/3 k = 3.33 on the same side: a lone 4.0 does not flag, the second of 4.2, 4.1 does;
+    -4.0 after them is on the other side; 3.5 after -4.0, 3.0 is alone; 4.0 two rows after a 9.0 outlier is not."""
+    z = np.array([0.1, 4.0, 0.2, 0.3, 4.2, 4.1, -4.0, 3.0, 3.5, 9.0, np.nan, 4.0, 4.0])
+    flags = paging.flag_points(z, np.full(len(z), np.nan), np.full(len(z), np.nan))
+    assert np.flatnonzero(flags["is_anomaly"]).tolist() == [5, 9, 11, 12]
+    assert np.flatnonzero(flags["is_sustained"]).tolist() == [5, 11, 12] and np.flatnonzero(flags["is_outlier"]).tolist() == [9]
+    two_series = paging.flag_points(z, np.full(len(z), np.nan), np.full(len(z), np.nan), series_start=np.r_[[0] * 11, 11, 11])
+    assert not two_series["is_anomaly"][11] and two_series["is_anomaly"][12]  # a new series starts its count afresh
+
+
+def scores_of(rows: list[tuple[str, int, float]], hours: int = 72) -> pd.DataFrame:
+    """Scored buckets of service 's': every metric of `rows` has a N(0, 1) z each hour except the given (metric, hour, z)."""
+    metrics = sorted({metric for metric, _, _ in rows})
+    frame = pd.DataFrame([(m, h) for m in metrics for h in range(hours)], columns=["metric_name", "hour"])
+    frame["z_score"] = np.clip(np.random.default_rng(0).normal(0, 1, len(frame)), -3, 3)
+    for metric, hour, z in rows:
+        frame.loc[(frame["metric_name"] == metric) & (frame["hour"] == hour), "z_score"] = z
+    frame["service_name"] = "s"
+    frame["observed_at"] = ZERO + HOUR * frame["hour"]
+    frame["is_anomaly"] = frame["z_score"].abs() > 5
+    return frame
+
+
+def test_an_unrelated_metric_flagging_inside_an_open_incident_pages_anew():
+    rows = [("a", h, 9.0) for h in range(10, 30)] + [("b", 18, 7.0)]
+    incidents = paging.summarize_incidents(paging.page_incidents(scores_of(rows), 60))
+    assert list(zip(hours_after(incidents["started_at"], ZERO), incidents["root_cause_metric"])) == [(10, "a"), (18, "b")]
+
+
+def test_two_unrelated_spikes_hours_apart_are_two_pages():
+    """Pearson's r of two lone spikes lined up by the lag search is 1; the rank correlation is not fooled."""
+    rows = [("a", 20, 9.0), ("b", 24, 8.0)]
+    incidents = paging.summarize_incidents(paging.page_incidents(scores_of(rows), 60))
+    assert incidents["root_cause_metric"].tolist() == ["a", "b"]
+
+
+def test_metrics_moving_together_are_one_incident_with_their_evidence():
+    """b starts within the join gap; c starts 6 h later but follows the root's shape 6 h behind: it joins with its
+    rank correlation and lag shown (ranks of a smooth shape line up at neighbouring lags too: the lag is approximate)."""
+    shape = [9.0, 8.0, 7.0, 6.5, 6.0, 9.5, 8.5, 7.5]
+    rows = [("a", 20 + i, z) for i, z in enumerate(shape)] + [("b", 21, 6.0)]
+    rows += [("c", 26 + i, -z) for i, z in enumerate(shape)]
+    incident_metrics = paging.page_incidents(scores_of(rows), 60).set_index("metric_name")
+    assert incident_metrics["incident_id"].tolist() == [1, 1, 1]
+    assert incident_metrics.loc["a", "joined_by"] == "root" and incident_metrics.loc["b", "joined_by"] == "onset_gap"
+    assert incident_metrics.loc["c", "joined_by"] == "correlation"
+    assert incident_metrics.loc["c", "join_correlation"] <= -0.6 and 300 <= incident_metrics.loc["c", "join_lag_minutes"] <= 480
+
+
+def test_an_incident_ends_after_its_quiet_time():
+    rows = [("a", 10, 9.0), ("a", 16, 9.0), ("a", 23, 9.0)]  # 6 h apart: one incident; then 7 h: a new one
+    incidents = paging.summarize_incidents(paging.page_incidents(scores_of(rows), 60))
+    assert hours_after(incidents["started_at"], ZERO) == [10, 23]
+    assert hours_after(incidents["ended_at"], ZERO) == [16, 23]
+
+
+def test_same_hour_onsets_go_to_the_strongest_evidence_not_the_name():
+    for strong, weak in (("a_strong", "z_weak"), ("z_strong", "a_weak")):
+        rows = [(strong, 30, 40.0), (weak, 30, 8.0), (weak, 31, 8.0)]
+        incident_metrics = paging.page_incidents(scores_of(rows), 60)
+        assert incident_metrics.loc[incident_metrics["is_root_cause"], "metric_name"].tolist() == [strong]
+
+
+def test_no_anomalies_give_empty_typed_tables():
+    incident_metrics = paging.page_incidents(scores_of([("a", 3, 1.0)]), 60)
+    assert incident_metrics.empty and incident_metrics["incident_id"].dtype == "int64"
+    assert paging.summarize_incidents(incident_metrics).empty

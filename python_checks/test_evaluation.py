@@ -1,0 +1,155 @@
+"""The labelled-window evaluation (oncall_analytics.evaluation) on a small synthetic folder whose
+figures are computed by hand: window bounds inclusive at the grain, a series without windows, an
+incident starting exactly at a window's end, a flag without an incident, the observed hours."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oncall_analytics import evaluation as ev
+
+DAY = pd.Timestamp("2024-01-01 00:00:00")
+
+
+def at(text: str) -> pd.Timestamp:
+    return pd.Timestamp(f"2024-01-{text}")
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    """svcA/m1: 48 hourly values, two windows; svcA/m2: 10 scattered hours, no window;
+    svcB/m3: 36 five-minute values (3 hours), one window."""
+    rows = [("svcA", "m1", DAY + pd.Timedelta(hours=h), float(h)) for h in range(48)]
+    rows += [("svcA", "m2", DAY + pd.Timedelta(hours=h), 1.0) for h in (0, 1, 2, 3, 7, 8, 20, 21, 30, 47)]
+    rows += [("svcB", "m3", DAY + pd.Timedelta(minutes=5 * i), 2.0) for i in range(36)]
+    pd.DataFrame(rows, columns=["service_name", "metric_name", "observed_at", "value"]).to_csv(tmp_path / "metrics.csv.gz", index=False)
+    windows = {"svcA/m1": [["2024-01-01 10:15:00", "2024-01-01 12:30:00"], ["2024-01-02 05:00:00", "2024-01-02 08:00:00"]],
+               "svcA/m2": [], "svcB/m3": [["2024-01-01 01:00:00", "2024-01-01 01:59:00"]]}
+    (tmp_path / "windows.json").write_text(json.dumps(windows))
+    return tmp_path
+
+
+def detector_output():
+    flags = pd.DataFrame([("svcA", "m1", at("01 10:00")), ("svcA", "m1", at("01 12:00")), ("svcA", "m1", at("01 20:00")),
+                          ("svcA", "m2", at("01 03:00")), ("svcB", "m3", at("01 01:30"))],
+                         columns=["service_name", "metric_name", "observed_at"])
+    incidents = pd.DataFrame([("svcA", "m1", at("01 10:00")),   # in window 1 (its first hour at the grain): paged, delay 0
+                              ("svcA", "m1", at("01 15:00")),   # in no window: false page
+                              ("svcA", "m1", at("02 08:00")),   # exactly at window 2's end: paged, delay 3 h
+                              ("svcA", "m2", at("01 03:00"))],  # a series without windows: false page
+                             columns=["service_name", "metric_name", "started_at"])
+    return flags, incidents  # svcB/m3: a flag in its window but no incident: flagged, not paged
+
+
+def test_per_series_figures_at_the_hourly_grain(folder):
+    metrics, windows = ev.read_folder(folder)
+    bucketed = ev.bucket_metrics(metrics, 60)
+    hours = ev.observed_hours(bucketed, 60)
+    result = ev.evaluate(windows, *detector_output(), hours, 60).set_index("metric_name")
+    assert result.loc["m1", ["windows", "windows_paged", "windows_flagged", "incidents", "false_pages"]].tolist() == [2, 2, 1, 3, 1]
+    assert result.loc["m2", ["windows", "windows_paged", "windows_flagged", "incidents", "false_pages"]].tolist() == [0, 0, 0, 1, 1]
+    assert result.loc["m3", ["windows", "windows_paged", "windows_flagged", "incidents", "false_pages"]].tolist() == [1, 0, 1, 0, 0]
+    assert result["observed_hours"].tolist() == [48.0, 10.0, 3.0]  # 36 five-minute values fill 3 hourly buckets
+    assert result.loc["m1", "false_pages_per_1000_hours"] == pytest.approx(1000 / 48)
+    assert result.loc["m2", "false_pages_per_1000_hours"] == pytest.approx(100.0)
+    assert result.loc["m1", "delays_hours"] == [0.0, 3.0] and result.loc["m1", "median_delay_hours"] == 1.5
+    assert np.isnan(result.loc["m3", "median_delay_hours"])
+
+
+def test_mart_shaped_input_gives_the_same_figures(folder):
+    """metric_anomalies rows carry is_anomaly (false rows are ignored); incidents carry root_cause_metric."""
+    metrics, windows = ev.read_folder(folder)
+    hours = ev.observed_hours(ev.bucket_metrics(metrics, 60), 60)
+    flags, incidents = detector_output()
+    quiet = flags.assign(observed_at=at("02 06:00"), is_anomaly=False)  # inside m1's unflagged window 2
+    mart_flags = pd.concat([flags.assign(is_anomaly=True), quiet], ignore_index=True)
+    mart_incidents = incidents.rename(columns={"metric_name": "root_cause_metric"})
+    pd.testing.assert_frame_equal(ev.evaluate(windows, mart_flags, mart_incidents, hours, 60),
+                                  ev.evaluate(windows, flags, incidents, hours, 60))
+
+
+def test_folder_and_total_rows(folder):
+    metrics, windows = ev.read_folder(folder)
+    bucketed = ev.bucket_metrics(metrics, 60)
+    summary = ev.summarize(ev.evaluate(windows, *detector_output(), ev.observed_hours(bucketed, 60), 60)).set_index("service_name")
+    assert summary.index.tolist() == ["svcA", "svcB", "total"]
+    assert summary.loc["total", ["windows", "windows_paged", "windows_flagged", "incidents", "false_pages"]].tolist() == [3, 2, 2, 4, 2]
+    assert summary.loc["total", "observed_hours"] == 61.0
+    assert summary.loc["total", "false_pages_per_1000_hours"] == pytest.approx(2000 / 61)
+    assert summary.loc["svcA", "false_pages_per_1000_hours"] == pytest.approx(2000 / 58)
+    assert summary.loc["total", "median_delay_hours"] == 1.5
+    assert ev.recall(summary).loc["total"] == pytest.approx(2 / 3)
+
+
+def test_windows_are_compared_at_the_grain(folder):
+    """At 60 minutes 10:05 falls in the bucket holding the window's start (10:15); at 5 minutes it does not.
+    The observed hours count buckets at the grain: 48 hourly values are 48 five-minute buckets, 4 hours."""
+    metrics, windows = ev.read_folder(folder)
+    early = pd.DataFrame([("svcA", "m1", at("01 10:05"))], columns=["service_name", "metric_name", "started_at"])
+    no_flags = pd.DataFrame(columns=["service_name", "metric_name", "observed_at"])
+    for grain, paged, false_pages, m1_hours in ((60, 1, 0, 48.0), (5, 0, 1, 4.0)):
+        hours = ev.observed_hours(ev.bucket_metrics(metrics, grain), grain)
+        result = ev.evaluate(windows, no_flags, early, hours, grain).set_index("metric_name")
+        assert (result.loc["m1", "windows_paged"], result.loc["m1", "false_pages"]) == (paged, false_pages), grain
+        assert result.loc["m1", "observed_hours"] == m1_hours
+    hours = ev.observed_hours(ev.bucket_metrics(metrics, 5), 5)
+    assert hours.loc[("svcB", "m3")] == 3.0
+
+
+def test_bucket_means_and_rejected_grains(folder):
+    metrics, _ = ev.read_folder(folder)
+    hourly = ev.bucket_metrics(metrics.assign(value=np.arange(len(metrics), dtype=float)), 60)
+    m3 = hourly[hourly["metric_name"] == "m3"]
+    assert m3["value"].tolist() == [58 + 5.5, 58 + 17.5, 58 + 29.5]  # means of 12 consecutive five-minute values
+    for grain in (0, -5, 2.5):
+        with pytest.raises(ValueError, match="grain_minutes"):
+            ev.bucket_metrics(metrics, grain)
+
+
+def test_a_folder_must_match_its_windows(folder):
+    windows = json.loads((folder / "windows.json").read_text())
+    del windows["svcA/m2"]
+    (folder / "windows.json").write_text(json.dumps(windows))
+    with pytest.raises(ValueError, match="without windows entry"):
+        ev.read_folder(folder)
+    windows["svcA/m2"] = [["2024-01-02 00:00:00", "2024-01-01 00:00:00"]]
+    (folder / "windows.json").write_text(json.dumps(windows))
+    with pytest.raises(ValueError, match="ends before it starts"):
+        ev.read_folder(folder)
+    (folder / "windows.json").unlink()
+    with pytest.raises(FileNotFoundError, match="windows.json"):
+        ev.read_folder(folder)
+
+
+def test_detector_output_for_an_unknown_series_is_an_error(folder):
+    metrics, windows = ev.read_folder(folder)
+    flags, incidents = detector_output()
+    stray = pd.concat([incidents, pd.DataFrame([("svcC", "x", at("01 00:00"))], columns=incidents.columns)])
+    with pytest.raises(ValueError, match="no windows entry"):
+        ev.evaluate(windows, flags, stray, ev.observed_hours(ev.bucket_metrics(metrics, 60), 60), 60)
+
+
+def test_notebook_rule_flags_and_clusters_like_the_notebook():
+    """|value - mean| > 5 std over the previous 48 hours, from hour 48 on; flags <= 24 h apart form one incident."""
+    rng = np.random.default_rng(1)
+    values = 10 + rng.normal(0, 1, 150)
+    values[[40, 60, 70, 120]] += 30  # hour 40 has no whole window yet
+    frame = pd.DataFrame({"service_name": "s", "metric_name": "m", "observed_at": DAY + pd.to_timedelta(np.arange(150), unit="h"),
+                          "value": values})
+    flags, incidents = ev.notebook_rule(frame, 60)
+    expected = [h for h in range(48, 150) if abs(values[h] - values[h - 48:h].mean()) > 5 * values[h - 48:h].std()]
+    assert ((flags["observed_at"] - DAY) // pd.Timedelta(hours=1)).tolist() == expected == [60, 70, 120]
+    assert ((incidents["started_at"] - DAY) // pd.Timedelta(hours=1)).tolist() == [60, 120]
+
+
+def test_side_by_side_table_on_the_folder(folder):
+    """The printable table: one row per series, per folder and in total, both methods' figures."""
+    table = ev.side_by_side(ev.compare(folder, 60))
+    lines = table.splitlines()
+    assert lines[0].startswith("| series | windows | observed h | paged (robust)")
+    assert "paged (notebook)" in lines[0]
+    assert [line.split(" | ")[0] for line in lines[2:]] == ["| svcA/m1", "| svcA/m2", "| svcB/m3", "| svcA", "| svcB", "| **total**"]
+    assert lines[-1].startswith("| **total** | 3 | 61 |")

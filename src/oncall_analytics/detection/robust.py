@@ -1,0 +1,367 @@
+"""The robust detector's per-series kernel (issue 15): seasonal, robust, any grain.
+
+`score_series(times, values, params)` scores ONE series whose observations
+are bucketed at `params.grain_minutes` (bucket start times, distinct, in
+increasing order). Everything it uses lies strictly before the scored
+bucket, so a later observation never changes an earlier score. On a grid of
+buckets aligned on UTC midnight (a missing bucket is a hole, never an older
+bucket pulled in):
+
+- **level baseline**: the median of the medians of the 8 blocks of
+  `baseline_hours / 8` before the bucket's block (48 h: eight 6-hour blocks,
+  blocks without data left out, at least 2 with data). Blocks make the
+  median cost linear; the baseline ignores the current block, so an anomaly
+  never pulls its own baseline towards it during its first hours.
+- **daily seasonal baseline**: the trimmed mean (highest and lowest dropped)
+  of the same time of day on the previous `seasonal_days` days, from at least
+  `seasonal_min_days` of them.
+- **scale** (one per UTC day, from the complete days in the previous
+  `scale_hours`): each day's residuals |value - baseline| give one estimate of
+  the standard deviation, their `scale_quantile` quantile (at an hourly
+  grain, the day's largest) divided by the same order statistic of |N(0, 1)|;
+  the scale is the `scale_day_quantile` quantile of those daily estimates
+  (0.9 of 14 days: the second-worst day). For Gaussian noise it is 1.1
+  (5 minutes) to 1.25 (hourly) standard deviations; for bursty metrics it is as wide as their bad
+  days, so a burst like the fortnight's usual ones does not page (against a
+  MAD every burst of a heavy-tailed metric would), while one bad day, or an
+  incident of a day, does not widen it. It never goes below the metric's
+  resolution (the smallest non-zero step between consecutive values in
+  those days), so a quantised metric does not page on one tick; a metric
+  that never changed in those days is flat and is not scored.
+- **model choice** (per day): the seasonal baseline replaces the level when
+  its residual scale is at most `seasonal_scale_ratio` times the level's over
+  the same days, i.e. when the daily profile is real in the past data.
+- **evidence**: a bucket is scored (`is_scored`) when its baseline exists and
+  the scale rests on at least `min_history_hours` of observed residuals;
+  `scale_points` says how many.
+
+Columns besides the z-score: the weekly pair of the project's weekly rule
+(the same time in the latest earlier week with it observed:
+weekly_difference_z and weekly_reference_z). `level_shift_z()` gives, on
+demand, a level-shift statistic that accounts for autocorrelation; it does
+not page (on the development data it only added false pages,
+bench/detector_eval).
+
+Everything is array work per series (block reshapes, sliding views over
+days, prefix sums); the only Python loop runs over the seasonal days.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+DAY_MINUTES = 1440
+WEEK_DAYS = 7
+LEVEL_BLOCKS = 8  # blocks per level baseline window
+MIN_LEVEL_BLOCKS = 2  # blocks with data needed for a level baseline
+MIN_DAY_POINTS = 6  # residuals a day needs to give a scale estimate
+
+
+@dataclass(frozen=True)
+class RobustParams:
+    """Parameters of the robust detector (each becomes a dbt var of the same name)."""
+
+    grain_minutes: int = 60  # bucket size of the input, minutes; must divide a day
+    baseline_hours: float = 48  # level baseline: median over this many hours before the bucket's block
+    scale_hours: float = 336  # scale: residuals of this many hours of complete days before the bucket's day
+    scale_quantile: float = 0.99  # per day: this quantile of |residual|, over the same quantile of |N(0,1)|
+    scale_day_quantile: float = 0.9  # scale = this quantile of those daily estimates over scale_hours
+    min_history_hours: float = 24  # observed hours of residuals the scale needs before a bucket is scored
+    seasonal_days: int = 7  # daily profile: same time of day on this many previous days
+    seasonal_min_days: int = 3  # ... of which at least this many observed
+    seasonal_scale_ratio: float = 0.7  # use the daily profile when its residual scale <= ratio x the level's (0: never)
+    level_shift_hours: float = 6  # level-shift statistic: mean z over this many hours
+
+    def __post_init__(self):
+        if int(self.grain_minutes) != self.grain_minutes or self.grain_minutes < 1 or DAY_MINUTES % int(self.grain_minutes):
+            raise ValueError(f"grain_minutes must be a whole number of minutes dividing a day (1440), got {self.grain_minutes!r}")
+        positive = ["baseline_hours", "scale_hours", "min_history_hours", "level_shift_hours"]
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+        if not 0.5 <= self.scale_quantile < 1:
+            raise ValueError(f"scale_quantile must be in [0.5, 1), got {self.scale_quantile!r}")
+        if not 0 < self.scale_day_quantile <= 1:
+            raise ValueError(f"scale_day_quantile must be in (0, 1], got {self.scale_day_quantile!r}")
+        if not 1 <= self.seasonal_min_days <= self.seasonal_days:
+            raise ValueError(f"seasonal_min_days must be in [1, seasonal_days], got {self.seasonal_min_days!r}")
+        if not self.seasonal_scale_ratio >= 0:
+            raise ValueError(f"seasonal_scale_ratio must not be negative (0 turns the daily profile off), got {self.seasonal_scale_ratio!r}")
+
+    @property
+    def points_per_day(self) -> int:
+        return DAY_MINUTES // int(self.grain_minutes)
+
+    @property
+    def block_points(self) -> int:
+        """Buckets per level block: baseline_hours / 8, at least one bucket."""
+        return max(1, int(self.baseline_hours * 60 / LEVEL_BLOCKS // self.grain_minutes))
+
+    @property
+    def scale_days(self) -> int:
+        return max(1, int(round(self.scale_hours / 24)))
+
+
+DEFAULTS = RobustParams()
+OUTPUT_COLUMNS = ["expected_value", "scale", "z_score", "is_scored", "scale_points", "is_seasonal",
+                  "weekly_reference_value", "weekly_difference_z", "weekly_reference_z"]
+
+
+def series_bounds(codes: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each run of equal codes (rows grouped by series)."""
+    edges = np.r_[0, np.flatnonzero(np.diff(codes)) + 1, len(codes)]
+    return list(zip(edges[:-1].tolist(), edges[1:].tolist())) if len(codes) else []
+
+
+def time_window_sums(steps: np.ndarray, columns: list[np.ndarray], window: int, *, inclusive: bool = False) -> list[np.ndarray]:
+    """For each observation i (steps sorted, distinct), the sums of each column over the observations j
+    with steps[i] - window <= steps[j] < steps[i]: the previous `window` steps by time; with inclusive=True
+    over steps[i] - window < steps[j] <= steps[i] instead (the last `window` steps, i included)."""
+    first = np.searchsorted(steps, steps - window + inclusive, side="left")
+    here = np.arange(len(steps)) + inclusive
+    sums = []
+    for column in columns:
+        prefix = np.concatenate(([0.0], np.cumsum(column, dtype=float)))
+        sums.append(prefix[here] - prefix[first])
+    return sums
+
+
+def row_medians(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(median ignoring NaN, count of non-NaN) of each row of a 2-D array; NaN where a row is empty."""
+    ordered = np.sort(rows, axis=1)  # NaN sort last
+    counts = rows.shape[1] - np.isnan(rows).sum(axis=1)
+    index = np.arange(len(rows))
+    middle = (ordered[index, np.maximum((counts - 1) // 2, 0)] + ordered[index, np.minimum(counts // 2, rows.shape[1] - 1)]) / 2
+    return np.where(counts > 0, middle, np.nan), counts
+
+
+def previous_rows(array: np.ndarray, width: int, fill=np.nan) -> np.ndarray:
+    """Read-only view (len, ..., width) whose row i holds array[i - width], ..., array[i - 1] along axis 0
+    (`fill` before the start): the `width` rows before each row."""
+    padded = np.concatenate([np.full((width, *array.shape[1:]), fill, dtype=array.dtype), array])
+    return np.lib.stride_tricks.sliding_window_view(padded, width, axis=0)[:len(array)]
+
+
+def window_sums(array: np.ndarray, width: int) -> np.ndarray:
+    """Sum along axis 0 of the `width` rows before each row (prefix sums; integers stay exact)."""
+    cumulative = np.concatenate((np.zeros((1, *array.shape[1:]), dtype=np.int64), np.cumsum(array, axis=0, dtype=np.int64)))
+    rows = np.arange(len(array))
+    return cumulative[rows] - cumulative[np.maximum(rows - width, 0)]
+
+
+def level_baseline(grid: np.ndarray, block: int) -> np.ndarray:
+    """Per grid position: median of the medians of the LEVEL_BLOCKS blocks before its block."""
+    blocks = len(grid) // block
+    medians, _ = row_medians(grid.reshape(blocks, block))
+    baseline, counts = row_medians(previous_rows(medians, LEVEL_BLOCKS))
+    return np.repeat(np.where(counts >= MIN_LEVEL_BLOCKS, baseline, np.nan), block)
+
+
+def seasonal_baseline(grid: np.ndarray, period: int, days: int, min_days: int) -> np.ndarray:
+    """Per grid position: trimmed mean (max and min dropped from 3 values on) of the same phase on the previous days."""
+    size = len(grid)
+    padded = np.concatenate([np.full(days * period, np.nan), grid])
+    count = np.zeros(size)
+    total = np.zeros(size)
+    high = np.full(size, -np.inf)
+    low = np.full(size, np.inf)
+    for day in range(1, days + 1):  # contiguous slices: the grid `day` days earlier
+        earlier = padded[(days - day) * period:(days - day) * period + size]
+        seen = earlier == earlier  # not NaN
+        count += seen
+        total += np.where(seen, earlier, 0.0)
+        np.fmax(high, earlier, out=high)
+        np.fmin(low, earlier, out=low)
+    trim = count >= 3
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(trim, (total - high - low) / (count - 2 * trim), total / count)
+    return np.where(count >= min_days, mean, np.nan)
+
+
+def daily_scale(abs_residual: np.ndarray, steps_abs: np.ndarray, params: RobustParams) -> tuple[np.ndarray, np.ndarray]:
+    """(scale, residual points) per model and day from the previous scale_days complete days (module docstring).
+
+    `abs_residual` (models, days, points_per_day): |residual| of each baseline model on the day-shaped grid,
+    NaN where nothing was observed; `steps_abs` (days, points_per_day): |step from the previous observation|.
+    Each day with at least MIN_DAY_POINTS residuals gives one estimate of the standard deviation: the r-th
+    largest |residual|, r = ceil((1 - scale_quantile) * n), divided by the same order statistic of n draws of
+    |N(0, 1)| (the |N| quantile at 1 - (r - 1/2) / n). The scale of a day is the `scale_day_quantile`
+    quantile of the estimates of the previous days (the lower empirical quantile: for 14 days and 0.9, the
+    second largest), never below the finest non-zero step of those days; 0 when they never changed.
+    """
+    models, days, per_day = abs_residual.shape
+    counts = per_day - np.isnan(abs_residual).sum(axis=2)
+    rank = np.maximum(np.ceil((1 - params.scale_quantile) * counts).astype(np.int64), 1)
+    largest_first = np.sort(-abs_residual.reshape(models * days, per_day), axis=1)
+    order_statistic = -largest_first[np.arange(models * days), np.minimum(rank, per_day).ravel() - 1].reshape(models, days)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        estimate = np.where(counts >= MIN_DAY_POINTS, order_statistic / gaussian_order_statistic(rank, counts), np.nan)
+        resolution = np.min(np.where(steps_abs > 0, steps_abs, np.inf), axis=1)
+    window_days = params.scale_days
+    ordered = np.sort(previous_rows(estimate.T, window_days), axis=2)  # (days, models, previous days), NaN last
+    days_seen = window_sums(~np.isnan(estimate.T), window_days)
+    pick = np.maximum(np.ceil(params.scale_day_quantile * days_seen).astype(np.int64), 1) - 1
+    quantile = np.take_along_axis(ordered, pick[:, :, None], axis=2)[:, :, 0].T
+    points = window_sums(np.where(counts >= MIN_DAY_POINTS, counts, 0).T, window_days).T.astype(float)
+    finest = previous_rows(resolution, window_days, np.inf).min(axis=1)
+    scale = np.where(np.isfinite(finest), np.fmax(quantile, finest), 0.0)  # never changed: flat, scale 0
+    return np.where(days_seen.T > 0, scale, np.nan), points
+
+
+def gaussian_order_statistic(rank: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Approximate rank-th largest of `counts` draws of |N(0, 1)|: its quantile at 1 - (rank - 1/2) / counts."""
+    tail = (rank - 0.5) / np.maximum(counts, 1)
+    unique_tails, inverse = np.unique(tail, return_inverse=True)  # few distinct values: one inverse CDF each
+    normal = NormalDist()
+    return np.array([normal.inv_cdf(1 - t / 2) for t in unique_tails])[inverse.reshape(tail.shape)]
+
+
+def weekly_reference(grid: np.ndarray, position: np.ndarray, week: int) -> np.ndarray:
+    """Per observation: the value at the same phase in the latest earlier week where it was observed."""
+    earlier = position - week
+    reference = np.where(earlier >= 0, grid[np.maximum(earlier, 0)], np.nan)
+    missing = np.isnan(reference) & (earlier >= week)  # an older week may hold that phase
+    if missing.any():
+        weeks = -(-len(grid) // week)
+        table = np.full(weeks * week, np.nan)
+        table[:len(grid)] = grid
+        table = table.reshape(weeks, week)
+        latest = np.where(np.isnan(table), -1, np.arange(weeks)[:, None])
+        np.maximum.accumulate(latest, axis=0, out=latest)
+        week_of, phase = position[missing] // week, position[missing] % week
+        found = latest[week_of - 1, phase]
+        reference[missing] = np.where(found >= 0, table[np.maximum(found, 0), phase], np.nan)
+    return reference
+
+
+def to_minutes(times) -> np.ndarray:
+    """Minutes since the Unix epoch (int64) of datetime64 values or of integer minutes."""
+    array = np.asarray(times)
+    if np.issubdtype(array.dtype, np.datetime64):
+        return array.astype("datetime64[m]").astype(np.int64)
+    return array.astype(np.int64)
+
+
+def empty_scores(n: int = 0) -> dict[str, np.ndarray]:
+    floats = {c: np.full(n, np.nan) for c in OUTPUT_COLUMNS}
+    return {**floats, "is_scored": np.zeros(n, dtype=bool), "is_seasonal": np.zeros(n, dtype=bool),
+            "scale_points": np.zeros(n, dtype=np.int64)}
+
+
+def score_series(times, values, params: RobustParams = DEFAULTS) -> dict[str, np.ndarray]:
+    """Score columns (OUTPUT_COLUMNS) of one series bucketed at the grain; see the module docstring.
+
+    `times`: bucket starts (datetime64, or int minutes since the epoch), distinct and increasing, each a
+    multiple of the grain; `values`: finite floats. Raises ValueError otherwise.
+    """
+    values = np.asarray(values, dtype=float)
+    minutes = to_minutes(times)
+    if len(values) != len(minutes):
+        raise ValueError("score_series: times and values differ in length")
+    if len(values) == 0:
+        return empty_scores()
+    grain = int(params.grain_minutes)
+    if np.any(minutes % grain):
+        raise ValueError(f"score_series: times must be bucket starts at the {grain}-minute grain (bucket the series first)")
+    if np.any(np.diff(minutes) <= 0):
+        raise ValueError("score_series: times must be distinct and increasing (one value per bucket)")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("score_series: values must be finite")
+
+    per_day = params.points_per_day
+    block = params.block_points
+    steps = minutes // grain
+    origin = steps[0] - steps[0] % per_day  # grid starts at the UTC midnight before the first bucket
+    position = steps - origin
+    size = (position[-1] // per_day + 1) * per_day  # whole days
+    size += (-size) % block
+    grid = np.full(size, np.nan)
+    grid[position] = values
+
+    level = level_baseline(grid, block)
+    seasonal = seasonal_baseline(grid, per_day, params.seasonal_days, params.seasonal_min_days)
+    step_sizes = np.full(size, np.nan)
+    step_sizes[position[1:]] = np.abs(np.diff(values))
+    day_rows = size // per_day
+
+    def day_shape(array: np.ndarray) -> np.ndarray:
+        return array[:day_rows * per_day].reshape(day_rows, per_day)
+
+    residuals = np.abs(grid - np.stack([level, seasonal]))[:, :day_rows * per_day].reshape(2, day_rows, per_day)
+    (level_scale, seasonal_scale), (level_points, seasonal_points) = daily_scale(residuals, day_shape(step_sizes), params)
+    min_points = params.min_history_hours * 60 / grain
+    with np.errstate(invalid="ignore"):
+        use_seasonal_day = (seasonal_points >= min_points) & (seasonal_scale <= params.seasonal_scale_ratio * level_scale)
+
+    day = position // per_day
+    is_seasonal = use_seasonal_day[day] & ~np.isnan(seasonal[position])
+    expected = np.where(is_seasonal, seasonal[position], level[position])
+    scale = np.where(is_seasonal, seasonal_scale[day], level_scale[day])
+    scale_points = np.where(is_seasonal, seasonal_points[day], level_points[day]).astype(np.int64)
+    with np.errstate(invalid="ignore"):
+        is_scored = ~np.isnan(expected) & (scale_points >= min_points) & (scale > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z_score = np.where(is_scored, (values - expected) / scale, np.nan)
+        reference = weekly_reference(grid, position, WEEK_DAYS * per_day)
+        weekly_difference_z = np.where(is_scored, (values - reference) / (np.sqrt(2.0) * scale), np.nan)
+        weekly_reference_z = np.where(is_scored, (reference - expected) / scale, np.nan)
+    return {
+        "expected_value": expected,
+        "scale": np.where(np.isnan(expected), np.nan, scale),
+        "z_score": z_score,
+        "is_scored": is_scored,
+        "scale_points": scale_points,
+        "is_seasonal": is_seasonal,
+        "weekly_reference_value": reference,
+        "weekly_difference_z": weekly_difference_z,
+        "weekly_reference_z": weekly_reference_z,
+    }
+
+
+def level_shift_z(times, z_score, params: RobustParams = DEFAULTS) -> np.ndarray:
+    """Level-shift statistic of one series (score_series' times and z-scores): the mean z of the scored
+    buckets in (t - level_shift_hours, t], divided by its standard error under AR(1) noise,
+    sqrt((1 + rho) / (1 - rho) / m), rho = the lag-1 autocorrelation of the z-scores of consecutive
+    buckets over the previous scale_hours of complete days (clipped to [0, 0.95]). Reported, not paged."""
+    minutes = to_minutes(times)
+    z_score = np.asarray(z_score, dtype=float)
+    if len(minutes) == 0:
+        return np.zeros(0)
+    steps = minutes // int(params.grain_minutes)
+    scored = ~np.isnan(z_score)
+    z = np.where(scored, z_score, 0.0)
+    window = max(1, int(round(params.level_shift_hours * 60 / params.grain_minutes)))
+    count, total = time_window_sums(steps, [scored.astype(float), z], window, inclusive=True)
+    pair = np.r_[False, (np.diff(steps) == 1) & scored[1:] & scored[:-1]]
+    products = np.where(pair, z * np.r_[0.0, z[:-1]], 0.0)
+    day = (minutes // DAY_MINUTES) - minutes[0] // DAY_MINUTES
+    days = int(day[-1]) + 1
+    per_day = np.stack([np.bincount(day, weights=products, minlength=days),
+                        np.bincount(day, weights=np.where(scored, z * z, 0.0), minlength=days)], axis=1)
+    in_window = previous_rows(per_day, params.scale_days, 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = np.clip(np.nan_to_num(in_window[:, 0] / in_window[:, 1]), 0.0, 0.95)[day]
+        statistic = total / count * np.sqrt(count * (1 - rho) / (1 + rho))
+    return np.where(scored, statistic, np.nan)
+
+
+def score_frame(metrics: pd.DataFrame, params: RobustParams = DEFAULTS) -> pd.DataFrame:
+    """score_series over every series of a long frame (service_name, metric_name, observed_at, value)
+    already bucketed at the grain: the frame's rows ordered by series and time, with the score columns.
+    Loops over series only; each series is scored with array operations."""
+    frame = metrics.sort_values(["service_name", "metric_name", "observed_at"], ignore_index=True)
+    codes, _ = pd.MultiIndex.from_frame(frame[["service_name", "metric_name"]]).factorize()
+    minutes = to_minutes(pd.to_datetime(frame["observed_at"]).to_numpy())
+    values = frame["value"].to_numpy(dtype=float)
+    columns = empty_scores(len(frame))
+    for start, end in series_bounds(codes):
+        for name, column in score_series(minutes[start:end], values[start:end], params).items():
+            columns[name][start:end] = column
+    for name in OUTPUT_COLUMNS:
+        frame[name] = columns[name]
+    edges = np.r_[0, np.flatnonzero(np.diff(codes)) + 1] if len(codes) else np.zeros(0, dtype=np.int64)
+    frame["series_start"] = np.repeat(edges, np.diff(np.r_[edges, len(codes)]))  # first row of each row's series
+    return frame

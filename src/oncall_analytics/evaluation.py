@@ -1,0 +1,306 @@
+"""Scoring a detector against labelled anomaly windows (issue 15).
+
+A labelled folder holds `metrics.csv.gz` (service_name, metric_name,
+observed_at, value) and `windows.json` ({"<service_name>/<metric_name>":
+[[start, end], ...]}, inclusive, an empty list for a series without labelled
+anomaly). Every series is scored on its own. The figures depend only on the
+windows and on the detector's output, so the same functions score the
+package's kernels here and the dbt build's tables later:
+
+- the **grain**: the detector sees each series bucketed at `grain_minutes`
+  (mean of the observations whose time falls in [b, b + grain), buckets
+  aligned on the Unix epoch, labelled by their start b). Windows are compared
+  at the same grain: a window [start, end] covers the buckets from the one
+  holding `start` to the one holding `end`, both included. So a flag or an
+  incident start (a bucket label) is inside a window when
+  floor(start) <= t <= floor(end);
+- **windows paged**: windows with at least one incident of their series
+  starting inside them (an incident that opened before the window and is
+  still open does not count);
+- **windows flagged**: windows with at least one anomalous bucket inside;
+- **false pages**: incidents that start inside no window of their series;
+- **observed hours**: per series, the number of buckets holding at least one
+  observation, times grain_minutes / 60 (the hours the detector had data
+  for, not the span from first to last observation);
+- **false pages per 1,000 series-hours**: 1,000 x false pages / observed
+  hours, summed over the series of a row;
+- **delay**: for a paged window, the start of the first incident inside it
+  minus the window's first bucket, in hours (NAB centres its windows on the
+  labelled event, so a delay of about half the window is a page at the
+  event itself). A row's median delay is the median over its paged windows.
+
+The notebook's plain rule (`notebook_rule`) is scored side by side: a rolling
+z-score over the previous 48 hours of buckets at k = 5, its flags clustered
+into incidents the notebook's way (a gap of more than 24 h starts a new one).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from oncall_analytics.detection.paging import PagingParams, flag_frame, page_incidents, summarize_incidents
+from oncall_analytics.detection.robust import RobustParams, score_frame, series_bounds, time_window_sums
+
+SERIES_KEY = ["service_name", "metric_name"]
+METRICS_FILE = "metrics.csv.gz"
+WINDOWS_FILE = "windows.json"
+SeriesWindows = dict[tuple[str, str], list[tuple[pd.Timestamp, pd.Timestamp]]]
+FIGURE_COLUMNS = ["windows", "windows_paged", "windows_flagged", "incidents", "false_pages", "observed_hours",
+                  "false_pages_per_1000_hours", "median_delay_hours"]
+
+
+def read_folder(folder: str | Path) -> tuple[pd.DataFrame, SeriesWindows]:
+    """(metrics, windows) of a labelled folder; every series must have a windows entry and vice versa."""
+    folder = Path(folder)
+    for name in (METRICS_FILE, WINDOWS_FILE):
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"labelled folder {folder}: {name} is missing")
+    metrics = pd.read_csv(folder / METRICS_FILE, dtype={"service_name": str, "metric_name": str, "value": float})
+    missing = [c for c in [*SERIES_KEY, "observed_at", "value"] if c not in metrics.columns]
+    if missing:
+        raise ValueError(f"{folder / METRICS_FILE}: missing column(s) {missing}")
+    metrics["observed_at"] = pd.to_datetime(metrics["observed_at"])
+    raw_windows = json.loads((folder / WINDOWS_FILE).read_text())
+    windows: SeriesWindows = {}
+    for key, spans in raw_windows.items():
+        service, _, metric = key.partition("/")
+        if not metric:
+            raise ValueError(f"{folder / WINDOWS_FILE}: key {key!r} is not '<service_name>/<metric_name>'")
+        parsed = [(pd.Timestamp(start), pd.Timestamp(end)) for start, end in spans]
+        if any(end < start for start, end in parsed):
+            raise ValueError(f"{folder / WINDOWS_FILE}: {key} has a window that ends before it starts")
+        windows[(service, metric)] = parsed
+    in_metrics = set(metrics[SERIES_KEY].drop_duplicates().itertuples(index=False, name=None))
+    if in_metrics != set(windows):
+        raise ValueError(f"labelled folder {folder}: series without windows entry {sorted(in_metrics - set(windows))[:5]}, "
+                         f"windows entries without metrics {sorted(set(windows) - in_metrics)[:5]}")
+    return metrics, windows
+
+
+def floor_to_grain(timestamps, grain_minutes: int) -> np.ndarray:
+    """Bucket labels (datetime64[m]): each time floored to a multiple of grain_minutes since the Unix epoch."""
+    if int(grain_minutes) != grain_minutes or grain_minutes < 1:
+        raise ValueError(f"grain_minutes must be a positive whole number of minutes, got {grain_minutes!r}")
+    minutes = pd.to_datetime(pd.Series(timestamps)).to_numpy().astype("datetime64[m]").astype(np.int64)
+    return (minutes - minutes % int(grain_minutes)).astype("datetime64[m]")
+
+
+def bucket_metrics(metrics: pd.DataFrame, grain_minutes: int) -> pd.DataFrame:
+    """Mean value per series and bucket, ordered by series and time; rows without a finite value are dropped."""
+    finite = metrics[np.isfinite(metrics["value"].to_numpy(dtype=float))]
+    bucketed = finite.assign(observed_at=floor_to_grain(finite["observed_at"], grain_minutes).astype("datetime64[ns]"))
+    return bucketed.groupby([*SERIES_KEY, "observed_at"], as_index=False, sort=True)["value"].mean()
+
+
+def observed_hours(bucketed: pd.DataFrame, grain_minutes: int) -> pd.Series:
+    """Observed hours per series: buckets holding an observation x grain_minutes / 60."""
+    return bucketed.groupby(SERIES_KEY)["observed_at"].nunique() * (grain_minutes / 60.0)
+
+
+def _sorted_bucket_minutes(frame: pd.DataFrame, column: str, grain_minutes: int) -> dict[tuple[str, str], np.ndarray]:
+    if frame.empty:
+        return {}
+    minutes = floor_to_grain(frame[column], grain_minutes).astype(np.int64)
+    grouped = pd.Series(minutes, index=pd.MultiIndex.from_frame(frame[SERIES_KEY])).groupby(level=[0, 1])
+    return {key: np.sort(group.to_numpy()) for key, group in grouped}
+
+
+def evaluate(windows: SeriesWindows, flags: pd.DataFrame, incidents: pd.DataFrame, hours: pd.Series,
+             grain_minutes: int) -> pd.DataFrame:
+    """Per series figures (module docstring) plus `delays_hours`, the list of each paged window's delay.
+
+    `flags`: the anomalous buckets (service_name, metric_name, observed_at; rows with is_anomaly false are
+    ignored when that column is given, as in the metric_anomalies mart). `incidents`: service_name,
+    metric_name (the series) and started_at; the incidents mart's root_cause_metric stands for
+    metric_name when that column is absent. `hours`: observed_hours(). Series outside `windows` are an
+    error: the detector ran on something else than the labelled folder.
+    """
+    if "is_anomaly" in flags.columns:
+        flags = flags[flags["is_anomaly"].astype(bool)]
+    if "metric_name" not in incidents.columns and "root_cause_metric" in incidents.columns:
+        incidents = incidents.rename(columns={"root_cause_metric": "metric_name"})
+    strays = (set(flags[SERIES_KEY].itertuples(index=False, name=None))
+              | set(incidents[SERIES_KEY].itertuples(index=False, name=None))) - set(windows)
+    if strays:
+        raise ValueError(f"detector output for series that have no windows entry: {sorted(strays)[:5]}")
+    flag_minutes = _sorted_bucket_minutes(flags, "observed_at", grain_minutes)
+    start_minutes = _sorted_bucket_minutes(incidents, "started_at", grain_minutes)
+    rows = []
+    for key, spans in windows.items():
+        flagged_at = flag_minutes.get(key, np.array([], dtype=np.int64))
+        started_at = start_minutes.get(key, np.array([], dtype=np.int64))
+        if spans:
+            bounds = floor_to_grain([t for span in spans for t in span], grain_minutes).astype(np.int64).reshape(-1, 2)
+        else:
+            bounds = np.empty((0, 2), dtype=np.int64)
+        first_start = np.searchsorted(started_at, bounds[:, 0], side="left")
+        after_end = np.searchsorted(started_at, bounds[:, 1], side="right")
+        paged = after_end > first_start
+        flagged = np.searchsorted(flagged_at, bounds[:, 1], side="right") > np.searchsorted(flagged_at, bounds[:, 0], side="left")
+        delays = (started_at[first_start[paged]] - bounds[paged, 0]) / 60.0
+        in_a_window = np.zeros(len(started_at), dtype=bool)
+        for low, high in bounds:
+            in_a_window |= (started_at >= low) & (started_at <= high)
+        observed = float(hours.get(key, 0.0))
+        false_pages = int((~in_a_window).sum())
+        rows.append({
+            "service_name": key[0], "metric_name": key[1], "windows": len(spans), "windows_paged": int(paged.sum()),
+            "windows_flagged": int(flagged.sum()), "incidents": len(started_at), "false_pages": false_pages,
+            "observed_hours": observed, "delays_hours": [float(d) for d in delays],
+        })
+    per_series = pd.DataFrame(rows, columns=[*SERIES_KEY, *FIGURE_COLUMNS[:6], "delays_hours"])
+    return _with_rates(per_series)
+
+
+def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = 1000.0 * frame["false_pages"].to_numpy(dtype=float) / frame["observed_hours"].to_numpy(dtype=float)
+    frame = frame.assign(false_pages_per_1000_hours=np.where(frame["observed_hours"] > 0, rate, np.nan))
+    frame["median_delay_hours"] = [float(np.median(d)) if len(d) else np.nan for d in frame["delays_hours"]]
+    return frame
+
+
+def summarize(per_series: pd.DataFrame) -> pd.DataFrame:
+    """Per NAB folder (service_name) and in total: counts summed, rates and medians recomputed from the sums."""
+    counts = ["windows", "windows_paged", "windows_flagged", "incidents", "false_pages", "observed_hours"]
+
+    def roll_up(group: pd.DataFrame, name: str) -> dict:
+        return {"service_name": name, **{c: group[c].sum() for c in counts},
+                "delays_hours": [d for delays in group["delays_hours"] for d in delays]}
+
+    rows = [roll_up(group, service) for service, group in per_series.groupby("service_name", sort=True)]
+    rows.append(roll_up(per_series, "total"))
+    return _with_rates(pd.DataFrame(rows))
+
+
+def recall(frame: pd.DataFrame) -> pd.Series:
+    """Share of windows paged per row (NaN for a row without windows)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return frame["windows_paged"] / frame["windows"].where(frame["windows"] > 0)
+
+
+def cluster_by_gap(keys: np.ndarray, minutes: np.ndarray, gap_minutes: float) -> np.ndarray:
+    """Incident number (0..n-1) of each flag, flags sorted by key then time: a new incident starts at a key's
+    first flag and wherever the time since the key's previous flag exceeds gap_minutes."""
+    if len(minutes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    new = np.r_[True, (keys[1:] != keys[:-1]) | (np.diff(minutes) > gap_minutes)]
+    return np.cumsum(new) - 1
+
+
+def notebook_rule(bucketed: pd.DataFrame, grain_minutes: int, window_hours: float = 48, k: float = 5.0,
+                  cluster_gap_hours: float = 24, min_baseline_fraction: float = 0.5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The notebook's plain rule at the grain: (flags, incidents) of every series of `bucketed`.
+
+    A bucket is flagged when |value - mean| > k * std over the series' buckets in [t - window, t) (by time;
+    population std), once the series has a whole window of history and at least `min_baseline_fraction`
+    of the window's buckets are observed (the project's reading of the notebook with gaps); a flat baseline
+    (std 0 up to rounding) flags nothing. Each series is its own service: its flags at most
+    `cluster_gap_hours` apart form one incident, which starts at its first flag.
+    """
+    window = int(round(window_hours * 60 / grain_minutes))
+    minutes_all = bucketed["observed_at"].to_numpy().astype("datetime64[m]").astype(np.int64)
+    values_all = bucketed["value"].to_numpy(dtype=float)
+    codes, _ = pd.MultiIndex.from_frame(bucketed[SERIES_KEY]).factorize()
+    flagged = np.zeros(len(values_all), dtype=bool)
+    for start, end in series_bounds(codes):
+        steps = (minutes_all[start:end] - minutes_all[start]) // grain_minutes
+        values = values_all[start:end]
+        centred = values - values.mean()
+        count, total, squares = time_window_sums(steps, [np.ones_like(centred), centred, centred * centred], window)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = total / count
+            std = np.sqrt(np.maximum(squares / count - mean * mean, 0.0))
+            scale = np.maximum(np.abs(centred).max(), np.finfo(float).tiny)
+            z = (centred - mean) / std
+        scored = (steps >= window) & (count >= max(1, np.ceil(min_baseline_fraction * window))) & (std > 1e-9 * scale)
+        flagged[start:end] = scored & (np.abs(z) > k)
+    flags = bucketed.loc[flagged, [*SERIES_KEY, "observed_at"]].reset_index(drop=True)
+    incident = cluster_by_gap(codes[flagged], minutes_all[flagged], cluster_gap_hours * 60)
+    incidents = flags.groupby(incident, sort=True).first().rename(columns={"observed_at": "started_at"})
+    return flags, incidents.reset_index(drop=True)
+
+
+def robust_rule(bucketed: pd.DataFrame, robust_params: RobustParams | None = None,
+                paging_params: PagingParams | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The package's robust detector at the grain of `robust_params`: (flags, incidents) of every series of
+    `bucketed`, each series its own service (NAB's series in one folder are unrelated)."""
+    robust_params = robust_params or RobustParams()
+    paging_params = paging_params or PagingParams()
+    scored = flag_frame(score_frame(bucketed, robust_params), paging_params)
+    flags = scored.loc[scored["is_anomaly"], [*SERIES_KEY, "observed_at"]].reset_index(drop=True)
+    scored = scored.loc[scored["is_scored"]]
+    own_service = scored.assign(service_name=scored["service_name"] + "/" + scored["metric_name"])
+    incidents = summarize_incidents(page_incidents(own_service, robust_params.grain_minutes, paging_params))
+    service, _, metric = incidents["service_name"].str.partition("/").T.to_numpy() if len(incidents) else ([], [], [])
+    incidents = pd.DataFrame({"service_name": service, "metric_name": metric, "started_at": incidents["started_at"].to_numpy()})
+    return flags, incidents
+
+
+METHOD_LABELS = {"robust": "robust", "notebook": "notebook"}
+
+
+def compare(folder: str | Path, grain_minutes: int = 60, robust_params: RobustParams | None = None,
+            paging_params: PagingParams | None = None) -> dict[str, pd.DataFrame]:
+    """Per-series figures of the robust detector and of the notebook's rule on a labelled folder."""
+    metrics, windows = read_folder(folder)
+    bucketed = bucket_metrics(metrics, grain_minutes)
+    hours = observed_hours(bucketed, grain_minutes)
+    robust_params = robust_params or RobustParams(grain_minutes=grain_minutes)
+    if robust_params.grain_minutes != grain_minutes:
+        raise ValueError("robust_params.grain_minutes differs from grain_minutes")
+    results = {}
+    for method, (flags, incidents) in {"robust": robust_rule(bucketed, robust_params, paging_params),
+                                       "notebook": notebook_rule(bucketed, grain_minutes)}.items():
+        results[method] = evaluate(windows, flags, incidents, hours, grain_minutes)
+    return results
+
+
+def _cells(row) -> list[str]:
+    delay = "-" if np.isnan(row.median_delay_hours) else f"{row.median_delay_hours:.1f}"
+    rate = "-" if np.isnan(row.false_pages_per_1000_hours) else f"{row.false_pages_per_1000_hours:.2f}"
+    return [f"{row.windows_paged}/{row.windows}", str(row.windows_flagged), f"{row.false_pages}", rate, delay]
+
+
+def side_by_side(results: dict[str, pd.DataFrame], per_series: bool = True) -> str:
+    """Markdown table: per series (optional), per NAB folder and in total, each method's figures side by side."""
+    methods = list(results)
+    figures = ["paged", "flagged", "false pages", "per 1,000 h", "median delay h"]
+    header = ["series", "windows", "observed h"] + [f"{f} ({METHOD_LABELS.get(m, m)})" for m in methods for f in figures]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    blocks = []
+    if per_series:
+        blocks.append([frame.sort_values(SERIES_KEY, ignore_index=True) for frame in results.values()])
+    blocks.append([summarize(frame) for frame in results.values()])
+    for frames in blocks:
+        for rows in zip(*(frame.itertuples() for frame in frames)):
+            first = rows[0]
+            name = first.service_name if not per_series or "metric_name" not in frames[0] else f"{first.service_name}/{first.metric_name}"
+            if name == "total":
+                name = "**total**"
+            cells = [name, str(first.windows), f"{first.observed_hours:,.0f}"]
+            for row in rows:
+                cells += _cells(row)
+            lines.append("| " + " | ".join(cells) + " |")
+        per_series = False
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m oncall_analytics.evaluation FOLDER [--grain-minutes 60]: the side-by-side table."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m oncall_analytics.evaluation", description=main.__doc__)
+    parser.add_argument("folder", help="labelled folder: metrics.csv.gz and windows.json (nab_dev format)")
+    parser.add_argument("--grain-minutes", type=int, default=60, help="detection grain in minutes (default 60)")
+    parser.add_argument("--totals-only", action="store_true", help="only the per-folder and total rows")
+    args = parser.parse_args(argv)
+    print(side_by_side(compare(args.folder, args.grain_minutes), per_series=not args.totals_only))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
