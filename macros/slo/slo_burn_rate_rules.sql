@@ -58,7 +58,8 @@
 {%- endmacro %}
 
 {% macro _slo_rule_error(rule_name, field, value, expected) -%}
-    {{ exceptions.raise_compiler_error("Invalid rule '" ~ rule_name ~ "' in var 'slo_burn_rate_rules': field '" ~ field ~ "' is " ~ (value | string | tojson) ~ "; expected " ~ expected ~ ".") }}
+    {%- set shown = 'missing' if value is none else 'is ' ~ (value | tojson) -%}
+    {{ exceptions.raise_compiler_error("Invalid rule '" ~ rule_name ~ "' in var 'slo_burn_rate_rules': field '" ~ field ~ "' " ~ shown ~ "; expected " ~ expected ~ ".") }}
 {%- endmacro %}
 
 {#- The window of slo_status's current burn rate (`slo_status_burn_rate_window`), in minutes. -#}

@@ -44,7 +44,8 @@
 {%- endmacro %}
 
 {% macro _slo_error(slo_name, field, value, expected) -%}
-    {{ exceptions.raise_compiler_error("Invalid SLO '" ~ slo_name ~ "' in var 'slos': field '" ~ field ~ "' is " ~ (value | string | tojson) ~ "; expected " ~ expected ~ ".") }}
+    {%- set shown = 'missing' if value is none else 'is ' ~ (value | tojson) -%}
+    {{ exceptions.raise_compiler_error("Invalid SLO '" ~ slo_name ~ "' in var 'slos': field '" ~ field ~ "' " ~ shown ~ "; expected " ~ expected ~ ".") }}
 {%- endmacro %}
 
 {#- A duration `<n>m|h|d|w` (OpenSLO style: 5m, 1h, 28d, 4w) in minutes, or
