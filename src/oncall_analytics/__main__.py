@@ -9,6 +9,7 @@ import importlib
 import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "notify": ("notify", "send new incidents, SLO burn-rate alerts and resolutions, exactly once"),
 }
 
 
