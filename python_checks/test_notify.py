@@ -6,6 +6,7 @@ a 4xx is reported and not retried; a second run sends nothing."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -258,3 +259,22 @@ def test_make_notify_runs_the_command_as_the_readme_shows(warehouse, tmp_path):
     assert sent and f"notify: jsonl:{jsonl}: {len(sent)} sent" in first.stderr
     second = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0 and "nothing new" in second.stderr and jsonl.read_text().splitlines() == sent
+
+
+def test_the_readme_crontab_delivers_after_the_build_with_the_command_as_written(warehouse, monkeypatch, tmp_path):
+    readme = (PROJECT_DIR / "README.md").read_text()
+    hourly = next(line for line in readme.splitlines() if line.startswith("5 * * * *"))
+    build, notify_part = hourly.split("dbt build --selector hourly", 1)[1].split("; ", 1)
+    command = notify_part.rstrip("; }").strip()
+    assert command == ".venv/bin/python -m oncall_analytics notify --webhook --jsonl logs/notifications.jsonl"
+    # run it as cron would, from a deployment folder: its venv, its warehouse at the default path
+    deployment = tmp_path / "deployment"
+    (deployment / "warehouse").mkdir(parents=True)
+    shutil.copy(warehouse, deployment / "warehouse" / "oncall_analytics.duckdb")
+    (deployment / ".venv").symlink_to(PROJECT_DIR / ".venv")
+    env = {key: value for key, value in os.environ.items() if key != "DBT_DUCKDB_PATH"}
+    with webhook() as server:
+        result = subprocess.run(command, shell=True, cwd=deployment, env={**env, "ONCALL_WEBHOOK_URL": server.url},
+                                capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert server.accepted and len((deployment / "logs" / "notifications.jsonl").read_text().splitlines()) == len(server.accepted)

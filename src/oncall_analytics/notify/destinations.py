@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 import urllib.error
 import urllib.request
@@ -73,7 +72,7 @@ class Webhook:
         except urllib.error.HTTPError as error:
             retryable = error.code >= 500 or error.code in RETRYABLE_HTTP
             raise DeliveryFailed(f"HTTP {error.code} {error.reason}", retryable) from None
-        except (TimeoutError, socket.timeout) as error:
+        except TimeoutError as error:
             raise DeliveryFailed(f"timed out after {self.timeout_s:g} s ({error})", True) from None
         except urllib.error.URLError as error:  # refused, reset, unreachable, name not resolved, connect timeout
             if isinstance(error.reason, TimeoutError):
