@@ -6,8 +6,5 @@
     length of time. A bigint on every engine (DuckDB sums
     bigints into a 128-bit integer). -#}
 {% macro slo_window_sum(column, window_minutes) -%}
-    cast(sum({{ column }}) over (
-        partition by slo_name order by bucket_start
-        rows between {{ (window_minutes // 5) - 1 }} preceding and current row
-    ) as bigint)
+    cast(sum({{ column }}) over (partition by slo_name order by bucket_start rows between {{ (window_minutes // 5) - 1 }} preceding and current row) as bigint)
 {%- endmacro %}

@@ -15,11 +15,21 @@
     )
 }}
 
+{#- the logs that some SLO counts, each with its SLOs' conditions -#}
 {%- set slos = slo_definitions() -%}
-{%- set sources = [
-    {'name': 'gateway_requests', 'cte': 'gateway_requests', 'event_time': 'requested_at'},
-    {'name': 'function_invocations', 'cte': 'function_invocations', 'event_time': 'start_timestamp'},
+{%- set logs = [] -%}
+{%- for log in [
+    {'source': 'gateway_requests', 'cte': 'gateway_requests', 'event_time': 'requested_at'},
+    {'source': 'function_invocations', 'cte': 'function_invocations', 'event_time': 'start_timestamp'},
 ] -%}
+    {%- set counted = [] -%}
+    {%- for slo in slos if slo.event_source == log.source -%}
+        {%- do counted.append({'name': slo.name, 'events': slo_event_predicates(slo)}) -%}
+    {%- endfor -%}
+    {%- if counted -%}
+        {%- do logs.append({'source': log.source, 'cte': log.cte, 'event_time': log.event_time, 'slos': counted}) -%}
+    {%- endif -%}
+{%- endfor %}
 
 with gateway_requests as (
     select * from {{ ref('stg_gateway__api_gateway_logs') }}
@@ -30,89 +40,88 @@ function_invocations as (
     select * from {{ ref('stg_serverless__function_invocations') }}
     where {{ incremental_lookback_filter('start_timestamp', "case when event_source = 'function_invocations' then bucket_start end") }}
 ),
+{% if is_incremental() %}
+    -- the newest bucket loaded from each log: the grid continues from it, so a
+    -- gap in the log is filled with zero buckets
+    loaded_ends as (
+        select
+            event_source,
+            max(bucket_start) as bucket_start
+        from {{ this }}
+        group by event_source
+    ),
+{% endif %}
+{% for log in logs %}
+    {{ log.cte }}_bucketed as (
+        select
+            *,
+            {{ time_bucket_minutes(log.event_time, 5) }} as bucket_start
+        from {{ log.cte }}
+    ),
 
-{%- if is_incremental() %}
+    {{ log.cte }}_counts as (
+        select
+            {%- for slo in log.slos %}
+                count(case when {{ slo.events.total_sql }} then 1 end) as total_events_{{ loop.index }},
+                count(case when {{ slo.events.good_sql }} then 1 end) as good_events_{{ loop.index }},
+            {%- endfor %}
+            bucket_start
+        from {{ log.cte }}_bucketed
+        group by bucket_start
+    ),
 
--- the newest bucket loaded from each log: the grid continues from it, so a
--- gap in the log is filled with zero buckets
-loaded_ends as (
-    select
-        event_source,
-        max(bucket_start) as bucket_start
-    from {{ this }}
-    group by event_source
-),
-{%- endif %}
+    {{ log.cte }}_bounds as (
+        select
+            min(bucket_start) as first_bucket,
+            max(bucket_start) as last_bucket
+        from (
+            select bucket_start from {{ log.cte }}_counts
+            {%- if is_incremental() %}
+                union all
+                select bucket_start from loaded_ends
+                where event_source = '{{ log.source }}'
+            {%- endif %}
+        ) as buckets
+    ),
 
-{%- for source in sources %}
-{%- set source_slos = slos | selectattr('event_source', 'equalto', source.name) | list %}
-{%- if source_slos %}
+    {{ log.cte }}_grid as (
+        select {{ timestamp_series('first_bucket', 'last_bucket', 5) }} as bucket_start
+        from {{ log.cte }}_bounds
+    ),
 
-{{ source.cte }}_counts as (
-    select
-        {{ time_bucket_minutes(source.event_time, 5) }} as bucket_start,
-        {%- for slo in source_slos %}
-        {%- set events = slo_event_predicates(slo) %}
-        count(case when {{ events.total_sql }} then 1 end) as total_events_{{ loop.index }},
-        count(case when {{ events.good_sql }} then 1 end) as good_events_{{ loop.index }}{{ ',' if not loop.last }}
+    {{ log.cte }}_dense as (
+        select
+            {%- for slo in log.slos %}
+                coalesce(counts.total_events_{{ loop.index }}, 0) as total_events_{{ loop.index }},
+                coalesce(counts.good_events_{{ loop.index }}, 0) as good_events_{{ loop.index }},
+            {%- endfor %}
+            grid.bucket_start
+        from {{ log.cte }}_grid as grid
+        left join {{ log.cte }}_counts as counts
+            on grid.bucket_start = counts.bucket_start
+    ),
+
+    {{ log.cte }}_per_slo as (
+        {%- for slo in log.slos %}
+            select
+                {{ sql_literal(slo.name) }} as slo_name,
+                '{{ log.source }}' as event_source,
+                bucket_start,
+                good_events_{{ loop.index }} as good_events,
+                total_events_{{ loop.index }} as total_events
+            from {{ log.cte }}_dense
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
         {%- endfor %}
-    from {{ source.cte }}
-    group by 1
-),
-
-{{ source.cte }}_bounds as (
-    select
-        min(bucket_start) as first_bucket,
-        max(bucket_start) as last_bucket
-    from (
-        select bucket_start from {{ source.cte }}_counts
-        {%- if is_incremental() %}
-        union all
-        select bucket_start from loaded_ends where event_source = '{{ source.name }}'
-        {%- endif %}
-    ) as buckets
-),
-
-{{ source.cte }}_grid as (
-    select {{ timestamp_series('first_bucket', 'last_bucket', 5) }} as bucket_start
-    from {{ source.cte }}_bounds
-),
-
-{{ source.cte }}_dense as (
-    select
-        grid.bucket_start,
-        {%- for slo in source_slos %}
-        coalesce(counts.total_events_{{ loop.index }}, 0) as total_events_{{ loop.index }},
-        coalesce(counts.good_events_{{ loop.index }}, 0) as good_events_{{ loop.index }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ source.cte }}_grid as grid
-    left join {{ source.cte }}_counts as counts
-        on grid.bucket_start = counts.bucket_start
-),
-
-{{ source.cte }}_per_slo as (
-    {%- for slo in source_slos %}
-    select
-        {{ sql_literal(slo.name) }} as slo_name,
-        '{{ source.name }}' as event_source,
-        bucket_start,
-        good_events_{{ loop.index }} as good_events,
-        total_events_{{ loop.index }} as total_events
-    from {{ source.cte }}_dense
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
-),
-{%- endif %}
-{%- endfor %}
-
+    ),
+{% endfor %}
 all_slos as (
-    {%- set used = [] %}
-    {%- for source in sources if slos | selectattr('event_source', 'equalto', source.name) | list %}
-    {%- do used.append(source) %}
-    {%- endfor %}
-    {%- for source in used %}
-    select * from {{ source.cte }}_per_slo
-    {{ 'union all' if not loop.last }}
+    {%- for log in logs %}
+        select * from {{ log.cte }}_per_slo
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

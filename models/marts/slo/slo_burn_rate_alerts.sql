@@ -14,18 +14,18 @@ with event_buckets as (
 ),
 
 definitions as (
-    select * from {{ ref('slo_definitions') }}
+    select * from {{ ref('int_slo__definitions') }}
 ),
 
 windowed as (
     select
         slo_name,
         {{ dbt.dateadd('minute', 5, 'bucket_start') }} as evaluated_at,
-        {{ dbt.dateadd('minute', 5, 'max(bucket_start) over (partition by slo_name)') }} as last_evaluated_at,
         {%- for minutes in window_minutes %}
-        {{ slo_window_sum('total_events - good_events', minutes) }} as bad_events_{{ minutes }}m,
-        {{ slo_window_sum('total_events', minutes) }} as total_events_{{ minutes }}m{{ ',' if not loop.last }}
+            {{ slo_window_sum('total_events - good_events', minutes) }} as bad_events_{{ minutes }}m,
+            {{ slo_window_sum('total_events', minutes) }} as total_events_{{ minutes }}m,
         {%- endfor %}
+        {{ dbt.dateadd('minute', 5, 'max(bucket_start) over (partition by slo_name)') }} as last_evaluated_at
     from event_buckets
 ),
 
@@ -33,16 +33,16 @@ windowed as (
 burn_rates as (
     select
         windowed.slo_name,
-        definitions.service_name,
         windowed.evaluated_at,
-        windowed.last_evaluated_at,
         {%- for minutes in window_minutes %}
-        case
-            when windowed.total_events_{{ minutes }}m > 0
-                then cast(windowed.bad_events_{{ minutes }}m as double) / windowed.total_events_{{ minutes }}m
-                / definitions.error_budget_ratio
-        end as burn_rate_{{ minutes }}m{{ ',' if not loop.last }}
+            case
+                when windowed.total_events_{{ minutes }}m > 0
+                    then
+                        cast(windowed.bad_events_{{ minutes }}m as double) / windowed.total_events_{{ minutes }}m
+                        / definitions.error_budget_ratio
+            end as burn_rate_{{ minutes }}m,
         {%- endfor %}
+        windowed.last_evaluated_at
     from windowed
     inner join definitions
         on windowed.slo_name = definitions.slo_name
@@ -50,23 +50,24 @@ burn_rates as (
 
 rule_steps as (
     {%- for rule in rules %}
-    select
-        slo_name,
-        service_name,
-        evaluated_at,
-        last_evaluated_at,
-        {{ sql_literal(rule.name) }} as rule_name,
-        '{{ rule.severity }}' as severity,
-        {{ sql_literal(rule.long_window) }} as long_window,
-        {{ sql_literal(rule.short_window) }} as short_window,
-        cast({{ rule.burn_rate_threshold }} as double) as burn_rate_threshold,
-        burn_rate_{{ rule.long_window_minutes }}m as long_window_burn_rate,
-        burn_rate_{{ rule.short_window_minutes }}m as short_window_burn_rate
-    from burn_rates
-    where
-        burn_rate_{{ rule.long_window_minutes }}m > {{ rule.burn_rate_threshold }}
-        and burn_rate_{{ rule.short_window_minutes }}m > {{ rule.burn_rate_threshold }}
-    {{ 'union all' if not loop.last }}
+        select
+            slo_name,
+            evaluated_at,
+            last_evaluated_at,
+            {{ sql_literal(rule.name) }} as rule_name,
+            '{{ rule.severity }}' as severity,
+            {{ sql_literal(rule.long_window) }} as long_window,
+            {{ sql_literal(rule.short_window) }} as short_window,
+            cast({{ rule.burn_rate_threshold }} as double) as burn_rate_threshold,
+            burn_rate_{{ rule.long_window_minutes }}m as long_window_burn_rate,
+            burn_rate_{{ rule.short_window_minutes }}m as short_window_burn_rate
+        from burn_rates
+        where
+            burn_rate_{{ rule.long_window_minutes }}m > {{ rule.burn_rate_threshold }}
+            and burn_rate_{{ rule.short_window_minutes }}m > {{ rule.burn_rate_threshold }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
@@ -98,7 +99,6 @@ episodes as (
 alerts as (
     select
         slo_name,
-        max(service_name) as service_name,
         rule_name,
         max(severity) as severity,
         min(evaluated_at) as started_at,
@@ -117,7 +117,14 @@ with_start_rates as (
     select
         alerts.slo_name || '/' || alerts.rule_name || '/' || cast(alerts.started_at as {{ dbt.type_string() }}) as alert_key,
         alerts.slo_name,
-        alerts.service_name,
+        definitions.service_name,
+        definitions.sli_kind,
+        definitions.event_source,
+        definitions.environment,
+        definitions.region,
+        definitions.good_events_definition,
+        definitions.objective_pct,
+        definitions.time_window,
         alerts.rule_name,
         alerts.severity,
         alerts.started_at,
@@ -141,6 +148,8 @@ with_start_rates as (
             alerts.slo_name = at_start.slo_name
             and alerts.rule_name = at_start.rule_name
             and alerts.started_at = at_start.evaluated_at
+    inner join definitions
+        on alerts.slo_name = definitions.slo_name
 )
 
 select * from with_start_rates

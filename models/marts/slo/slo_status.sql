@@ -12,7 +12,7 @@ with event_buckets as (
 ),
 
 definitions as (
-    select * from {{ ref('slo_definitions') }}
+    select * from {{ ref('int_slo__definitions') }}
 ),
 
 windowed as (
@@ -21,8 +21,8 @@ windowed as (
         {{ dbt.dateadd('minute', 5, 'bucket_start') }} as evaluated_at,
         min(bucket_start) over (partition by slo_name) as first_bucket_start,
         {%- for minutes in window_minutes %}
-        {{ slo_window_sum('good_events', minutes) }} as good_events_{{ minutes }}m,
-        {{ slo_window_sum('total_events', minutes) }} as total_events_{{ minutes }}m,
+            {{ slo_window_sum('good_events', minutes) }} as good_events_{{ minutes }}m,
+            {{ slo_window_sum('total_events', minutes) }} as total_events_{{ minutes }}m,
         {%- endfor %}
         {{ slo_window_sum('total_events - good_events', burn_minutes) }} as bad_events_in_burn_window,
         {{ slo_window_sum('total_events', burn_minutes) }} as total_events_in_burn_window
@@ -45,12 +45,12 @@ in_slo_window as (
         definitions.error_budget_ratio,
         case definitions.time_window_minutes
             {%- for minutes in window_minutes %}
-            when {{ minutes }} then windowed.total_events_{{ minutes }}m
+                when {{ minutes }} then windowed.total_events_{{ minutes }}m
             {%- endfor %}
         end as total_events,
         case definitions.time_window_minutes
             {%- for minutes in window_minutes %}
-            when {{ minutes }} then windowed.good_events_{{ minutes }}m
+                when {{ minutes }} then windowed.good_events_{{ minutes }}m
             {%- endfor %}
         end as good_events,
         windowed.bad_events_in_burn_window,

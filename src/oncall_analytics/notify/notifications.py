@@ -97,12 +97,8 @@ def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
 ALERTS_SQL = """
     select
         alerts.*,
-        definitions.description, definitions.sli_kind, definitions.event_source, definitions.environment,
-        definitions.region, definitions.objective_pct, definitions.time_window,
-        definitions.good_events_definition,
         status.budget_consumed_pct as budget_consumed_pct_at_start
     from marts.slo_burn_rate_alerts as alerts
-    inner join marts.slo_definitions as definitions on alerts.slo_name = definitions.slo_name
     left join marts.slo_status as status
         on alerts.slo_name = status.slo_name and alerts.started_at = status.evaluated_at
     order by alerts.started_at, alerts.alert_key
@@ -114,9 +110,14 @@ def _scope(row: dict) -> str:
     return row["service_name"] + (f" ({', '.join(filters)})" if filters else "")
 
 
+def _alert_fields(row: dict) -> dict:
+    """What identifies the alert and its SLO's scope (the TSG finding is matched on it)."""
+    return {name: row[name] for name in ("slo_name", "rule_name", "alert_key", "service_name", "event_source", "environment", "region")}
+
+
 def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
     """A notification per burn-rate alert, and one per resolution (after it)."""
-    rows = _rows(con, ALERTS_SQL, ["marts.slo_burn_rate_alerts", "marts.slo_definitions", "marts.slo_status"])
+    rows = _rows(con, ALERTS_SQL, ["marts.slo_burn_rate_alerts", "marts.slo_status"])
     out = []
     for row in rows:
         link = links(f"slo-{row['slo_name']}", "slo_burn_rate_alerts")
@@ -131,7 +132,7 @@ def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
             title=f"[{row['severity'].upper()}] {row['slo_name']}: error budget burning ({row['rule_name']})",
             what=f"{row['slo_name']} ({row['sli_kind']}: {row['good_events_definition']}) burns its error budget too fast",
             where=_scope(row), since=f"{stamp(row['started_at'])} UTC", how_bad=how_bad, links=link,
-            is_open=bool(row["is_firing"]), extra={"slo_name": row["slo_name"], "rule_name": row["rule_name"], "alert_key": row["alert_key"]},
+            is_open=bool(row["is_firing"]), extra=_alert_fields(row),
         ))
         if row["resolved_at"] is not None:
             out.append(Notification(
@@ -142,8 +143,7 @@ def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
                 where=_scope(row),
                 since=f"{stamp(row['started_at'])} UTC to {stamp(row['resolved_at'])} UTC",
                 how_bad=f"peak burn rate {row['peak_long_window_burn_rate']:.1f}x over {row['long_window']}",
-                links=link, after=alert_key,
-                extra={"slo_name": row["slo_name"], "rule_name": row["rule_name"], "alert_key": row["alert_key"]},
+                links=link, after=alert_key, extra=_alert_fields(row),
             ))
     return out
 
@@ -162,13 +162,12 @@ def tsg_notifications(con, alerts: list[Notification], links: LinkBuilder) -> li
     scope = SLA_SCOPE.match(sla["dimension_value"]) if sla else None
     if first is None or scope is None or first["dimension"] == "sla":
         return []
-    definitions = {row["slo_name"]: row for row in _rows(con, "select * from marts.slo_definitions", ["marts.slo_definitions"])}
 
     def covers(alert: Notification) -> bool:
-        slo = definitions.get(alert.extra.get("slo_name"))
-        return (alert.kind == "slo_alert" and alert.severity == "page" and slo is not None
-                and slo["event_source"] == "gateway_requests" and slo["service_name"] == scope["service"]
-                and slo["environment"] in (None, scope["environment"]) and slo["region"] in (None, scope["region"]))
+        slo = alert.extra
+        return (alert.kind == "slo_alert" and alert.severity == "page" and slo["event_source"] == "gateway_requests"
+                and slo["service_name"] == scope["service"] and slo["environment"] in (None, scope["environment"])
+                and slo["region"] in (None, scope["region"]))
 
     pages = sorted((alert for alert in alerts if covers(alert)), key=Notification.sort_key)
     if not pages:
