@@ -86,8 +86,11 @@ class StandardOutput:
     name = "stdout"
 
     def send(self, notification: Notification) -> None:
-        sys.stdout.write(text_message(notification) + "\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text_message(notification) + "\n")
+            sys.stdout.flush()
+        except OSError as error:  # a closed pipe: whoever read it is gone; try again next run
+            raise DeliveryFailed(f"cannot write to standard output: {error}", True) from None
 
 
 class JsonLinesFile:
