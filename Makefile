@@ -3,6 +3,7 @@
 #   make test    set up the virtual env, then every test (pytest drives dbt too)
 #   make test-spark  the SQL layer on Apache Spark (local pyspark, Java 17+), compared with DuckDB
 #   make bench [SIZE=100k|1m|10m] [REPEATS=3]  the benchmark at scale (bench/README.md)
+#   make notify [NOTIFY_ARGS=...]  send new incidents and SLO alerts, exactly once (after a build)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +15,7 @@ export DBT_DUCKDB_PATH ?= warehouse/oncall_analytics.duckdb
 export OPENBLAS_MAIN_FREE ?= 1
 export GOTOBLAS_MAIN_FREE ?= 1
 
-.PHONY: setup build test docs report lint clean lock setup-spark test-spark lock-spark bench
+.PHONY: setup build test docs report notify lint clean lock setup-spark test-spark lock-spark bench
 
 setup: $(VENV)/.installed
 
@@ -49,6 +50,14 @@ docs: setup
 report: setup
 	@test -f "$(DBT_DUCKDB_PATH)" || $(MAKE) build
 	$(BIN)/python reports/oncall_report.py --warehouse "$(DBT_DUCKDB_PATH)" --out target/oncall_report.html
+
+# Alert delivery (python -m oncall_analytics notify): new incidents, SLO burn-rate alerts and their
+# resolutions, each once per destination (state in the warehouse). Run it after the build, not during
+# it: DuckDB lets one process write the file. NOTIFY_ARGS picks the destinations, e.g.
+#   make notify NOTIFY_ARGS="--webhook --jsonl target/notifications.jsonl"  (webhook URL in $$ONCALL_WEBHOOK_URL)
+NOTIFY_ARGS ?= --stdout
+notify: setup
+	$(BIN)/python -m oncall_analytics notify --warehouse "$(DBT_DUCKDB_PATH)" $(NOTIFY_ARGS)
 
 # The benchmark (bench/README.md): synthetic logs of SIZE requests and invocations
 # as Parquet, the whole project built on them, figures in target/bench/SIZE/report.md.

@@ -146,15 +146,17 @@ def test_exposures_have_owners_and_reach_their_marts(manifest):
     assert model_id("incidents") in exposures["oncall_incident_report"]["depends_on"]["nodes"]
 
 
-def test_every_model_belongs_to_one_of_the_three_groups(manifest):
+def test_every_model_belongs_to_one_of_the_four_groups(manifest):
     groups = {group["name"] for group in manifest["groups"].values()}
-    assert groups == {"serverless", "detection", "troubleshooting_guide"}
+    assert groups == {"serverless", "detection", "troubleshooting_guide", "slo"}
     ungrouped = [uid for uid, node in manifest["nodes"].items()
                  if node["resource_type"] == "model" and node["config"].get("group") not in groups]
     assert ungrouped == []
     assert manifest["nodes"][model_id("tsg_action_plan")]["group"] == "troubleshooting_guide"
     assert manifest["nodes"][model_id("incidents")]["group"] == "detection"
     assert manifest["nodes"][model_id("canary_version_comparison")]["group"] == "serverless"
+    assert manifest["nodes"][model_id("slo_burn_rate_alerts")]["group"] == "slo"
+    assert manifest["groups"]["group.oncall_analytics.slo"]["owner"]["name"]
 
 
 def _free_port() -> int:

@@ -58,7 +58,8 @@ def test_report_embeds_each_expected_chart(report_document, query):
     services = {slug for (slug,) in query("select distinct service_name from marts.metric_anomalies")}
     expected = {f"metrics_{report.slug(service)}" for service in services}
     expected |= {"canary_comparison", "invocation_chains", "traffic_bursts"}
-    assert "metrics_ranking_service" in expected
+    expected |= {f"slo_{report.slug(slo)}" for (slo,) in query("select distinct slo_name from marts.slo_status")}
+    assert "metrics_ranking_service" in expected and "slo_gateway_main_availability" in expected
     assert set(embedded_charts(report_document)) == expected
 
 
@@ -73,7 +74,7 @@ def test_no_chart_is_blank(report_document):
 def test_report_is_self_contained_and_has_every_section(report_document, query):
     # Nothing fetched at view time: no external scripts, styles or images.
     assert not re.search(r'(src|href)="(https?:)?//', report_document)
-    for anchor in ["metrics", "canary", "chains-bursts", "tsg", "postmortems"]:
+    for anchor in ["metrics", "slo", "canary", "chains-bursts", "tsg", "postmortems"]:
         assert f'<section id="{anchor}">' in report_document
     incident_count = query("select count(*) from marts.incidents")[0][0]
     assert report_document.count('class="postmortem"') == incident_count == 2
@@ -135,7 +136,7 @@ def test_tables_escape_html():
 def test_report_renders_without_any_mart():
     document, charts = report.render_report({}, datetime(2024, 1, 1, tzinfo=UTC))
     assert charts == []
-    assert document.count("is not in this warehouse") == 6
+    assert document.count("is not in this warehouse") == 7
 
 
 def test_empty_marts_still_give_readable_charts():
@@ -146,3 +147,40 @@ def test_empty_marts_still_give_readable_charts():
     for chart in (report.chains_chart(empty_chains), report.bursts_chart(empty_bursts, None)):
         pixels = matplotlib.image.imread(io.BytesIO(chart.png), format="png")
         assert (pixels[..., :3] < 0.9).any()  # the "no chains/bursts" message is drawn
+
+
+def test_report_has_an_slo_section_where_notify_links_point(report_document, query):
+    # notify links to <report>#slo-<slo_name>: each SLO has that anchor, holding its burn-down chart
+    for (slo_name,) in query("select distinct slo_name from marts.slo_status"):
+        assert f'<div id="slo-{slo_name}"><figure><img data-chart="slo_{slo_name}"' in report_document
+    alerts = query("select count(*) from marts.slo_burn_rate_alerts")[0][0]
+    table = re.search(r'<table id="slo_alerts">.*?</table>', report_document, re.S).group(0)
+    assert table.count("<tr>") == alerts + 1
+
+
+def test_alert_spans_end_at_resolution_or_at_the_newest_step_while_firing():
+    alerts = pd.DataFrame({
+        "slo_name": ["a", "a", "b"], "severity": ["page", "ticket", "page"],
+        "started_at": pd.to_datetime(["2024-01-01 10:05", "2024-01-01 11:00", "2024-01-01 10:00"]),
+        "resolved_at": pd.to_datetime(["2024-01-01 10:20", None, None]),
+    })
+    assert report.alert_spans(alerts, "a", pd.Timestamp("2024-01-01 12:00")) == [
+        (pd.Timestamp("2024-01-01 10:05"), pd.Timestamp("2024-01-01 10:20"), "page"),
+        (pd.Timestamp("2024-01-01 11:00"), pd.Timestamp("2024-01-01 12:00"), "ticket")]
+    assert report.alert_spans(None, "a", pd.Timestamp("2024-01-01 12:00")) == []
+
+
+def test_slo_chart_shades_the_alert_periods():
+    steps = pd.date_range("2024-01-01 10:05", periods=24, freq="5min")
+    status = pd.DataFrame({"slo_name": "a", "evaluated_at": steps, "time_window": "28d", "objective_pct": 99.0,
+                           "budget_remaining_pct": np.linspace(100, -50, 24), "sli_pct": np.linspace(100, 98, 24)})
+    alerts = pd.DataFrame({"slo_name": ["a"], "severity": ["page"], "started_at": [steps[6]], "resolved_at": [steps[18]]})
+
+    def shaded_pixels(chart):
+        rgb = matplotlib.image.imread(io.BytesIO(chart.png), format="png")[..., :3]
+        # the page colour (#d62728) at 15 % over white: pale red
+        return int(((rgb[..., 0] > 0.9) & (rgb[..., 1] < 0.92) & (rgb[..., 1] > 0.8) & (rgb[..., 0] - rgb[..., 2] > 0.05)).sum())
+
+    with_alert, without = report.slo_budget_chart(status, alerts, "a"), report.slo_budget_chart(status, None, "a")
+    assert with_alert.chart_id == "slo_a"
+    assert shaded_pixels(with_alert) > shaded_pixels(without) + 10_000

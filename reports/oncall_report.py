@@ -3,7 +3,8 @@
     .venv/bin/python reports/oncall_report.py [--warehouse PATH] [--out target/oncall_report.html]
 
 Sections: each service's hourly metrics against the detector's baseline band
-(flagged hours and incident windows marked), the canary comparison side by
+(flagged hours and incident windows marked), each SLO's error-budget burn-down
+with its burn-rate alerts shaded, the canary comparison side by
 side, invocation chains and traffic bursts, the troubleshooting guide's action
 plan with its evidence, and the postmortem drafts. Charts are matplotlib PNGs
 embedded as base64 data URIs, so the file opens anywhere with no server.
@@ -41,6 +42,7 @@ BAND_COLOUR = "#9ecae1"
 FLAG_COLOUR = "#d62728"
 INCIDENT_COLOUR = "#ff7f0e"
 VERSION_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3"]
+SEVERITY_COLOURS = {"page": FLAG_COLOUR, "ticket": INCIDENT_COLOUR}
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,82 @@ def service_metrics_chart(metrics: pd.DataFrame, incidents: pd.DataFrame | None,
     fig.legend(handles, labels, loc="outside upper right", ncol=4, fontsize=8)
     fig.suptitle(f"{service_name}: hourly metrics against the rolling baseline", x=0.01, ha="left", fontsize=11)
     return Chart(f"metrics_{slug(service_name)}", f"{service_name} metrics", figure_png(fig))
+
+
+def alert_spans(alerts: pd.DataFrame | None, slo_name: str, last_step) -> list[tuple[pd.Timestamp, pd.Timestamp, str]]:
+    """(start, end, severity) of each burn-rate alert of the SLO; one still
+    firing ends at the SLO's newest step."""
+    if alerts is None or alerts.empty:
+        return []
+    own = alerts[alerts["slo_name"] == slo_name].sort_values("started_at")
+    return [(pd.Timestamp(start), pd.Timestamp(last_step if pd.isna(end) else end), severity)
+            for start, end, severity in zip(own["started_at"], own["resolved_at"], own["severity"])]
+
+
+def slo_budget_chart(status: pd.DataFrame, alerts: pd.DataFrame | None, slo_name: str) -> Chart:
+    """The SLO's error-budget burn-down: budget left over its rolling window at
+    each 5-minute step (100 % untouched, below 0 overspent), the SLI beneath,
+    and the periods its burn-rate alerts fired shaded (red: page, orange: ticket)."""
+    own = status[status["slo_name"] == slo_name].sort_values("evaluated_at")
+    fig, (ax_budget, ax_sli) = plt.subplots(2, 1, figsize=(12, 4.2), sharex=True, height_ratios=[2, 1], layout="constrained")
+    if own.empty:
+        _empty_axes(ax_budget, "no evaluated steps")
+        _empty_axes(ax_sli, "")
+        spans = []
+    else:
+        steps = pd.to_datetime(own["evaluated_at"])
+        ax_budget.plot(steps, own["budget_remaining_pct"].astype(float), color=VALUE_COLOUR, linewidth=1.2,
+                       label="error budget left (%)")
+        ax_budget.axhline(0, color="#555", linewidth=0.8, linestyle="--")
+        ax_budget.axhline(100, color=BAND_COLOUR, linewidth=0.8)
+        ax_budget.set_ylabel("budget left (%)", fontsize=8)
+        ax_sli.plot(steps, own["sli_pct"].astype(float), color="#55a868", linewidth=1.0, label="SLI (%)")
+        ax_sli.axhline(float(own["objective_pct"].iloc[0]), color=FLAG_COLOUR, linewidth=0.8, linestyle=":",
+                       label="objective")
+        ax_sli.set_ylabel("SLI (%)", fontsize=8)
+        spans = alert_spans(alerts, slo_name, steps.max())
+        for ax in (ax_budget, ax_sli):
+            for start, end, severity in spans:
+                ax.axvspan(start, end, color=SEVERITY_COLOURS.get(severity, INCIDENT_COLOUR), alpha=0.15, linewidth=0)
+            ax.tick_params(labelsize=7)
+            ax.grid(alpha=0.3)
+    handles, labels = ax_budget.get_legend_handles_labels()
+    more_handles, more_labels = ax_sli.get_legend_handles_labels()
+    handles, labels = handles + more_handles, labels + more_labels
+    for severity in sorted({severity for _, _, severity in spans}):
+        handles.append(plt.Rectangle((0, 0), 1, 1, color=SEVERITY_COLOURS.get(severity, INCIDENT_COLOUR), alpha=0.15))
+        labels.append(f"{severity} alert firing")
+    fig.legend(handles, labels, loc="outside upper right", ncol=5, fontsize=8)
+    window = own["time_window"].iloc[0] if not own.empty else ""
+    fig.suptitle(f"{slo_name}: error budget over the rolling {window}", x=0.01, ha="left", fontsize=11)
+    return Chart(f"slo_{slug(slo_name)}", f"{slo_name} error budget", figure_png(fig))
+
+
+SLO_SUMMARY_COLUMNS = ["slo_name", "service_name", "sli_kind", "objective_pct", "time_window", "evaluated_at", "sli_pct",
+                       "budget_remaining_pct", "current_burn_rate", "hours_until_budget_exhausted"]
+SLO_ALERT_COLUMNS = ["slo_name", "rule_name", "severity", "started_at", "resolved_at",
+                     "long_window_burn_rate_at_start", "short_window_burn_rate_at_start"]
+
+
+def slo_section(status: pd.DataFrame | None, alerts: pd.DataFrame | None) -> tuple[str, list[Chart]]:
+    """The SLO section's HTML and charts: where each SLO stands at its newest
+    step, its burn-rate alerts, and one burn-down chart per SLO (anchored
+    `slo-<name>`, the link notify sends)."""
+    if status is None:
+        return missing_html("slo_status"), []
+    latest = status.sort_values("evaluated_at").groupby("slo_name", as_index=False).tail(1).sort_values("slo_name")
+    body = ("<p>Error budget left over each SLO's rolling window at every 5-minute step (100 %: untouched; "
+            "below 0: overspent), the SLI beneath against its objective. Shaded: burn-rate alerts while they fired "
+            "(red: page, orange: ticket).</p>" + table_html(latest.round(3), SLO_SUMMARY_COLUMNS, "slo_status"))
+    if alerts is not None:
+        body += "<h3>Burn-rate alerts</h3>" + table_html(alerts.sort_values(["started_at", "slo_name"]).round(2),
+                                                        SLO_ALERT_COLUMNS, "slo_alerts")
+    charts = []
+    for slo_name in latest["slo_name"]:
+        chart = slo_budget_chart(status, alerts, slo_name)
+        charts.append(chart)
+        body += f'<div id="slo-{html.escape(slug(slo_name))}">{chart_html(chart)}</div>'
+    return body, charts
 
 
 CANARY_PANELS = [
@@ -356,6 +434,10 @@ def render_report(tables: dict[str, pd.DataFrame | None], generated_at: datetime
                 + incident_table + "".join(figures))
     sections.append(section_html("Service metrics and incidents", "metrics", body))
 
+    body, slo_charts = slo_section(tables.get("slo_status"), tables.get("slo_burn_rate_alerts"))
+    charts.extend(slo_charts)
+    sections.append(section_html("SLOs and error budgets", "slo", body))
+
     canary = tables.get("canary_version_comparison")
     body = missing_html("canary_version_comparison") if canary is None else ""
     if canary is not None:
@@ -419,6 +501,8 @@ REPORT_TABLES = {
     "burst_windows": "marts.burst_windows",
     "burst_error_correlation": "marts.burst_error_correlation",
     "tsg_action_plan": "marts.tsg_action_plan",
+    "slo_status": "marts.slo_status",
+    "slo_burn_rate_alerts": "marts.slo_burn_rate_alerts",
 }
 
 

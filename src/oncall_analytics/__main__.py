@@ -10,6 +10,7 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "tsg": ("tsg_rerun", "re-run the troubleshooting guide for an alert's scope (validated arguments)"),
+    "notify": ("notify", "send new incidents, SLO burn-rate alerts and resolutions, exactly once"),
 }
 
 

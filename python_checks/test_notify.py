@@ -1,0 +1,280 @@
+"""Alert delivery (`python -m oncall_analytics notify`), against the built
+warehouse and a real HTTP server on 127.0.0.1 (stdlib http.server in a
+thread): each notification reaches the webhook once, in order, with what a
+person needs; failures are retried within the run, then on the next run;
+a 4xx is reported and not retried; a second run sends nothing."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import duckdb
+import pytest
+
+from conftest import PROJECT_DIR
+from oncall_analytics.__main__ import main as oncall_main
+
+SINCE = ["--since", "2000-01-01 00:00:00"]   # everything in the warehouse is new
+FAST = ["--retries", "2", "--backoff-s", "0.01", "--timeout-s", "2"]
+
+
+class RecordingServer:
+    """A webhook on 127.0.0.1 that answers each request as `respond(n, payload)`
+    says (n counts requests from 0): an HTTP status, or ('sleep', seconds, status)."""
+
+    def __init__(self, respond, port: int = 0):
+        self.respond, self.requests, self.accepted = respond, [], []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with server.lock:
+                    number = len(server.requests)
+                    server.requests.append(payload)
+                answer = server.respond(number, payload)
+                if isinstance(answer, tuple):
+                    _, seconds, answer = answer
+                    time.sleep(seconds)
+                if 200 <= answer < 300:
+                    with server.lock:
+                        server.accepted.append(payload)
+                self.send_response(answer)
+                self.end_headers()
+                self.wfile.write(b"ok" if answer < 300 else b"no")
+
+            def log_message(self, *args):  # keep pytest's output clean
+                pass
+
+        self.lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@contextmanager
+def webhook(respond=lambda n, payload: 200, port: int = 0):
+    server = RecordingServer(respond, port)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def key_of(payload: dict) -> str:
+    """The notification key, from the Slack message's context line."""
+    return payload["blocks"][-1]["elements"][0]["text"].split(" · ", 1)[1]
+
+
+def fields_of(payload: dict) -> dict[str, str]:
+    return dict(field["text"][1:].split("*\n", 1) for field in payload["blocks"][1]["fields"])
+
+
+@pytest.fixture
+def warehouse(built_warehouse, tmp_path):
+    """A private copy of the built warehouse (notify writes its state into it)."""
+    copy = tmp_path / "oncall_analytics.duckdb"
+    shutil.copy(built_warehouse, copy)
+    return copy
+
+
+def notify(warehouse, *args, url=None, monkeypatch=None) -> int:
+    if url is not None:
+        monkeypatch.setenv("ONCALL_WEBHOOK_URL", url)
+    return oncall_main(["notify", "--warehouse", str(warehouse), *args])
+
+
+def expected_keys(warehouse) -> list[str]:
+    """What should be sent with --since 2000, straight from the marts (not from notify's code)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        alerts = con.execute("select alert_key, started_at, resolved_at from marts.slo_burn_rate_alerts").fetchall()
+        incidents = con.execute("select service_name, started_at from marts.incidents").fetchall()
+    keys = [f"slo_alert:{key}" for key, _, _ in alerts] + [f"slo_resolved:{key}" for key, _, resolved in alerts if resolved]
+    keys += [f"incident:{service}/{started:%Y-%m-%d %H:%M:%S}" for service, started in incidents]
+    return keys
+
+
+def states(warehouse) -> dict[str, tuple[str, int]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("select notification_key, status, attempts from notify.deliveries where destination like 'webhook:%'").fetchall()
+    return {key: (status, attempts) for key, status, attempts in rows}
+
+
+def assert_in_order_once(payloads: list[dict]) -> list[str]:
+    keys = [key_of(p) for p in payloads]
+    assert len(keys) == len(set(keys)), "a notification arrived twice"
+    position = {key: i for i, key in enumerate(keys)}
+    for key in keys:   # every resolution after its alert
+        if key.startswith("slo_resolved:"):
+            assert position["slo_alert:" + key.split(":", 1)[1]] < position[key]
+    return keys
+
+
+def test_webhook_receives_each_notification_once_in_order_after_failed_attempts(warehouse, monkeypatch, capsys):
+    # the first two attempts fail (503), then the server accepts: the retries within the run deliver
+    with webhook(lambda n, payload: 503 if n < 2 else 200) as server:
+        assert notify(warehouse, "--webhook", *SINCE, *FAST, url=server.url, monkeypatch=monkeypatch) == 0
+        assert notify(warehouse, "--webhook", *FAST, url=server.url, monkeypatch=monkeypatch) == 0  # again: nothing new
+    keys = assert_in_order_once(server.accepted)
+    assert len(server.requests) == len(server.accepted) + 2
+    assert key_of(server.requests[0]) == key_of(server.requests[2])      # the failed one, then the same again
+    tsg = [k for k in keys if k.startswith("tsg_finding:")]
+    assert set(keys) - set(tsg) == set(expected_keys(warehouse)) and len(tsg) == 1
+    assert "webhook:ONCALL_WEBHOOK_URL: nothing new" in capsys.readouterr().err
+
+    # the shipped incident (14:00): the fast-burn page of the gateway SLO, with what a person needs
+    page = next(p for p in server.accepted if key_of(p) == "slo_alert:gateway_main_availability/page_fast_burn/2024-03-12 14:05:00")
+    fields = fields_of(page)
+    assert page["text"].startswith("[PAGE] gateway_main_availability: error budget burning (page_fast_burn)")
+    assert fields["Where"] == "api.gateway.main (environment prod)"
+    assert fields["Since"] == "2024-03-12 14:05:00 UTC"
+    assert "burn rate 19.3x over 1h and 204.9x over 5m (threshold 14.4x" in fields["How bad"]
+    assert "no 5xx status" in fields["What"]
+    links = page["blocks"][2]["text"]["text"]
+    assert "target/oncall_report.html#slo-gateway_main_availability|On-call report" in links
+    assert "#!/model/model.oncall_analytics.slo_burn_rate_alerts|dbt docs" in links
+    # ... followed by the troubleshooting guide's priority 1 for that scope
+    finding = next(p for p in server.accepted if key_of(p).startswith("tsg_finding:"))
+    assert "new_pricing_engine" in finding["text"] and keys.index(key_of(finding)) > keys.index(key_of(page))
+    assert fields_of(finding)["Where"] == "us-east / prod / api.gateway.main"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_refused_connection_keeps_the_first_pending_and_the_next_run_delivers_all(warehouse, monkeypatch, capsys):
+    port = free_port()  # nothing listens there
+    assert notify(warehouse, "--webhook", *SINCE, *FAST, url=f"http://127.0.0.1:{port}/hook", monkeypatch=monkeypatch) == 1
+    assert "kept pending" in capsys.readouterr().err
+    pending = states(warehouse)
+    assert list(pending.values()) == [("pending", 3)]           # 1 + 2 retries; nothing after it was tried
+    with webhook(port=port) as server:                          # the webhook is back
+        assert notify(warehouse, "--webhook", *FAST, url=server.url, monkeypatch=monkeypatch) == 0
+    keys = assert_in_order_once(server.accepted)
+    assert keys[0] == next(iter(pending))                       # the pending one first
+    assert set(keys) >= set(expected_keys(warehouse))
+    assert {status for status, _ in states(warehouse).values()} == {"sent"}
+
+
+def test_a_5xx_outlasting_the_retries_is_sent_on_the_next_run_and_only_once(warehouse, monkeypatch):
+    with webhook(lambda n, payload: 500 if n < 4 else 200) as server:
+        assert notify(warehouse, "--webhook", *SINCE, *FAST, url=server.url, monkeypatch=monkeypatch) == 1
+        assert server.accepted == [] and len(server.requests) == 3
+        assert notify(warehouse, "--webhook", *FAST, url=server.url, monkeypatch=monkeypatch) == 0
+    keys = assert_in_order_once(server.accepted)
+    assert set(keys) >= set(expected_keys(warehouse))
+    assert states(warehouse)[keys[0]] == ("sent", 5)            # 3 failed, 1 failed, 1 accepted
+
+
+def test_a_4xx_is_reported_not_retried_and_its_resolution_is_not_sent(warehouse, monkeypatch, capsys):
+    refused = "slo_alert:image_processor_availability/page_fast_burn/2023-11-30 10:05:00"
+    with webhook(lambda n, payload: 400 if key_of(payload) == refused else 200) as server:
+        assert notify(warehouse, "--webhook", *SINCE, *FAST, url=server.url, monkeypatch=monkeypatch) == 1
+        assert f"{refused} rejected (HTTP 400" in capsys.readouterr().err
+        assert notify(warehouse, "--webhook", *FAST, url=server.url, monkeypatch=monkeypatch) == 0
+    assert [key_of(p) for p in server.requests].count(refused) == 1   # tried once, never again
+    keys = assert_in_order_once(server.accepted)
+    resolution = refused.replace("slo_alert:", "slo_resolved:")
+    assert refused not in keys and resolution not in keys
+    assert states(warehouse)[refused][0] == "rejected" and states(warehouse)[resolution][0] == "skipped"
+    assert set(keys) == set(expected_keys(warehouse)) - {refused, resolution} | {k for k in keys if k.startswith("tsg_")}
+
+
+def test_a_timeout_is_retried_within_the_run(warehouse, monkeypatch):
+    # the first request hangs past the client's timeout (and then fails anyway): retried, delivered once
+    with webhook(lambda n, payload: ("sleep", 1.5, 504) if n == 0 else 200) as server:
+        started = time.monotonic()
+        assert notify(warehouse, "--webhook", *SINCE, "--retries", "1", "--backoff-s", "0", "--timeout-s", "0.3",
+                      url=server.url, monkeypatch=monkeypatch) == 0
+        assert time.monotonic() - started < 30
+    keys = assert_in_order_once(server.accepted)
+    assert key_of(server.requests[0]) == keys[0] and states(warehouse)[keys[0]] == ("sent", 2)
+
+
+def test_first_run_sends_what_is_still_firing_and_records_history(warehouse, monkeypatch, capsys, tmp_path):
+    jsonl = tmp_path / "notifications.jsonl"
+    assert notify(warehouse, "--stdout", "--jsonl", str(jsonl)) == 0
+    printed = capsys.readouterr().out
+    lines = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        firing = {f"slo_alert:{k}" for (k,) in con.execute("select alert_key from marts.slo_burn_rate_alerts where is_firing").fetchall()}
+        baseline = con.execute("select count(*) from notify.deliveries where status = 'baseline' and destination = 'stdout'").fetchone()[0]
+    sent = [line["key"] for line in lines]
+    assert set(sent) - {k for k in sent if k.startswith("tsg_finding:")} == firing and baseline > 0
+    assert all(line["is_open"] for line in lines if line["kind"] == "slo_alert")
+    assert printed.count("\n  how bad: ") == len(lines)
+    assert "[PAGE] gateway_main_availability: error budget burning (page_fast_burn)" in printed
+    assert notify(warehouse, "--stdout", "--jsonl", str(jsonl)) == 0      # twice: nothing twice
+    assert capsys.readouterr().out == "" and len(jsonl.read_text().splitlines()) == len(lines)
+
+
+def test_notify_waits_for_the_build_when_the_warehouse_is_locked(warehouse):
+    # a dbt run holds DuckDB's write lock for the whole build: notify says so and sends nothing
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+                               "print('locked', flush=True); time.sleep(60)", str(warehouse)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        result = subprocess.run([sys.executable, "-m", "oncall_analytics", "notify", "--warehouse", str(warehouse), "--stdout"],
+                                cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 3 and result.stdout == ""
+    assert "is in use by another process (a dbt run?); run notify after the build" in result.stderr
+
+
+def test_usage_errors(warehouse, monkeypatch, capsys):
+    monkeypatch.delenv("ONCALL_WEBHOOK_URL", raising=False)
+    assert notify(warehouse, "--webhook") == 2
+    assert "set the environment variable ONCALL_WEBHOOK_URL" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        notify(warehouse)                                   # no destination
+    with pytest.raises(SystemExit):
+        notify(warehouse, "--stdout", "--since", "yesterday")
+    assert notify(warehouse.with_name("missing.duckdb"), "--stdout") == 3
+
+
+def test_make_notify_runs_the_command_as_the_readme_shows(warehouse, tmp_path):
+    jsonl = tmp_path / "notifications.jsonl"
+    command = ["make", "--no-print-directory", "notify", f"DBT_DUCKDB_PATH={warehouse}", f"NOTIFY_ARGS=--jsonl {jsonl}"]
+    first = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    sent = jsonl.read_text().splitlines()
+    assert sent and f"notify: jsonl:{jsonl}: {len(sent)} sent" in first.stderr
+    second = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0 and "nothing new" in second.stderr and jsonl.read_text().splitlines() == sent
+
+
+def test_the_readme_crontab_delivers_after_the_build_with_the_command_as_written(warehouse, monkeypatch, tmp_path):
+    readme = (PROJECT_DIR / "README.md").read_text()
+    hourly = next(line for line in readme.splitlines() if line.startswith("5 * * * *"))
+    build, notify_part = hourly.split("dbt build --selector hourly", 1)[1].split("; ", 1)
+    command = notify_part.rstrip("; }").strip()
+    assert command == ".venv/bin/python -m oncall_analytics notify --webhook --jsonl logs/notifications.jsonl"
+    # run it as cron would, from a deployment folder: its venv, its warehouse at the default path
+    deployment = tmp_path / "deployment"
+    (deployment / "warehouse").mkdir(parents=True)
+    shutil.copy(warehouse, deployment / "warehouse" / "oncall_analytics.duckdb")
+    (deployment / ".venv").symlink_to(PROJECT_DIR / ".venv")
+    env = {key: value for key, value in os.environ.items() if key != "DBT_DUCKDB_PATH"}
+    with webhook() as server:
+        result = subprocess.run(command, shell=True, cwd=deployment, env={**env, "ONCALL_WEBHOOK_URL": server.url},
+                                capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert server.accepted and len((deployment / "logs" / "notifications.jsonl").read_text().splitlines()) == len(server.accepted)

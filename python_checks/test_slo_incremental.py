@@ -1,0 +1,82 @@
+"""The SLO models in production runs: an hourly (incremental) run after a new
+hour of gateway logs, with a late request inside the lookback, reads only the
+lookback's slice of the log and ends equal to a full refresh."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import duckdb
+
+from conftest import PROJECT_DIR, run_dbt
+from project_copy import copy_project
+
+COMPARED = ["intermediate.int_slo__event_buckets", "marts.slo_status", "marts.slo_burn_rate_alerts"]
+SEEDS = ["seed", "-s", "api_gateway_logs", "function_invocations"]
+MODELS = ["run", "-s", "+slo_status", "+slo_burn_rate_alerts"]
+
+
+def gateway_log_until(cutoff: str) -> tuple[str, str, str]:
+    """The shipped gateway log as it looked at `cutoff` minus one 5xx request
+    that arrives late (14:40-14:50, inside the lookback), the whole log, and
+    the late request's id."""
+    rows = list(csv.reader(io.StringIO((PROJECT_DIR / "seeds" / "api_gateway_logs.csv").read_text())))
+    header, body = rows[0], rows[1:]
+    late = next(r for r in body if "2024-03-12 14:40" <= r[1] < "2024-03-12 14:50" and r[15].startswith("5")
+                and r[6] == "api.gateway.main" and r[5] == "prod" and r[24] in ("false", "0", ""))
+    first = [r for r in body if r[1] < cutoff and r is not late]
+
+    def text(lines):
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([header, *lines])
+        return out.getvalue()
+    return text(first), text(body), late[0]
+
+
+def snapshot(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {table: sorted(con.execute(f"select * from {table}").fetchall(), key=repr) for table in COMPARED}
+
+
+def test_hourly_run_reads_the_lookback_only_and_equals_a_full_refresh(tmp_path):
+    first, everything, late_id = gateway_log_until("2024-03-12 15:30:00")
+    project = copy_project(tmp_path / "p", {"api_gateway_logs.csv": first})
+    warehouse = project / "warehouse" / "oncall_analytics.duckdb"
+    run_dbt(SEEDS, warehouse, cwd=project)
+    run_dbt(MODELS, warehouse, cwd=project)
+    before = snapshot(warehouse)
+
+    (project / "seeds" / "api_gateway_logs.csv").write_text(everything)
+    run_dbt(SEEDS, warehouse, cwd=project)
+    run_dbt(MODELS, warehouse, cwd=project)                      # the hourly run: incremental
+    compiled = (project / "target" / "compiled" / "oncall_analytics" / "models" / "intermediate" / "slo"
+                / "int_slo__event_buckets.sql").read_text()
+    incremental = snapshot(warehouse)
+
+    run_dbt([*MODELS, "--full-refresh"], warehouse, cwd=project)
+    full_refresh = snapshot(warehouse)
+
+    # the slice read: from incremental_lookback_hours (3) before the newest bucket loaded (15:25)
+    assert re.search(r"requested_at >= cast\('2024-03-12 12:25:00", compiled), compiled[:3000]
+    assert incremental != before                                # the new hour arrived ...
+    assert incremental == full_refresh                          # ... and the late request was counted
+    # the late request's bucket holds it: recounted from staging, independently
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        counted, recounted = con.execute("""
+            with late as (
+                select time_bucket(interval '5 minutes', requested_at, timestamp '2000-01-01') as bucket_start
+                from staging.stg_gateway__api_gateway_logs where request_id = ?
+            )
+            select
+                (select total_events - good_events from intermediate.int_slo__event_buckets as b
+                 where b.slo_name = 'gateway_main_availability' and b.bucket_start = late.bucket_start),
+                (select count(*) from staging.stg_gateway__api_gateway_logs as r
+                 where r.service_name = 'api.gateway.main' and r.environment = 'prod' and not r.is_test_traffic
+                   and r.status_code >= 500
+                   and time_bucket(interval '5 minutes', r.requested_at, timestamp '2000-01-01') = late.bucket_start)
+            from late
+        """, [late_id]).fetchone()
+    assert counted == recounted >= 1
+    newest = max(row[2] for row in incremental["intermediate.int_slo__event_buckets"] if row[1] == "gateway_requests")
+    assert str(newest) == "2024-03-12 16:25:00"

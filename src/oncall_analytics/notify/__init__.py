@@ -1,0 +1,102 @@
+"""`python -m oncall_analytics notify`: send what should reach a person, exactly once.
+
+Reads the warehouse (new incidents, SLO burn-rate alerts and their
+resolutions, the troubleshooting guide's priority 1 for a page on a gateway
+SLO), sends each new one to every destination chosen, and records the outcome
+in the warehouse (`notify.deliveries`), so a second run sends nothing twice
+and a failed delivery is retried on the next run. Run it after the build:
+DuckDB lets one process write the warehouse at a time, so while dbt builds,
+notify stops with a message (exit 3) and the next run catches up.
+
+Exit codes: 0 all delivered; 1 something is pending or was rejected (see the
+messages on stderr); 2 a usage error; 3 the warehouse is busy or missing.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from oncall_analytics.notify.delivery import RetryPolicy, deliver
+from oncall_analytics.notify.destinations import ConfigError, JsonLinesFile, StandardOutput, Webhook
+from oncall_analytics.notify.notifications import LinkBuilder, read_notifications
+from oncall_analytics.notify.state import DeliveryState
+
+DEFAULT_WAREHOUSE = "warehouse/oncall_analytics.duckdb"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m oncall_analytics notify", description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", default=os.environ.get("DBT_DUCKDB_PATH", DEFAULT_WAREHOUSE),
+                        help="DuckDB file (default: $DBT_DUCKDB_PATH, else %(default)s)")
+    parser.add_argument("--stdout", action="store_true", help="print each notification")
+    parser.add_argument("--jsonl", type=Path, help="append each notification as a JSON line to this file")
+    parser.add_argument("--webhook", action="store_true",
+                        help="POST Slack-compatible JSON to the URL in the environment variable --webhook-url-env")
+    parser.add_argument("--webhook-url-env", default="ONCALL_WEBHOOK_URL", help="default: %(default)s")
+    parser.add_argument("--since", type=timestamp,
+                        help="'YYYY-MM-DD HH:MM:SS' UTC: send what happened from then on, record anything older as history")
+    parser.add_argument("--retries", type=int, default=3, help="retries of a failed delivery within the run (default: 3)")
+    parser.add_argument("--backoff-s", type=float, default=1.0, help="wait before the first retry, doubled each time (default: 1)")
+    parser.add_argument("--timeout-s", type=float, default=10.0, help="webhook request timeout (default: 10)")
+    parser.add_argument("--report-url", default=os.environ.get("ONCALL_REPORT_URL", "target/oncall_report.html"),
+                        help="the on-call report as readers open it (default: $ONCALL_REPORT_URL, else %(default)s)")
+    parser.add_argument("--docs-url", default=os.environ.get("ONCALL_DOCS_URL", "http://127.0.0.1:8080"),
+                        help="the dbt docs site (default: $ONCALL_DOCS_URL, else %(default)s, as `make docs` serves it)")
+    args = parser.parse_args(argv)
+    if not (args.stdout or args.jsonl or args.webhook):
+        parser.error("choose at least one destination: --stdout, --jsonl PATH, --webhook")
+    if args.retries < 0 or args.backoff_s < 0 or args.timeout_s <= 0:
+        parser.error("--retries and --backoff-s must be >= 0, --timeout-s > 0")
+    return args
+
+
+def timestamp(text: str) -> datetime:
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'YYYY-MM-DD HH:MM:SS' (UTC), got {text!r}") from None
+
+
+def connect(warehouse: str) -> duckdb.DuckDBPyConnection | None:
+    """Read-write (the state table is written): None, with the reason on stderr, when it cannot be opened."""
+    if not Path(warehouse).exists():
+        print(f"notify: no warehouse at {warehouse}: build it first (make build)", file=sys.stderr)
+        return None
+    try:
+        return duckdb.connect(warehouse)
+    except duckdb.IOException as error:
+        print(f"notify: the warehouse {warehouse} is in use by another process (a dbt run?); run notify after the build. "
+              f"Nothing was sent; the next run sends it. ({error})", file=sys.stderr)
+        return None
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    try:
+        destinations = ([Webhook(args.webhook_url_env, args.timeout_s)] if args.webhook else []) \
+            + ([JsonLinesFile(args.jsonl)] if args.jsonl else []) + ([StandardOutput()] if args.stdout else [])
+    except ConfigError as error:
+        print(f"notify: {error}", file=sys.stderr)
+        return 2
+    policy = RetryPolicy(retries=args.retries, backoff_s=args.backoff_s)
+    con = connect(args.warehouse)
+    if con is None:
+        return 3
+    try:
+        notifications = read_notifications(con, LinkBuilder(args.report_url, args.docs_url))
+        state = DeliveryState(con)
+        failed = False
+        for destination in destinations:
+            outcome = deliver(notifications, destination, state, policy, args.since,
+                              report=lambda line: print(line, file=sys.stderr))
+            counts = ", ".join(f"{outcome[s]} {s}" for s in ("sent", "pending", "rejected", "baseline", "skipped") if outcome[s])
+            print(f"notify: {destination.name}: {counts or 'nothing new'}", file=sys.stderr)
+            failed |= bool(outcome["pending"] or outcome["rejected"])
+    finally:
+        con.close()
+    return 1 if failed else 0

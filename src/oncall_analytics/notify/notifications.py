@@ -1,0 +1,192 @@
+"""What should reach a person, read from the warehouse: new incidents, SLO
+burn-rate alerts and their resolutions, and for a page on a gateway SLO the
+troubleshooting guide's priority-1 finding. Each becomes a Notification with
+a stable key (the delivery state is keyed on it)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+# Tie-break at equal times: an alert, then its TSG finding, then anything resolved.
+KIND_ORDER = {"incident": 0, "slo_alert": 1, "tsg_finding": 2, "slo_resolved": 3}
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where the reader goes next: the report section and the dbt docs page."""
+
+    report: str
+    docs: str
+
+
+@dataclass(frozen=True)
+class Notification:
+    key: str
+    kind: str
+    occurred_at: datetime
+    severity: str            # page, ticket or info
+    title: str
+    what: str
+    where: str
+    since: str
+    how_bad: str
+    links: Links
+    after: str | None = None  # key of the notification this one must follow (an alert before its resolution)
+    is_open: bool = False     # still going on (an alert still firing): not history on a first run
+    extra: dict = field(default_factory=dict)
+
+    def sort_key(self):
+        return (self.occurred_at, KIND_ORDER[self.kind], self.key)
+
+    def as_record(self) -> dict:
+        """The JSON form (JSON-lines file, state table)."""
+        return {"key": self.key, "kind": self.kind, "severity": self.severity, "occurred_at": stamp(self.occurred_at),
+                "title": self.title, "what": self.what, "where": self.where, "since": self.since,
+                "how_bad": self.how_bad, "links": {"report": self.links.report, "docs": self.links.docs},
+                "after": self.after, "is_open": self.is_open, **self.extra}
+
+
+def stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, relations: list[str]) -> list[dict]:
+    """The query's rows as dicts, or [] when one of its relations is not in the warehouse (not built)."""
+    for relation in relations:
+        schema, name = relation.split(".")
+        if not con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                           [schema, name]).fetchone()[0]:
+            return []
+    cursor = con.execute(sql)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+class LinkBuilder:
+    """Links into the on-call report (its section anchors) and the dbt docs site (model pages)."""
+
+    def __init__(self, report_url: str, docs_url: str):
+        self.report_url, self.docs_url = report_url, docs_url.rstrip("/")
+
+    def __call__(self, anchor: str, model: str) -> Links:
+        return Links(f"{self.report_url}#{anchor}", f"{self.docs_url}/#!/model/model.oncall_analytics.{model}")
+
+
+def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
+    rows = _rows(con, "select * from marts.incidents order by started_at, service_name", ["marts.incidents"])
+    out = []
+    for row in rows:
+        started = row["started_at"]
+        out.append(Notification(
+            key=f"incident:{row['service_name']}/{stamp(started)}", kind="incident", occurred_at=started,
+            severity="info",
+            title=f"Incident on {row['service_name']}: {row['root_cause_metric']} moved first",
+            what=f"Anomalous hourly metrics; likely cause {row['root_cause_metric']} (earliest to move)",
+            where=row["service_name"],
+            since=f"{stamp(started)} UTC (last anomalous hour {stamp(row['ended_at'])})",
+            how_bad=(f"{row['metric_count']} metric(s), {row['flag_count']} flagged hour(s), peak |z| "
+                     f"{row['peak_abs_z_score']:.1f}; {row['involved_metrics']}"),
+            links=links("metrics", "incidents"),
+        ))
+    return out
+
+
+ALERTS_SQL = """
+    select
+        alerts.*,
+        status.budget_consumed_pct as budget_consumed_pct_at_start
+    from marts.slo_burn_rate_alerts as alerts
+    left join marts.slo_status as status
+        on alerts.slo_name = status.slo_name and alerts.started_at = status.evaluated_at
+    order by alerts.started_at, alerts.alert_key
+"""
+
+
+def _scope(row: dict) -> str:
+    filters = [f"{name} {row[name]}" for name in ("environment", "region") if row.get(name)]
+    return row["service_name"] + (f" ({', '.join(filters)})" if filters else "")
+
+
+def _alert_fields(row: dict) -> dict:
+    """What identifies the alert and its SLO's scope (the TSG finding is matched on it)."""
+    return {name: row[name] for name in ("slo_name", "rule_name", "alert_key", "service_name", "event_source", "environment", "region")}
+
+
+def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
+    """A notification per burn-rate alert, and one per resolution (after it)."""
+    rows = _rows(con, ALERTS_SQL, ["marts.slo_burn_rate_alerts", "marts.slo_status"])
+    out = []
+    for row in rows:
+        link = links(f"slo-{row['slo_name']}", "slo_burn_rate_alerts")
+        budget = row["budget_consumed_pct_at_start"]
+        how_bad = (f"burn rate {row['long_window_burn_rate_at_start']:.1f}x over {row['long_window']} and "
+                   f"{row['short_window_burn_rate_at_start']:.1f}x over {row['short_window']} "
+                   f"(threshold {row['burn_rate_threshold']:g}x; objective {row['objective_pct']:g} % over {row['time_window']})"
+                   + (f"; {budget:.0f} % of the {row['time_window']} error budget spent" if budget is not None else ""))
+        alert_key = f"slo_alert:{row['alert_key']}"
+        out.append(Notification(
+            key=alert_key, kind="slo_alert", occurred_at=row["started_at"], severity=row["severity"],
+            title=f"[{row['severity'].upper()}] {row['slo_name']}: error budget burning ({row['rule_name']})",
+            what=f"{row['slo_name']} ({row['sli_kind']}: {row['good_events_definition']}) burns its error budget too fast",
+            where=_scope(row), since=f"{stamp(row['started_at'])} UTC", how_bad=how_bad, links=link,
+            is_open=bool(row["is_firing"]), extra=_alert_fields(row),
+        ))
+        if row["resolved_at"] is not None:
+            out.append(Notification(
+                key=f"slo_resolved:{row['alert_key']}", kind="slo_resolved", occurred_at=row["resolved_at"],
+                severity=row["severity"],
+                title=f"[RESOLVED] {row['slo_name']}: {row['rule_name']} no longer fires",
+                what=f"{row['slo_name']}: the burn rate fell back under {row['burn_rate_threshold']:g}x",
+                where=_scope(row),
+                since=f"{stamp(row['started_at'])} UTC to {stamp(row['resolved_at'])} UTC",
+                how_bad=f"peak burn rate {row['peak_long_window_burn_rate']:.1f}x over {row['long_window']}",
+                links=link, after=alert_key, extra=_alert_fields(row),
+            ))
+    return out
+
+
+SLA_SCOPE = re.compile(r"^(?P<region>.+?) / (?P<environment>.+?) / (?P<service>.+)$")
+
+
+def tsg_notifications(con, alerts: list[Notification], links: LinkBuilder) -> list[Notification]:
+    """The troubleshooting guide's priority-1 finding, once per scope and
+    finding, right after the newest page on a gateway SLO whose scope holds the
+    scope the guide was run for (its SLA row reads 'region / environment /
+    service'). Nothing when the guide was not built or found nothing."""
+    plan = _rows(con, "select * from marts.tsg_action_plan order by priority", ["marts.tsg_action_plan"])
+    first = next((row for row in plan if row["priority"] == 1), None)
+    sla = next((row for row in plan if row["dimension"] == "sla"), None)
+    scope = SLA_SCOPE.match(sla["dimension_value"]) if sla else None
+    if first is None or scope is None or first["dimension"] == "sla":
+        return []
+
+    def covers(alert: Notification) -> bool:
+        slo = alert.extra
+        return (alert.kind == "slo_alert" and alert.severity == "page" and slo["event_source"] == "gateway_requests"
+                and slo["service_name"] == scope["service"] and slo["environment"] in (None, scope["environment"])
+                and slo["region"] in (None, scope["region"]))
+
+    pages = sorted((alert for alert in alerts if covers(alert)), key=Notification.sort_key)
+    if not pages:
+        return []
+    page = pages[-1]
+    return [Notification(
+        key=f"tsg_finding:{sla['dimension_value']}/{first['dimension']}={first['dimension_value']}", kind="tsg_finding",
+        occurred_at=page.occurred_at, severity="page",
+        title=f"Troubleshooting guide, priority 1 for {sla['dimension_value']}: {first['recommended_action']}",
+        what=f"{first['dimension']} {first['dimension_value']}: {first['finding']}",
+        where=sla["dimension_value"], since=page.since,
+        how_bad=f"{first['evidence']} ({sla['finding']})",
+        links=links("tsg", "tsg_action_plan"), after=page.key,
+        extra={"slo_name": page.extra["slo_name"], "alert_key": page.extra["alert_key"]},
+    )]
+
+
+def read_notifications(con: duckdb.DuckDBPyConnection, links: LinkBuilder) -> list[Notification]:
+    """Everything the warehouse says should reach a person, oldest first."""
+    alerts = alert_notifications(con, links)
+    everything = incident_notifications(con, links) + alerts + tsg_notifications(con, alerts, links)
+    return sorted(everything, key=Notification.sort_key)

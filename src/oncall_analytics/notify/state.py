@@ -1,0 +1,75 @@
+"""The delivery state, a table in the warehouse (`notify.deliveries`, outside
+dbt's schemas, so no build or full refresh touches it): one row per
+notification and destination with what became of it.
+
+    sent      delivered; never sent again
+    pending   failed with a retryable error; tried again on the next run
+    rejected  refused for good (a 4xx); reported, not retried
+    baseline  already history when this destination first ran (or older than
+              --since): recorded, never sent
+    skipped   a resolution or finding whose alert was never sent (baseline or
+              rejected): not sent either
+
+Each outcome is written as soon as it is known, in its own transaction."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import duckdb
+
+from oncall_analytics.notify.notifications import Notification
+
+DONE = {"sent", "rejected", "baseline", "skipped"}
+
+DDL = """
+create schema if not exists notify;
+create table if not exists notify.deliveries (
+    notification_key varchar not null,
+    destination varchar not null,
+    kind varchar not null,
+    occurred_at timestamp not null,
+    status varchar not null,
+    attempts integer not null,
+    first_attempt_at timestamp,
+    last_attempt_at timestamp,
+    sent_at timestamp,
+    last_error varchar,
+    message json,
+    primary key (notification_key, destination)
+);
+"""
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class DeliveryState:
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        con.execute(DDL)
+
+    def statuses(self, destination: str) -> dict[str, tuple[str, int]]:
+        """notification key -> (status, attempts so far) for the destination."""
+        rows = self.con.execute("select notification_key, status, attempts from notify.deliveries where destination = ?",
+                                [destination]).fetchall()
+        return {key: (status, attempts) for key, status, attempts in rows}
+
+    def record(self, notification: Notification, destination: str, status: str, attempts: int = 0,
+               error: str | None = None) -> None:
+        moment = now()
+        tried = attempts > 0
+        self.con.execute("""
+            insert into notify.deliveries values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            on conflict (notification_key, destination) do update set
+                status = excluded.status,
+                attempts = excluded.attempts,
+                first_attempt_at = coalesce(notify.deliveries.first_attempt_at, excluded.first_attempt_at),
+                last_attempt_at = coalesce(excluded.last_attempt_at, notify.deliveries.last_attempt_at),
+                sent_at = excluded.sent_at,
+                last_error = excluded.last_error,
+                message = excluded.message
+        """, [notification.key, destination, notification.kind, notification.occurred_at, status, attempts,
+              moment if tried else None, moment if tried else None, moment if status == "sent" else None, error,
+              json.dumps(notification.as_record())])
