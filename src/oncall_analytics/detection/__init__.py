@@ -1,0 +1,8 @@
+"""Detection of the hourly metrics: the logic behind the dbt Python models
+under models/intermediate/detection/ and models/marts/detection/.
+
+scoring (the rolling-baseline kernel), rules (the anomaly decision at k),
+incidents (clustering and root-cause localization), level_shifts,
+causal_graph, srm, alert_budget, postmortems. Each module declares the
+schema of the model it feeds (`*_SCHEMA`, the YAML's data_types).
+"""
