@@ -82,7 +82,7 @@ def to_warehouse_frame(result, session, schema: Schema):
     for DuckDB (microsecond timestamps, like the SQL models), a Spark DataFrame
     with an explicit schema on Spark (so an empty result keeps its types)."""
     if is_spark(result):  # computed on Spark already (applyInPandas): only cast to the declared types
-        return result.select(*[f"cast(`{column}` as {SPARK_TYPES[declared]}) as `{column}`" for column, declared in schema.items()])
+        return result.selectExpr(*[f"cast(`{column}` as {SPARK_TYPES[declared]}) as `{column}`" for column, declared in schema.items()])
     result = conform(result, schema)
     if not callable(getattr(type(session), "createDataFrame", None)):
         return result
