@@ -56,6 +56,7 @@ def test_postmortems_mart_and_clean_staging(query):
     ("{alert_budget_k_grid: 'three'}", "alert_budget_k_grid"),
     ("{alert_budget_window_grid: [24, 1.5]}", "alert_budget_window_grid"),
     ("{level_shift_window_hours: 0}", "level_shift_window_hours"),
+    ("{python_model_packages: x.whl}", "python_model_packages"),
     ("{canary_expected_split: {1: 0}}", "canary_expected_split"),
 ])
 def test_bad_detection_vars_fail_compilation_naming_the_var(tmp_path, bad_vars, name):

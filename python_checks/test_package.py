@@ -43,11 +43,13 @@ def declared_schema(path):
     return getattr(importlib.import_module(module), name)
 
 
-def test_package_builds_as_a_wheel(tmp_path):
-    """What a remote warehouse installs (README, "Supported adapters")."""
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(tmp_path),
-                    str(PROJECT_DIR)], check=True, capture_output=True)
-    (wheel,) = tmp_path.glob("oncall_analytics-*.whl")
+def test_package_builds_as_a_wheel_with_the_readme_command():
+    """What a remote warehouse installs (README, "Supported adapters"), built by the README's command as written."""
+    (command,) = [line for line in (PROJECT_DIR / "README.md").read_text().splitlines() if "pip wheel" in line]
+    assert command.startswith(".venv/bin/python ")
+    command = command.replace(".venv/bin/python", sys.executable, 1)  # the venv running this test (.venv or .venv-spark)
+    subprocess.run(command, shell=True, cwd=PROJECT_DIR, check=True, capture_output=True)
+    (wheel,) = (PROJECT_DIR / "dist").glob("oncall_analytics-0.1.0-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"oncall_analytics/{m}.py" for m in ("frames", "drivers", "parameters")}
     expected |= {f"oncall_analytics/detection/{m}.py" for m in (
@@ -135,3 +137,18 @@ def test_as_pandas_reads_pandas_and_duckdb_relations():
         assert list(converted["name"]) == ["a", "b"] and converted["value"].iloc[0] == 1.5
     with pytest.raises(TypeError):
         as_pandas(object())
+
+
+def test_remote_warehouses_get_the_package_through_the_packages_config(tmp_path):
+    """README, "Supported adapters": --vars python_model_packages names what the Python models install
+    (dbt config `packages`, which DuckDB ignores). A bad value: test_detection_marts.py."""
+    import json
+
+    from conftest import run_dbt
+
+    wheel = "/Volumes/main/libs/oncall_analytics-0.1.0-py3-none-any.whl"
+    target = tmp_path / "target"
+    run_dbt(["parse", "--target-path", str(target), "--vars", f"{{python_model_packages: ['{wheel}']}}"], tmp_path / "p.duckdb")
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"].values()
+    packages = {node["name"]: node["config"].get("packages") for node in nodes if node.get("language") == "python"}
+    assert packages and all(packages[path.stem] == [wheel] for path in PYTHON_MODELS if path.stem not in BEING_REWRITTEN)

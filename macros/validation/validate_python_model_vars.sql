@@ -20,4 +20,11 @@
     {%- do oncall_analytics.var_number('srm_min_expected_count', 0, 1000000) -%}
     {%- do oncall_analytics.var_number_list('alert_budget_k_grid', 0.1, 1000) -%}
     {%- do oncall_analytics.var_number_list('alert_budget_window_grid', 2, 8760, integer=true) -%}
+    {#- what a remote warehouse installs for the Python models (dbt config `packages`) -#}
+    {%- set packages = var('python_model_packages', []) -%}
+    {%- if packages is string or packages is mapping or packages is not iterable
+          or packages | reject('string') | list or packages | select('equalto', '') | list -%}
+        {{ oncall_analytics._var_error('python_model_packages', packages,
+             "a list of package names or wheel paths, e.g. ['/Volumes/main/libs/oncall_analytics-0.1.0-py3-none-any.whl']") }}
+    {%- endif -%}
 {%- endmacro %}
