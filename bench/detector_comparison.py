@@ -3,34 +3,21 @@
 `synthetic_metrics` makes M metrics x H hours (daily cycle, noise, a few
 spikes; deterministic). `loop_detector` is the notebook's solution: for every
 metric and every hour, mean and std of the previous `window` values.
-`project_detector` runs the functions of the dbt Python models
-(int_metrics__anomaly_scores.score_metrics, metric_anomalies.flag_anomalies)
-on the same frame. Both must flag the same hours.
+`project_detector` runs the package's detector (the functions behind the
+dbt Python models: oncall_analytics.detection.scoring.score_metrics, then
+rules.flag_anomalies) on the same frame. Both must flag the same hours.
 """
 from __future__ import annotations
 
-import importlib.util
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from oncall_analytics.detection.rules import flag_anomalies
+from oncall_analytics.detection.scoring import score_metrics
+
 START = pd.Timestamp("2023-01-01 00:00:00")
-
-
-def load_model_module(relative_path: str):
-    """A dbt Python model file as a module (they are self-contained)."""
-    path = PROJECT_DIR / relative_path
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SCORES = load_model_module("models/intermediate/detection/int_metrics__anomaly_scores.py")
-ANOMALIES = load_model_module("models/marts/detection/metric_anomalies.py")
 
 
 def synthetic_metrics(metrics: int, hours: int, seed: int = 6) -> pd.DataFrame:
@@ -63,9 +50,9 @@ def loop_detector(frame: pd.DataFrame, window: int = 48, k: float = 5.0) -> set[
 
 
 def project_detector(frame: pd.DataFrame, window: int = 48, k: float = 5.0) -> set[tuple[str, str, int]]:
-    """The dbt models' functions (scores, then the rule without the weekly excuse): flagged (service, metric, hour)."""
-    scored = SCORES.score_metrics(frame, [window], min_baseline_fraction=1.0)
-    decided = ANOMALIES.flag_anomalies(scored, window, k)
+    """The package's detector (scores, then the rule without the weekly excuse): flagged (service, metric, hour)."""
+    scored = score_metrics(frame, [window], min_baseline_fraction=1.0)
+    decided = flag_anomalies(scored, window, k)
     # the notebook has no weekly excuse: compare its rule, |z| > k on a full window
     flagged = decided[decided["is_outlier"]]
     hours = ((flagged["observed_at"] - START) // pd.Timedelta(hours=1)).astype(int)

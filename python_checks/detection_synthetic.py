@@ -1,5 +1,5 @@
 """Synthetic hourly metrics for the detection tests, and the detection
-pipeline chained through the models' pure functions (no dbt needed)."""
+pipeline chained through the package's functions (no dbt needed)."""
 from __future__ import annotations
 
 import sys
@@ -7,16 +7,15 @@ import sys
 import numpy as np
 import pandas as pd
 
-from conftest import PROJECT_DIR, load_model_module
+from conftest import PROJECT_DIR
+from oncall_analytics.detection import incidents as INCIDENTS
+from oncall_analytics.detection import rules as RULES
+from oncall_analytics.detection import scoring as SCORES
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
 import generate_service_metrics  # noqa: E402
 
 HOUR_ZERO = pd.Timestamp("2023-11-17 00:00:00")
-SCORES = load_model_module("models/intermediate/detection/int_metrics__anomaly_scores.py")
-ANOMALIES = load_model_module("models/marts/detection/metric_anomalies.py")
-INCIDENT_METRICS = load_model_module("models/marts/detection/incident_metrics.py")
-INCIDENTS = load_model_module("models/marts/detection/incidents.py")
 
 
 def long_format(metrics: dict[str, np.ndarray], service: str = "svc", hour_zero: pd.Timestamp = HOUR_ZERO) -> pd.DataFrame:
@@ -42,12 +41,12 @@ def hour_of(timestamps) -> np.ndarray:
 
 def detect(metrics: pd.DataFrame, window: int = 48, k: float = 5.0, min_fraction: float = 0.5) -> pd.DataFrame:
     scores = SCORES.score_metrics(metrics, [window], min_fraction)
-    return ANOMALIES.flag_anomalies(scores, window, k)
+    return RULES.flag_anomalies(scores, window, k)
 
 
 def localize(metrics: pd.DataFrame, window: int = 48, k: float = 5.0, gap: float = 24) -> pd.DataFrame:
     """incidents rows for `metrics`."""
-    return INCIDENTS.summarize(INCIDENT_METRICS.localize(detect(metrics, window, k), gap))
+    return INCIDENTS.summarize(INCIDENTS.localize(detect(metrics, window, k), gap))
 
 
 def background(rng: np.random.Generator, hours: int) -> dict[str, np.ndarray]:

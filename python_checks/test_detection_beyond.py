@@ -1,4 +1,4 @@
-"""Beyond the notebook, through the models' pure functions: level shifts,
+"""Beyond the notebook, through the package's functions: level shifts,
 the causal graph, the SRM check, the alert budget and postmortem drafts."""
 import math
 
@@ -6,11 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import load_model_module
 from detection_synthetic import (
-    ANOMALIES,
     HOUR_ZERO,
-    INCIDENT_METRICS,
     INCIDENTS,
     SCORES,
     detect,
@@ -19,12 +16,12 @@ from detection_synthetic import (
     long_format,
     notebook_metrics,
 )
+from oncall_analytics.detection import alert_budget as ALERT_BUDGET
+from oncall_analytics.detection import causal_graph as CAUSAL_GRAPH
+from oncall_analytics.detection import level_shifts as LEVEL_SHIFTS
+from oncall_analytics.detection import postmortems as POSTMORTEMS
+from oncall_analytics.detection import srm as SRM
 
-LEVEL_SHIFTS = load_model_module("models/marts/detection/metric_level_shifts.py")
-CAUSAL_GRAPH = load_model_module("models/marts/detection/metric_causal_graph.py")
-SRM = load_model_module("models/marts/detection/srm_check.py")
-ALERT_BUDGET = load_model_module("models/marts/detection/alert_budget.py")
-POSTMORTEMS = load_model_module("models/marts/detection/incident_postmortems.py")
 CTR_SHIFT_HOUR = 225
 
 
@@ -118,27 +115,14 @@ LABELS = pd.DataFrame({
 })
 
 
-def test_alert_budget_agrees_with_metric_anomalies_and_incidents_at_the_current_setting():
-    """alert_budget repeats the anomaly rule and the clustering (self-contained
-    models): at every setting they must give the same flags and pages."""
-    scores = SCORES.score_metrics(long_format(notebook_metrics(7), "ranking-service"), [24, 48], 0.5)
-    budget = ALERT_BUDGET.alert_budget(scores, LABELS, [3.0, 5.0], 24, 48, 5.0)
-    for row in budget.itertuples():
-        anomalies = ANOMALIES.flag_anomalies(scores, row.window_hours, row.anomaly_k)
-        incidents = INCIDENTS.summarize(INCIDENT_METRICS.localize(anomalies, 24))
-        assert row.flags == anomalies["is_anomaly"].sum()
-        assert row.pages == len(incidents)
-    assert budget["is_current_setting"].sum() == 1
-
-
 def test_alert_budget_counts_false_pages_and_misses():
     scores = SCORES.score_metrics(shipped(), [24, 48, 168], 0.5)
-    budget = ALERT_BUDGET.alert_budget(scores, LABELS, [3.0, 5.0], 24, 48, 5.0).set_index(["window_hours", "anomaly_k"])
+    budget = ALERT_BUDGET.alert_budget(scores, LABELS, [3.0, 5.0], [24, 48, 168], 24, 48, 5.0).set_index(["window_hours", "anomaly_k"])
     assert budget.loc[(48, 5.0), ["pages", "false_pages", "incidents_caught"]].tolist() == [2, 0, 2]
     assert budget.loc[(24, 3.0), "false_pages"] > 0       # a low threshold pages on noise
     assert budget.loc[(168, 5.0), "incidents_missed"] == 1  # a week of baseline starts after incident 1
     assert budget["weeks_of_data"].iloc[0] == 2.0
-    assert budget["is_recommended"].sum() == 1
+    assert budget["is_recommended"].sum() == 1 and budget["is_current_setting"].sum() == 1
     assert budget.loc[budget["is_recommended"], "incidents_missed"].item() == 0
 
 
@@ -147,7 +131,7 @@ def test_alert_budget_counts_false_pages_and_misses():
 def test_postmortems_are_drafted_from_the_data():
     metrics = shipped()
     anomalies = detect(metrics)
-    incident_metrics = INCIDENT_METRICS.localize(anomalies, 24)
+    incident_metrics = INCIDENTS.localize(anomalies, 24)
     incidents = INCIDENTS.summarize(incident_metrics)
     drafts = POSTMORTEMS.postmortems(
         incidents, incident_metrics, anomalies, LEVEL_SHIFTS.detect_level_shifts(anomalies, 6, 5.0),

@@ -8,7 +8,6 @@ import pytest
 
 from detection_synthetic import (
     HOUR_ZERO,
-    INCIDENT_METRICS,
     INCIDENTS,
     detect,
     hour_of,
@@ -45,7 +44,7 @@ def test_cause_leading_its_symptom_is_the_root_whatever_the_names(lead_hours, sh
         assert len(incidents) == 1, (seed, incidents[["started_at", "involved_metrics"]].to_dict("records"))
         assert hour_of(incidents["started_at"]).tolist() == [onset], seed
         assert incidents["root_cause_metric"].iloc[0] == "zz_upstream_cause", seed
-        lags = INCIDENT_METRICS.localize(detect(metrics), 24).set_index("metric_name")["onset_lag_hours"]
+        lags = INCIDENTS.localize(detect(metrics), 24).set_index("metric_name")["onset_lag_hours"]
         assert lags["aa_symptom"] == lead_hours, seed
 
 
@@ -90,7 +89,7 @@ def test_flags_further_apart_than_the_gap_are_two_incidents():
         "service_name": "s", "metric_name": ["a", "b", "a"], "z_score": [9.0, 6.0, 7.0], "is_anomaly": True,
         "observed_at": HOUR_ZERO + pd.to_timedelta([0, 24, 49], unit="h"),
     })
-    incidents = INCIDENTS.summarize(INCIDENT_METRICS.localize(flags, 24))
+    incidents = INCIDENTS.summarize(INCIDENTS.localize(flags, 24))
     assert incidents["incident_id"].tolist() == [1, 2]
     assert hour_of(incidents["started_at"]).tolist() == [0, 49]
     assert incidents["metric_count"].tolist() == [2, 1]
@@ -98,7 +97,7 @@ def test_flags_further_apart_than_the_gap_are_two_incidents():
 
 def test_no_flags_give_empty_tables_with_the_columns():
     anomalies = detect(long_format({"m": np.ones(100)}))
-    metrics = INCIDENT_METRICS.localize(anomalies, 24)
+    metrics = INCIDENTS.localize(anomalies, 24)
     incidents = INCIDENTS.summarize(metrics)
     assert metrics.empty and incidents.empty
     assert list(incidents.columns[:5]) == ["incident_id", "service_name", "started_at", "ended_at", "root_cause_metric"]

@@ -54,10 +54,14 @@ def test_postmortems_mart_and_clean_staging(query):
 @pytest.mark.parametrize("bad_vars, name", [
     ("{anomaly_k: -1}", "anomaly_k"),
     ("{alert_budget_k_grid: 'three'}", "alert_budget_k_grid"),
+    ("{alert_budget_window_grid: [24, 1.5]}", "alert_budget_window_grid"),
+    ("{level_shift_window_hours: 0}", "level_shift_window_hours"),
+    ("{python_model_packages: x.whl}", "python_model_packages"),
     ("{canary_expected_split: {1: 0}}", "canary_expected_split"),
 ])
 def test_bad_detection_vars_fail_compilation_naming_the_var(tmp_path, bad_vars, name):
-    result = run_dbt(["compile", "-s", "int_detection__parameters", "int_serverless__canary_traffic_split", "--vars", bad_vars],
+    """Python models' vars fail in the on-run-start hook, before any model runs; SQL models' inline."""
+    result = run_dbt(["compile", "-s", "metric_anomalies", "alert_budget", "int_serverless__canary_traffic_split", "--vars", bad_vars],
                      tmp_path / "compile.duckdb", check=False)
     assert result.returncode != 0
     assert f"Invalid var '{name}'" in result.stdout

@@ -1,34 +1,42 @@
-"""The dbt Python models take Spark DataFrames too (run by `make test-spark`).
+"""The dbt Python models on Spark (run by `make test-spark`).
 
 dbt-spark's session method cannot run Python models (they are disabled on
 the spark target), but on a Python-capable Spark warehouse dbt.ref() gives a
-Spark DataFrame and the session is a SparkSession. Here every Python model's
-`model(dbt, session)` is called with a local SparkSession and a stand-in `dbt`
-whose ref() returns Spark DataFrames of the DuckDB build's tables; it must
-return a Spark DataFrame holding exactly the rows the DuckDB build wrote.
+Spark DataFrame and the session is a SparkSession. Here each Python model's
+`model(dbt, session)` is called with a local SparkSession (two cores, inputs
+spread over several partitions) and a stand-in `dbt` whose ref() returns
+Spark DataFrames; the package then runs its kernels on the workers
+(groupBy(...).applyInPandas, mapInPandas), and the model must return a Spark
+DataFrame with exactly the rows the DuckDB path gives:
+
+- on the shipped data, against the DuckDB build's tables (`built_warehouse`);
+- on 208 synthetic series (26 services with planted incidents), against the
+  same models run in process on DuckDB, model by model along the DAG.
 
 Skipped where pyspark is not installed (`make test` runs in `.venv`).
 """
 from __future__ import annotations
 
-import ast
 import os
 import re
+import sys
 import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from conftest import PROJECT_DIR, load_model_module
+from detection_synthetic import planted_incident
 from spark_compare import differences
 
 pytest.importorskip("pyspark", reason="the Spark checks run in .venv-spark (make test-spark)")
 
 PYTHON_MODELS = sorted(str(p.relative_to(PROJECT_DIR)) for p in (PROJECT_DIR / "models").rglob("*.py"))
-EDGE_FUNCTIONS = ("as_pandas", "to_warehouse_frame")
+PARTITIONS = 4
 # DuckDB column type -> Spark SQL type, for the input DataFrames.
 SPARK_TYPES = {"VARCHAR": "string", "DOUBLE": "double", "FLOAT": "double", "BIGINT": "bigint",
                "INTEGER": "int", "HUGEINT": "double", "BOOLEAN": "boolean", "TIMESTAMP": "timestamp", "DATE": "date"}
@@ -40,11 +48,12 @@ def spark():
 
     os.environ["TZ"] = "UTC"  # Python-side timestamps of collect() are local time
     time.tzset()
+    os.environ["PYSPARK_PYTHON"] = sys.executable  # the workers run the package's kernels: this venv's Python
     session = (
-        SparkSession.builder.master("local[1]").appName("oncall_analytics python models")
-        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "2")
+        SparkSession.builder.master("local[2]").appName("oncall_analytics python models")
+        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", str(PARTITIONS))
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "false")  # no pyarrow: the plain conversion, without a warning each time
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
     )
     yield session
@@ -65,7 +74,7 @@ class StandInConfig:
 
 
 class StandInDbt:
-    """The `dbt` object a warehouse hands the model: ref() gives Spark DataFrames."""
+    """The `dbt` object a warehouse hands the model: ref() gives the frames it was built with."""
 
     def __init__(self, refs: dict, config: dict):
         self.refs = refs
@@ -89,6 +98,10 @@ def model_config(relative_path: str) -> dict:
     return {}
 
 
+def model_refs(relative_path: str) -> list[str]:
+    return sorted(set(re.findall(r'dbt\.ref\("([^"]+)"\)', (PROJECT_DIR / relative_path).read_text())))
+
+
 def duckdb_table(warehouse: Path, name: str) -> tuple[list[str], list[str], list[tuple]]:
     """Columns, DuckDB types and rows of the built table or view `name`, in whichever schema."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -101,17 +114,17 @@ def duckdb_table(warehouse: Path, name: str) -> tuple[list[str], list[str], list
 def spark_frame(spark, warehouse: Path, name: str):
     columns, types, rows = duckdb_table(warehouse, name)
     schema = ", ".join(f"`{c}` {SPARK_TYPES.get(t, 'string')}" for c, t in zip(columns, types))
-    return spark.createDataFrame(rows, schema=schema)
+    return spark.createDataFrame(rows, schema=schema).repartition(PARTITIONS)
 
 
 @pytest.mark.parametrize("relative_path", PYTHON_MODELS)
 def test_python_model_on_spark_dataframes_equals_duckdb(relative_path, spark, built_warehouse):
-    """Fed Spark DataFrames, the model returns a Spark DataFrame with the DuckDB build's rows."""
+    """Fed Spark DataFrames of the shipped data, the model returns a Spark DataFrame with the DuckDB build's rows."""
     from pyspark.sql import DataFrame
 
     module = load_model_module(relative_path)
-    refs = sorted(set(re.findall(r'dbt\.ref\("([^"]+)"\)', (PROJECT_DIR / relative_path).read_text())))
-    stand_in = StandInDbt({name: spark_frame(spark, built_warehouse, name) for name in refs}, model_config(relative_path))
+    stand_in = StandInDbt({name: spark_frame(spark, built_warehouse, name) for name in model_refs(relative_path)},
+                          model_config(relative_path))
     result = module.model(stand_in, spark)
     assert isinstance(result, DataFrame), type(result)
     expected_columns, _types, expected_rows = duckdb_table(built_warehouse, Path(relative_path).stem)
@@ -119,38 +132,91 @@ def test_python_model_on_spark_dataframes_equals_duckdb(relative_path, spark, bu
     assert not found, found
 
 
-def test_edges_accept_every_frame_kind(spark):
-    """as_pandas reads pandas, a DuckDB relation and a Spark DataFrame alike; to_warehouse_frame keeps
-    pandas for DuckDB and gives Spark a typed DataFrame even when the result is empty."""
+# 208 series ---------------------------------------------------------------------
+
+DETECTION_DAG = [  # (model file, refs), parents first
+    "models/intermediate/detection/int_metrics__anomaly_scores.py", "models/marts/detection/metric_anomalies.py",
+    "models/marts/detection/incident_metrics.py", "models/marts/detection/incidents.py",
+    "models/marts/detection/metric_level_shifts.py", "models/marts/detection/metric_causal_graph.py",
+    "models/marts/detection/alert_budget.py", "models/marts/detection/srm_check.py",
+    "models/marts/detection/incident_postmortems.py",
+]
+SERVICES = 26
+
+
+def synthetic_inputs() -> dict[str, pd.DataFrame]:
+    """The detection models' sources: 26 services x 8 metrics x 14 days with an incident each, labels, canary splits."""
+    hourly = pd.concat([planted_incident(seed, lead_hours=1 + seed % 2, missing_share=0.05 * (seed % 3))[0]
+                        .assign(service_name=f"svc-{seed:02d}") for seed in range(SERVICES)], ignore_index=True)
+    labels = pd.DataFrame({
+        "label_id": ["a", "b", "c"], "service_name": ["svc-00", "svc-03", "svc-07"],
+        "started_at": pd.to_datetime(["2023-11-20 00:00:00", "2023-11-24 00:00:00", "2023-11-19 12:00:00"]),
+        "ended_at": pd.to_datetime(["2023-11-29 00:00:00", "2023-11-25 00:00:00", "2023-11-30 00:00:00"]),
+        "description": ["planted", "wrong day", "planted"],
+    })
+    window = {"window_start": pd.Timestamp("2023-12-01 10:00:00"), "window_end": pd.Timestamp("2023-12-01 10:01:00")}
+    split = pd.DataFrame({"function_name": ["f", "f", "g", "g", "g"], "version_id": np.array([1, 2, 1, 2, 3], dtype=np.int64),
+                          "invocations": np.array([560, 440, 50, 50, 7], dtype=np.int64),
+                          "expected_weight": [50.0, 50.0, 50.0, 50.0, 0.0], **window})
+    return {"int_metrics__hourly": hourly, "stg_oncall__incident_labels": labels, "int_serverless__canary_traffic_split": split}
+
+
+@pytest.fixture(scope="module")
+def duckdb_path() -> dict[str, pd.DataFrame]:
+    """Every detection model run in process on DuckDB relations, along the DAG: its result by model name."""
+    tables = synthetic_inputs()
+    assert tables["int_metrics__hourly"].groupby(["service_name", "metric_name"]).ngroups >= 200
+    with duckdb.connect() as con:
+        for path in DETECTION_DAG:
+            refs = {name: con.from_df(tables[name]) for name in model_refs(path)}
+            tables[Path(path).stem] = load_model_module(path).model(StandInDbt(refs, model_config(path)), con)
+    return tables
+
+
+def sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in one order whatever the engine gave: by every column that is not a float."""
+    keys = [c for c in frame.columns if frame[c].dtype.kind != "f"]
+    frame = frame.astype({c: "datetime64[us]" for c in frame.select_dtypes("datetime").columns})
+    return frame.sort_values(keys, ignore_index=True) if keys else frame
+
+
+@pytest.mark.parametrize("path", DETECTION_DAG, ids=lambda p: Path(p).stem)
+def test_python_model_distributed_on_spark_equals_duckdb_on_208_series(path, spark, duckdb_path):
+    """The same rows from Spark (the inputs in several partitions, kernels on the workers) as from DuckDB."""
     from pyspark.sql import DataFrame
 
-    module = load_model_module(PYTHON_MODELS[0])
+    refs = {}
+    for name in model_refs(path):
+        refs[name] = spark.createDataFrame(duckdb_path[name]).repartition(PARTITIONS)
+        assert refs[name].rdd.getNumPartitions() > 1
+    result = load_model_module(path).model(StandInDbt(refs, model_config(path)), spark)
+    assert isinstance(result, DataFrame), type(result)
+    expected = duckdb_path[Path(path).stem]
+    assert len(expected) > 0, "the synthetic data must give this model rows to compare"
+    found = sorted_rows(result.toPandas())
+    expected = sorted_rows(expected)
+    assert list(found.columns) == list(expected.columns)
+    assert len(found) == len(expected)
+    for column in expected.columns:
+        left, right = expected[column], found[column]
+        if left.dtype.kind == "f":
+            np.testing.assert_allclose(right.to_numpy(dtype=float), left.to_numpy(dtype=float), rtol=1e-9, equal_nan=True, err_msg=column)
+        else:
+            assert left.isna().equals(right.isna()), column
+            present = left.notna().to_numpy()
+            assert (left.to_numpy()[present] == right.to_numpy()[present]).all(), column
+
+
+def test_edges_accept_spark_frames(spark):
+    """as_pandas reads a Spark DataFrame; to_warehouse_frame gives Spark a typed DataFrame, even empty."""
+    from pyspark.sql import DataFrame
+
+    from oncall_analytics.frames import as_pandas, to_warehouse_frame
+
     frame = pd.DataFrame({"name": ["a", "b"], "value": [1.5, None], "at": pd.to_datetime(["2024-01-01", "2024-01-02"])})
-    with duckdb.connect() as con:
-        from_duckdb = module.as_pandas(con.sql("select * from frame"))
-    from_spark = module.as_pandas(spark.createDataFrame(frame))
-    for converted in (module.as_pandas(frame), from_duckdb, from_spark):
-        assert list(converted["name"]) == ["a", "b"] and converted["value"].iloc[0] == 1.5
-    with duckdb.connect() as con:
-        assert isinstance(module.to_warehouse_frame(frame, con), pd.DataFrame)
-    empty = module.to_warehouse_frame(frame.iloc[0:0], spark)
+    converted = as_pandas(spark.createDataFrame(frame))
+    assert list(converted["name"]) == ["a", "b"] and converted["value"].iloc[0] == 1.5
+    schema = {"name": "varchar", "value": "double", "at": "timestamp"}
+    empty = to_warehouse_frame(frame.iloc[0:0], spark, schema)
     assert isinstance(empty, DataFrame) and empty.count() == 0
     assert dict(empty.dtypes) == {"name": "string", "value": "double", "at": "timestamp"}
-    with pytest.raises(TypeError):
-        module.as_pandas(object())
-
-
-def function_source(path: str, name: str) -> str:
-    tree = ast.parse((PROJECT_DIR / path).read_text())
-    (node,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
-    return ast.unparse(node)
-
-
-@pytest.mark.parametrize("name", EDGE_FUNCTIONS)
-def test_every_python_model_has_the_same_edges(name):
-    """The edge functions are copied into each model (models cannot import project code): all alike."""
-    sources = {path: function_source(path, name) for path in PYTHON_MODELS}
-    assert len(set(sources.values())) == 1, f"{name} differs between Python models"
-    for path in PYTHON_MODELS:
-        model_source = function_source(path, "model")
-        assert ".df()" not in model_source and "as_pandas(" in model_source and "to_warehouse_frame(" in model_source, path

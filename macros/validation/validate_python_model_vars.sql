@@ -1,0 +1,30 @@
+{#-
+  The check of every var a Python model reads. Python models get their vars
+  through their YAML `config:` ("{{ var('x') }}", read with dbt.config.get)
+  and cannot call the readers in var_checks.sql themselves, so this macro
+  calls them, as the project's on-run-start hook: a bad value stops
+  `dbt compile`, `run` or `build` before any model runs, naming the var and
+  the accepted form. The bounds are the readers' arguments below; the
+  package's oncall_analytics.parameters only converts the accepted forms.
+-#}
+{% macro validate_python_model_vars() -%}
+    {%- do oncall_analytics.var_integer('anomaly_window_hours', 2, 8760) -%}
+    {%- do oncall_analytics.var_number('anomaly_k', 0.1, 1000) -%}
+    {%- do oncall_analytics.var_number('anomaly_min_baseline_fraction', 0, 1) -%}
+    {%- do oncall_analytics.var_integer('incident_cluster_gap_hours', 0, 8760) -%}
+    {%- do oncall_analytics.var_integer('level_shift_window_hours', 1, 8760) -%}
+    {%- do oncall_analytics.var_number('level_shift_threshold', 0.1, 1000) -%}
+    {%- do oncall_analytics.var_integer('causal_max_lag_hours', 0, 720) -%}
+    {%- do oncall_analytics.var_number('causal_min_abs_correlation', 0, 1) -%}
+    {%- do oncall_analytics.var_number('srm_alpha', 0, 1) -%}
+    {%- do oncall_analytics.var_number('srm_min_expected_count', 0, 1000000) -%}
+    {%- do oncall_analytics.var_number_list('alert_budget_k_grid', 0.1, 1000) -%}
+    {%- do oncall_analytics.var_number_list('alert_budget_window_grid', 2, 8760, integer=true) -%}
+    {#- what a remote warehouse installs for the Python models (dbt config `packages`) -#}
+    {%- set packages = var('python_model_packages', []) -%}
+    {%- if packages is string or packages is mapping or packages is not iterable
+          or packages | reject('string') | list or packages | select('equalto', '') | list -%}
+        {{ oncall_analytics._var_error('python_model_packages', packages,
+             "a list of package names or wheel paths, e.g. ['/Volumes/main/libs/oncall_analytics-0.1.0-py3-none-any.whl']") }}
+    {%- endif -%}
+{%- endmacro %}

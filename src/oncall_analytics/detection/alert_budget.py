@@ -1,0 +1,123 @@
+"""Alert budget (the model alert_budget): what each detector setting
+(baseline window x threshold k) would have cost on-call and what it would
+have caught, scored against the labelled incidents (stg_oncall__incident_labels).
+
+For each setting the anomaly rule (rules.py) is applied to the precomputed
+scores, the flags of each service are clustered into pages (the incidents'
+clustering, incidents.py, with incident_cluster_gap_hours), and pages are
+matched with labels: a page overlapping a label of its service is true, any
+other page on a labelled service is false (unlabelled services are left
+out: no ground truth there).
+
+Two steps: `service_counts` counts per service and setting (on Spark service
+by service, groupBy(service_name).applyInPandas; the labels, one row per
+incident, are read whole), then `combine` adds the services up and picks
+the recommended setting.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from oncall_analytics.detection.incidents import cluster_flags
+from oncall_analytics.detection.rules import decide
+from oncall_analytics.drivers import by_group
+from oncall_analytics.frames import as_pandas, empty, is_spark
+
+HOUR = pd.Timedelta(hours=1)
+WEEK = pd.Timedelta(hours=168)
+# alert_budget, as its YAML declares it
+ALERT_BUDGET_SCHEMA = {
+    "window_hours": "bigint", "anomaly_k": "double", "flags": "bigint", "pages": "bigint", "true_pages": "bigint",
+    "false_pages": "bigint", "weeks_of_data": "double", "false_pages_per_week": "double", "labelled_incidents": "bigint",
+    "incidents_caught": "bigint", "incidents_missed": "bigint", "mean_detection_delay_hours": "double",
+    "is_current_setting": "boolean", "is_recommended": "boolean",
+}
+# What service_counts gives combine: one row per service and setting.
+COUNTS_SCHEMA = {
+    "service_name": "varchar", "window_hours": "bigint", "anomaly_k": "double", "weeks_of_data": "double",
+    "flags": "bigint", "pages": "bigint", "true_pages": "bigint", "incidents_caught": "bigint",
+    "delay_hours_sum": "double", "delays": "bigint",
+}
+
+
+def typed_labels(labels: pd.DataFrame) -> pd.DataFrame:
+    """Labels with timestamps and a `label` number (their row in the labels table, sorted by label_id)."""
+    labels = labels.sort_values("label_id", ignore_index=True) if "label_id" in labels.columns else labels.reset_index(drop=True)
+    return labels.assign(started_at=pd.to_datetime(labels["started_at"]), ended_at=pd.to_datetime(labels["ended_at"]),
+                         label=np.arange(len(labels)))
+
+
+def setting_counts(flags: pd.DataFrame, labels: pd.DataFrame, gap_hours: float) -> pd.DataFrame:
+    """Per service, for one setting: flags, pages, true pages, labels caught, and the detection delays."""
+    flags = cluster_flags(flags, gap_hours)
+    pages = flags.groupby("cluster", as_index=False).agg(service_name=("service_name", "first"), page_start=("observed_at", "min"),
+                                                          page_end=("observed_at", "max"))
+    pairs = pages.merge(labels, on="service_name")
+    overlapping = pairs[(pairs["page_start"] <= pairs["ended_at"]) & (pairs["page_end"] >= pairs["started_at"])]
+    in_label = flags.merge(labels, on="service_name")
+    in_label = in_label[(in_label["observed_at"] >= in_label["started_at"]) & (in_label["observed_at"] <= in_label["ended_at"])]
+    first_flag = in_label.groupby(["service_name", "label"], as_index=False).agg(first=("observed_at", "min"), started_at=("started_at", "first"))
+    first_flag["delay_hours"] = (first_flag["first"] - first_flag["started_at"]) / HOUR
+    return pd.DataFrame({
+        "flags": flags.groupby("service_name").size(),
+        "pages": pages.groupby("service_name").size(),
+        "true_pages": overlapping.groupby("service_name")["cluster"].nunique(),
+        "incidents_caught": overlapping.groupby("service_name")["label"].nunique(),
+        "delay_hours_sum": first_flag.groupby("service_name")["delay_hours"].sum(),
+        "delays": first_flag.groupby("service_name").size(),
+    })
+
+
+def service_counts(scores: pd.DataFrame, labels: pd.DataFrame, ks: list[float], gap_hours: float) -> pd.DataFrame:
+    """COUNTS_SCHEMA rows: each labelled service of `scores` at each (window_hours, k)."""
+    labels = typed_labels(labels)
+    scores = scores[scores["service_name"].isin(labels["service_name"])].assign(observed_at=lambda s: pd.to_datetime(s["observed_at"]))
+    if scores.empty:
+        return empty(COUNTS_SCHEMA)
+    spans = scores.groupby("service_name")["observed_at"].agg(["min", "max"])
+    weeks = (spans["max"] - spans["min"] + HOUR) / WEEK
+    frames = []
+    for window, window_scores in scores.groupby("window_hours"):
+        for k in ks:
+            flags = window_scores.loc[decide(window_scores, k)[1], ["service_name", "observed_at"]]
+            counts = setting_counts(flags, labels, gap_hours).reindex(weeks.index).fillna(0)
+            frames.append(counts.assign(window_hours=int(window), anomaly_k=float(k), weeks_of_data=weeks))
+    counts = pd.concat(frames).rename_axis("service_name").reset_index()
+    return counts.astype({c: "int64" for c in ("flags", "pages", "true_pages", "incidents_caught", "delays")})[list(COUNTS_SCHEMA)]
+
+
+def combine(counts: pd.DataFrame, labelled_incidents: int, current_window: int, current_k: float) -> pd.DataFrame:
+    """One alert_budget row per (window_hours, k): the services added up, then the recommendation."""
+    if counts.empty:
+        return empty(ALERT_BUDGET_SCHEMA)
+    counts = counts.sort_values(["window_hours", "anomaly_k", "service_name"], ignore_index=True)
+    weeks = float(counts.drop_duplicates("service_name")["weeks_of_data"].sum())
+    budget = counts.groupby(["window_hours", "anomaly_k"], as_index=False)[
+        ["flags", "pages", "true_pages", "incidents_caught", "delay_hours_sum", "delays"]].sum()
+    budget["false_pages"] = budget["pages"] - budget["true_pages"]
+    budget["weeks_of_data"] = weeks
+    budget["labelled_incidents"] = labelled_incidents
+    budget["incidents_missed"] = labelled_incidents - budget["incidents_caught"]
+    budget["mean_detection_delay_hours"] = np.where(budget["delays"] > 0, budget["delay_hours_sum"] / budget["delays"].clip(lower=1), np.nan)
+    budget["false_pages_per_week"] = budget["false_pages"] / weeks if weeks else np.nan
+    budget["is_current_setting"] = (budget["window_hours"] == current_window) & np.isclose(budget["anomaly_k"], current_k)
+    ranked = budget.sort_values(["incidents_missed", "false_pages", "mean_detection_delay_hours", "anomaly_k", "window_hours"],
+                                ascending=[True, True, True, False, True], na_position="last")
+    budget["is_recommended"] = budget.index == ranked.index[0]
+    return budget[list(ALERT_BUDGET_SCHEMA)]
+
+
+def alert_budget(scores, labels, ks: list[float], windows: list[int], gap_hours: float, current_window: int, current_k: float):
+    """The alert_budget rows from int_metrics__anomaly_scores and the labels (pandas, DuckDB or Spark)."""
+    labels = as_pandas(labels)
+    if is_spark(scores):  # only the grid's windows of the labelled services go to the workers
+        scores = scores.where(scores["window_hours"].isin(windows) & scores["service_name"].isin(sorted(set(labels["service_name"]))))
+    else:
+        scores = as_pandas(scores)
+        scores = scores[scores["window_hours"].isin(windows)]
+    kernel = partial(service_counts, labels=labels, ks=sorted(set(ks)), gap_hours=gap_hours)
+    counts = as_pandas(by_group(scores, ["service_name"], kernel, COUNTS_SCHEMA))
+    return combine(counts, len(labels), current_window, current_k)

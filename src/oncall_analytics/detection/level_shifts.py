@@ -1,0 +1,87 @@
+"""Level shifts (the model metric_level_shifts): sustained changes of a metric's mean that the z-score
+detector misses (a silent failure moves a metric by a few sigma, for good).
+
+For each hour t of a metric, the mean of its observed values in the last
+level_shift_window_hours m, (t - m, t], is compared with the detector's
+baseline just before that span: the metric_anomalies baseline of hour
+t - m + 1 (its previous anomaly_window_hours hours). Welch-style statistic
+    t = (after_mean - before_mean) / (before_std * sqrt(1/n_after + 1/n_before)).
+|t| > level_shift_threshold is an alarm; consecutive alarmed hours of a metric
+with the same direction form one level shift, reported at its first alarm.
+
+Per series: on Spark it runs series by series (groupBy(service_name,
+metric_name).applyInPandas), over pandas once for every series.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from oncall_analytics.drivers import by_group
+from oncall_analytics.frames import empty
+
+HOUR = pd.Timedelta(hours=1)
+SERIES_KEY = ["service_name", "metric_name"]
+# metric_level_shifts, as its YAML declares it
+LEVEL_SHIFTS_SCHEMA = {
+    "service_name": "varchar", "metric_name": "varchar", "detected_at": "timestamp", "span_started_at": "timestamp",
+    "last_alarm_at": "timestamp", "alarm_hours": "bigint", "direction": "varchar", "before_mean": "double",
+    "after_mean": "double", "shift": "double", "shift_in_std": "double", "peak_abs_t_stat": "double", "is_silent": "boolean",
+}
+
+
+def shift_statistics(anomalies: pd.DataFrame, span_hours: int) -> pd.DataFrame:
+    """Per observed hour: after-span mean and count, the anchored baseline and the t statistic."""
+    rows = anomalies.assign(observed_at=pd.to_datetime(anomalies["observed_at"])).sort_values(
+        [*SERIES_KEY, "observed_at"], ignore_index=True)
+    rolling = (rows.set_index("observed_at").groupby(SERIES_KEY)["value"].rolling(f"{span_hours}h"))
+    rows["after_mean"] = rolling.mean().to_numpy()
+    rows["after_points"] = rolling.count().to_numpy()
+    anchors = rows.loc[rows["is_scored"].astype(bool), [*SERIES_KEY, "observed_at", "baseline_mean", "baseline_std", "baseline_points"]]
+    anchors = anchors.rename(columns={"observed_at": "span_started_at", "baseline_mean": "before_mean",
+                                      "baseline_std": "before_std", "baseline_points": "before_points"})
+    rows["span_started_at"] = rows["observed_at"] - (span_hours - 1) * HOUR
+    rows = rows.merge(anchors, on=[*SERIES_KEY, "span_started_at"], how="left")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        standard_error = rows["before_std"] * np.sqrt(1 / rows["after_points"] + 1 / rows["before_points"])
+        rows["t_stat"] = np.where(rows["before_std"] > 0, (rows["after_mean"] - rows["before_mean"]) / standard_error, np.nan)
+    return rows
+
+
+def detect_level_shifts(anomalies: pd.DataFrame, span_hours: int, threshold: float) -> pd.DataFrame:
+    """One row per level shift (a run of consecutive alarmed hours of one direction)."""
+    if anomalies.empty:
+        return empty(LEVEL_SHIFTS_SCHEMA)
+    rows = shift_statistics(anomalies, span_hours)
+    rows["direction"] = np.where(rows["t_stat"] > threshold, "up", np.where(rows["t_stat"] < -threshold, "down", None))
+    alarmed = rows[rows["direction"].notna()].copy()
+    if alarmed.empty:
+        return empty(LEVEL_SHIFTS_SCHEMA)
+    same_series = (alarmed[SERIES_KEY] == alarmed[SERIES_KEY].shift()).all(axis=1)
+    continues = same_series & (alarmed["observed_at"].diff() == HOUR) & (alarmed["direction"] == alarmed["direction"].shift())
+    alarmed["shift_id"] = (~continues).cumsum()
+    alarmed["abs_t"] = alarmed["t_stat"].abs()
+    # A shift the z-score detector also flagged while it was building up is not silent.
+    flagged_hours = anomalies.loc[anomalies["is_anomaly"].astype(bool), [*SERIES_KEY, "observed_at"]].assign(
+        observed_at=lambda f: pd.to_datetime(f["observed_at"]))
+    first = alarmed.drop_duplicates("shift_id")
+    shifts = first[[*SERIES_KEY, "shift_id", "observed_at", "span_started_at", "direction", "before_mean", "after_mean", "before_std"]]
+    shifts = shifts.rename(columns={"observed_at": "detected_at"})
+    summary = alarmed.groupby("shift_id").agg(last_alarm_at=("observed_at", "max"), alarm_hours=("observed_at", "size"),
+                                              peak_abs_t_stat=("abs_t", "max"))
+    shifts = shifts.merge(summary, left_on="shift_id", right_index=True)
+    overlap = shifts[[*SERIES_KEY, "shift_id", "span_started_at", "last_alarm_at"]].merge(flagged_hours, on=SERIES_KEY)
+    overlap = overlap[(overlap["observed_at"] >= overlap["span_started_at"]) & (overlap["observed_at"] <= overlap["last_alarm_at"])]
+    shifts["is_silent"] = ~shifts["shift_id"].isin(overlap["shift_id"])
+    shifts["shift"] = shifts["after_mean"] - shifts["before_mean"]
+    shifts["shift_in_std"] = shifts["shift"] / shifts["before_std"]
+    shifts["alarm_hours"] = shifts["alarm_hours"].astype(np.int64)
+    return shifts.sort_values([*SERIES_KEY, "detected_at"], ignore_index=True)[list(LEVEL_SHIFTS_SCHEMA)]
+
+
+def metric_level_shifts(anomalies, span_hours: int, threshold: float):
+    """The metric_level_shifts rows from metric_anomalies (pandas, DuckDB or Spark: series by series)."""
+    return by_group(anomalies, SERIES_KEY, partial(detect_level_shifts, span_hours=span_hours, threshold=threshold),
+                    LEVEL_SHIFTS_SCHEMA)

@@ -1,0 +1,113 @@
+"""Postmortem drafts (the model incident_postmortems): one row per incident with impact, detection, root
+cause, fix and prevention drafted from the data (which metrics moved and by
+how much, which led, when the first alert fired, which silent shifts
+followed). Drafts for the on-call engineer to edit, not verdicts.
+
+Per service: on Spark the flagged hours of metric_anomalies are grouped by
+service (groupBy(service_name).applyInPandas); the incidents, their metrics,
+level shifts and causal edges, a few rows per incident, are read whole.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
+
+from oncall_analytics.drivers import by_group, where
+from oncall_analytics.frames import as_pandas, empty
+
+HOUR = pd.Timedelta(hours=1)
+# incident_postmortems, as its YAML declares it
+POSTMORTEMS_SCHEMA = {
+    "incident_id": "bigint", "service_name": "varchar", "started_at": "timestamp", "ended_at": "timestamp",
+    "root_cause_metric": "varchar", "impact": "varchar", "detection": "varchar", "root_cause": "varchar",
+    "fix": "varchar", "prevention": "varchar",
+}
+
+
+def _when(ts) -> str:
+    return pd.Timestamp(ts).strftime("%Y-%m-%d %H:%M")
+
+
+def _change(before: float, after: float) -> str:
+    relative = f" ({(after - before) / abs(before):+.0%})" if before else ""
+    return f"{before:.4g} -> {after:.4g}{relative}"
+
+
+def metric_moves(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame) -> list[str]:
+    """'metric baseline -> worst value (+x%)' for each anomalous metric, in root-cause order."""
+    moves = []
+    for row in metrics.sort_values("root_cause_rank").itertuples():
+        flagged = anomalies[(anomalies["metric_name"] == row.metric_name)
+                            & anomalies["observed_at"].between(row.onset_at, row.last_flag_at) & anomalies["is_anomaly"]]
+        worst = flagged.loc[flagged["z_score"].abs().idxmax()]
+        moves.append(f"{row.metric_name} {_change(worst['baseline_mean'], worst['value'])}")
+    return moves
+
+
+def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.DataFrame, edges: pd.DataFrame) -> dict:
+    root = incident.root_cause_metric
+    symptoms = [m for m in metrics.sort_values("root_cause_rank")["metric_name"] if m != root]
+    silent = shifts[shifts["is_silent"] & ~shifts["metric_name"].isin(metrics["metric_name"])]
+    impact = (f"{incident.service_name}: {', '.join(metric_moves(incident, metrics, anomalies))} "
+              f"(anomalous for {incident.duration_hours} h, {_when(incident.started_at)} to {_when(incident.ended_at)})")
+    if len(silent):
+        impact += "; then, without an alert, " + ", ".join(
+            f"{s.metric_name} shifted {_change(s.before_mean, s.after_mean)} from {_when(s.span_started_at)}" for s in silent.itertuples())
+    onset_z = metrics.loc[metrics["is_root_cause"], "onset_z_score"].iloc[0]
+    detection = f"The z-score alert fired at {_when(incident.started_at)} on {root} (z {onset_z:+.1f}), in the first hour of the incident"
+    if len(silent):
+        detection += "; " + "; ".join(
+            f"{s.metric_name} never crossed the z threshold, the level-shift detector caught it at {_when(s.detected_at)} "
+            f"({(s.detected_at - incident.started_at) / HOUR:.0f} h after the start)" for s in silent.itertuples())
+    chain = "; ".join(f"{e.cause_metric} -> {e.effect_metric} (+{e.lag_hours} h, r {e.correlation:+.2f})" for e in edges.itertuples())
+    root_cause = f"{root} moved first" + (f", with {', '.join(symptoms)} following" if symptoms else "")
+    root_cause += f". Lagged correlations: {chain}." if chain else "."
+    fix = (f"Find what changed for {root} around {_when(incident.started_at)} (deploy, config, upstream data) and revert or "
+           f"repair it; confirm {root}{' and ' + ', '.join(symptoms) if symptoms else ''} return to their baselines.")
+    prevention = f"Keep a direct alert on {root} (it paged in the first hour)"
+    if symptoms:
+        prevention += f"; gate rollouts on {', '.join(symptoms)}"
+    if len(silent):
+        prevention += f"; add level-shift alerts on {', '.join(silent['metric_name'])}, which moved silently"
+    prevention += "."
+    return {"impact": impact, "detection": detection, "root_cause": root_cause, "fix": fix, "prevention": prevention}
+
+
+def postmortems(incidents: pd.DataFrame, incident_metrics: pd.DataFrame, anomalies: pd.DataFrame,
+                shifts: pd.DataFrame, edges: pd.DataFrame, horizon_hours: float) -> pd.DataFrame:
+    """One draft per incident of a service in `anomalies` (its flagged hours
+    suffice). Level shifts count for an incident when detected between its
+    start and `horizon_hours` after its end, on the same service."""
+    incidents, incident_metrics, anomalies, shifts = (
+        frame.assign(**{column: pd.to_datetime(frame[column]) for column in columns})
+        for frame, columns in ((incidents, ["started_at", "ended_at"]), (incident_metrics, ["onset_at", "last_flag_at"]),
+                               (anomalies, ["observed_at"]), (shifts, ["detected_at", "span_started_at"])))
+    rows = []
+    for incident in incidents[incidents["service_name"].isin(anomalies["service_name"])].itertuples():
+        window_end = incident.ended_at + horizon_hours * HOUR
+        in_incident = shifts[(shifts["service_name"] == incident.service_name)
+                             & shifts["detected_at"].between(incident.started_at, window_end)]
+        rows.append({
+            "incident_id": incident.incident_id, "service_name": incident.service_name, "started_at": incident.started_at,
+            "ended_at": incident.ended_at, "root_cause_metric": incident.root_cause_metric,
+            **draft(incident, incident_metrics[incident_metrics["incident_id"] == incident.incident_id],
+                    anomalies[anomalies["service_name"] == incident.service_name], in_incident,
+                    edges[edges["incident_id"] == incident.incident_id]),
+        })
+    if not rows:
+        return empty(POSTMORTEMS_SCHEMA)
+    return pd.DataFrame(rows, columns=list(POSTMORTEMS_SCHEMA))
+
+
+def incident_postmortems(incidents, incident_metrics, anomalies, shifts, edges, horizon_hours: float):
+    """The incident_postmortems rows (pandas, DuckDB or Spark: the flagged hours service by service)."""
+    kernel = partial(postmortems_of_flags, incidents=as_pandas(incidents), incident_metrics=as_pandas(incident_metrics),
+                     shifts=as_pandas(shifts), edges=as_pandas(edges), horizon_hours=horizon_hours)
+    return by_group(where(anomalies, "is_anomaly"), ["service_name"], kernel, POSTMORTEMS_SCHEMA)
+
+
+def postmortems_of_flags(flags: pd.DataFrame, incidents: pd.DataFrame, incident_metrics: pd.DataFrame,
+                         shifts: pd.DataFrame, edges: pd.DataFrame, horizon_hours: float) -> pd.DataFrame:
+    """postmortems() with the anomalies first, the argument the drivers group."""
+    return postmortems(incidents, incident_metrics, flags, shifts, edges, horizon_hours)

@@ -1,0 +1,112 @@
+"""Sample ratio mismatch (SRM) check (the model srm_check) of the canary's traffic split: one row
+for the canary function and window, with Pearson's chi-square test of the
+observed invocations per version against the intended split.
+
+The p-value is the chi-square survival function, i.e. the regularised upper
+incomplete gamma Q(dof/2, x/2), computed here (series / continued fraction,
+as in Numerical Recipes) so the package needs no scipy.
+One test per canary split (function and window), grouped the same way on Spark.
+"""
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import pandas as pd
+
+from oncall_analytics.drivers import by_group
+from oncall_analytics.frames import empty
+
+SPLIT_KEY = ["function_name", "window_start", "window_end"]
+# srm_check, as its YAML declares it
+SRM_SCHEMA = {
+    "function_name": "varchar", "window_start": "timestamp", "window_end": "timestamp", "versions": "bigint",
+    "total_invocations": "bigint", "observed_split": "varchar", "expected_split": "varchar",
+    "min_expected_count": "double", "chi_square": "double", "degrees_of_freedom": "bigint", "p_value": "double",
+    "is_sample_ratio_mismatch": "boolean", "verdict": "varchar",
+}
+
+
+def regularized_upper_gamma(a: float, x: float) -> float:
+    """Q(a, x) = Gamma(a, x) / Gamma(a) for a > 0, x >= 0."""
+    if x <= 0:
+        return 1.0
+    if math.isinf(x):
+        return 0.0
+    log_prefactor = a * math.log(x) - x - math.lgamma(a)
+    if x < a + 1:  # series for P(a, x), then Q = 1 - P
+        term = total = 1.0 / a
+        denominator = a
+        for _ in range(10_000):
+            denominator += 1
+            term *= x / denominator
+            total += term
+            if abs(term) < abs(total) * 1e-15:
+                break
+        return max(0.0, 1.0 - total * math.exp(log_prefactor))
+    # Lentz's continued fraction for Q(a, x)
+    tiny = 1e-300
+    b = x + 1 - a
+    c = 1 / tiny
+    d = 1 / b
+    h = d
+    for i in range(1, 10_000):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1) < 1e-15:
+            break
+    return min(1.0, math.exp(log_prefactor) * h)
+
+
+def chi_square_p_value(statistic: float, degrees_of_freedom: int) -> float:
+    return regularized_upper_gamma(degrees_of_freedom / 2, statistic / 2)
+
+
+def srm_test(split: pd.DataFrame, alpha: float, min_expected_count: float) -> dict:
+    """Test one split: rows of (version_id, invocations, expected_weight)."""
+    split = split.sort_values("version_id")
+    total = int(split["invocations"].sum())
+    shares = split["expected_weight"] / split["expected_weight"].sum()
+    expected = shares * total
+    unexpected_traffic = bool(((split["expected_weight"] == 0) & (split["invocations"] > 0)).any())
+    in_split = expected > 0
+    statistic = float((((split["invocations"] - expected) ** 2)[in_split] / expected[in_split]).sum()) if total else 0.0
+    if unexpected_traffic:
+        statistic = math.inf
+    dof = max(int(in_split.sum()) - 1, 1) if not unexpected_traffic else max(len(split) - 1, 1)
+    p_value = chi_square_p_value(statistic, dof)
+    min_expected = float(expected[in_split].min()) if in_split.any() else 0.0
+    if unexpected_traffic or (min_expected >= min_expected_count and p_value < alpha):
+        verdict = "SAMPLE_RATIO_MISMATCH"
+    elif min_expected < min_expected_count:
+        verdict = "INSUFFICIENT_SAMPLE"
+    else:
+        verdict = "OK"
+    as_text = lambda values: ", ".join(f"v{v}: {c:g}" for v, c in zip(split["version_id"], values))  # noqa: E731
+    return {
+        "versions": int(len(split)), "total_invocations": total,
+        "observed_split": as_text(split["invocations"]), "expected_split": as_text(expected.round(2)),
+        "min_expected_count": min_expected, "chi_square": statistic, "degrees_of_freedom": dof, "p_value": p_value,
+        "is_sample_ratio_mismatch": verdict == "SAMPLE_RATIO_MISMATCH", "verdict": verdict,
+    }
+
+
+def check_split(split: pd.DataFrame, alpha: float, min_expected_count: float) -> pd.DataFrame:
+    """srm_check rows: one per (function_name, window_start, window_end) in the split."""
+    rows = []
+    for (function_name, window_start, window_end), versions in split.groupby(SPLIT_KEY):
+        rows.append({"function_name": function_name, "window_start": window_start, "window_end": window_end,
+                     **srm_test(versions, alpha, min_expected_count)})
+    return pd.DataFrame(rows, columns=list(SRM_SCHEMA)) if rows else empty(SRM_SCHEMA)
+
+
+def srm_check(split, alpha: float, min_expected_count: float):
+    """The srm_check rows from int_serverless__canary_traffic_split (pandas, DuckDB or Spark: split by split)."""
+    return by_group(split, SPLIT_KEY, partial(check_split, alpha=alpha, min_expected_count=min_expected_count), SRM_SCHEMA)
