@@ -3,8 +3,10 @@ test runs each one as written and the README cannot drift from what is tested.
 
 Every fenced block names its language: `sh` (shell commands, one a line; a
 trailing `\\` continues a line, `#` starts a comment), `cron` (crontab lines:
-five time fields, then a command; `#` lines are comments) or `text` (no
-commands: diagrams, output). A block without a language, or in another one,
+five time fields, then a command; `#` lines are comments), `yaml` (an
+excerpt of the project's configuration: `yaml_blocks` gives them to a test
+that holds them to dbt_project.yml) or `text` (no commands: diagrams,
+output). A block without a language, or in another one,
 is an error until the README says what it is."""
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COMMAND_LANGUAGES = {"sh", "cron"}
-OTHER_LANGUAGES = {"text"}
+OTHER_LANGUAGES = {"text", "yaml"}
 _FENCE = re.compile(r"^```(\S*)\s*$")
 _CRON_JOB = re.compile(r"^\s*((?:\S+\s+){4}\S+)\s+(\S.*)$")
 
@@ -76,3 +78,17 @@ def _without_comment(line: str) -> str:
         elif char == "#" and (index == 0 or line[index - 1].isspace()):
             return line[:index]
     return line
+
+
+def yaml_blocks(path: Path) -> list[tuple[int, str]]:
+    """The README's `yaml` blocks: (line of the opening fence, text)."""
+    blocks, current, start = [], None, 0
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if current is None and line.strip() == "```yaml":
+            current, start = [], number
+        elif current is not None and _FENCE.match(line):
+            blocks.append((start, "\n".join(current)))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks

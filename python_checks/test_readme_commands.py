@@ -33,7 +33,7 @@ import pytest
 from conftest import PROJECT_DIR
 from fresh_logs import write_fresh_logs
 from project_copy import copy_project
-from readme_commands import ReadmeCommand, readme_commands
+from readme_commands import ReadmeCommand, readme_commands, yaml_blocks
 
 README = PROJECT_DIR / "README.md"
 COMMANDS = readme_commands(README)
@@ -66,6 +66,21 @@ def test_every_code_block_of_the_readme_is_classified():
     assert RUN_HERE and any(c.language == "cron" for c in COMMANDS)
     texts = {c.text for c in COMMANDS}
     assert LEFT_TO_CI | SERVING <= texts, f"no longer in the README: {(LEFT_TO_CI | SERVING) - texts}"
+
+
+def test_every_yaml_block_of_the_readme_is_the_projects_configuration():
+    """A configuration excerpt in the README (e.g. an SLO) is, entry for entry, what dbt_project.yml ships."""
+    import yaml
+
+    project_vars = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    blocks = yaml_blocks(README)
+    assert blocks, "the README shows no configuration excerpt; drop this test"
+    for line, text in blocks:
+        for name, entries in yaml.safe_load(text).items():
+            assert name in project_vars, f"README.md:{line}: {name} is not a var of dbt_project.yml"
+            for entry in entries if isinstance(entries, list) else [entries]:
+                shipped = [e for e in project_vars[name] if e.get("name") == entry.get("name")] if isinstance(entry, dict) else []
+                assert shipped and {k: shipped[0][k] for k in entry} == entry, f"README.md:{line}: {entry} differs from dbt_project.yml"
 
 
 def test_ci_runs_the_commands_left_to_it():
