@@ -39,7 +39,7 @@ per_version as (
         count(*) as total_count,
         count(case when is_server_error then 1 end) as failure_count,
         count(case when latency_ms > {{ slow_request_ms }} then 1 end) as slow_count,
-        avg(latency_ms) as overall_avg_latency
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as overall_avg_latency
     from comparable_requests
     group by service_version, version_major, version_minor, version_patch
 ),

@@ -15,22 +15,33 @@ per_flag_value as (
         count(distinct request_id) as request_count,
         count(distinct case when is_server_error then request_id end) as error_count,
         count(distinct case when is_success then request_id end) as success_count,
-        avg(latency_ms) as avg_latency,
-        stddev_samp(latency_ms) as latency_stddev,
-        max(latency_ms) as max_latency,
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as avg_latency,
         {{ percentile_cont('latency_ms', 0.95) }} as p95_latency
     from flagged_requests
     group by flag_name, flag_value, flag_label
 ),
 
+compared as (
+    select * from per_flag_value
+    where request_count > {{ min_requests }}
+),
+
+-- mean and spread of the compared flag values' mean latencies, for the z-score
+latency_spread as (
+    select
+        {{ deterministic_aggregate('avg', 'avg_latency') }} as mean_avg_latency,
+        {{ deterministic_aggregate('stddev_samp', 'avg_latency') }} as stddev_avg_latency
+    from compared
+),
+
 rated as (
     select
-        *,
-        error_count * 100.0 / request_count as error_rate,
-        success_count * 100.0 / request_count as success_rate,
-        (avg_latency - avg(avg_latency) over ()) / nullif(stddev_samp(avg_latency) over (), 0) as latency_zscore
-    from per_flag_value
-    where request_count > {{ min_requests }}
+        compared.*,
+        compared.error_count * 100.0 / compared.request_count as error_rate,
+        compared.success_count * 100.0 / compared.request_count as success_rate,
+        (compared.avg_latency - latency_spread.mean_avg_latency) / nullif(latency_spread.stddev_avg_latency, 0) as latency_zscore
+    from compared
+    cross join latency_spread
 ),
 
 classified as (

@@ -49,7 +49,7 @@ per_zone as (
         count(case when is_server_error then 1 end) as failure_count,
         count(case when status_code = 429 then 1 end) as rate_limited_count,
         count(case when status_code = 503 then 1 end) as unavailable_count,
-        avg(latency_ms) as overall_avg_latency,
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as overall_avg_latency,
         -- least-squares slope of per-request availability over time: points per hour
         coalesce({{ regr_slope('success_pct_points', 'hours_into_window') }}, 0) as availability_trend_pp_per_hour
     from timed

@@ -15,7 +15,7 @@ per_half_hour as (
         shard_id,
         tenant_category,
         {{ time_bucket_minutes('requested_at', 30) }} as time_window,
-        stddev_samp(latency_ms) as latency_stddev
+        {{ deterministic_aggregate('stddev_samp', 'latency_ms') }} as latency_stddev
     from requests
     group by partition_id, shard_id, tenant_category, {{ time_bucket_minutes('requested_at', 30) }}
 ),
@@ -25,7 +25,7 @@ latency_stability as (
         partition_id,
         shard_id,
         tenant_category,
-        avg(latency_stddev) as avg_latency_stddev,
+        {{ deterministic_aggregate('avg', 'latency_stddev') }} as avg_latency_stddev,
         count(*) as active_windows
     from per_half_hour
     group by partition_id, shard_id, tenant_category
@@ -39,7 +39,7 @@ per_partition as (
         count(*) as total_requests,
         count(case when is_success then 1 end) as total_successes,
         count(case when is_server_error then 1 end) as total_errors,
-        avg(latency_ms) as overall_avg_latency,
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as overall_avg_latency,
         max(latency_ms) as worst_latency,
         count(distinct user_id) as affected_users,
         sum(request_size_bytes) / 1024.0 / 1024.0 as total_request_mb,

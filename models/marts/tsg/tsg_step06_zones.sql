@@ -19,13 +19,13 @@ per_zone_and_type as (
         count(case when status_code = 504 then 1 end) as total_timeouts,
         count(case when status_code = 503 then 1 end) as total_unavailable,
         count(case when status_code = 502 then 1 end) as total_bad_gateway,
-        avg(latency_ms) as overall_latency,
-        avg(backend_latency_ms) as backend_latency,
-        avg(connection_time_ms) as connection_latency,
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as overall_latency,
+        {{ deterministic_aggregate('avg', 'backend_latency_ms') }} as backend_latency,
+        {{ deterministic_aggregate('avg', 'connection_time_ms') }} as connection_latency,
         max(infra_concurrent_connections) as peak_connections,
         -- host load as the requests saw it: each request weighs its latest sample
-        avg(infra_cpu_utilization) as avg_cpu_usage,
-        avg(infra_memory_utilization) as avg_memory_usage,
+        {{ deterministic_aggregate('avg', 'infra_cpu_utilization') }} as avg_cpu_usage,
+        {{ deterministic_aggregate('avg', 'infra_memory_utilization') }} as avg_memory_usage,
         count(distinct load_balancer_id) as lb_count,
         count(distinct {{ time_bucket_minutes('requested_at', 15) }}) as active_intervals
     from requests

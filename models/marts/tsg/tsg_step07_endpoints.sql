@@ -47,11 +47,11 @@ per_endpoint as (
         count(case when is_success then 1 end) as total_success,
         count(case when is_server_error then 1 end) as total_server_errors,
         count(case when is_client_error then 1 end) as total_client_errors,
-        avg(latency_ms) as overall_avg_latency,
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as overall_avg_latency,
         count(case when is_cache_hit then 1 end) as cache_hits,
         count(distinct session_id) as total_unique_sessions,
-        avg(request_size_bytes) / 1024.0 as avg_request_kb,
-        avg(response_size_bytes) / 1024.0 as avg_response_kb
+        {{ deterministic_aggregate('avg', 'request_size_bytes') }} / 1024.0 as avg_request_kb,
+        {{ deterministic_aggregate('avg', 'response_size_bytes') }} / 1024.0 as avg_response_kb
     from requests
     group by endpoint_path, http_method, api_version, client_type
 ),

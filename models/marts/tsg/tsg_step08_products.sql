@@ -21,10 +21,10 @@ per_product as (
         count(distinct user_id) as affected_users,
         count(distinct session_id) as total_sessions,
         count(case when is_retry then 1 end) as retry_count,
-        avg(latency_ms) as overall_avg_latency,
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as overall_avg_latency,
         max(latency_ms) as worst_case_latency,
         sum(data_processed_bytes) / 1024.0 / 1024.0 as total_data_mb,
-        avg(case when has_dependency_failure then 100.0 else 0.0 end) as avg_dependency_failures,
+        {{ deterministic_aggregate('avg', 'case when has_dependency_failure then 100.0 else 0.0 end') }} as avg_dependency_failures,
         count(distinct {{ time_bucket_minutes('requested_at', 30) }}) as active_periods
     from requests
     group by product_id, product_category, customer_tier, subscription_type

@@ -60,7 +60,7 @@ patterns as (
         count(distinct session_id) as total_affected_sessions,
         min(requested_at) as pattern_first_seen,
         max(requested_at) as pattern_last_seen,
-        avg(latency_ms) as avg_error_latency,
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as avg_error_latency,
         count(distinct {{ dbt.date_trunc('hour', 'requested_at') }}) as hours_affected,
         count(case when is_retry then 1 end) as total_retries,
         count(case when is_cascading_failure then 1 end) as total_cascading
