@@ -206,7 +206,7 @@ worded as (
 
 prioritised as (
     select
-        row_number() over (
+        cast(row_number() over (
             order by
                 case finding_role
                     when 'LIKELY_ROOT_CAUSE' then 1
@@ -220,7 +220,7 @@ prioritised as (
                 first_step asc nulls last,
                 dimension asc,
                 dimension_value asc
-        ) as priority,
+        ) as {{ dbt.type_bigint() }}) as priority,  -- Spark's row_number is an int
         dimension,
         dimension_value,
         finding,
