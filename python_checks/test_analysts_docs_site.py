@@ -120,7 +120,11 @@ def test_tsg_action_plan_lineage_shows_the_nine_checks(chromium, docs_target, ma
 
     dom = browse(chromium, page_url(docs_target, plan), tmp_path)
     assert "<h1>" in dom and "tsg_action_plan" in dom
-    assert checks <= rendered_parents(dom), "the plan's page does not link all nine checks"
+    # the checks reach the plan through their findings (int_tsg__findings), one hop up
+    findings = model_id("int_tsg__findings")
+    assert findings in rendered_parents(dom), "the plan's page does not link the checks' findings"
+    findings_dom = browse(chromium, page_url(docs_target, findings), tmp_path)
+    assert checks <= rendered_parents(findings_dom), "the findings' page does not link all nine checks"
     save_lineage_screenshot(chromium, docs_target, tmp_path, "tsg_action_plan")
 
 

@@ -22,7 +22,6 @@ from oncall_analytics.frames import as_pandas, conform, empty, to_warehouse_fram
 from project_copy import copy_project
 
 PYTHON_MODELS = sorted(PROJECT_DIR.glob("models/**/*.py"))
-BEING_REWRITTEN = {"tsg_step09_workflows"}  # issue 14 part 3 turns it into SQL (another branch)
 
 
 def model_yaml(path) -> dict:
@@ -63,8 +62,6 @@ def test_package_builds_as_a_wheel_with_the_readme_command(tmp_path):
 @pytest.mark.parametrize("path", PYTHON_MODELS, ids=lambda p: p.stem)
 def test_python_model_is_thin(path):
     """Only `def model(dbt, session)`: no other function, class or lambda; logic lives in the package."""
-    if path.stem in BEING_REWRITTEN:
-        pytest.xfail("being rewritten in SQL on another branch")
     tree = ast.parse(path.read_text())
     definitions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
     assert [getattr(node, "name", "lambda") for node in definitions] == ["model"]
@@ -73,7 +70,7 @@ def test_python_model_is_thin(path):
     assert len(path.read_text().splitlines()) <= 30
 
 
-@pytest.mark.parametrize("path", [p for p in PYTHON_MODELS if p.stem not in BEING_REWRITTEN], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", PYTHON_MODELS, ids=lambda p: p.stem)
 def test_python_model_returns_the_types_its_yaml_declares(path):
     """The schema the model's result is conformed to is the YAML's data_type column by column,
     checked by the matches_declared_columns test at build time too."""
@@ -88,8 +85,6 @@ def test_every_var_a_python_model_reads_is_in_its_config_and_validated_before_an
     validated = set(re.findall(r"var_\w+\('(\w+)'", hook))
     assert "validate_python_model_vars()" in yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["on-run-start"][0]
     for path in PYTHON_MODELS:
-        if path.stem in BEING_REWRITTEN:
-            continue
         read = set(re.findall(r'dbt\.config\.get\("(\w+)"\)', path.read_text()))
         config = model_yaml(path).get("config", {})
         assert {name: config.get(name) for name in read} == {name: f"{{{{ var('{name}') }}}}" for name in read}, path.stem
@@ -154,4 +149,4 @@ def test_remote_warehouses_get_the_package_through_the_packages_config(tmp_path)
     run_dbt(["parse", "--target-path", str(target), "--vars", f"{{python_model_packages: ['{wheel}']}}"], tmp_path / "p.duckdb")
     nodes = json.loads((target / "manifest.json").read_text())["nodes"].values()
     packages = {node["name"]: node["config"].get("packages") for node in nodes if node.get("language") == "python"}
-    assert packages and all(packages[path.stem] == [wheel] for path in PYTHON_MODELS if path.stem not in BEING_REWRITTEN)
+    assert packages and all(packages[path.stem] == [wheel] for path in PYTHON_MODELS)

@@ -27,6 +27,10 @@ pytest.importorskip("pyspark", reason="the Spark checks run in .venv-spark (make
 KNOWN_SQL_MARTS = {
     "canary_version_comparison", "chained_invocations", "burst_windows",
     "burst_error_correlation", "invocation_chains",
+    # the troubleshooting guide, SQL throughout: its nine checks and the plan
+    "tsg_step02_version_regression", "tsg_step03_feature_flags", "tsg_step04_regional_availability",
+    "tsg_step05_partitions", "tsg_step06_zones", "tsg_step07_endpoints", "tsg_step08_products",
+    "tsg_step09_workflows", "tsg_step10_top_errors", "tsg_action_plan",
 }
 
 

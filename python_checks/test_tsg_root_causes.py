@@ -74,7 +74,10 @@ def test_lineage_is_the_guide_steps_in_parallel_feeding_the_plan(tmp_path):
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
     depends = {node["name"]: set(node["depends_on"]["nodes"]) for node in nodes.values() if node["resource_type"] == "model"}
     plan_parents = {parent.split(".")[-1] for parent in depends["tsg_action_plan"]}
-    assert set(STEPS) <= plan_parents
+    findings_parents = {parent.split(".")[-1] for parent in depends["int_tsg__findings"]}
+    # the checks feed the plan through their findings, in one shape
+    assert "int_tsg__findings" in plan_parents and not plan_parents & set(STEPS)
+    assert findings_parents == set(STEPS)
     for step in STEPS:
         parents = {parent.split(".")[-1] for parent in depends[step]}
         assert not parents & set(STEPS + ["tsg_action_plan"]), step

@@ -22,7 +22,7 @@ from conftest import run_dbt
          "Invalid var 'tsg_end_time'"),
         ("tsg_action_plan", "{tsg_sla_threshold: 120}", "Invalid var 'tsg_sla_threshold'"),
         ("tsg_step03_feature_flags", "{tsg_flag_threshold_source: blog}", "Invalid var 'tsg_flag_threshold_source'"),
-        ("int_gateway__workflow_steps_in_scope", "{tsg_workflow_critical_completion_pct: 101}",
+        ("tsg_step09_workflows", "{tsg_workflow_critical_completion_pct: 101}",
          "Invalid var 'tsg_workflow_critical_completion_pct'"),
     ],
 )

@@ -95,20 +95,20 @@ def step02(scope: pd.DataFrame) -> pd.DataFrame:
              .apply(lambda s: percentile(s, 0.99)).groupby(level=0).max())
     versions = scope.groupby(["service_version", "major", "minor", "patch"]).agg(
         total_count=("request_id", "size"), failure_count=("server_error", "sum"),
-        slow=("latency", lambda s: (s > 5000).sum()), overall_avg_latency=("latency", "mean")).reset_index()
+        slow=("latency", lambda s: (s > 5000).sum()), overall_avg_latency_ms=("latency", "mean")).reset_index()
     versions = versions[versions["total_count"] > 1000].sort_values(["major", "minor", "patch"])
     versions["failure_rate"] = 100 * versions["failure_count"] / versions["total_count"]
     versions["slow_rate"] = 100 * versions["slow"] / versions["total_count"]
     versions["prev_failure_rate"] = versions["failure_rate"].shift()
     versions["failure_rate_delta"] = versions["failure_rate"] - versions["prev_failure_rate"]
     versions["version_rank"] = np.arange(len(versions), 0, -1)
-    versions["max_p99_latency"] = versions["service_version"].map(worst)
+    versions["max_p99_latency_ms"] = versions["service_version"].map(worst)
     latest = versions["version_rank"] == 1
     versions["assessment"] = np.select(
         [latest & (versions["failure_rate_delta"] > 10), latest & (versions["slow_rate"] > 10)],
         ["REGRESSION_DETECTED", "PERFORMANCE_DEGRADATION"], "NO_REGRESSION")
     columns = ["service_version", "version_rank", "total_count", "failure_count", "failure_rate", "prev_failure_rate",
-               "failure_rate_delta", "slow_rate", "overall_avg_latency", "max_p99_latency", "assessment"]
+               "failure_rate_delta", "slow_rate", "overall_avg_latency_ms", "max_p99_latency_ms", "assessment"]
     return rounded(versions[versions["version_rank"] <= 5][columns])
 
 
@@ -116,23 +116,23 @@ def step03(scope: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     joined = scope.merge(flags, on="request_id")
     per_flag = joined.groupby(["flag_name", "flag_value"]).agg(
         request_count=("request_id", "nunique"), error_count=("server_error", "sum"),
-        success_count=("success", "sum"), avg_latency=("latency", "mean"),
-        p95_latency=("latency", lambda s: percentile(s, 0.95))).reset_index()
+        success_count=("success", "sum"), avg_latency_ms=("latency", "mean"),
+        p95_latency_ms=("latency", lambda s: percentile(s, 0.95))).reset_index()
     per_flag = per_flag[per_flag["request_count"] > 100].copy()
     per_flag["error_rate"] = 100 * per_flag["error_count"] / per_flag["request_count"]
     per_flag["success_rate"] = 100 * per_flag["success_count"] / per_flag["request_count"]
-    spread = per_flag["avg_latency"].std(ddof=1)
-    zscore = (per_flag["avg_latency"] - per_flag["avg_latency"].mean()) / (spread if spread else np.nan)
+    spread = per_flag["avg_latency_ms"].std(ddof=1)
+    zscore = (per_flag["avg_latency_ms"] - per_flag["avg_latency_ms"].mean()) / (spread if spread else np.nan)
     big = per_flag["request_count"] > 500
     per_flag["flag_status"] = np.select(
-        [(per_flag["error_rate"] > 15) & big, (per_flag["p95_latency"] > 5000) & big, zscore > 3],
+        [(per_flag["error_rate"] > 15) & big, (per_flag["p95_latency_ms"] > 5000) & big, zscore > 3],
         ["HIGH_ERROR_RATE", "HIGH_LATENCY", "LATENCY_ANOMALY"], "NORMAL")
     per_flag = per_flag.sort_values(["error_rate", "request_count", "flag_name", "flag_value"],
                                     ascending=[False, False, True, True])
     per_flag["severity_rank"] = np.arange(1, len(per_flag) + 1)
     per_flag = per_flag[(per_flag["flag_status"] != "NORMAL") & (per_flag["severity_rank"] <= 10)]
     columns = ["flag_name", "flag_value", "request_count", "error_count", "error_rate", "success_rate",
-               "avg_latency", "p95_latency", "flag_status", "severity_rank"]
+               "avg_latency_ms", "p95_latency_ms", "flag_status", "severity_rank"]
     return rounded(per_flag[columns])
 
 
@@ -166,19 +166,19 @@ def step04(window: pd.DataFrame) -> pd.DataFrame:
 def step05(scope: pd.DataFrame) -> pd.DataFrame:
     keys = ["partition_id", "shard_id", "tenant_category"]
     stddev = (scope.groupby(keys + [scope["ts"].dt.floor("30min")])["latency"].std(ddof=1)
-              .groupby(level=[0, 1, 2]).mean().rename("avg_latency_stddev"))
+              .groupby(level=[0, 1, 2]).mean().rename("avg_latency_stddev_ms"))
     parts = scope.groupby(keys).agg(
         total_requests=("request_id", "size"), successes=("success", "sum"), errors=("server_error", "sum"),
-        overall_avg_latency=("latency", "mean"), affected_users=("user_id", "nunique")).reset_index()
+        overall_avg_latency_ms=("latency", "mean"), affected_users=("user_id", "nunique")).reset_index()
     parts = parts.merge(stddev.reset_index(), on=keys)
     parts = parts[parts["total_requests"] > 100].copy()
     parts["success_rate"] = 100 * parts["successes"] / parts["total_requests"]
     parts["error_rate"] = 100 * parts["errors"] / parts["total_requests"]
-    latency = parts["overall_avg_latency"]
+    latency = parts["overall_avg_latency_ms"]
     parts["health_score"] = (parts["success_rate"] * 0.4 + (100 - np.minimum(parts["error_rate"] * 2, 100)) * 0.3
                              + np.select([latency < 1000, latency < 3000], [100, 50], 0) * 0.3)
     parts["partition_status"] = np.select(
-        [parts["error_rate"] > 10, latency > 3000, parts["avg_latency_stddev"] > 1000, parts["success_rate"] < 95],
+        [parts["error_rate"] > 10, latency > 3000, parts["avg_latency_stddev_ms"] > 1000, parts["success_rate"] < 95],
         ["HIGH_ERRORS", "HIGH_LATENCY", "UNSTABLE", "LOW_SUCCESS"], "HEALTHY")
     parts = parts[parts["partition_status"] != "HEALTHY"].copy()
     parts["severity_rank"] = parts["health_score"].rank(method="min").astype(int)
@@ -195,12 +195,12 @@ def step06(scope: pd.DataFrame, infra: pd.DataFrame) -> pd.DataFrame:
     zones = joined.groupby(["availability_zone", "instance_type"]).agg(
         total_requests=("request_id", "size"), successful=("success", "sum"),
         infra_errors=("status", lambda s: s.isin([502, 503, 504]).sum()),
-        overall_latency=("latency", "mean"), avg_cpu_usage=("cpu", "mean"),
+        overall_latency_ms=("latency", "mean"), avg_cpu_usage=("cpu", "mean"),
         avg_memory_usage=("memory", "mean")).reset_index()
     zones = zones[zones["total_requests"] > 500].copy()
     zones["success_rate"] = 100 * zones["successful"] / zones["total_requests"]
     zones["infrastructure_error_rate"] = 100 * zones["infra_errors"] / zones["total_requests"]
-    latency = zones["overall_latency"]
+    latency = zones["overall_latency_ms"]
     zones["zone_status"] = np.select(
         [zones["success_rate"] < 90, zones["success_rate"] < 95, zones["infrastructure_error_rate"] > 5,
          latency > 2000, (zones["avg_cpu_usage"] > 80) | (zones["avg_memory_usage"] > 85)],
@@ -216,7 +216,7 @@ def step06(scope: pd.DataFrame, infra: pd.DataFrame) -> pd.DataFrame:
 def step07(scope: pd.DataFrame) -> pd.DataFrame:
     keys = ["endpoint_path", "http_method", "api_version", "client_type"]
     worst_p99 = (scope.groupby(keys + [scope["ts"].dt.floor("10min")])["latency"]
-                 .apply(lambda s: percentile(s, 0.99)).groupby(level=[0, 1, 2, 3]).max().rename("max_p99_latency"))
+                 .apply(lambda s: percentile(s, 0.99)).groupby(level=[0, 1, 2, 3]).max().rename("max_p99_latency_ms"))
     ends = scope.groupby(keys).agg(
         total_requests=("request_id", "size"), success=("success", "sum"), server=("server_error", "sum"),
         client=("client_error", "sum"), cache=("cache_hit", "sum")).reset_index()
@@ -226,7 +226,7 @@ def step07(scope: pd.DataFrame) -> pd.DataFrame:
                          ("client_error_rate", "client"), ("cache_hit_rate", "cache")):
         ends[name] = 100 * ends[column] / ends["total_requests"]
     ends["endpoint_status"] = np.select(
-        [ends["server_error_rate"] > 10, ends["success_rate"] < 90, ends["max_p99_latency"] > 5000,
+        [ends["server_error_rate"] > 10, ends["success_rate"] < 90, ends["max_p99_latency_ms"] > 5000,
          ends["client_error_rate"] > 30, (ends["cache_hit_rate"] < 20) & (ends["total_requests"] > 1000)],
         ["HIGH_SERVER_ERRORS", "LOW_SUCCESS_RATE", "HIGH_LATENCY", "HIGH_CLIENT_ERRORS", "LOW_CACHE_EFFICIENCY"],
         "NORMAL")

@@ -1,5 +1,6 @@
 {#- Least-squares slope of y on x as an aggregate, over the rows where both
-    are non-null; null when x does not vary. -#}
+    are non-null; null when x does not vary. Order-stable on DuckDB
+    (deterministic_aggregate). -#}
 {% macro regr_slope(y, x) -%}
     {{ return(adapter.dispatch('regr_slope', 'oncall_analytics')(y, x)) }}
 {%- endmacro %}
@@ -16,7 +17,9 @@
 {#- DuckDB's regr_slope is NaN, not null, when x does not vary (and NaN sorts
     above every number), hence the guard. -#}
 {% macro duckdb__regr_slope(y, x) -%}
+    {%- set complete_x = 'case when ' ~ y ~ ' is not null then ' ~ x ~ ' end' -%}
     case
-        when var_pop(case when {{ y }} is not null then {{ x }} end) > 0 then regr_slope({{ y }}, {{ x }})
+        when {{ oncall_analytics.deterministic_aggregate('var_pop', complete_x) }} > 0
+            then {{ oncall_analytics.deterministic_aggregate('regr_slope', y ~ ', ' ~ x, x ~ ', ' ~ y) }}
     end
 {%- endmacro %}

@@ -15,8 +15,3 @@
 {% macro tsg_error_label(exception_type, service_component) -%}
     (coalesce({{ exception_type }}, '?') || ' in ' || coalesce({{ service_component }}, '?'))
 {%- endmacro %}
-
-{#- A number rounded for prose in `evidence`, as text. -#}
-{% macro tsg_format_number(expr, decimals=1) -%}
-    cast(round({{ expr }}, {{ decimals }}) as {{ dbt.type_string() }})
-{%- endmacro %}

@@ -40,8 +40,8 @@ measured as (
         (element_counts.incident_server_errors - element_counts.incident_requests * totals.baseline_error_rate)
         / nullif(totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate, 0)
             as explanatory_power,
-        element_counts.incident_requests * 1.0 / nullif(totals.incident_requests, 0) as traffic_share,
-        element_counts.incident_server_errors * 1.0 / nullif(totals.incident_server_errors, 0) as error_share,
+        cast(element_counts.incident_requests as double) / nullif(totals.incident_requests, 0) as traffic_share,
+        cast(element_counts.incident_server_errors as double) / nullif(totals.incident_server_errors, 0) as error_share,
         totals.incident_server_errors > totals.incident_requests * totals.baseline_error_rate as scope_has_excess
     from element_counts
     cross join totals
@@ -130,7 +130,7 @@ final as (
         ranked.candidate_rank,
         case
             when top_candidate_exists.has_top_candidate then
-                overlap_with_top.server_errors_in_top_candidate * 1.0 / nullif(ranked.incident_server_errors, 0)
+                cast(overlap_with_top.server_errors_in_top_candidate as double) / nullif(ranked.incident_server_errors, 0)
         end as share_of_errors_in_top_candidate
     from ranked
     inner join overlap_with_top

@@ -1,6 +1,8 @@
 {#- Real requests of the incident's environment and service in the analysis
-    window, every region. With int_gateway__requests_in_scope, the only place
-    the scope vars reach SQL. -#}
+    window, every region (int_gateway__requests_in_scope keeps the incident's
+    region). The scope vars reach SQL here, in int_gateway__workflow_steps_in_scope
+    (workflows have no service) and in int_gateway__scope_totals (the SLA row's
+    label), each through a validating reader. -#}
 {%- set window = tsg_window() -%}
 
 with requests as (

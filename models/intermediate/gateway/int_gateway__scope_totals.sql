@@ -20,10 +20,12 @@ rated as (
         {{ var_string_literal('tsg_region') }} || ' / ' || {{ var_one_of('tsg_environment', ['dev', 'staging', 'prod']) }}
         || ' / ' || {{ var_string_literal('tsg_service_name') }} as scope_label,
         *,
+        -- doubles on every engine (on Spark `x * 1.0` is a decimal, and the
+        -- attribution's products of decimals would keep only 6 decimals);
         -- with no baseline traffic every incident 5xx counts as excess
-        coalesce(baseline_server_errors * 1.0 / nullif(baseline_requests, 0), 0) as baseline_error_rate,
-        100.0 * (1 - window_server_errors * 1.0 / nullif(window_requests, 0)) as window_availability_pct,
-        100.0 * (1 - incident_server_errors * 1.0 / nullif(incident_requests, 0)) as incident_availability_pct
+        coalesce(cast(baseline_server_errors as double) / nullif(baseline_requests, 0), 0) as baseline_error_rate,
+        100 * (1 - cast(window_server_errors as double) / nullif(window_requests, 0)) as window_availability_pct,
+        100 * (1 - cast(incident_server_errors as double) / nullif(incident_requests, 0)) as incident_availability_pct
     from counted
 )
 

@@ -1,8 +1,6 @@
 {#- Real workflow step rows of the incident's region and environment in the
     analysis window (workflows carry no service name). Step 9 starts here. -#}
 {%- set window = tsg_window() -%}
-{#- Validated here, at compile time, because the Python model that uses it cannot. -#}
-{%- do var_number('tsg_workflow_critical_completion_pct', 0, 100) -%}
 
 with steps as (
     select * from {{ ref('stg_gateway__workflow_tracking') }}

@@ -25,7 +25,7 @@ per_minute as (
 worst_minute as (
     select
         service_version,
-        max(p99_latency_ms) as max_p99_latency
+        max(p99_latency_ms) as max_p99_latency_ms
     from per_minute
     group by service_version
 ),
@@ -39,7 +39,7 @@ per_version as (
         count(*) as total_count,
         count(case when is_server_error then 1 end) as failure_count,
         count(case when latency_ms > {{ slow_request_ms }} then 1 end) as slow_count,
-        avg(latency_ms) as overall_avg_latency
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as overall_avg_latency_ms
     from comparable_requests
     group by service_version, version_major, version_minor, version_patch
 ),
@@ -47,7 +47,7 @@ per_version as (
 rated as (
     select
         per_version.*,
-        worst_minute.max_p99_latency,
+        worst_minute.max_p99_latency_ms,
         per_version.failure_count * 100.0 / per_version.total_count as failure_rate,
         per_version.slow_count * 100.0 / per_version.total_count as slow_rate,
         case
@@ -83,8 +83,8 @@ assessed as (
         prev_failure_rate,
         failure_rate - prev_failure_rate as failure_rate_delta,
         slow_rate,
-        overall_avg_latency,
-        max_p99_latency,
+        overall_avg_latency_ms,
+        max_p99_latency_ms,
         case
             when version_rank = 1 and failure_rate - prev_failure_rate > {{ regression_delta_pct }} then 'REGRESSION_DETECTED'
             when version_rank = 1 and slow_rate > {{ slow_rate_pct }} then 'PERFORMANCE_DEGRADATION'

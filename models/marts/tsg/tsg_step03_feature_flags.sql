@@ -1,6 +1,6 @@
 {%- set min_requests = var_integer('tsg_flag_min_requests', 0) -%}
 {%- set high_error = tsg_flag_error_rule() -%}
-{%- set p95_latency_ms = var_number('tsg_flag_p95_latency_ms', 0) -%}
+{%- set p95_threshold_ms = var_number('tsg_flag_p95_latency_ms', 0) -%}
 {%- set latency_zscore = var_number('tsg_flag_latency_zscore', 0) -%}
 
 with flagged_requests as (
@@ -15,22 +15,33 @@ per_flag_value as (
         count(distinct request_id) as request_count,
         count(distinct case when is_server_error then request_id end) as error_count,
         count(distinct case when is_success then request_id end) as success_count,
-        avg(latency_ms) as avg_latency,
-        stddev_samp(latency_ms) as latency_stddev,
-        max(latency_ms) as max_latency,
-        {{ percentile_cont('latency_ms', 0.95) }} as p95_latency
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as avg_latency_ms,
+        {{ percentile_cont('latency_ms', 0.95) }} as p95_latency_ms
     from flagged_requests
     group by flag_name, flag_value, flag_label
 ),
 
+compared as (
+    select * from per_flag_value
+    where request_count > {{ min_requests }}
+),
+
+-- mean and spread of the compared flag values' mean latencies, for the z-score
+latency_spread as (
+    select
+        {{ deterministic_aggregate('avg', 'avg_latency_ms') }} as mean_avg_latency_ms,
+        {{ deterministic_aggregate('stddev_samp', 'avg_latency_ms') }} as stddev_avg_latency_ms
+    from compared
+),
+
 rated as (
     select
-        *,
-        error_count * 100.0 / request_count as error_rate,
-        success_count * 100.0 / request_count as success_rate,
-        (avg_latency - avg(avg_latency) over ()) / nullif(stddev_samp(avg_latency) over (), 0) as latency_zscore
-    from per_flag_value
-    where request_count > {{ min_requests }}
+        compared.*,
+        compared.error_count * 100.0 / compared.request_count as error_rate,
+        compared.success_count * 100.0 / compared.request_count as success_rate,
+        (compared.avg_latency_ms - latency_spread.mean_avg_latency_ms) / nullif(latency_spread.stddev_avg_latency_ms, 0) as latency_zscore
+    from compared
+    cross join latency_spread
 ),
 
 classified as (
@@ -38,7 +49,7 @@ classified as (
         *,
         case
             when error_rate > {{ high_error.rate_pct }} and request_count > {{ high_error.min_requests }} then 'HIGH_ERROR_RATE'
-            when p95_latency > {{ p95_latency_ms }} and request_count > {{ high_error.min_requests }} then 'HIGH_LATENCY'
+            when p95_latency_ms > {{ p95_threshold_ms }} and request_count > {{ high_error.min_requests }} then 'HIGH_LATENCY'
             when latency_zscore > {{ latency_zscore }} then 'LATENCY_ANOMALY'
             else 'NORMAL'
         end as flag_status,
@@ -57,8 +68,8 @@ problematic as (
         error_count,
         error_rate,
         success_rate,
-        avg_latency,
-        p95_latency,
+        avg_latency_ms,
+        p95_latency_ms,
         latency_zscore,
         flag_status,
         severity_rank

@@ -23,7 +23,7 @@ hourly_p99 as (
         datacenter,
         availability_zone,
         hour_bucket,
-        {{ percentile_cont('latency_ms', 0.99) }} as p99_latency
+        {{ percentile_cont('latency_ms', 0.99) }} as p99_latency_ms
     from timed
     group by region, datacenter, availability_zone, hour_bucket
 ),
@@ -33,7 +33,7 @@ worst_hour as (
         region,
         datacenter,
         availability_zone,
-        max(p99_latency) as max_p99_latency
+        max(p99_latency_ms) as max_p99_latency_ms
     from hourly_p99
     group by region, datacenter, availability_zone
 ),
@@ -49,7 +49,7 @@ per_zone as (
         count(case when is_server_error then 1 end) as failure_count,
         count(case when status_code = 429 then 1 end) as rate_limited_count,
         count(case when status_code = 503 then 1 end) as unavailable_count,
-        avg(latency_ms) as overall_avg_latency,
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as overall_avg_latency_ms,
         -- least-squares slope of per-request availability over time: points per hour
         coalesce({{ regr_slope('success_pct_points', 'hours_into_window') }}, 0) as availability_trend_pp_per_hour
     from timed
@@ -67,8 +67,8 @@ assessed as (
         per_zone.failure_count,
         per_zone.rate_limited_count,
         per_zone.unavailable_count,
-        per_zone.overall_avg_latency,
-        worst_hour.max_p99_latency,
+        per_zone.overall_avg_latency_ms,
+        worst_hour.max_p99_latency_ms,
         per_zone.availability_trend_pp_per_hour,
         case
             when per_zone.availability_trend_pp_per_hour < -{{ trend_pp_per_hour }} then 'DEGRADING'

@@ -19,13 +19,13 @@ per_zone_and_type as (
         count(case when status_code = 504 then 1 end) as total_timeouts,
         count(case when status_code = 503 then 1 end) as total_unavailable,
         count(case when status_code = 502 then 1 end) as total_bad_gateway,
-        avg(latency_ms) as overall_latency,
-        avg(backend_latency_ms) as backend_latency,
-        avg(connection_time_ms) as connection_latency,
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as overall_latency_ms,
+        {{ deterministic_aggregate('avg', 'backend_latency_ms') }} as backend_latency_ms,
+        {{ deterministic_aggregate('avg', 'connection_time_ms') }} as connection_latency_ms,
         max(infra_concurrent_connections) as peak_connections,
         -- host load as the requests saw it: each request weighs its latest sample
-        avg(infra_cpu_utilization) as avg_cpu_usage,
-        avg(infra_memory_utilization) as avg_memory_usage,
+        {{ deterministic_aggregate('avg', 'infra_cpu_utilization') }} as avg_cpu_usage,
+        {{ deterministic_aggregate('avg', 'infra_memory_utilization') }} as avg_memory_usage,
         count(distinct load_balancer_id) as lb_count,
         count(distinct {{ time_bucket_minutes('requested_at', 15) }}) as active_intervals
     from requests
@@ -48,16 +48,20 @@ assessed as (
             when success_rate < {{ critical_success_pct }} then 'CRITICAL'
             when success_rate < {{ degraded_success_pct }} then 'DEGRADED'
             when infrastructure_error_rate > {{ infra_error_rate_pct }} then 'INFRASTRUCTURE_ISSUES'
-            when overall_latency > {{ high_latency_ms }} then 'PERFORMANCE_ISSUES'
+            when overall_latency_ms > {{ high_latency_ms }} then 'PERFORMANCE_ISSUES'
             when avg_cpu_usage > {{ cpu_pct }} or avg_memory_usage > {{ memory_pct }} then 'RESOURCE_PRESSURE'
             else 'HEALTHY'
         end as zone_status,
+        -- the guide's health score, 0 (worst) to 100, used only for `priority`:
+        -- success rate weighs 50 %, the share of requests without a 502/503/504
+        -- 30 %, mean latency 20 % in bands (100 / 75 / 50 / 25 under 0.5, 1 and
+        -- 2 s, the last being the PERFORMANCE_ISSUES default, and above)
         success_rate * 0.5
         + (100 - infrastructure_error_rate) * 0.3
         + (case
-            when overall_latency < 500 then 100
-            when overall_latency < 1000 then 75
-            when overall_latency < 2000 then 50
+            when overall_latency_ms < 500 then 100
+            when overall_latency_ms < 1000 then 75
+            when overall_latency_ms < 2000 then 50
             else 25
         end) * 0.2 as health_score
     from rated
@@ -70,9 +74,9 @@ prioritised as (
         total_requests,
         success_rate,
         infrastructure_error_rate,
-        overall_latency,
-        backend_latency,
-        connection_latency,
+        overall_latency_ms,
+        backend_latency_ms,
+        connection_latency_ms,
         peak_connections,
         avg_cpu_usage,
         avg_memory_usage,

@@ -1,7 +1,7 @@
 {%- set min_requests = var_integer('tsg_endpoint_min_requests', 0) -%}
 {%- set server_error_rate_pct = var_number('tsg_endpoint_server_error_rate_pct', 0, 100) -%}
 {%- set low_success_pct = var_number('tsg_endpoint_low_success_pct', 0, 100) -%}
-{%- set p99_latency_ms = var_number('tsg_endpoint_p99_latency_ms', 0) -%}
+{%- set p99_threshold_ms = var_number('tsg_endpoint_p99_latency_ms', 0) -%}
 {%- set client_error_rate_pct = var_number('tsg_endpoint_client_error_rate_pct', 0, 100) -%}
 {%- set low_cache_hit_pct = var_number('tsg_endpoint_low_cache_hit_pct', 0, 100) -%}
 {%- set cache_min_requests = var_integer('tsg_endpoint_cache_min_requests', 0) -%}
@@ -18,8 +18,8 @@ per_ten_minutes as (
         api_version,
         client_type,
         {{ time_bucket_minutes('requested_at', 10) }} as time_bucket,
-        {{ percentile_cont('latency_ms', 0.95) }} as p95_latency,
-        {{ percentile_cont('latency_ms', 0.99) }} as p99_latency
+        {{ percentile_cont('latency_ms', 0.95) }} as p95_latency_ms,
+        {{ percentile_cont('latency_ms', 0.99) }} as p99_latency_ms
     from requests
     group by endpoint_path, http_method, api_version, client_type, {{ time_bucket_minutes('requested_at', 10) }}
 ),
@@ -30,8 +30,8 @@ worst_bucket as (
         http_method,
         api_version,
         client_type,
-        max(p95_latency) as max_p95_latency,
-        max(p99_latency) as max_p99_latency,
+        max(p95_latency_ms) as max_p95_latency_ms,
+        max(p99_latency_ms) as max_p99_latency_ms,
         count(*) as active_time_buckets
     from per_ten_minutes
     group by endpoint_path, http_method, api_version, client_type
@@ -47,11 +47,11 @@ per_endpoint as (
         count(case when is_success then 1 end) as total_success,
         count(case when is_server_error then 1 end) as total_server_errors,
         count(case when is_client_error then 1 end) as total_client_errors,
-        avg(latency_ms) as overall_avg_latency,
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as overall_avg_latency_ms,
         count(case when is_cache_hit then 1 end) as cache_hits,
         count(distinct session_id) as total_unique_sessions,
-        avg(request_size_bytes) / 1024.0 as avg_request_kb,
-        avg(response_size_bytes) / 1024.0 as avg_response_kb
+        {{ deterministic_aggregate('avg', 'request_size_bytes') }} / 1024.0 as avg_request_kb,
+        {{ deterministic_aggregate('avg', 'response_size_bytes') }} / 1024.0 as avg_response_kb
     from requests
     group by endpoint_path, http_method, api_version, client_type
 ),
@@ -59,8 +59,8 @@ per_endpoint as (
 rated as (
     select
         per_endpoint.*,
-        worst_bucket.max_p95_latency,
-        worst_bucket.max_p99_latency,
+        worst_bucket.max_p95_latency_ms,
+        worst_bucket.max_p99_latency_ms,
         worst_bucket.active_time_buckets,
         per_endpoint.total_success * 100.0 / per_endpoint.total_requests as success_rate,
         per_endpoint.total_server_errors * 100.0 / per_endpoint.total_requests as server_error_rate,
@@ -79,11 +79,13 @@ assessed as (
         case
             when server_error_rate > {{ server_error_rate_pct }} then 'HIGH_SERVER_ERRORS'
             when success_rate < {{ low_success_pct }} then 'LOW_SUCCESS_RATE'
-            when max_p99_latency > {{ p99_latency_ms }} then 'HIGH_LATENCY'
+            when max_p99_latency_ms > {{ p99_threshold_ms }} then 'HIGH_LATENCY'
             when client_error_rate > {{ client_error_rate_pct }} then 'HIGH_CLIENT_ERRORS'
             when cache_hit_rate < {{ low_cache_hit_pct }} and total_requests > {{ cache_min_requests }} then 'LOW_CACHE_EFFICIENCY'
             else 'NORMAL'
         end as endpoint_status,
+        -- the guide's impact, used only for `impact_rank`: thousands of requests
+        -- times the points of failure (unsuccessful requests / 10)
         total_requests / 1000.0 * (100 - success_rate) as impact_score
     from rated
 ),
@@ -99,9 +101,9 @@ problems as (
         success_rate,
         server_error_rate,
         client_error_rate,
-        overall_avg_latency,
-        max_p95_latency,
-        max_p99_latency,
+        overall_avg_latency_ms,
+        max_p95_latency_ms,
+        max_p99_latency_ms,
         cache_hit_rate,
         total_unique_sessions,
         avg_request_kb,

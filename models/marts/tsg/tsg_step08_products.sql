@@ -21,10 +21,10 @@ per_product as (
         count(distinct user_id) as affected_users,
         count(distinct session_id) as total_sessions,
         count(case when is_retry then 1 end) as retry_count,
-        avg(latency_ms) as overall_avg_latency,
-        max(latency_ms) as worst_case_latency,
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as overall_avg_latency_ms,
+        max(latency_ms) as worst_case_latency_ms,
         sum(data_processed_bytes) / 1024.0 / 1024.0 as total_data_mb,
-        avg(case when has_dependency_failure then 100.0 else 0.0 end) as avg_dependency_failures,
+        {{ deterministic_aggregate('avg', 'case when has_dependency_failure then 100.0 else 0.0 end') }} as avg_dependency_failures,
         count(distinct {{ time_bucket_minutes('requested_at', 30) }}) as active_periods
     from requests
     group by product_id, product_category, customer_tier, subscription_type
@@ -48,9 +48,12 @@ assessed as (
             when success_rate < {{ critical_success_pct }} then 'CRITICAL'
             when retry_rate > {{ retry_rate_pct }} then 'HIGH_RETRY_RATE'
             when avg_dependency_failures > {{ dependency_failure_pct }} then 'DEPENDENCY_ISSUES'
-            when overall_avg_latency > {{ high_latency_ms }} then 'PERFORMANCE_DEGRADED'
+            when overall_avg_latency_ms > {{ high_latency_ms }} then 'PERFORMANCE_DEGRADED'
             else 'HEALTHY'
         end as product_status,
+        -- the guide's business impact, used only for `priority`: affected users
+        -- weighted by what the tier pays (PREMIUM 10, STANDARD 3, others 1)
+        -- times the share of their requests that failed
         (case customer_tier
             when 'PREMIUM' then affected_users * 10
             when 'STANDARD' then affected_users * 3
@@ -70,8 +73,8 @@ unhealthy as (
         affected_users,
         total_sessions,
         retry_rate,
-        overall_avg_latency,
-        worst_case_latency,
+        overall_avg_latency_ms,
+        worst_case_latency_ms,
         total_data_mb,
         avg_dependency_failures,
         active_periods,

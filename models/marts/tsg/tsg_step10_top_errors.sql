@@ -60,7 +60,7 @@ patterns as (
         count(distinct session_id) as total_affected_sessions,
         min(requested_at) as pattern_first_seen,
         max(requested_at) as pattern_last_seen,
-        avg(latency_ms) as avg_error_latency,
+        {{ deterministic_aggregate('avg', 'latency_ms') }} as avg_error_latency_ms,
         count(distinct {{ dbt.date_trunc('hour', 'requested_at') }}) as hours_affected,
         count(case when is_retry then 1 end) as total_retries,
         count(case when is_cascading_failure then 1 end) as total_cascading
@@ -87,6 +87,11 @@ classified as (
     select
         *,
         {{ tsg_error_label('exception_type', 'service_component') }} as error_label,
+        -- the guide's impact score, used only to rank the patterns: a weighted
+        -- sum of counts, so it grows with the size of the incident. Affected
+        -- users weigh most (0.4: the users' view of the outage), occurrences
+        -- 0.3, failures that cascaded 0.2 (each one spreads), velocity in
+        -- errors per hour 0.1 (a tie-breaker towards fast-growing patterns)
         total_occurrences * 0.3
         + total_affected_users * 0.4
         + total_cascading * 0.2
@@ -117,6 +122,7 @@ prioritised as (
     from classified
 ),
 
+-- the guide keeps the ten highest impact scores
 top_ten as (
     select
         error_category,
@@ -130,7 +136,7 @@ top_ten as (
         total_affected_sessions,
         pattern_first_seen,
         pattern_last_seen,
-        avg_error_latency,
+        avg_error_latency_ms,
         hours_affected,
         total_retries,
         total_cascading,
