@@ -14,6 +14,7 @@ Along the way: a reader is locked out while a dbt run writes the warehouse,
 and a reader holding the file stops a run (README, "Querying the results")."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -34,6 +35,7 @@ from conftest import PROJECT_DIR
 from fresh_logs import write_fresh_logs
 from project_copy import copy_project
 from readme_commands import ReadmeCommand, readme_commands, yaml_blocks
+from webhook_server import webhook
 
 README = PROJECT_DIR / "README.md"
 COMMANDS = readme_commands(README)
@@ -91,8 +93,9 @@ def test_ci_runs_the_commands_left_to_it():
 class ReadmeSession:
     """One project copy and one logs folder, shared by the commands in README order."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, webhook_url: str):
         self.root = root
+        self.webhook_url = webhook_url   # ONCALL_WEBHOOK_URL of the crontab's environment ("from your secret store")
         self.project = copy_project(root / "oncall_analytics")
         _link_virtual_env(self.project)
         self.logs, self.next_hour = root / "logs", root / "next_hour"
@@ -108,7 +111,8 @@ class ReadmeSession:
     def popen(self, command: ReadmeCommand) -> subprocess.Popen:
         if command.language == "cron":   # cron: /bin/sh, a bare environment, started in $HOME
             env = {"HOME": os.environ.get("HOME", "/"), "LOGNAME": os.environ.get("LOGNAME", "root"),
-                   "PATH": "/usr/bin:/bin", "SHELL": "/bin/sh", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+                   "PATH": "/usr/bin:/bin", "SHELL": "/bin/sh", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+                   "ONCALL_WEBHOOK_URL": self.webhook_url}
             argv, cwd = ["/bin/sh", "-c", self.text(command)], self.root
         else:                            # a user's shell in the project folder
             env = {k: v for k, v in os.environ.items()
@@ -193,6 +197,14 @@ class ReadmeSession:
                 "select invocation_id from staging.stg_serverless__function_invocations_quarantine").fetchall()}
         return [] if sent and sent <= loaded else [f"the next hour's invocations were not loaded: {sorted(sent - loaded)}"]
 
+    def delivered_once(self, receiver) -> list[str]:
+        """The cron line's notify step: what went to the JSON-lines file went to the webhook too, once each."""
+        jsonl = self.project / "logs" / "notifications.jsonl"
+        written = [json.loads(line)["key"] for line in jsonl.read_text().splitlines()] if jsonl.is_file() else []
+        # the key is the Slack message's last context line, "oncall_analytics · <key>"
+        posted = [payload["blocks"][-1]["elements"][0]["text"].split(" · ", 1)[1] for payload in receiver.accepted]
+        return [] if written == posted else [f"webhook received {posted}, the JSON-lines file holds {written}"]
+
     def action_plan_scope(self) -> list[str]:
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
             plan = con.execute("select dimension, dimension_value from marts.tsg_action_plan").fetchall()
@@ -221,7 +233,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def readme_outcomes(tmp_path_factory) -> dict[str, Outcome]:
-    session = ReadmeSession(tmp_path_factory.mktemp("readme"))
+    with webhook() as receiver:
+        return _run_readme_commands(ReadmeSession(tmp_path_factory.mktemp("readme"), receiver.url), receiver)
+
+
+def _run_readme_commands(session: ReadmeSession, receiver) -> dict[str, Outcome]:
     outcomes: dict[str, Outcome] = {}
     for command in RUN_HERE:
         started = time.monotonic()
@@ -242,6 +258,8 @@ def readme_outcomes(tmp_path_factory) -> dict[str, Outcome]:
                 outcome.problems += session.action_plan_scope()
             if "--selector hourly" in command.text:
                 outcome.problems += session.next_hour_loaded()
+            if "notify --webhook" in command.text:
+                outcome.problems += session.delivered_once(receiver)
         outcome.seconds = time.monotonic() - started
         outcomes[_run_id(command)] = outcome
         print(f"{outcome.seconds:6.1f} s  README line {command.line}: {command.text[:100]}")   # the cost of each, with -s
