@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import yaml
+from seed_contract import contract_columns, in_contract_order
 
 ROOT_CAUSES = ("feature_flag", "availability_zone", "service_version")
 SEED = 20240312
@@ -119,20 +119,6 @@ WORKFLOW_ECHO = {
 # The column names and order of each file are the data contract's, declared
 # once, on the seeds' columns in seeds/_gateway__seeds.yml (which the staging
 # kit reads too): rows are built as dicts and written in that order.
-SEEDS_YAML = Path(__file__).resolve().parents[1] / "seeds" / "_gateway__seeds.yml"
-
-
-def contract_columns(seed_name: str) -> list[str]:
-    """The declared columns of a gateway seed, in contract order."""
-    seeds = yaml.safe_load(SEEDS_YAML.read_text())["seeds"]
-    return [column["name"] for column in next(s for s in seeds if s["name"] == seed_name)["columns"]]
-
-
-def in_contract_order(record: dict, columns: list[str]) -> list:
-    """The values of `record` in contract order; an error if its keys are not exactly the contract's."""
-    if set(record) != set(columns):
-        raise ValueError(f"row columns {sorted(set(record) ^ set(columns))} differ from the contract")
-    return [record[column] for column in columns]
 
 
 # Traffic segments: (region, environment, service, zones, requests per minute, kind)

@@ -1,0 +1,28 @@
+{#- Service metrics at any resolution (the contract's service_metrics log),
+    typed and checked by the staging kit from the declarations on the
+    `service_metrics` seed (seeds/_detection__seeds.yml): one row per
+    service, metric and time, at the log's own resolution. -#}
+{%- set log = staging_log('service_metrics', 'service_metrics', key=['service_name', 'metric_name', 'observed_at']) -%}
+
+with source as {{ not_materialized() }} (
+    select * from {{ log.relation }}
+),
+
+marked as (
+    {{ mark_duplicates(log, 'source') }}
+),
+
+typed as (
+    select
+        {{ staged_columns(log) }}
+    from marked
+),
+
+checked as (
+    select
+        *,
+        {{ quarantine_reason(staging_checks(log)) }} as quarantine_reason
+    from typed
+)
+
+{{ select_keeping_raw_for_quarantine(log, 'checked') }}
