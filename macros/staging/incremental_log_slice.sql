@@ -28,6 +28,8 @@
     rows  the raw rows (the base model's import CTE)
 -#}
 {% macro incremental_log_slice(log, rows) -%}
+    {#- validated on every run, not only the incremental ones that read it -#}
+    {%- do oncall_analytics.var_integer('incremental_lookback_hours', 0, 8760) -%}
     {%- if is_incremental() -%}
         {%- if log.key | length != 1 or log.event_time is none -%}
             {{ exceptions.raise_compiler_error("incremental_log_slice: the log " ~ log.table ~ " needs a one-column key and an event_time column") }}
