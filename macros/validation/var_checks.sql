@@ -40,7 +40,7 @@
     {%- set normalised = value.replace('T', ' ') -%}
     {%- set fmt = '%Y-%m-%d %H:%M:%S.%f' if '.' in normalised else '%Y-%m-%d %H:%M:%S' -%}
     {%- if not oncall_analytics._is_valid_datetime(normalised) -%}
-        {{ oncall_analytics._var_error(name, value, expected ~ ", a real date and time") }}
+        {{ oncall_analytics._var_error(name, value, expected ~ " that is a real date and time") }}
     {%- endif -%}
     {%- if (normalised[:4] | int) < 1900 or (normalised[:4] | int) > 2199 -%}
         {{ oncall_analytics._var_error(name, value, expected) }}
