@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,9 +46,7 @@ def write_parquet(logs: Path, table: str, select_sql: str, part: str = "part-0",
 
 def external_vars(logs: Path, **extra) -> str:
     """--vars for a build on the logs folder `logs`."""
-    items = {"log_source": "external", "logs_path": str(logs), **extra}
-    return "{" + ", ".join(f"{key}: {yaml.safe_dump(value, default_flow_style=True).strip().removesuffix('...').strip()}"
-                           for key, value in items.items()) + "}"
+    return json.dumps({"log_source": "external", "logs_path": str(logs), **extra})   # JSON is YAML, quoted safely
 
 
 @contextmanager
@@ -68,3 +67,13 @@ def time_zone(name: str):
 def rows(warehouse: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql).fetchall()
+
+
+def run_dbt_concurrently(calls: list[tuple[list[str], Path]], workers: int = 4) -> list:
+    """run_dbt(args, warehouse, check=False) for each call, a few at a time: dbt's start-up
+    (imports, parsing) is most of a compile-only call, and it waits on one core."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import run_dbt
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda call: run_dbt(call[0], call[1], check=False), calls))
