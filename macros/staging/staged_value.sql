@@ -26,7 +26,7 @@
         {{- column.case ~ '(' ~ text ~ ')' if column.case else text -}}
     {%- elif type == 'boolean' -%}
         {%- set value = name if raw_type == 'boolean' else oncall_analytics.normalise_boolean(name) -%}
-        {{- 'coalesce(' ~ value ~ ', ' ~ column.empty_means ~ ')' if column.empty_means is not none else value -}}
+        {{- 'coalesce(' ~ value ~ ', ' ~ (column.empty_means | string | lower) ~ ')' if column.empty_means is not none else value -}}
     {%- elif type in ['integer', 'bigint'] -%}
         {{- oncall_analytics.integer_value(name, raw_type, dbt.type_int() if type == 'integer' else dbt.type_bigint()) -}}
     {%- elif type == 'double' -%}

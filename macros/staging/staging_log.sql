@@ -76,6 +76,9 @@
         {%- if type not in types -%}
             {{ exceptions.raise_compiler_error("Unknown staging type '" ~ type ~ "' (" ~ where ~ "); known: " ~ types | join(', ')) }}
         {%- endif -%}
+        {%- if declared.get('empty_means') is not none and (type != 'boolean' or declared.get('empty_means') is not boolean) -%}
+            {{ exceptions.raise_compiler_error("Invalid empty_means (" ~ where ~ "): true or false, on a boolean column") }}
+        {%- endif -%}
         {%- set epoch_unit = oncall_analytics._column_meta(source_columns.get(name, {})).get('epoch_unit') -%}
         {%- if epoch_unit is not none and (type != 'timestamp' or epoch_unit not in ['s', 'ms', 'us']) -%}
             {{ exceptions.raise_compiler_error("Invalid epoch_unit " ~ (epoch_unit | string | tojson) ~ " on source " ~ source_name ~ "." ~ table_name ~ ", column " ~ name ~ ": expected s, ms or us, on a timestamp column") }}
