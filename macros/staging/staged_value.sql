@@ -123,10 +123,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- True when the value (text or number) reads as NaN or an infinity: the
-    reason a number that parsed is still refused. -#}
+{#- True when the raw value (text, spaces around it allowed, or a number)
+    reads as NaN or an infinity: the reason a number is refused although it
+    parsed. -#}
 {% macro is_not_finite(column) -%}
-    coalesce(not {{ oncall_analytics.is_finite(oncall_analytics.try_cast(oncall_analytics.clean_text(column), 'double')) }}, false)
+    coalesce(not {{ oncall_analytics.is_finite(oncall_analytics.try_cast(column, 'double')) }}, false)
 {%- endmacro %}
 
 {#- The columns of a raw table and their types, as {lower name: lower type};

@@ -35,15 +35,18 @@
         {%- else -%}
             {%- set what = {'boolean': 'a boolean', 'integer': 'an integer', 'bigint': 'an integer', 'double': 'a number',
                             'timestamp': 'a timestamp'}[column.type] -%}
+            {#- a typed raw column has no empty text: absent is null (and the SQL stays short) -#}
+            {%- set raw_is_text = oncall_analytics.raw_type_class((log.raw_types.get(column.name | lower) or '') | lower) == 'text' -%}
+            {%- set raw_present = raw_text ~ ' is not null' if raw_is_text else 'raw_' ~ column.name ~ ' is not null' -%}
             {%- if column.required -%}
-                {%- do checks.append(['case when ' ~ value ~ ' is null then ' ~ raw_text ~ ' is null else false end', label ~ ' is missing']) -%}
+                {%- do checks.append(['case when ' ~ value ~ ' is null then not (' ~ raw_present ~ ') else false end', label ~ ' is missing']) -%}
             {%- endif -%}
             {%- if column.type == 'double' -%}
                 {%- set not_finite = oncall_analytics.is_not_finite('raw_' ~ column.name) -%}
-                {%- do checks.append(['case when ' ~ value ~ ' is null then ' ~ raw_text ~ ' is not null and not ' ~ not_finite ~ ' else false end', label ~ ' is not ' ~ what]) -%}
+                {%- do checks.append(['case when ' ~ value ~ ' is null then ' ~ raw_present ~ ' and not ' ~ not_finite ~ ' else false end', label ~ ' is not ' ~ what]) -%}
                 {%- do checks.append(['case when ' ~ value ~ ' is null then ' ~ not_finite ~ ' else false end', label ~ ' is not finite']) -%}
             {%- else -%}
-                {%- do checks.append(['case when ' ~ value ~ ' is null then ' ~ raw_text ~ ' is not null else false end', label ~ ' is not ' ~ what]) -%}
+                {%- do checks.append(['case when ' ~ value ~ ' is null then ' ~ raw_present ~ ' else false end', label ~ ' is not ' ~ what]) -%}
             {%- endif -%}
         {%- endif -%}
         {%- if column.accepted_values -%}

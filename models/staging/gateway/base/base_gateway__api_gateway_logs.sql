@@ -17,24 +17,10 @@ with source as {{ not_materialized() }} (
     select * from {{ log.relation }}
 ),
 
-marked as (
-    {{ mark_duplicates(log, incremental_log_slice(log, 'source'), read_once=is_incremental()) }}
-),
+{{ staging_steps(log, 'source', extra_columns={
+        'version_major': semver_part('service_version', 1),
+        'version_minor': semver_part('service_version', 2),
+        'version_patch': semver_part('service_version', 3),
+    }) }}
 
-typed as (
-    select
-        {{ staged_columns(log) }},
-        {{ semver_part('service_version', 1) }} as version_major,
-        {{ semver_part('service_version', 2) }} as version_minor,
-        {{ semver_part('service_version', 3) }} as version_patch
-    from marked
-),
-
-checked as (
-    select
-        *,
-        {{ quarantine_reason(staging_checks(log)) }} as quarantine_reason
-    from typed
-)
-
-{{ select_keeping_raw_for_quarantine(log, 'checked') }}
+select * from staged

@@ -6,21 +6,6 @@ with source as {{ not_materialized() }} (
     select * from {{ log.relation }}
 ),
 
-marked as (
-    {{ mark_duplicates(log, 'source') }}
-),
+{{ staging_steps(log, 'source') }}
 
-typed as (
-    select
-        {{ staged_columns(log) }}
-    from marked
-),
-
-checked as (
-    select
-        *,
-        {{ quarantine_reason(staging_checks(log)) }} as quarantine_reason
-    from typed
-)
-
-{{ select_keeping_raw_for_quarantine(log, 'checked') }}
+select * from staged
