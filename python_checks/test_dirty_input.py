@@ -59,5 +59,6 @@ def test_every_bad_row_has_its_reason(dirty_build):
     assert reasons["bad_nofn"] == ["function_name is missing"]
     assert reasons["dup_same"] == ["exact duplicate of another row"]
     assert reasons["dup_diff"] == ["invocation_id repeated with different values"] * 2
-    assert reasons["bad_empty"] == ["function_name is missing; version_id is missing; start_timestamp is missing; end_timestamp is missing; status is missing"]
+    assert reasons["bad_empty"] == ["function_name is missing; version_id is missing; start_timestamp is missing; "
+                                    "end_timestamp is missing; status is missing"]
     assert reasons["bad,quote"] == ["status is not one of SUCCESS, ERROR"]

@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+
 from seed_contract import contract_columns, in_contract_order
 
 ROOT_CAUSES = ("feature_flag", "availability_zone", "service_version")

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+
 from seed_contract import contract_columns, in_contract_order
 
 SEED = 2024
