@@ -13,6 +13,7 @@ Writes the layout that `log_source: external` reads (`<out>/<table>/*.parquet`):
     workflow_tracking/       N / 3 workflow steps
     infrastructure_metrics/  one sample per host per minute
     service_metrics_hourly/  the shipped seed (the notebook's 14 days)
+    service_metrics/         the shipped seed (5-minute sample)
     incident_labels/         the shipped seed
 
 Every value is a function of the row number (DuckDB's `hash`, pinned with the
@@ -345,8 +346,8 @@ def write_logs(con: duckdb.DuckDBPyConnection, out: Path, rows: int, first: int,
 
 
 def write_shipped_seeds(con: duckdb.DuckDBPyConnection, out: Path) -> None:
-    """The hourly-metrics and incident-label seeds, unchanged, in the same layout."""
-    for table in ("service_metrics_hourly", "incident_labels"):
+    """The metrics and incident-label seeds, unchanged, in the same layout."""
+    for table in ("service_metrics_hourly", "service_metrics", "incident_labels"):
         (out / table).mkdir(parents=True, exist_ok=True)
         con.execute(f"copy (select * from read_csv('{PROJECT_DIR / 'seeds' / table}.csv', all_varchar = true))"
                     f" to '{out / table / 'part-0'}.parquet' (format parquet)")

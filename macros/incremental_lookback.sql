@@ -5,29 +5,45 @@
   holds (default: the same column), so rows that arrive late (up to that many
   hours) are picked up; the daily full refresh catches anything later. On a
   full refresh: no filter.
+  `target_filter` restricts the rows whose time counts (a base model: its
+  accepted rows only, so that a quarantined row dated 2999 cannot become the
+  watermark and freeze loading).
   The bound is looked up first and written into the SQL as a literal: a
   subquery there keeps DuckDB from pruning the log's files and row groups by
-  their time statistics (the hourly slice of 10M invocations: 2.0 s with the
-  subquery, 0.55 s with the literal, bench/). An empty table has no bound:
+  their time statistics (bench/README.md). An empty table has no bound:
   every row is reprocessed.
 -#}
-{% macro incremental_lookback_filter(timestamp_column, target_column=none) -%}
+{% macro incremental_lookback_filter(timestamp_column, target_column=none, target_filter=none) -%}
     {%- if is_incremental() -%}
-        {%- set bound_sql -%}
-            select {{ dbt.dateadd('hour', '-' ~ var_integer('incremental_lookback_hours', 0), 'max(' ~ (target_column or timestamp_column) ~ ')') }}
-            from {{ this }}
-        {%- endset -%}
-        {%- if execute -%}
-            {%- set bound = run_query(bound_sql).columns[0].values()[0] -%}
-            {%- if bound is none -%}
-                1 = 1
-            {%- else -%}
-                {{ timestamp_column }} >= cast('{{ bound }}' as {{ dbt.type_timestamp() }})
-            {%- endif -%}
+        {%- set bound = oncall_analytics.incremental_lookback_bound(target_column or timestamp_column, target_filter) -%}
+        {%- if bound is none -%}
+            1 = 1
         {%- else -%}
-            {{ timestamp_column }} >= ({{ bound_sql }})
+            {{ timestamp_column }} >= {{ bound }}
         {%- endif -%}
     {%- else -%}
         1 = 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- The lookback bound of an incremental run as SQL: a timestamp literal
+    (newest `target_column` of the model's rows matching `target_filter`,
+    minus incremental_lookback_hours), none for an empty model, or the
+    lookup as a subquery while dbt parses. -#}
+{% macro incremental_lookback_bound(target_column, target_filter=none) -%}
+    {%- set bound_sql -%}
+        select {{ dbt.dateadd('hour', '-' ~ oncall_analytics.var_integer('incremental_lookback_hours', 0, 8760), 'max(' ~ target_column ~ ')') }}
+        from {{ this }}
+        {%- if target_filter %}
+        where {{ target_filter }}
+        {%- endif %}
+    {%- endset -%}
+    {%- if not execute -%}
+        {{ return('(' ~ bound_sql ~ ')') }}
+    {%- endif -%}
+    {%- set bound = run_query(bound_sql).columns[0].values()[0] -%}
+    {%- if bound is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(oncall_analytics.timestamp_literal(bound)) }}
 {%- endmacro %}

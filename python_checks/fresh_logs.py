@@ -5,8 +5,8 @@ after it); each log family is then moved forward in time so that the week ends
 an hour ago and the next hour ends now, as on a live system: `dbt source
 freshness` passes once the next hour has arrived. A family (the invocations;
 the gateway's requests, workflow steps and host samples; the hourly metrics
-and their incident labels) moves as one, so the rows of a family still line
-up. Hourly metrics move by whole hours, the logs by whole minutes."""
+and their incident labels; the any-resolution metrics) moves as one, so the rows of a family still line
+up. Hourly metrics move by whole hours, the 5-minute metrics by 5 minutes, the logs by whole minutes."""
 from __future__ import annotations
 
 import shutil
@@ -26,6 +26,7 @@ FAMILIES = [
     ({"api_gateway_logs": ["timestamp"], "workflow_tracking": ["timestamp"], "infrastructure_metrics": ["timestamp"]},
      timedelta(minutes=1), timedelta(hours=1)),
     ({"service_metrics_hourly": ["observed_at"], "incident_labels": ["started_at", "ended_at"]}, timedelta(hours=1), timedelta(0)),
+    ({"service_metrics": ["observed_at"]}, timedelta(minutes=5), timedelta(0)),   # sampled every 5 minutes
 ]
 
 

@@ -37,7 +37,8 @@ COMPARED = [
 ]
 SELECTION = ["-s", "function_invocations", "path:seeds/expected", "path:models/staging/serverless",
              "path:models/intermediate/serverless", "path:models/marts/serverless", "int_serverless__hourly_metrics",
-             "--exclude", "test_name:equals_expected"]
+             # the log here is not the shipped one: tests of the shipped answers do not apply
+             "--exclude", "test_name:equals_expected", "tag:shipped_data"]
 
 
 def snapshot(warehouse):

@@ -50,8 +50,8 @@ def test_every_raw_row_is_clean_or_quarantined_with_a_reason(query):
     assert (raw, clean) == (61, 58)
     assert reasons == {
         "inv_058": "exact duplicate of another row",
-        "inv_059": "end_timestamp before start_timestamp",
-        "inv_060": "unknown status",
+        "inv_059": "end_timestamp is before start_timestamp",
+        "inv_060": "status is not one of SUCCESS, ERROR",
     }
 
 

@@ -42,6 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
+from seed_contract import contract_columns, in_contract_order
+
 ROOT_CAUSES = ("feature_flag", "availability_zone", "service_version")
 SEED = 20240312
 
@@ -115,23 +117,10 @@ WORKFLOW_ECHO = {
                         ("order_tracking", "fetch_order"): 0.20},
 }
 
-GATEWAY_HEADER = [
-    "request_id", "timestamp", "region", "datacenter", "availability_zone", "environment", "service_name",
-    "service_version", "instance_id", "instance_type", "load_balancer_id", "endpoint_path", "http_method",
-    "api_version", "client_type", "status_code", "latency_ms", "backend_latency_ms", "connection_time_ms",
-    "request_size_bytes", "response_size_bytes", "data_processed_bytes", "cache_hit", "is_retry",
-    "is_test_traffic", "partition_id", "shard_id", "tenant_category", "user_id", "session_id", "error_code",
-    "error_category", "exception_type", "exception_message", "stack_trace_hash", "service_component",
-    "dependency_name", "is_cascading_failure", "has_dependency_failure",
-]
-FLAG_HEADER = ["request_id", "flag_name", "flag_value"]
-INFRA_HEADER = ["instance_id", "timestamp", "cpu_utilization", "memory_utilization", "concurrent_connections"]
-PRODUCT_HEADER = ["request_id", "product_id", "product_category", "customer_tier", "subscription_type"]
-WORKFLOW_HEADER = [
-    "correlation_id", "workflow_id", "scenario_name", "workflow_step", "workflow_status", "business_criticality",
-    "total_workflow_time_ms", "retry_attempts", "user_id", "has_compensation", "timestamp", "region",
-    "environment", "is_test_traffic",
-]
+# The column names and order of each file are the data contract's, declared
+# once, on the seeds' columns in seeds/_gateway__seeds.yml (which the staging
+# kit reads too): rows are built as dicts and written in that order.
+
 
 # Traffic segments: (region, environment, service, zones, requests per minute, kind)
 SEGMENTS = (
@@ -291,23 +280,32 @@ class Generator:
         else:
             test_text = boolean_text(rng, False, allow_empty=True)
 
-        row = [
-            request_id, ts(moment), region, DATACENTERS[zone], zone, environment, service, version,
-            instance_id, instance_type, f"lb-{zone}", path, method, api_version, client_type, status,
-            f"{latency:.2f}", f"{backend:.2f}", f"{connection:.2f}", request_size, response_size,
-            request_size + response_size * int(rng.integers(1, 4)),
-            boolean_text(rng, cache_hit), boolean_text(rng, is_retry), test_text,
-            f"p-{partition:02d}", f"shard-{partition // 2}", TENANT_BY_PARTITION[partition],
-            user["user_id"], f"s-{user['user_id'][2:]}-{moment.hour:02d}",
-        ]
+        row = {
+            "request_id": request_id, "timestamp": ts(moment), "region": region, "datacenter": DATACENTERS[zone],
+            "availability_zone": zone, "environment": environment, "service_name": service, "service_version": version,
+            "instance_id": instance_id, "instance_type": instance_type, "load_balancer_id": f"lb-{zone}",
+            "endpoint_path": path, "http_method": method, "api_version": api_version, "client_type": client_type,
+            "status_code": status, "latency_ms": f"{latency:.2f}", "backend_latency_ms": f"{backend:.2f}",
+            "connection_time_ms": f"{connection:.2f}", "request_size_bytes": request_size,
+            "response_size_bytes": response_size,
+            "data_processed_bytes": request_size + response_size * int(rng.integers(1, 4)),
+            "cache_hit": boolean_text(rng, cache_hit), "is_retry": boolean_text(rng, is_retry), "is_test_traffic": test_text,
+            "partition_id": f"p-{partition:02d}", "shard_id": f"shard-{partition // 2}",
+            "tenant_category": TENANT_BY_PARTITION[partition], "user_id": user["user_id"],
+            "session_id": f"s-{user['user_id'][2:]}-{moment.hour:02d}",
+        }
+        error_columns = ("error_code", "error_category", "exception_type", "exception_message", "stack_trace_hash",
+                         "service_component", "dependency_name")
         if error:
-            row += [signature[1], signature[2], signature[3], signature[4],
-                    f"st-{abs(hash_text(signature[3] + signature[5])) % 10**8:08d}", signature[5], signature[6]]
+            row.update(zip(error_columns, (signature[1], signature[2], signature[3], signature[4],
+                                           f"st-{abs(hash_text(signature[3] + signature[5])) % 10**8:08d}",
+                                           signature[5], signature[6])))
         elif status >= 400:
-            row += [NOISE_4XX[[c for c, _ in NOISE_4XX].index(status)][1], "CLIENT", "", "", "", "", ""]
+            row.update(zip(error_columns, (NOISE_4XX[[c for c, _ in NOISE_4XX].index(status)][1], "CLIENT", "", "", "", "", "")))
         else:
-            row += ["", "", "", "", "", "", ""]
-        row += [boolean_text(rng, cascading, allow_empty=not error), boolean_text(rng, dependency_failure)]
+            row.update(dict.fromkeys(error_columns, ""))
+        row["is_cascading_failure"] = boolean_text(rng, cascading, allow_empty=not error)
+        row["has_dependency_failure"] = boolean_text(rng, dependency_failure)
         self.gateway.append(row)
 
         self.add_flags(request_id, user, flag_on, path)
@@ -316,19 +314,22 @@ class Generator:
 
     def add_flags(self, request_id: str, user: dict, flag_on: bool, path: str) -> None:
         rng = self.rng
-        self.flags.append([request_id, "new_pricing_engine", "true" if flag_on else "false"])
+        def flag(name: str, value: str) -> dict:
+            return {"request_id": request_id, "flag_name": name, "flag_value": value}
+        self.flags.append(flag("new_pricing_engine", "true" if flag_on else "false"))
         if rng.random() < 0.7:
-            self.flags.append([request_id, "recommendations_v2", "on" if user["recs"] else "off"])
+            self.flags.append(flag("recommendations_v2", "on" if user["recs"] else "off"))
         if path == "/v2/search":
-            self.flags.append([request_id, "search_ranker", "bm25" if rng.random() < 0.5 else "learned"])
+            self.flags.append(flag("search_ranker", "bm25" if rng.random() < 0.5 else "learned"))
         if rng.random() < 0.01:
-            self.flags.append([request_id, "legacy_checkout", "true"])  # too rare for the flag check
+            self.flags.append(flag("legacy_checkout", "true"))  # too rare for the flag check
 
     def add_product(self, request_id: str, user: dict) -> None:
         rng = self.rng
         product = PRODUCTS[int(rng.choice(len(PRODUCTS), p=[p[2] for p in PRODUCTS]))]
         tier = TIERS[user["tier"]]
-        self.products.append([request_id, product[0], product[1], tier[0], tier[1]])
+        self.products.append({"request_id": request_id, "product_id": product[0], "product_category": product[1],
+                              "customer_tier": tier[0], "subscription_type": tier[1]})
 
     def add_edge_requests(self) -> None:
         """Requests on the window's inclusive edges, and one a microsecond past the end."""
@@ -339,25 +340,29 @@ class Generator:
 
     def add_malformed_requests(self) -> None:
         """A few unusable rows, to be quarantined with a reason (never loaded as traffic)."""
-        good = list(self.gateway[100])
+        good = dict(self.gateway[100])
         bad_rows = []
         for column, value, suffix in (("timestamp", "2024-03-12 25:61:00", "bad-ts"),
                                       ("status_code", "five hundred", "bad-status"),
                                       ("latency_ms", "-12.5", "neg-latency"),
                                       ("is_retry", "maybe", "bad-bool"),
                                       ("request_id", "", "no-id")):
-            row = list(good)
-            row[0] = f"req-bad-{suffix}"
-            row[GATEWAY_HEADER.index(column)] = value
+            row = {**good, "request_id": f"req-bad-{suffix}"}
+            row[column] = value
             bad_rows.append(row)
-        bad_rows.append(list(good))  # exact duplicate of an existing request
+        bad_rows.append(dict(good))  # exact duplicate of an existing request
         self.gateway.extend(bad_rows)
-        self.flags.append(["", "new_pricing_engine", "true"])
-        self.products.append([good[0], "P-100", "retail", "GOLD", "enterprise"])  # unknown tier, duplicate id
+        self.flags.append({"request_id": "", "flag_name": "new_pricing_engine", "flag_value": "true"})
+        self.products.append({"request_id": good["request_id"], "product_id": "P-100", "product_category": "retail",
+                              "customer_tier": "GOLD", "subscription_type": "enterprise"})  # unknown tier, duplicate id
 
     # ---- infrastructure -----------------------------------------------------
     def generate_infrastructure(self) -> None:
         rng = self.rng
+
+        def sample(instance_id, moment, cpu, memory, connections) -> dict:
+            return {"instance_id": instance_id, "timestamp": moment, "cpu_utilization": cpu,
+                    "memory_utilization": memory, "concurrent_connections": connections}
         minutes = int((DATA_END - DATA_START).total_seconds() // 60) + 1
         for (zone, _service, environment, _type), instance_ids in sorted(self.instances.items()):
             for instance_id in instance_ids:
@@ -370,12 +375,12 @@ class Generator:
                     cpu = rng.uniform(88, 99) if stressed else float(np.clip(rng.normal(45, 8), 5, 95))
                     memory = rng.uniform(86, 97) if stressed else float(np.clip(rng.normal(60, 5), 10, 95))
                     connections = int(rng.poisson(900 if stressed else 150))
-                    self.infra.append([instance_id, moment.strftime("%Y-%m-%d %H:%M:%S"),
-                                       f"{cpu:.1f}", f"{memory:.1f}", connections])
+                    self.infra.append(sample(instance_id, moment.strftime("%Y-%m-%d %H:%M:%S"),
+                                             f"{cpu:.1f}", f"{memory:.1f}", connections))
         # unusable samples, to be quarantined: CPU above 100 %, CPU not a number
-        instance_id = self.infra[0][0]
-        self.infra.append([instance_id, "2024-03-12 13:00:30", "101.5", "50.0", "120"])
-        self.infra.append([instance_id, "2024-03-12 13:00:45", "n/a", "50.0", "120"])
+        instance_id = self.infra[0]["instance_id"]
+        self.infra.append(sample(instance_id, "2024-03-12 13:00:30", "101.5", "50.0", "120"))
+        self.infra.append(sample(instance_id, "2024-03-12 13:00:45", "n/a", "50.0", "120"))
 
     # ---- workflows -----------------------------------------------------------
     def generate_workflows(self) -> None:
@@ -393,10 +398,9 @@ class Generator:
                         start = minute_start + timedelta(microseconds=int(rng.integers(1, 60_000_000)))
                         self.add_workflow(sequence, start, region, environment, synthetic, name, criticality, steps)
         # unusable rows, to be quarantined: an unknown status, and an exact copy of a step
-        unknown_status = list(self.workflows[10])
-        unknown_status[0], unknown_status[4] = "corr-bad-status", "DONE"
+        unknown_status = {**self.workflows[10], "correlation_id": "corr-bad-status", "workflow_status": "DONE"}
         self.workflows.append(unknown_status)
-        self.workflows.append(list(self.workflows[20]))
+        self.workflows.append(dict(self.workflows[20]))
 
     def add_workflow(self, sequence, start, region, environment, synthetic, name, criticality, steps) -> None:
         rng = self.rng
@@ -415,6 +419,13 @@ class Generator:
         in_flight = start >= WINDOW_END - timedelta(minutes=3) and failing_step is None and rng.random() < 0.5
 
         test_text = "true" if synthetic else boolean_text(rng, False, allow_empty=True)
+
+        def step_row(correlation_id, step, status, elapsed, retries, compensation, moment) -> dict:
+            return {"correlation_id": correlation_id, "workflow_id": workflow_id, "scenario_name": name,
+                    "workflow_step": step, "workflow_status": status, "business_criticality": criticality,
+                    "total_workflow_time_ms": elapsed, "retry_attempts": retries, "user_id": user["user_id"],
+                    "has_compensation": compensation, "timestamp": ts(moment), "region": region,
+                    "environment": environment, "is_test_traffic": test_text}
         elapsed_ms = 0.0
         moment = start
         for index, step in enumerate(steps):
@@ -428,30 +439,27 @@ class Generator:
                 status = "IN_PROGRESS"
             else:
                 status = "COMPLETED"
-            self.workflows.append([f"corr-{sequence:06d}-{index}", workflow_id, name, step, status, criticality,
-                                   f"{elapsed_ms:.0f}", retries, user["user_id"], boolean_text(rng, False),
-                                   ts(moment), region, environment, test_text])
+            self.workflows.append(step_row(f"corr-{sequence:06d}-{index}", step, status, f"{elapsed_ms:.0f}", retries,
+                                           boolean_text(rng, False), moment))
             if status == "FAILED":
                 if rng.random() < 0.5:  # the saga undoes the completed steps
                     moment = moment + timedelta(milliseconds=150)
                     elapsed_ms += 150
-                    self.workflows.append([f"corr-{sequence:06d}-c", workflow_id, name, f"compensate_{step}",
-                                           "COMPENSATED", criticality, f"{elapsed_ms:.0f}", 0, user["user_id"],
-                                           boolean_text(rng, True), ts(moment), region, environment, test_text])
+                    self.workflows.append(step_row(f"corr-{sequence:06d}-c", f"compensate_{step}", "COMPENSATED",
+                                                   f"{elapsed_ms:.0f}", 0, boolean_text(rng, True), moment))
                 break
 
     # ---- output ---------------------------------------------------------------
     def write(self, out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for name, header, rows in (("api_gateway_logs", GATEWAY_HEADER, self.gateway),
-                                   ("feature_flags", FLAG_HEADER, self.flags),
-                                   ("infrastructure_metrics", INFRA_HEADER, self.infra),
-                                   ("product_metadata", PRODUCT_HEADER, self.products),
-                                   ("workflow_tracking", WORKFLOW_HEADER, self.workflows)):
+        for name, rows in (("api_gateway_logs", self.gateway), ("feature_flags", self.flags),
+                           ("infrastructure_metrics", self.infra), ("product_metadata", self.products),
+                           ("workflow_tracking", self.workflows)):
+            columns = contract_columns(name)
             with open(out_dir / f"{name}.csv", "w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle, lineterminator="\n")
-                writer.writerow(header)
-                writer.writerows(rows)
+                writer.writerow(columns)
+                writer.writerows(in_contract_order(row, columns) for row in rows)
 
 
 def hash_text(text: str) -> int:

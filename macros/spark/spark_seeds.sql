@@ -1,8 +1,8 @@
 {#-
   Seeds on Spark. Two dispatch overrides of dbt-spark's seed macros:
-  - column types: seeds declare every column `varchar` (loaded as text, typed
-    in staging); Spark SQL rejects a varchar without a length, so the seed's
-    column_types are respelled with `spark_data_type` (varchar -> string).
+  - column types: the log seeds load every column as text (seed_columns_as_text;
+    typed in staging); Spark SQL rejects a varchar without a length, so the
+    seed's column_types are respelled with `spark_data_type` (varchar -> string).
   - loading: dbt-spark inserts the rows as one SQL VALUES list, which takes
     minutes for a 10,000-row, 40-column seed; Spark's own CSV reader loads it
     in a second. Every value is read as text (no schema inference) and cast
@@ -11,11 +11,13 @@
   `dbt.` names dbt-spark's own macro, not these overrides.
 -#}
 {% macro spark__create_csv_table(model, agate_table) %}
+    {%- do oncall_analytics.seed_columns_as_text(model, agate_table) -%}
     {%- do oncall_analytics.spark_seed_column_types(model) -%}
     {{ return(dbt.spark__create_csv_table(model, agate_table)) }}
 {% endmacro %}
 
 {% macro spark__load_csv_rows(model, agate_table) %}
+    {%- do oncall_analytics.seed_columns_as_text(model, agate_table) -%}
     {%- do oncall_analytics.spark_seed_column_types(model) -%}
     {%- set column_types = model['config'].get('column_types', {}) -%}
     {%- set csv_path = (model['root_path'] ~ '/' ~ model['original_file_path']) | replace("'", "\\'") -%}

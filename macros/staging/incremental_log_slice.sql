@@ -1,19 +1,21 @@
 {#-
   What an incremental base model reads from its raw log: on a full refresh,
-  `relation` itself; on an incremental run, only the raw rows of the keys
-  that need reloading, as a subquery:
-    - every key with a raw row whose timestamp is at most
-      incremental_lookback_hours before the newest `typed_timestamp` the
-      model already holds, or whose timestamp is missing or unparseable,
-      or whose raw key is null, empty or padded (such rows are rare and
-      always reloaded);
+  `rows` itself (the import CTE); on an incremental run, only the raw rows of
+  the keys that need reloading, as a subquery:
+    - every key with a raw row whose time (the log's event_time, staged as
+      the kit stages it) is at most incremental_lookback_hours before the
+      newest accepted time the model holds, or whose time is missing or
+      unreadable, or whose raw key is null, empty or padded (such rows are
+      rare and always reloaded);
     - and, for each of those keys, *every* raw row of it, old ones too, so
       that mark_duplicates sees the whole key and a repeat arriving later
       quarantines the older copy as a full refresh would;
     - minus the keys whose raw rows the model already holds, all of them
       (same row count): logs are appended to, so those would be rewritten
       unchanged. This keeps the write to about the new rows, not the whole
-      lookback. Rewriting history in the raw log needs --full-refresh.
+      lookback. Rewriting history in the raw log needs --full-refresh. A
+      row quarantined as too far in the future does not count as held: a
+      later run may accept it.
   Reloading more than needed is harmless (a key's rows are a function of
   all its raw rows), so every shortcut errs on the side of reloading.
   Null keys fall in one group, '' (log_load_key), reloaded together. The
@@ -21,34 +23,39 @@
   delete+insert replaces whole keys.
   DuckDB prunes the time filter with the Parquet (or table) statistics and
   pushes the key list into the scan: the hourly slice of a 10M-row log is
-  read in well under a second (bench/).
-    relation         the raw table (raw_table())
-    key_column       its key column, raw name
-    raw_timestamp    its timestamp column, raw name
-    typed_timestamp  the model's typed timestamp column (its watermark)
+  read in well under a second (bench/README.md).
+    log   the declaration (staging_log); its key is one column
+    rows  the raw rows (the base model's import CTE)
 -#}
-{% macro incremental_log_slice(relation, key_column, raw_timestamp, typed_timestamp) -%}
+{% macro incremental_log_slice(log, rows) -%}
+    {#- validated on every run, not only the incremental ones that read it -#}
+    {%- do oncall_analytics.var_integer('incremental_lookback_hours', 0, 8760) -%}
     {%- if is_incremental() -%}
+        {%- if log.key | length != 1 or log.event_time is none -%}
+            {{ exceptions.raise_compiler_error("incremental_log_slice: the log " ~ log.table ~ " needs a one-column key and an event_time column") }}
+        {%- endif -%}
+        {%- set key_column = log.key[0] -%}
         {%- set odd_key = oncall_analytics.is_odd_key(key_column) -%}
         {%- set key_text = 'cast(' ~ key_column ~ ' as ' ~ dbt.type_string() ~ ')' -%}
         {%- set raw_load_key = oncall_analytics.log_load_key(oncall_analytics.clean_text(key_column)) -%}
-        {#- try_cast of the raw text, untrimmed: a padded time fails to parse and is
-            then reloaded anyway, and on a typed column the cast is free, so the
-            filter prunes with the Parquet statistics -#}
-        {%- set recent = incremental_lookback_filter(oncall_analytics.try_cast(raw_timestamp, dbt.type_timestamp()), typed_timestamp) -%}
+        {#- the kit's own reading of the raw time: on a typed column a plain cast,
+            so the filter prunes with the Parquet statistics -#}
+        {%- set recent = incremental_lookback_filter(
+            oncall_analytics.staged_value(log.event_time, log.raw_types), log.event_time.staged_as, 'quarantine_reason is null') -%}
+        {%- set future = "quarantine_reason like " ~ oncall_analytics.sql_literal('%' ~ oncall_analytics.too_far_in_the_future_reason() ~ '%') -%}
         (
             with recent_keys as (
-                select {{ raw_load_key }} as load_key from {{ relation }}
+                select {{ raw_load_key }} as load_key from {{ rows }}
                 where coalesce({{ recent }}, true) or {{ odd_key }}
             ),
 
             {#- a plain key matches as it is (pushed into the scan); a null, empty or
                 padded key is always read (rare) -#}
             recent_key_rows as (
-                select * from {{ relation }}
+                select * from {{ rows }}
                 where {{ key_text }} in (select load_key from recent_keys) and not {{ odd_key }}
                 union all
-                select * from {{ relation }}
+                select * from {{ rows }}
                 where {{ odd_key }}
             ),
 
@@ -59,7 +66,9 @@
             ),
 
             loaded_rows_per_key as (
-                select {{ oncall_analytics.log_load_key(key_column) }} as load_key, count(*) as loaded_rows
+                select
+                    {{ oncall_analytics.log_load_key(key_column) }} as load_key,
+                    sum(case when coalesce({{ future }}, false) then 0 else 1 end) as loaded_rows
                 from {{ this }}
                 where {{ oncall_analytics.log_load_key(key_column) }} in (select load_key from raw_rows_per_key)
                 group by 1
@@ -78,7 +87,7 @@
             where {{ raw_load_key }} in (select load_key from changed_keys)
         )
     {%- else -%}
-        {{ relation }}
+        {{ rows }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -27,10 +27,13 @@
     {{ return(oncall_analytics.sql_literal(value | trim)) }}
 {%- endmacro %}
 
-{#- Parse a `YYYY-MM-DD HH:MM:SS[.ffffff]` var into a Python datetime. -#}
+{#- Parse a `YYYY-MM-DD HH:MM:SS[.ffffff]` var into a Python datetime, within
+    the years 1900-2199: a real date outside them (0001, 9999) is a typo, and
+    would fail deep in SQL or in pandas (whose timestamps end in 2262) once a
+    window is moved by hours. -#}
 {% macro var_datetime(name) -%}
     {%- set value = oncall_analytics.required_var(name) | string | trim -%}
-    {%- set expected = "a UTC timestamp 'YYYY-MM-DD HH:MM:SS[.ffffff]'" -%}
+    {%- set expected = "a UTC timestamp 'YYYY-MM-DD HH:MM:SS[.ffffff]' between 1900-01-01 00:00:00 and 2199-12-31 23:59:59" -%}
     {%- if not modules.re.match('^\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?$', value) -%}
         {{ oncall_analytics._var_error(name, value, expected) }}
     {%- endif -%}
@@ -38,6 +41,9 @@
     {%- set fmt = '%Y-%m-%d %H:%M:%S.%f' if '.' in normalised else '%Y-%m-%d %H:%M:%S' -%}
     {%- if not oncall_analytics._is_valid_datetime(normalised) -%}
         {{ oncall_analytics._var_error(name, value, expected ~ " that is a real date and time") }}
+    {%- endif -%}
+    {%- if (normalised[:4] | int) < 1900 or (normalised[:4] | int) > 2199 -%}
+        {{ oncall_analytics._var_error(name, value, expected) }}
     {%- endif -%}
     {{ return(modules.datetime.datetime.strptime(normalised, fmt)) }}
 {%- endmacro %}
@@ -57,8 +63,7 @@
 
 {#- A timestamp var as a SQL timestamp literal. -#}
 {% macro var_timestamp(name) -%}
-    {%- set parsed = oncall_analytics.var_datetime(name) -%}
-    {{ return("cast(" ~ oncall_analytics.sql_literal(parsed.strftime('%Y-%m-%d %H:%M:%S.%f')) ~ " as timestamp)") }}
+    {{ return(oncall_analytics.timestamp_literal(oncall_analytics.var_datetime(name))) }}
 {%- endmacro %}
 
 {#- Fail unless the window [start_name, end_name] is ordered. -#}
@@ -70,21 +75,40 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A numeric var within [min_value, max_value], returned as SQL number text. -#}
+{#- A numeric var within [min_value, max_value], returned as SQL number text.
+    Every number must also be finite and at most 1e15 in size (a var with no
+    upper bound of its own included): '1e400' reads as infinity and a huge
+    integer overflows the SQL it lands in. -#}
 {% macro var_number(name, min_value=none, max_value=none, integer=false) -%}
     {%- set value = oncall_analytics.required_var(name) -%}
-    {%- set kind = "an integer" if integer else "a number" -%}
-    {%- set bounds = (" >= " ~ min_value if min_value is not none else "") ~ (" and" if min_value is not none and max_value is not none else "") ~ (" <= " ~ max_value if max_value is not none else "") -%}
-    {%- set text = value | string | trim -%}
-    {%- set pattern = '^-?\\d+$' if integer else '^-?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?$' -%}
-    {%- if value is boolean or not modules.re.match(pattern, text) -%}
-        {{ oncall_analytics._var_error(name, value, kind ~ bounds) }}
-    {%- endif -%}
-    {%- set number = text | int if integer else text | float -%}
+    {%- set number = oncall_analytics._parse_number(name, value, oncall_analytics._number_kind(min_value, max_value, integer), integer) -%}
     {%- if (min_value is not none and number < min_value) or (max_value is not none and number > max_value) -%}
-        {{ oncall_analytics._var_error(name, value, kind ~ bounds) }}
+        {{ oncall_analytics._var_error(name, value, oncall_analytics._number_kind(min_value, max_value, integer)) }}
     {%- endif -%}
     {{ return(number | string) }}
+{%- endmacro %}
+
+{#- How the error names a var's accepted numbers. -#}
+{% macro _number_kind(min_value, max_value, integer) -%}
+    {%- set kind = "an integer" if integer else "a number" -%}
+    {%- set bounds = (" >= " ~ min_value if min_value is not none else "") ~ (" and" if min_value is not none and max_value is not none else "") ~ (" <= " ~ max_value if max_value is not none else "") -%}
+    {{ return(kind ~ bounds ~ " (finite, at most 1e15 in size)") }}
+{%- endmacro %}
+
+{#- One number of a var (or of a list var), parsed: plain decimal text, finite,
+    at most 1e15 in size; `expected` is the error's accepted form. -#}
+{% macro _parse_number(name, value, expected, integer=false, item=none) -%}
+    {%- set raw = value if item is none else item -%}
+    {%- set text = raw | string | trim -%}
+    {%- set pattern = '^-?\\d+$' if integer else '^-?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?$' -%}
+    {%- if raw is boolean or not modules.re.match(pattern, text) -%}
+        {{ oncall_analytics._var_error(name, value, expected) }}
+    {%- endif -%}
+    {%- set number = text | int if integer else text | float -%}
+    {%- if (number | string) in ['inf', '-inf', 'nan'] or number > 1e15 or number < -1e15 -%}
+        {{ oncall_analytics._var_error(name, value, expected) }}
+    {%- endif -%}
+    {{ return(number) }}
 {%- endmacro %}
 
 {% macro var_integer(name, min_value=none, max_value=none) -%}

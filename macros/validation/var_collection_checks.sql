@@ -8,19 +8,14 @@
     returned as a list of SQL number texts, sorted and without repeats. -#}
 {% macro var_number_list(name, min_value=none, max_value=none, integer=false) -%}
     {%- set value = oncall_analytics.required_var(name) -%}
-    {%- set kind = "a non-empty list of " ~ ("integers" if integer else "numbers") ~ (" >= " ~ min_value if min_value is not none else "") ~ (" <= " ~ max_value if max_value is not none else "") -%}
+    {%- set kind = "a non-empty list of " ~ ("integers" if integer else "numbers") ~ (" >= " ~ min_value if min_value is not none else "") ~ (" <= " ~ max_value if max_value is not none else "") ~ " (finite, at most 1e15 in size)" -%}
     {%- set items = value.split(',') if value is string else value -%}
     {%- if items is string or items is mapping or items is not iterable or items | length == 0 -%}
         {{ oncall_analytics._var_error(name, value, kind) }}
     {%- endif -%}
-    {%- set pattern = '^-?\\d+$' if integer else '^-?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?$' -%}
     {%- set numbers = [] -%}
     {%- for item in items -%}
-        {%- set text = item | string | trim -%}
-        {%- if item is boolean or not modules.re.match(pattern, text) -%}
-            {{ oncall_analytics._var_error(name, value, kind) }}
-        {%- endif -%}
-        {%- set number = text | int if integer else text | float -%}
+        {%- set number = oncall_analytics._parse_number(name, value, kind, integer, item) -%}
         {%- if (min_value is not none and number < min_value) or (max_value is not none and number > max_value) -%}
             {{ oncall_analytics._var_error(name, value, kind) }}
         {%- endif -%}
@@ -50,7 +45,8 @@
     {%- set parsed = [] -%}
     {%- set seen = [] -%}
     {%- for key, weight in pairs -%}
-        {%- if not modules.re.match('^-?\\d+$', key) or key | int in seen or not modules.re.match('^(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?$', weight) or weight | float <= 0 -%}
+        {%- if not modules.re.match('^-?\\d+$', key) or key | int in seen or not modules.re.match('^(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?$', weight)
+            or weight | float <= 0 or weight | float > 1e15 or (key | int) | abs > 1e15 -%}
             {{ oncall_analytics._var_error(name, value, kind) }}
         {%- endif -%}
         {%- do seen.append(key | int) -%}

@@ -7,6 +7,13 @@
 {%- if min_value is none and max_value is none -%}
     {{ exceptions.raise_compiler_error("accepted_range on " ~ column_name ~ ": give min_value, max_value or both") }}
 {%- endif -%}
+{#- the bounds are pasted into SQL: plain numbers only (a bound read from a
+    var goes through a validating reader, e.g. var_integer) -#}
+{%- for bound in [min_value, max_value] if execute and bound is not none -%}
+    {%- if bound is boolean or not modules.re.match('^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$', bound | string | trim) -%}
+        {{ exceptions.raise_compiler_error("accepted_range on " ~ column_name ~ ": a bound must be a plain number, got " ~ (bound | string | tojson)) }}
+    {%- endif -%}
+{%- endfor -%}
 {%- set lower_op = ">=" if inclusive else ">" -%}
 {%- set upper_op = "<=" if inclusive else "<" -%}
 

@@ -4,6 +4,10 @@
   Fails with one row giving the three counts when they do not add up.
 -#}
 {% test raw_equals_clean_plus_quarantined(model, clean, quarantined) %}
+{#- a source's location holds logs_path: validated before it is read -#}
+{%- if execute and target.type == 'duckdb' and var('log_source', 'seeds') == 'external' -%}
+    {%- do oncall_analytics.var_logs_path() -%}
+{%- endif %}
 
 with raw_count as (
     select count(*) as n from {{ model }}

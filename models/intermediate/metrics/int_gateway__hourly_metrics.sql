@@ -3,19 +3,23 @@
 -- environment and hour, real traffic only. The series is named
 -- `<service_name>/<environment>` so prod is never mixed with staging or dev.
 -- An hour without requests is absent, not zero. Incremental like the
--- invocation metrics: whole hours from incremental_lookback_hours back.
+-- invocation metrics: whole hours from incremental_lookback_hours back, and
+-- the older hours of request ids reloaded with a repeat (hours_to_recompute),
+-- deleted first by the pre-hook.
 {{
     config(
         materialized=row_level_incremental_materialization(),
         unique_key=['service_name', 'metric_name', 'observed_at'],
         incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        pre_hook="{{ delete_hours_to_recompute(ref('base_gateway__api_gateway_logs'), 'request_id', 'requested_at') }}",
     )
 }}
+{%- set hours = hours_to_recompute(ref('base_gateway__api_gateway_logs'), 'request_id', 'requested_at') %}
 
 with requests as (
     select * from {{ ref('stg_gateway__api_gateway_logs') }}
-    where {{ incremental_lookback_filter('requested_at', 'observed_at') }}
+    where {{ in_hours_to_recompute('requested_at', hours) }}
 ),
 
 real_traffic as (

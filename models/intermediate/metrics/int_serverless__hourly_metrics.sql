@@ -3,19 +3,24 @@
 -- An hour without invocations is absent (not zero): the log cannot tell idle
 -- from not exported, and error rate and p99 have no value there.
 -- Incremental: recomputes whole hours from incremental_lookback_hours before
--- the newest hour it holds, so late invocations update their hour.
+-- the newest hour it holds, so late invocations update their hour, and the
+-- older hours of ids the staging base just reloaded with a repeat
+-- (hours_to_recompute); the pre-hook deletes those hours first, so an hour
+-- that lost all its rows goes, as in a full refresh.
 {{
     config(
         materialized=row_level_incremental_materialization(),
         unique_key=['service_name', 'metric_name', 'observed_at'],
         incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        pre_hook="{{ delete_hours_to_recompute(ref('base_serverless__function_invocations'), 'invocation_id', 'start_timestamp') }}",
     )
 }}
+{%- set hours = hours_to_recompute(ref('base_serverless__function_invocations'), 'invocation_id', 'start_timestamp') %}
 
 with invocations as (
     select * from {{ ref('stg_serverless__function_invocations') }}
-    where {{ incremental_lookback_filter('start_timestamp', 'observed_at') }}
+    where {{ in_hours_to_recompute('start_timestamp', hours) }}
 ),
 
 hourly as (

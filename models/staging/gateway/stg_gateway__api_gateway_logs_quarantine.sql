@@ -1,9 +1,10 @@
+-- Gateway requests staging refused, as received, with every reason.
 with base as (
     select * from {{ ref('base_gateway__api_gateway_logs') }}
 ),
 
 rejected as (
-    {{ gateway_quarantined_rows('api_gateway_logs', 'base') }}
+    {{ quarantined_rows('api_gateway_logs', 'base') }}
 )
 
 select * from rejected

@@ -3,7 +3,7 @@ with base as (
 ),
 
 rejected as (
-    {{ gateway_quarantined_rows('feature_flags', 'base') }}
+    {{ quarantined_rows('feature_flags', 'base') }}
 )
 
 select * from rejected

@@ -3,7 +3,7 @@ with base as (
 ),
 
 rejected as (
-    {{ gateway_quarantined_rows('infrastructure_metrics', 'base') }}
+    {{ quarantined_rows('infrastructure_metrics', 'base') }}
 )
 
 select * from rejected

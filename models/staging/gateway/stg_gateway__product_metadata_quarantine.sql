@@ -3,7 +3,7 @@ with base as (
 ),
 
 rejected as (
-    {{ gateway_quarantined_rows('product_metadata', 'base') }}
+    {{ quarantined_rows('product_metadata', 'base') }}
 )
 
 select * from rejected

@@ -3,7 +3,7 @@ with base as (
 ),
 
 rejected as (
-    {{ gateway_quarantined_rows('workflow_tracking', 'base') }}
+    {{ quarantined_rows('workflow_tracking', 'base') }}
 )
 
 select * from rejected

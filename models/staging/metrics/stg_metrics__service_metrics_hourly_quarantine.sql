@@ -4,14 +4,7 @@ with base as (
 ),
 
 rejected as (
-    select
-        service_name_raw as service_name,
-        metric_name_raw as metric_name,
-        observed_at_raw as observed_at,
-        value_raw as value,
-        quarantine_reason
-    from base
-    where quarantine_reason is not null
+    {{ quarantined_rows('service_metrics_hourly', 'base') }}
 )
 
 select * from rejected

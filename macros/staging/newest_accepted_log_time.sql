@@ -1,0 +1,29 @@
+{#-
+  The loaded_at_query of a log's source (`dbt source freshness`): the newest
+  time of the log that the staging kit would accept, read the way the kit
+  reads it (staged_value: text, offsets, time zones, epoch units) and within
+  the accepted range (accepted_time_range). A malformed time such as
+  '2024-03-12 25:61:00' is skipped rather than failing the query (a hard cast
+  did, and the scheduled `freshness && build` never built), and one row dated
+  2999 cannot make stale logs look fresh. Rendered by dbt at freshness time,
+  where `model` is the source table and `this` its relation.
+-#}
+{% macro newest_accepted_log_time() -%}
+    {%- if target.type == 'duckdb' and var('log_source', 'seeds') == 'external' -%}
+        {%- do oncall_analytics.var_logs_path() -%}
+    {%- endif -%}
+    {%- set event_times = [] -%}
+    {%- for column in oncall_analytics.staging_columns(model.name, model.source_name) if column.event_time -%}
+        {%- do event_times.append(column) -%}
+    {%- endfor -%}
+    {%- if not event_times -%}
+        {{ exceptions.raise_compiler_error("Source " ~ model.source_name ~ "." ~ model.name ~ " has freshness but its seed declares no event_time column") }}
+    {%- endif -%}
+    {%- set time_range = oncall_analytics.accepted_time_range() -%}
+    select max(log_time)
+    from (
+        select {{ oncall_analytics.staged_value(event_times[0], oncall_analytics.raw_column_types(this)) }} as log_time
+        from {{ this }}
+    ) as log_times
+    where log_time >= {{ time_range.floor }} and log_time <= {{ time_range.horizon }}
+{%- endmacro %}

@@ -1,0 +1,158 @@
+{#-
+  One declared column of a raw row as its staged value, null where the value
+  cannot be trusted as it is (staging_checks says why):
+    text       trimmed, empty read as null (clean_text), then `case`
+    boolean    true/false, 1/0 in any case (normalise_boolean); `empty_means`
+    integer, bigint   a plain decimal integer ('1.5', '0x10', '1_000', '1e3'
+               are not), or a typed number with no fraction, in range
+    double     a plain decimal number (exponent allowed) that is finite
+    timestamp  naive text is UTC, as the contract says; text with an offset
+               or Z is converted to UTC; typed TIMESTAMP columns as they are,
+               TIMESTAMP WITH TIME ZONE converted to UTC; with `epoch_unit`,
+               epoch seconds, milliseconds or microseconds. Microseconds kept
+               (finer digits are dropped).
+  A raw column that already has a type the value keeps exactly (a Parquet
+  TIMESTAMP, an INTEGER read as a bigint or a double) is cast as it is, not
+  through text: sending the 8 typed request columns through text and back
+  was most of the cost of typing them at 10M rows (bench/README.md).
+    raw_types  the raw table's columns and types (raw_column_types)
+-#}
+{% macro staged_value(column, raw_types) -%}
+    {%- set name = column.name -%}
+    {%- set type = column.type -%}
+    {%- set raw_type = (raw_types.get(name | lower) or '') | lower -%}
+    {%- if type == 'text' -%}
+        {%- set text = oncall_analytics.clean_text(name) -%}
+        {{- column.case ~ '(' ~ text ~ ')' if column.case else text -}}
+    {%- elif type == 'boolean' -%}
+        {%- set value = name if raw_type == 'boolean' else oncall_analytics.normalise_boolean(name) -%}
+        {{- 'coalesce(' ~ value ~ ', ' ~ (column.empty_means | string | lower) ~ ')' if column.empty_means is not none else value -}}
+    {%- elif type in ['integer', 'bigint'] -%}
+        {{- oncall_analytics.integer_value(name, raw_type, dbt.type_int() if type == 'integer' else dbt.type_bigint()) -}}
+    {%- elif type == 'double' -%}
+        {{- oncall_analytics.double_value(name, raw_type) -}}
+    {%- else -%}
+        {{- oncall_analytics.timestamp_value(name, raw_type, column.epoch_unit) -}}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The classes of raw column types the kit casts directly. -#}
+{% macro raw_type_class(raw_type) -%}
+    {%- set integer_types = ['tinyint', 'smallint', 'integer', 'int', 'bigint', 'hugeint', 'int8', 'int4', 'int2', 'int1',
+                             'long', 'short', 'byte', 'utinyint', 'usmallint', 'uinteger', 'ubigint', 'uhugeint'] -%}
+    {%- if raw_type in integer_types -%}
+        {{ return('integer') }}
+    {%- elif raw_type in ['float', 'double', 'real', 'float4', 'float8'] -%}
+        {{ return('float') }}
+    {%- elif raw_type.startswith('decimal') or raw_type.startswith('numeric') -%}
+        {{ return('decimal') }}
+    {%- elif raw_type in ['timestamp with time zone', 'timestamptz'] -%}
+        {{ return('zoned_timestamp') }}
+    {%- elif raw_type in ['timestamp', 'timestamp_ns', 'timestamp_ms', 'timestamp_s', 'timestamp without time zone', 'datetime', 'date', 'timestamp_ntz'] -%}
+        {{ return('timestamp') }}
+    {%- else -%}
+        {{ return('text') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The regular expressions of the plain forms (regex_full_match: anchored, no backslashes). -#}
+{% macro plain_number_pattern(kind) -%}
+    {%- set patterns = {
+        'integer': '[+-]?[0-9]+',
+        'decimal': '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?',
+        'naive_timestamp': '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?',
+        'offset_timestamp': '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+-][0-9]{2}(:?[0-9]{2})?)',
+    } -%}
+    {{ return(patterns[kind]) }}
+{%- endmacro %}
+
+{% macro integer_value(name, raw_type, sql_type) -%}
+    {%- set kind = oncall_analytics.raw_type_class(raw_type) -%}
+    {%- if kind == 'integer' -%}
+        {{ oncall_analytics.try_cast(name, sql_type) }}
+    {%- elif kind in ['float', 'decimal'] -%}
+        {#- a typed 200.0 is the integer 200; 200.5 is not an integer (a cast would round it) -#}
+        case when {{ name }} = floor({{ name }}) then {{ oncall_analytics.try_cast(name, sql_type) }} end
+    {%- else -%}
+        {%- set text = oncall_analytics.clean_text(name) -%}
+        case when {{ oncall_analytics.regex_full_match(text, oncall_analytics.plain_number_pattern('integer')) }}
+            then {{ oncall_analytics.try_cast(text, sql_type) }} end
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro double_value(name, raw_type) -%}
+    {%- set kind = oncall_analytics.raw_type_class(raw_type) -%}
+    {%- if kind in ['integer', 'decimal'] -%}
+        cast({{ name }} as double)
+    {%- elif kind == 'float' -%}
+        case when {{ oncall_analytics.is_finite(name) }} then cast({{ name }} as double) end
+    {%- else -%}
+        {%- set text = oncall_analytics.clean_text(name) -%}
+        {%- set number = oncall_analytics.try_cast(text, 'double') -%}
+        {#- '1e999' is plain but overflows to infinity -#}
+        case when {{ oncall_analytics.regex_full_match(text, oncall_analytics.plain_number_pattern('decimal')) }}
+            and {{ oncall_analytics.is_finite(number) }} then {{ number }} end
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro timestamp_value(name, raw_type, epoch_unit=none) -%}
+    {%- set kind = oncall_analytics.raw_type_class(raw_type) -%}
+    {%- if epoch_unit is not none -%}
+        {%- set factor = {'s': '1000000', 'ms': '1000', 'us': '1'}[epoch_unit] -%}
+        {%- if kind in ['integer', 'decimal', 'float'] -%}
+            {#- in double precision: a bogus epoch overflows to null, not an error -#}
+            {%- set number = 'cast(' ~ name ~ ' as double)' -%}
+        {%- else -%}
+            {%- set text = oncall_analytics.clean_text(name) -%}
+            {%- set number = 'case when ' ~ oncall_analytics.regex_full_match(text, oncall_analytics.plain_number_pattern('decimal'))
+                ~ ' then ' ~ oncall_analytics.try_cast(text, 'double') ~ ' end' -%}
+        {%- endif -%}
+        {{ oncall_analytics.timestamp_from_epoch_us(oncall_analytics.try_cast('round((' ~ number ~ ') * ' ~ factor ~ ')', dbt.type_bigint())) }}
+    {%- elif kind == 'zoned_timestamp' -%}
+        {{ oncall_analytics.timestamp_at_utc(name) }}
+    {%- elif kind == 'timestamp' -%}
+        {{ oncall_analytics.try_cast(name, dbt.type_timestamp()) }}
+    {%- else -%}
+        {%- set text = oncall_analytics.clean_text(name) -%}
+        case
+            when {{ oncall_analytics.regex_full_match(text, oncall_analytics.plain_number_pattern('naive_timestamp')) }}
+                then {{ oncall_analytics.try_cast(text, dbt.type_timestamp()) }}
+            when {{ oncall_analytics.regex_full_match(text, oncall_analytics.plain_number_pattern('offset_timestamp')) }}
+                then {{ oncall_analytics.offset_text_to_utc(text) }}
+        end
+    {%- endif -%}
+{%- endmacro %}
+
+{#- True when the raw value (text, spaces around it allowed, or a number)
+    reads as NaN or an infinity: the reason a number is refused although it
+    parsed. -#}
+{% macro is_not_finite(column) -%}
+    coalesce(not {{ oncall_analytics.is_finite(oncall_analytics.try_cast(column, 'double')) }}, false)
+{%- endmacro %}
+
+{#- The columns of a raw table and their types, as {lower name: lower type};
+    empty while dbt parses, and for a unit test's fixture (no table to read),
+    so that everything then goes through text, which is always correct. -#}
+{% macro raw_column_types(relation) -%}
+    {%- if not execute or (relation | string).startswith('__dbt__cte__') -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('raw_column_types', 'oncall_analytics')(relation)) }}
+{%- endmacro %}
+
+{#- DuckDB: a source may be read_parquet('...'), not a catalog table. -#}
+{% macro duckdb__raw_column_types(relation) -%}
+    {%- set types = {} -%}
+    {%- for row in run_query('describe select * from ' ~ relation) -%}
+        {%- do types.update({row['column_name'] | lower: row['column_type'] | lower}) -%}
+    {%- endfor -%}
+    {{ return(types) }}
+{%- endmacro %}
+
+{% macro default__raw_column_types(relation) -%}
+    {%- set types = {} -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- do types.update({column.name | lower: column.dtype | lower}) -%}
+    {%- endfor -%}
+    {{ return(types) }}
+{%- endmacro %}

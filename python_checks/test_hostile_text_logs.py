@@ -1,0 +1,201 @@
+"""Hostile input, as text (the seeds, or CSV-like logs): every timestamp form a
+log writer produces becomes UTC or is quarantined with a reason that says
+what was wrong; numbers that are not plain decimals of the declared type, or
+not finite, are quarantined, never rounded or reinterpreted; times outside the
+accepted range are quarantined and stay out of the detector's series; a log
+that is mostly quarantined fails the build. One shared build (seeds replaced
+in a project copy, staging and the hourly metrics only), in New York time:
+the results must not depend on the machine's time zone."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from conftest import run_dbt
+from hostile import contract_csv, rows, time_zone
+from project_copy import copy_project
+
+OK = {"function_name": "f", "version_id": "1", "start_timestamp": "2024-03-12 09:00:00",
+      "end_timestamp": "2024-03-12 09:00:01", "duration_ms": "10", "memory_used_mb": "64", "status": "SUCCESS"}
+UTC_0900 = datetime(2024, 3, 12, 9, 0, 0, 123456)
+INVOCATIONS = {
+    # every form of one instant, 09:00:00.123456 UTC
+    "ts_naive": {"start_timestamp": "2024-03-12 09:00:00.123456"},
+    "ts_iso_z": {"start_timestamp": "2024-03-12T09:00:00.123456Z"},
+    "ts_offset": {"start_timestamp": "2024-03-12 14:30:00.123456+05:30"},
+    "ts_offset_hours": {"start_timestamp": "2024-03-12T04:00:00.123456-05"},
+    "ts_offset_compact": {"start_timestamp": "2024-03-12T14:30:00.123456+0530"},
+    "ts_nanoseconds": {"start_timestamp": "2024-03-12 09:00:00.123456789"},
+    # not a timestamp the contract allows
+    "ts_infinity": {"start_timestamp": "infinity"},
+    "ts_date_only": {"start_timestamp": "2024-03-12"},
+    "ts_bad_clock": {"start_timestamp": "2024-03-12 25:61:00"},
+    "ts_words": {"start_timestamp": "yesterday at noon"},
+    "ts_zone_name": {"start_timestamp": "2024-03-12 09:00:00 America/New_York"},
+    # outside the accepted range
+    "far_future": {"start_timestamp": "2999-01-01 00:00:00", "end_timestamp": "2999-01-01 00:00:01"},
+    "far_past": {"start_timestamp": "0001-01-01 00:00:00", "end_timestamp": "0001-01-01 00:00:01"},
+    "before_floor": {"start_timestamp": "1999-12-31 23:59:59", "end_timestamp": "1999-12-31 23:59:59"},
+    # integers: only plain decimals
+    "int_fraction": {"version_id": "1.5"},
+    "int_hex": {"version_id": "0x10"},
+    "int_underscore": {"version_id": "1_000"},
+    "int_exponent": {"version_id": "1e3"},
+    "int_overflow": {"version_id": "99999999999"},
+    "int_plus": {"version_id": "+2"},
+    # decimals: plain and finite
+    "num_nan": {"duration_ms": "nan"},
+    "num_inf": {"duration_ms": "inf"},
+    "num_minus_infinity": {"duration_ms": "-Infinity"},
+    "num_overflow": {"duration_ms": "1e999"},
+    "num_hex": {"duration_ms": "0x10"},
+    "num_underscore": {"duration_ms": "1_000"},
+    "num_comma": {"duration_ms": "1,5"},
+    "num_exponent": {"duration_ms": "1.5e3"},
+}
+GATEWAY_OK = {"timestamp": "2024-03-12 09:00:00", "region": "us-east", "environment": "prod",
+              "service_name": "api.gateway.main", "service_version": "2.4.1", "status_code": "200", "latency_ms": "12.5"}
+GATEWAY = {
+    # booleans in every spelling; test traffic only when explicitly true; strict versions
+    "clean-empty-test": {"region": "US-East ", "service_version": "2.10.3", "status_code": "503", "cache_hit": " true ",
+                         "is_retry": "0", "is_test_traffic": ""},
+    "clean-upper-true": {"service_version": "2.6.0-rc1", "cache_hit": "0", "is_retry": "FALSE", "is_test_traffic": "TRUE"},
+    "bad-boolean": {"service_version": "canary", "cache_hit": "1", "is_retry": "maybe", "is_test_traffic": "1"},
+    "bad-time-and-status": {"timestamp": "2024-13-01 00:00:00", "status_code": "600", "is_test_traffic": "false"},
+    "bad-status-fraction": {"status_code": "200.0"},
+    "bad-latency": {"latency_ms": "NaN"},
+    "clean-1": {}, "clean-2": {}, "clean-3": {},
+}
+HOURLY_OK = {"service_name": "svc", "metric_name": "m", "value": "1.5"}
+HOURLY = [  # (observed_at, value) of one service and metric
+    ("2023-11-17 00:00:00", "1.5"), ("2023-11-17 01:00:00", "abc"), ("not a time", "2"),
+    ("2023-11-17 02:30:00", "2"), ("2023-11-17 03:00:00", ""), ("2023-11-17 04:00:00", "nan"),
+    ("2023-11-17 05:00:00", "7"), ("2023-11-17 05:00:00", "7"), ("2023-11-17 06:00:00", "1"),
+    ("2023-11-17 06:00:00", "2"), ("2023-11-17T08:00:00+01:00", "3"), ("2023-11-17T07:00:00Z", "3"),
+    ("0001-01-01 00:00:00", "5"), ("9999-12-31 23:00:00", "5"),
+]
+LABELS = [
+    {"label_id": "a", "service_name": "svc", "started_at": "2023-11-21 14:00:00", "ended_at": "2023-11-22 14:00:00", "description": "ok"},
+    {"label_id": "b", "service_name": "svc", "started_at": "2023-11-21 14:00:00", "ended_at": "2023-11-20 14:00:00", "description": "reversed"},
+    {"label_id": "c", "service_name": "svc", "started_at": "yesterday", "ended_at": "2023-11-22 14:00:00", "description": "bad start"},
+    {"label_id": "d", "service_name": "svc", "started_at": "2023-11-21 14:00:00", "ended_at": "2023-11-22 14:00:00", "description": "first"},
+    {"label_id": "d", "service_name": "svc", "started_at": "2023-11-21 15:00:00", "ended_at": "2023-11-22 14:00:00", "description": "second"},
+]
+
+
+@pytest.fixture(scope="module")
+def text_build(tmp_path_factory):
+    replaced = {
+        "function_invocations.csv": contract_csv("function_invocations", [
+            {"invocation_id": invocation_id, **OK, **changes} for invocation_id, changes in INVOCATIONS.items()]),
+        "api_gateway_logs.csv": contract_csv("api_gateway_logs", [
+            {"request_id": request_id, **GATEWAY_OK, **changes} for request_id, changes in GATEWAY.items()]),
+        "service_metrics_hourly.csv": contract_csv("service_metrics_hourly", [
+            {**HOURLY_OK, "observed_at": observed_at, "value": value} for observed_at, value in HOURLY]),
+        "incident_labels.csv": contract_csv("incident_labels", LABELS),
+    }
+    project = copy_project(tmp_path_factory.mktemp("hostile_text") / "p", replaced)
+    warehouse = project / "warehouse" / "oncall_analytics.duckdb"
+    with time_zone("America/New_York"):
+        run_dbt(["seed", "-s", "path:seeds", "--exclude", "path:seeds/expected"], warehouse, cwd=project)
+        run_dbt(["build", "-s", "path:models/staging", "+int_metrics__hourly", "--exclude", "tag:shipped_data", "resource_type:seed",
+                 "test_name:quarantined_share"], warehouse, cwd=project)
+    return project, warehouse
+
+
+def _invocations(warehouse):
+    return {row[0]: row[1:] for row in rows(warehouse, (
+        "select invocation_id, start_timestamp, version_id, duration_ms, quarantine_reason"
+        " from staging.base_serverless__function_invocations"))}
+
+
+def test_text_timestamps_in_every_form_are_utc_or_quarantined_with_a_reason(text_build):
+    _, warehouse = text_build
+    staged = _invocations(warehouse)
+    for invocation_id in ("ts_naive", "ts_iso_z", "ts_offset", "ts_offset_hours", "ts_offset_compact", "ts_nanoseconds"):
+        assert staged[invocation_id][0] == UTC_0900, invocation_id      # offsets applied, microseconds kept
+        assert staged[invocation_id][3] is None, invocation_id
+    for invocation_id in ("ts_infinity", "ts_date_only", "ts_bad_clock", "ts_words", "ts_zone_name"):
+        assert staged[invocation_id][3] == "start_timestamp is not a timestamp", invocation_id
+
+
+def test_junk_and_non_finite_numbers_are_quarantined_never_changed(text_build):
+    _, warehouse = text_build
+    staged = _invocations(warehouse)
+    for invocation_id in ("int_fraction", "int_hex", "int_underscore", "int_exponent", "int_overflow"):
+        assert staged[invocation_id][1:] == (None, 10.0, "version_id is not an integer"), invocation_id
+    assert staged["int_plus"][1:] == (2, 10.0, None)
+    for invocation_id in ("num_nan", "num_inf", "num_minus_infinity", "num_overflow"):
+        assert staged[invocation_id][2:] == (None, "duration_ms is not finite"), invocation_id
+    for invocation_id in ("num_hex", "num_underscore", "num_comma"):
+        assert staged[invocation_id][2:] == (None, "duration_ms is not a number"), invocation_id
+    assert staged["num_exponent"][2:] == (1500.0, None)
+    # the gateway log by the same rule: a typed-looking 200.0 is not an integer status, NaN no latency
+    reasons = dict(rows(warehouse, "select request_id, quarantine_reason from staging.base_gateway__api_gateway_logs"))
+    assert reasons["bad-status-fraction"] == "status_code is not an integer"
+    assert reasons["bad-latency"] == "latency_ms is not finite"
+    # and the metrics log (which had its own rule before)
+    metric_reasons = dict(rows(warehouse, "select raw_row ->> 'value', quarantine_reason"
+                                          " from staging.base_metrics__service_metrics_hourly where raw_row ->> 'value' in ('abc', 'nan')"))
+    assert metric_reasons == {"abc": "value is not a number", "nan": "value is not finite"}
+
+
+def test_implausible_times_are_quarantined_and_stay_out_of_the_detector(text_build):
+    _, warehouse = text_build
+    staged = _invocations(warehouse)
+    assert staged["far_future"][3] == ("start_timestamp is too far in the future (accepted_time_max_hours_ahead); "
+                                       "end_timestamp is too far in the future (accepted_time_max_hours_ahead)")
+    for invocation_id in ("far_past", "before_floor"):
+        assert staged[invocation_id][3] == ("start_timestamp is too far in the past (accepted_time_floor); "
+                                            "end_timestamp is too far in the past (accepted_time_floor)"), invocation_id
+    # the detector reads int_metrics__hourly: its series span the accepted hours only (not 8,000 years)
+    (first, last), = rows(warehouse, "select min(observed_at), max(observed_at) from intermediate.int_metrics__hourly")
+    assert (last - first).days < 400, (first, last)
+    hourly_reasons = {row[0] for row in rows(warehouse, "select quarantine_reason from staging.stg_metrics__service_metrics_hourly_quarantine")}
+    assert {"observed_at is too far in the past (accepted_time_floor)",
+            "observed_at is too far in the future (accepted_time_max_hours_ahead)"} <= hourly_reasons
+
+
+def test_one_rule_for_every_log(text_build):
+    """The cases the base models' unit tests had (dbt runs unit tests without the
+    graph, so they cannot read the kit's declarations): booleans, test traffic,
+    versions, offsets, duplicates, ordered times, each with its reason."""
+    _, warehouse = text_build
+    gateway = {row[0]: row[1:] for row in rows(warehouse, (
+        "select request_id, region, is_cache_hit, is_retry, is_test_traffic, version_major, version_minor, version_patch,"
+        " quarantine_reason from staging.base_gateway__api_gateway_logs"))}
+    assert gateway["clean-empty-test"] == ("us-east", True, False, False, 2, 10, 3, None)
+    assert gateway["clean-upper-true"] == ("us-east", False, False, True, None, None, None, None)
+    assert gateway["bad-boolean"] == ("us-east", True, None, True, None, None, None, "is_retry is not a boolean")
+    assert gateway["bad-time-and-status"][-1] == "timestamp is not a timestamp; status_code is above 599"
+    hourly = sorted(rows(warehouse, "select observed_at, value, quarantine_reason from staging.base_metrics__service_metrics_hourly"
+                                    " where observed_at between '2023-11-17' and '2023-11-18'"), key=repr)
+    assert (datetime(2023, 11, 17, 7), 3.0, None) in hourly                         # 08:00+01:00 is 07:00 UTC ...
+    assert (datetime(2023, 11, 17, 7), 3.0, "exact duplicate of another row") in hourly   # ... the same as 07:00Z
+    assert (datetime(2023, 11, 17, 2, 30), 2.0, "observed_at is not on the hour") in hourly
+    assert [reason for observed_at, _, reason in hourly if observed_at == datetime(2023, 11, 17, 6)] == [
+        "service_name, metric_name, observed_at repeated with different values"] * 2
+    labels = dict(rows(warehouse, "select description, quarantine_reason from staging.base_oncall__incident_labels"))
+    assert labels == {"ok": None, "reversed": "ended_at is before started_at", "bad start": "started_at is not a timestamp",
+                      "first": "label_id repeated with different values", "second": "label_id repeated with different values"}
+
+
+def test_a_mostly_quarantined_log_fails_the_build(text_build):
+    project, warehouse = text_build
+
+    def share_tests(*extra):
+        result = run_dbt(["test", "-s", "test_name:quarantined_share", *extra], warehouse, check=False, cwd=project)
+        results = json.loads((project / "target" / "run_results.json").read_text())["results"]
+        return result.returncode, {r["unique_id"].split(".")[2].removeprefix("quarantined_share_").rstrip("_"): r["status"]
+                                   for r in results}
+
+    returncode, status = share_tests()
+    # the invocation log is mostly quarantined (error above 50 %), the gateway log about 45 % (warn above 5 %)
+    assert returncode != 0
+    assert status["base_serverless__function_invocations"] == "fail"
+    assert status["base_gateway__api_gateway_logs"] == "warn"
+    assert status["base_gateway__feature_flags"] == "pass"          # the shipped flags: a few rows quarantined
+    returncode, status = share_tests("--vars", "{quarantine_share_warn_pct: 100, quarantine_share_error_pct: 100}")
+    assert returncode == 0 and set(status.values()) == {"pass"}

@@ -1,0 +1,119 @@
+"""Hostile input, as typed Parquet (users' own logs through log_source:
+external): TIMESTAMP WITH TIME ZONE written by DuckDB and by pandas (in UTC
+and in another zone), nanosecond timestamps, epoch seconds, milliseconds and
+microseconds where the source declares them, and typed doubles that are NaN
+or infinite or have a fraction where an integer is declared. Each becomes
+naive UTC (microseconds kept) or is quarantined with a reason; the build runs
+in New York time and must not care. One shared build of the staging models."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import run_dbt
+from hostile import external_vars, rows, time_zone, write_parquet
+from project_copy import copy_project
+
+UTC_0900 = datetime(2024, 3, 12, 9, 0, 0, 123456)
+EPOCH_0900_US = 1710234000123456     # 2024-03-12 09:00:00.123456 UTC
+STAGED = ["stg_serverless__function_invocations", "stg_metrics__service_metrics", "stg_metrics__service_metrics_hourly",
+          "stg_oncall__incident_labels", "stg_gateway__infrastructure_metrics"]
+
+
+def _declare_epoch_units(project):
+    """The user's declarations: which source columns hold epoch numbers, in which unit."""
+    for path, table, units in ((project / "models/staging/oncall/_oncall__sources.yml", "incident_labels",
+                                {"started_at": "us", "ended_at": "s"}),
+                               (project / "models/staging/gateway/_gateway__sources.yml", "infrastructure_metrics",
+                                {"timestamp": "ms"})):
+        sources = yaml.safe_load(path.read_text())
+        for source_table in sources["sources"][0]["tables"]:
+            if source_table["name"] == table:
+                source_table["columns"] = [{"name": name, "config": {"meta": {"epoch_unit": unit}}} for name, unit in units.items()]
+        path.write_text(yaml.safe_dump(sources, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def typed_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile_typed")
+    logs = root / "logs"
+    write_parquet(logs, "function_invocations", """
+        with typed(invocation_id, start_timestamp, version_id, duration_ms) as (values
+            ('tz_utc', timestamptz '2024-03-12 09:00:00.123456+00', 1.0, 10.0),
+            ('tz_kolkata', timestamptz '2024-03-12 14:30:00.123456+05:30', 1.0, 10.0),
+            ('int_fraction', timestamptz '2024-03-12 09:00:00.123456+00', 1.5, 10.0),
+            ('num_nan', timestamptz '2024-03-12 09:00:00.123456+00', 1.0, 'nan'::double),
+            ('num_inf', timestamptz '2024-03-12 09:00:00.123456+00', 1.0, 'inf'::double),
+            ('num_minus_inf', timestamptz '2024-03-12 09:00:00.123456+00', 1.0, '-inf'::double))
+        select invocation_id, 'f' as function_name, version_id, start_timestamp,
+               start_timestamp + interval 1 second as end_timestamp, duration_ms, 64.0 as memory_used_mb, 'SUCCESS' as status
+        from typed""")
+    # pandas: time-zone-aware nanosecond timestamps (in UTC and in Kolkata), a NaN and an infinite value
+    utc = pd.DataFrame({
+        "service_name": "svc", "metric_name": ["utc", "nan", "inf"],
+        "observed_at": pd.to_datetime(["2024-03-12 09:00:00.123456789", "2024-03-12 09:05:00.0", "2024-03-12 09:10:00.0"]).tz_localize("UTC"),
+        "value": [1.0, float("nan"), float("inf")],
+    })
+    kolkata = pd.DataFrame({
+        "service_name": "svc", "metric_name": ["kolkata"],
+        "observed_at": pd.to_datetime(["2024-03-12 14:30:00.123456789"]).tz_localize("Asia/Kolkata"), "value": [2.0],
+    })
+    write_parquet(logs, "service_metrics", "select * from utc union all by name select * from kolkata",
+                  frames={"utc": utc, "kolkata": kolkata})
+    # pandas: naive nanosecond timestamps (TIMESTAMP_NS), taken as UTC
+    hourly = pd.DataFrame({"service_name": ["svc"], "metric_name": ["m"],
+                           "observed_at": pd.to_datetime(["2024-03-12 09:00:00"]), "value": [1.0]})
+    write_parquet(logs, "service_metrics_hourly", "select * from hourly", frames={"hourly": hourly})
+    # epoch numbers, declared on the sources: microseconds (bigint) and seconds (text)
+    write_parquet(logs, "incident_labels", f"""
+        select 'epoch' as label_id, 'svc' as service_name, {EPOCH_0900_US} as started_at,
+               '{EPOCH_0900_US // 1_000_000 + 3600}.5' as ended_at, 'm' as root_cause_metric, 'd' as description
+        union all
+        select 'epoch-junk', 'svc', {EPOCH_0900_US}, 'soon', 'm', 'd'""")
+    write_parquet(logs, "infrastructure_metrics", f"""
+        select 'i-1' as instance_id, {EPOCH_0900_US // 1000} as "timestamp", 45.5 as cpu_utilization,
+               60.0 as memory_utilization, 120.0 as concurrent_connections
+        union all
+        select 'i-2', {EPOCH_0900_US // 1000}, 'nan'::double, 60.0, 120.5""")
+    project = copy_project(root / "p")
+    _declare_epoch_units(project)
+    warehouse = project / "warehouse" / "oncall_analytics.duckdb"
+    with time_zone("America/New_York"):
+        run_dbt(["build", "-s", *(f"+{model}{suffix}" for model in STAGED for suffix in ("", "_quarantine")),
+                 "--exclude", "test_type:unit", "tag:shipped_data", "test_name:quarantined_share", "resource_type:seed",
+                 "--vars", external_vars(logs)], warehouse, cwd=project)
+    return warehouse
+
+
+def test_time_zone_aware_and_nanosecond_timestamps_become_utc(typed_build):
+    invocations = {row[0]: row[1:] for row in rows(typed_build, (
+        "select invocation_id, start_timestamp, end_timestamp, quarantine_reason from staging.base_serverless__function_invocations"))}
+    for invocation_id in ("tz_utc", "tz_kolkata"):          # DuckDB's TIMESTAMPTZ, whatever the session's zone
+        assert invocations[invocation_id] == (UTC_0900, datetime(2024, 3, 12, 9, 0, 1, 123456), None)
+    metrics = dict(rows(typed_build, "select metric_name, observed_at from staging.stg_metrics__service_metrics"))
+    assert metrics == {"utc": UTC_0900, "kolkata": UTC_0900}  # pandas, tz-aware ns: microseconds kept
+    assert rows(typed_build, "select observed_at from staging.stg_metrics__service_metrics_hourly") == [(datetime(2024, 3, 12, 9),)]
+
+
+def test_declared_epoch_units_become_utc(typed_build):
+    labels = {row[0]: row[1:] for row in rows(typed_build, (
+        "select label_id, started_at, ended_at, quarantine_reason from staging.base_oncall__incident_labels"))}
+    assert labels["epoch"] == (UTC_0900, datetime(2024, 3, 12, 10, 0, 0, 500000), None)
+    assert labels["epoch-junk"][1:] == (None, "ended_at is not a timestamp")
+    samples = dict(rows(typed_build, "select instance_id, sampled_at from staging.base_gateway__infrastructure_metrics"))
+    assert samples["i-1"] == datetime(2024, 3, 12, 9, 0, 0, 123000)
+
+
+def test_typed_non_finite_and_fractional_numbers_are_quarantined(typed_build):
+    reasons = dict(rows(typed_build, "select invocation_id, quarantine_reason from staging.base_serverless__function_invocations"))
+    assert reasons["int_fraction"] == "version_id is not an integer"
+    for invocation_id in ("num_nan", "num_inf", "num_minus_inf"):
+        assert reasons[invocation_id] == "duration_ms is not finite", invocation_id
+    metric_reasons = dict(rows(typed_build, "select metric_name, quarantine_reason from staging.stg_metrics__service_metrics_quarantine"))
+    # pandas' NaN is its missing value (DuckDB writes it as null); the typed NaN above is DuckDB's
+    assert metric_reasons == {"nan": "value is missing", "inf": "value is not finite"}
+    samples = dict(rows(typed_build, "select instance_id, quarantine_reason from staging.base_gateway__infrastructure_metrics"))
+    assert samples == {"i-1": None, "i-2": "cpu_utilization is not finite; concurrent_connections is not an integer"}

@@ -1,0 +1,37 @@
+{#-
+  Generic test on a staging base model: the share of the log's rows that
+  staging quarantined. A log that is mostly refused (a writer switched to
+  TIMESTAMP WITH TIME ZONE, epoch numbers, another format) must not pass
+  silently: above quarantine_share_warn_pct (default 5) the test warns,
+  above quarantine_share_error_pct (default 50) it fails the build. Both
+  vars are whole percentages (0-100), validated when dbt parses.
+  The test's rows are the quarantined rows; its failure count is their
+  share in percent, rounded up, which dbt prints as "Got N results": N > T
+  exactly when the share is above T % (T whole).
+-#}
+{% test quarantined_share(model) %}
+{{ config(
+    fail_calc='coalesce(ceil(100 * cast(count(*) as double) / max(log_rows)), 0)',
+    warn_if='> ' ~ oncall_analytics.var_integer('quarantine_share_warn_pct', 0, 100),
+    error_if='> ' ~ oncall_analytics.var_integer('quarantine_share_error_pct', 0, 100),
+) }}
+
+with log_rows as (
+    select count(*) as log_rows from {{ model }}
+),
+
+quarantined_rows as (
+    select quarantine_reason from {{ model }}
+    where quarantine_reason is not null
+),
+
+quarantined as (
+    select
+        quarantined_rows.quarantine_reason,
+        log_rows.log_rows
+    from quarantined_rows
+    cross join log_rows
+)
+
+select * from quarantined
+{% endtest %}
