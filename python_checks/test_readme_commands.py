@@ -71,14 +71,29 @@ def test_every_code_block_of_the_readme_is_classified():
 
 
 def test_every_yaml_block_of_the_readme_is_the_projects_configuration():
-    """A configuration excerpt in the README (e.g. an SLO) is, entry for entry, what dbt_project.yml ships."""
+    """A configuration excerpt in the README is what the project ships or reads: a mapping is vars of
+    dbt_project.yml, entry for entry (e.g. an SLO); a list is tables of a sources file (a column's
+    `epoch_unit`), naming declared source tables, their seed's columns and a unit the kit reads."""
     import yaml
 
     project_vars = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    source_tables = {table["name"] for path in PROJECT_DIR.glob("models/staging/*/_*__sources.yml")
+                     for source in yaml.safe_load(path.read_text())["sources"] for table in source["tables"]}
+    seed_columns = {seed["name"]: {column["name"] for column in seed.get("columns", [])}
+                    for path in PROJECT_DIR.glob("seeds/_*__seeds.yml") for seed in yaml.safe_load(path.read_text())["seeds"]}
     blocks = yaml_blocks(README)
     assert blocks, "the README shows no configuration excerpt; drop this test"
     for line, text in blocks:
-        for name, entries in yaml.safe_load(text).items():
+        excerpt = yaml.safe_load(text)
+        if isinstance(excerpt, list):
+            for table in excerpt:
+                assert table["name"] in source_tables, f"README.md:{line}: {table['name']} is not a source table"
+                for column in table.get("columns", []):
+                    assert column["name"] in seed_columns[table["name"]], f"README.md:{line}: no column {column['name']}"
+                    assert set(column["config"]["meta"]) == {"epoch_unit"}, f"README.md:{line}: {column}"
+                    assert column["config"]["meta"]["epoch_unit"] in {"s", "ms", "us"}, f"README.md:{line}: {column}"
+            continue
+        for name, entries in excerpt.items():
             assert name in project_vars, f"README.md:{line}: {name} is not a var of dbt_project.yml"
             for entry in entries if isinstance(entries, list) else [entries]:
                 shipped = [e for e in project_vars[name] if e.get("name") == entry.get("name")] if isinstance(entry, dict) else []
