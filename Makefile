@@ -67,11 +67,15 @@ BENCH_ARGS ?=
 bench: setup
 	$(BIN)/python bench/run_bench.py --size $(SIZE) --repeats $(REPEATS) $(BENCH_ARGS)
 
-# SQL lint (sqlfluff with the dbt templater: .sqlfluff, .sqlfluffignore) and Python lint (ruff.toml).
+# SQL lint (sqlfluff with the dbt templater: .sqlfluff, .sqlfluffignore), Python lint (ruff.toml),
+# then the metadata lint: dbt-score on the parsed project's target/manifest.json with the
+# project's rules ([tool.dbt-score] in pyproject.toml, src/oncall_analytics/lint); any finding fails.
 lint: setup
 	@mkdir -p "$(dir $(DBT_DUCKDB_PATH))"
 	$(BIN)/sqlfluff lint models analyses
 	$(BIN)/ruff check .
+	$(DBT) parse --quiet
+	$(BIN)/dbt-score lint
 
 # Apache Spark: a second virtual env (dbt-spark + pyspark, ~500 MB), then the
 # Spark checks: seeds, SQL models and their tests on Spark, every SQL mart

@@ -39,6 +39,14 @@ def built_warehouse(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def parsed_manifest_path(tmp_path_factory) -> Path:
+    """manifest.json of `dbt parse` in the default (seeds) mode: metadata only, no warehouse built."""
+    target = tmp_path_factory.mktemp("parsed_target")
+    run_dbt(["parse", "--no-partial-parse", "--target-path", str(target)], target / "unused.duckdb")
+    return target / "manifest.json"
+
+
+@pytest.fixture(scope="session")
 def query(built_warehouse):
     """query(sql) -> list of tuples, read-only against the built warehouse."""
     def _query(sql: str, params=None):

@@ -26,7 +26,7 @@ def external_build(tmp_path_factory):
         con.execute(f"copy ({typed} where invocation_id >= 'inv_030') to '{logs}/function_invocations/part-1.parquet' (format parquet)")
     warehouse = tmp_path_factory.mktemp("external") / "oncall_analytics.duckdb"
     run_dbt(["build", "-s", "path:models/staging/serverless", "path:models/intermediate/serverless",
-             "path:models/marts/serverless", "source:serverless_logs", "path:seeds/expected", "--exclude", "test_type:unit",
+             "path:models/marts/serverless", "source:serverless", "path:seeds/expected", "--exclude", "test_type:unit",
              # cautious: skip tests of other areas' marts that only share an expected seed with this selection
              "--indirect-selection", "cautious",
              "--vars", f"{{log_source: external, logs_path: '{logs}'}}"], warehouse)
@@ -57,7 +57,7 @@ def _write_single_invocation(folder, start_sql):
 ])
 def test_source_freshness_flags_logs_that_stopped_arriving(tmp_path, start_sql, fresh):
     _write_single_invocation(tmp_path / "logs", start_sql)
-    result = run_dbt(["source", "freshness", "-s", "source:serverless_logs", "--vars", f"{{log_source: external, logs_path: '{tmp_path / 'logs'}'}}"],
+    result = run_dbt(["source", "freshness", "-s", "source:serverless", "--vars", f"{{log_source: external, logs_path: '{tmp_path / 'logs'}'}}"],
                      tmp_path / "oncall_analytics.duckdb", check=False)
     assert (result.returncode == 0) == fresh, result.stdout[-2000:]
 

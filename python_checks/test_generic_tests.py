@@ -26,5 +26,5 @@ def test_unique_on_duckdb_ignores_nulls_and_counts_each_repeat(tmp_path):
     assert show(tmp_path, "{{ oncall_analytics.duckdb__test_unique(\"" + ROWS + "\", 'k') }}") == [(1, 3), (3, 2)]
 
 
-def test_unique_combination_passes_on_distinct_keys(tmp_path):
+def test_unique_combination_of_columns_passes_on_distinct_keys(tmp_path):
     assert show(tmp_path, "{{ duplicated_keys(\"" + ROWS + "\", ['k', 'v'], \"v = 'b'\") }}") == []

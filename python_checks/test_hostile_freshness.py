@@ -43,7 +43,7 @@ def test_a_row_dated_2999_neither_freezes_loading_nor_makes_stale_logs_fresh(tmp
     warehouse = tmp_path / "oncall_analytics.duckdb"
     run_dbt(["build", "-s", *SERVERLESS, "--vars", external_vars(logs)], warehouse)
     # the newest accepted invocation is 10 hours old: stale (error after 6 hours), 2999 or not
-    assert _freshness("source:serverless_logs", logs, tmp_path)["status"] == "error"
+    assert _freshness("source:serverless", logs, tmp_path)["status"] == "error"
     # the next hour arrives and is loaded incrementally: 2999 is not the watermark
     write_parquet(logs, "function_invocations", _invocations_at(9, "new"), part="part-1")
     run_dbt(["build", "-s", *SERVERLESS, "--vars", external_vars(logs)], warehouse)
@@ -52,7 +52,7 @@ def test_a_row_dated_2999_neither_freezes_loading_nor_makes_stale_logs_fresh(tmp
     assert rows(warehouse, "select invocation_id, quarantine_reason from staging.stg_serverless__function_invocations_quarantine") == [
         ("from-2999", "start_timestamp is too far in the future (accepted_time_max_hours_ahead); "
                       "end_timestamp is too far in the future (accepted_time_max_hours_ahead)")]
-    assert _freshness("source:serverless_logs", logs, tmp_path)["status"] == "error"   # 9 hours old
+    assert _freshness("source:serverless", logs, tmp_path)["status"] == "error"   # 9 hours old
 
 
 def test_source_freshness_reads_past_a_malformed_timestamp(tmp_path):
@@ -61,7 +61,7 @@ def test_source_freshness_reads_past_a_malformed_timestamp(tmp_path):
     with duckdb.connect() as con:   # the shipped seed as a text log: it holds '2024-03-12 25:61:00'
         con.execute(f"copy (select * from read_csv('{PROJECT_DIR / 'seeds' / 'api_gateway_logs.csv'}', all_varchar = true))"
                     f" to '{logs / 'api_gateway_logs' / 'part-0.parquet'}' (format parquet)")
-    result = _freshness("source:gateway_logs.api_gateway_logs", logs, tmp_path)
+    result = _freshness("source:gateway.api_gateway_logs", logs, tmp_path)
     assert result["status"] == "error"      # checked, and stale (the seed is from 2024), not a crash
     with duckdb.connect() as con:
         (newest,), = con.execute(

@@ -13,7 +13,7 @@ from hostile import external_vars, rows, run_dbt_concurrently, write_parquet
 
 INVOCATION = ("select 'x1' as invocation_id, 'f' as function_name, 1 as version_id, timestamp '2024-03-12 09:00:00' as start_timestamp,"
               " timestamp '2024-03-12 09:00:01' as end_timestamp, 10.0 as duration_ms, 64.0 as memory_used_mb, 'SUCCESS' as status")
-STAGING = ["+stg_serverless__function_invocations", "+stg_serverless__function_invocations_quarantine", "source:serverless_logs",
+STAGING = ["+stg_serverless__function_invocations", "+stg_serverless__function_invocations_quarantine", "source:serverless",
            "--exclude", "test_type:unit", "tag:shipped_data"]
 
 
@@ -32,8 +32,8 @@ def _tables(warehouse):
 
 def test_sql_in_logs_path_never_runs(logs, tmp_path):
     payload = f"{logs}'); create table main.pwned as select 1; select * from read_parquet('{logs}"
-    commands = {"build": ["build", "-s", *STAGING], "freshness": ["source", "freshness", "-s", "source:serverless_logs"],
-                "source test": ["test", "-s", "source:serverless_logs"]}
+    commands = {"build": ["build", "-s", *STAGING], "freshness": ["source", "freshness", "-s", "source:serverless"],
+                "source test": ["test", "-s", "source:serverless"]}
     results = run_dbt_concurrently([
         ([*command, "--vars", external_vars(logs, logs_path=payload), "--target-path", str(tmp_path / name / "target")],
          tmp_path / name / "w.duckdb") for name, command in commands.items()])

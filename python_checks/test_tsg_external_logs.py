@@ -27,7 +27,7 @@ def test_external_gateway_logs_give_the_same_plan(built_warehouse, tmp_path):
                 f" to '{logs / table}/part-0.parquet' (format parquet)"
             )
     warehouse = tmp_path / "external.duckdb"
-    run_dbt(["build", "-s", "+tsg_action_plan", "source:gateway_logs", "--exclude", "test_type:unit", "tag:shipped_data",
+    run_dbt(["build", "-s", "+tsg_action_plan", "source:gateway", "--exclude", "test_type:unit", "tag:shipped_data",
              "--indirect-selection", "cautious", "--target-path", str(tmp_path / "target"),
              "--vars", f"{{log_source: external, logs_path: '{logs}'}}"], warehouse)
 

@@ -3,7 +3,7 @@
     seeds/_gateway__seeds.yml), with the service version split into its
     parts. Incremental: reloads whole request ids from the last
     incremental_lookback_hours of the raw log (incremental_log_slice). -#}
-{%- set log = staging_log('gateway_logs', 'api_gateway_logs', key=['request_id']) -%}
+{%- set log = staging_log('gateway', 'api_gateway_logs', key=['request_id']) -%}
 {{
     config(
         materialized=row_level_incremental_materialization(),

@@ -2,7 +2,7 @@
     (declarations: seeds/_gateway__seeds.yml). Incremental: reloads whole
     correlation ids from the last incremental_lookback_hours of the raw log
     (incremental_log_slice). -#}
-{%- set log = staging_log('gateway_logs', 'workflow_tracking', key=['correlation_id']) -%}
+{%- set log = staging_log('gateway', 'workflow_tracking', key=['correlation_id']) -%}
 {{
     config(
         materialized=row_level_incremental_materialization(),

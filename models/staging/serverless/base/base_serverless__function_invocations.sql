@@ -3,7 +3,7 @@
     reasons (if any) it cannot be trusted. Incremental: reloads whole
     invocation ids from the last incremental_lookback_hours of the raw log
     (incremental_log_slice). -#}
-{%- set log = staging_log('serverless_logs', 'function_invocations', key=['invocation_id']) -%}
+{%- set log = staging_log('serverless', 'function_invocations', key=['invocation_id']) -%}
 {{
     config(
         materialized=row_level_incremental_materialization(),
