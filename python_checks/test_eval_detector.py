@@ -71,6 +71,7 @@ def test_the_report_prints_both_methods_side_by_side(through_dbt):
     # windows, observed hours, then per method: paged, flagged, false pages, per 1,000 h, median delay
     assert total_row == "| **total** | 3 | 960 | 2/3 | 2 | 1 | 1.04 | 1.5 | 2/3 | 2 | 1 | 1.04 | 1.5 |"
     assert "paged (robust)" in written and "paged (notebook)" in written
+    assert "quarantined" not in written   # every row of the sample reached the detector
     assert "| svc_d/errors | 1 | 240 | 0/1 | 0 | 0 | 0.00 | - |" in written
 
 

@@ -105,22 +105,25 @@ def run_method(project_dir: Path, logs: Path, warehouse: Path, method: str, grai
 
 
 def read_detector_output(warehouse: Path, services: dict[str, tuple[str, str]], method: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(anomalous points, incidents' starts) of a warehouse built by run_method, keyed by the folder's series;
-    rows that staging quarantined (e.g. repeated timestamps) are counted on stderr."""
+    """(anomalous points, incidents' starts) of a warehouse built by run_method, keyed by the folder's series."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         flags = con.execute("select service_name, metric_name, observed_at from marts.metric_anomalies"
                             " where is_anomaly").df()
         incidents = con.execute("select service_name, started_at from marts.incidents").df()
         seen = {row[0] for row in con.execute("select distinct service_name from marts.metric_anomalies").fetchall()}
-        quarantined = con.execute("select count(*), string_agg(distinct quarantine_reason, '; ')"
-                                  " from staging.stg_metrics__service_metrics_quarantine").fetchone()
-    if quarantined[0]:  # as on a live system: staging set them aside, the detector did not see them
-        print(f"note ({method}): staging quarantined {quarantined[0]} row(s) of the folder's metrics ({quarantined[1]})",
-              file=sys.stderr, flush=True)
     if not seen & set(services):
         raise EvalError(f"the detector (anomaly_method {method}) scored none of the folder's {len(services)} series: "
                         f"this project's metric_anomalies does not read the `{METRICS_LOG}` log (issue 15, point 4)")
     return _to_series(flags, services, "metric_anomalies"), _to_series(incidents, services, "incidents")
+
+
+def quarantine_note(warehouse: Path) -> str | None:
+    """A sentence on the folder's rows that staging quarantined (e.g. repeated timestamps), None when none was:
+    as on a live system they were set aside and the detector did not see them."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        count, reasons = con.execute("select count(*), string_agg(distinct quarantine_reason, '; ' order by quarantine_reason)"
+                                     " from staging.stg_metrics__service_metrics_quarantine").fetchone()
+    return f"staging quarantined {count} row(s) of the folder's metrics ({reasons}); the detector did not see them" if count else None
 
 
 def _to_series(frame: pd.DataFrame, services: dict[str, tuple[str, str]], mart: str) -> pd.DataFrame:
@@ -134,8 +137,9 @@ def _to_series(frame: pd.DataFrame, services: dict[str, tuple[str, str]], mart: 
 
 
 def evaluate_folder(folder: Path, project_dir: Path, grain_minutes: int = 60, work: Path | None = None,
-                    methods=METHODS) -> dict[str, pd.DataFrame]:
-    """Per-series figures (oncall_analytics.evaluation.evaluate) of each method, run through dbt."""
+                    methods=METHODS) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Per-series figures (oncall_analytics.evaluation.evaluate) of each method, run through dbt, and notes
+    on the input (quarantined rows)."""
     try:
         metrics, windows = ev.read_folder(folder)
     except (OSError, ValueError, KeyError) as error:
@@ -149,14 +153,17 @@ def evaluate_folder(folder: Path, project_dir: Path, grain_minutes: int = 60, wo
         logs = work / "logs"
         services = write_logs(metrics, logs, project_dir)
         hours = ev.observed_hours(ev.bucket_metrics(metrics, grain_minutes), grain_minutes)
-        results = {}
+        results, notes = {}, []
         for method in methods:
             flags, incidents = run_method(project_dir, logs, work / f"{method}.duckdb", method, grain_minutes, services)
             results[method] = ev.evaluate(windows, flags, incidents, hours, grain_minutes)
-    return results
+            note = quarantine_note(work / f"{method}.duckdb")
+            if note and note not in notes:
+                notes.append(note)
+    return results, notes
 
 
-def report(folder: Path, results: dict[str, pd.DataFrame], grain_minutes: int, command: str) -> str:
+def report(folder: Path, results: dict[str, pd.DataFrame], grain_minutes: int, command: str, notes=()) -> str:
     """The dated markdown report: the targets' figures, per labelled service and in total, then per series."""
     totals = {m: ev.summarize(r).set_index("service_name").loc["total"] for m, r in results.items()}
     lines = [f"# The detector through dbt on {folder.name}: {dt.datetime.now(dt.UTC):%Y-%m-%d}", "",
@@ -167,6 +174,7 @@ def report(folder: Path, results: dict[str, pd.DataFrame], grain_minutes: int, c
         lines.append(f"- {method}: {row.windows_paged}/{row.windows} windows paged ({share:.0%}), {row.windows_flagged} flagged, "
                      f"{row.false_pages} false pages = {row.false_pages_per_1000_hours:.2f} per 1,000 series-hours, "
                      f"median delay {row.median_delay_hours:.1f} h")
+    lines += [f"- Note: {note}" for note in notes]
     lines += ["", "## Per series, per labelled service and in total", "", ev.side_by_side(results), ""]
     return "\n".join(lines)
 
@@ -177,6 +185,8 @@ def parser() -> argparse.ArgumentParser:
                                             "windows.json) and score it against the windows, robust and notebook side by side.")
     p.add_argument("data", type=Path, help="the labelled folder (the format of /work/shared/data/nab_dev, its README)")
     p.add_argument("--grain-minutes", type=int, default=60, help="detection_grain_minutes of the run (default 60)")
+    p.add_argument("--method", choices=METHODS, action="append", dest="methods",
+                   help="score only this anomaly_method (repeatable; default: robust and notebook)")
     p.add_argument("--out", type=Path, help="also write the report (markdown) to this file")
     p.add_argument("--project-dir", type=_project_dir, default=_default_project_dir(),
                    help="the dbt project (default: the current folder if it is the project, else this package's checkout)")
@@ -201,11 +211,12 @@ def main(argv: list[str]) -> int:
         print(f"{p.prog}: error: dbt not found next to this Python; run `make setup`", file=sys.stderr)
         return 1
     try:
-        results = evaluate_folder(args.data, args.project_dir, args.grain_minutes, args.work_dir)
+        results, notes = evaluate_folder(args.data, args.project_dir, args.grain_minutes, args.work_dir,
+                                  tuple(dict.fromkeys(args.methods or METHODS)))
     except EvalError as error:
         print(f"{p.prog}: error: {error}", file=sys.stderr)
         return error.code
-    text = report(args.data.resolve(), results, args.grain_minutes, "python -m oncall_analytics eval-detector " + shlex.join(argv))
+    text = report(args.data.resolve(), results, args.grain_minutes, "python -m oncall_analytics eval-detector " + shlex.join(argv), notes)
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
