@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -21,7 +22,7 @@ SAMPLE = PROJECT_DIR / "python_checks" / "fixtures" / "labelled_sample"
 
 def _detector_reads_service_metrics() -> bool:
     """Whether the project's detector reads the any-resolution metrics log (issue 15 point 4, branch det)."""
-    result = subprocess.run([str(PROJECT_DIR / ".venv" / "bin" / "dbt"), "ls", "-s", "+metric_anomalies", "--resource-type", "model",
+    result = subprocess.run([str(Path(sys.executable).with_name("dbt")), "ls", "-s", "+metric_anomalies", "--resource-type", "model",
                              "--output", "name", "-q", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)],
                             capture_output=True, text=True, cwd=PROJECT_DIR)
     return "stg_metrics__service_metrics" in result.stdout.split()
