@@ -11,10 +11,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-
-from conftest import PROJECT_DIR
 from labelled_sample import EXPECTED_PER_SERIES, EXPECTED_TOTAL, frames
 
+from conftest import PROJECT_DIR
 from oncall_analytics import eval_detector, evaluation
 
 SAMPLE = PROJECT_DIR / "python_checks" / "fixtures" / "labelled_sample"
