@@ -116,3 +116,8 @@ def test_the_logs_hold_one_service_per_series_and_every_other_log_empty(tmp_path
         for folder in (tmp_path / "logs").iterdir():
             if folder.name != "service_metrics":
                 assert con.execute(f"select count(*) from read_parquet('{folder}/*.parquet')").fetchone()[0] == 0
+
+
+def test_a_work_folder_whose_path_would_break_the_sql_is_refused(tmp_path):
+    result = _run([str(SAMPLE), "--work-dir", str(tmp_path / "it's")])
+    assert result.returncode == 2 and "its path may not hold" in result.stderr and not (tmp_path / "it's").exists()

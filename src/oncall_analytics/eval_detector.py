@@ -23,6 +23,7 @@ did not read the folder's series.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import json
 import os
@@ -63,7 +64,8 @@ def series_service(service: str, metric: str) -> str:
 
 def write_logs(metrics: pd.DataFrame, logs: Path, project_dir: Path) -> dict[str, tuple[str, str]]:
     """The folder's metrics as `<logs>/service_metrics/part-0.parquet` and an empty file for every other log
-    (the header of its seed); returns project service name -> (service_name, metric_name) of the folder."""
+    (the header of its seed, text columns); returns project service name -> (service_name, metric_name) of
+    the folder. `logs` must be a checked path (evaluate_folder): it becomes SQL text."""
     services = {series_service(s, m): (s, m) for s, m in metrics[ev.SERIES_KEY].drop_duplicates().itertuples(index=False)}
     frame = pd.DataFrame({
         "service_name": [series_service(s, m) for s, m in zip(metrics["service_name"], metrics["metric_name"])],
@@ -78,9 +80,11 @@ def write_logs(metrics: pd.DataFrame, logs: Path, project_dir: Path) -> dict[str
         for seed in sorted((project_dir / "seeds").glob("*.csv")):
             if seed.stem == METRICS_LOG:
                 continue
+            with seed.open(newline="") as file:  # the header only: the project folder's path never becomes SQL
+                header = next(csv.reader(file))
             (logs / seed.stem).mkdir()
-            con.execute(f"copy (select * from read_csv('{seed}', all_varchar = true) limit 0)"
-                        f" to '{logs / seed.stem / 'part-0.parquet'}' (format parquet)")
+            columns = ", ".join('cast(null as varchar) as "' + column.replace('"', '""') + '"' for column in header)
+            con.execute(f"copy (select {columns} where false) to '{logs / seed.stem / 'part-0.parquet'}' (format parquet)")
     return services
 
 
