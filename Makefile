@@ -4,6 +4,7 @@
 #   make test-spark  the SQL layer on Apache Spark (local pyspark, Java 17+), compared with DuckDB
 #   make bench [SIZE=100k|1m|10m] [REPEATS=3]  the benchmark at scale (bench/README.md)
 #   make notify [NOTIFY_ARGS=...]  send new incidents and SLO alerts, exactly once (after a build)
+#   make eval-detector DATA=<folder>  the detector through dbt on labelled metrics, scored (robust and notebook)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +16,7 @@ export DBT_DUCKDB_PATH ?= warehouse/oncall_analytics.duckdb
 export OPENBLAS_MAIN_FREE ?= 1
 export GOTOBLAS_MAIN_FREE ?= 1
 
-.PHONY: setup build test docs report notify lint clean lock setup-spark test-spark lock-spark bench
+.PHONY: setup build test docs report notify eval-detector lint clean lock setup-spark test-spark lock-spark bench
 
 setup: $(VENV)/.installed
 
@@ -66,6 +67,14 @@ REPEATS ?= 3
 BENCH_ARGS ?=
 bench: setup
 	$(BIN)/python bench/run_bench.py --size $(SIZE) --repeats $(REPEATS) $(BENCH_ARGS)
+
+# The detector scored on labelled metrics (python -m oncall_analytics eval-detector): DATA is a folder in
+# the nab_dev format (metrics.csv.gz, windows.json); the detector runs through dbt on it, robust and the
+# notebook's rule side by side. EVAL_ARGS e.g. "--grain-minutes 5 --out target/eval.md".
+EVAL_ARGS ?=
+eval-detector: setup
+	@test -n "$(DATA)" || { echo "usage: make eval-detector DATA=<folder with metrics.csv.gz and windows.json> [EVAL_ARGS=...]" >&2; exit 2; }
+	$(BIN)/python -m oncall_analytics eval-detector "$(DATA)" $(EVAL_ARGS)
 
 # SQL lint (sqlfluff with the dbt templater: .sqlfluff, .sqlfluffignore), Python lint (ruff.toml),
 # then the metadata lint: dbt-score on the parsed project's target/manifest.json with the

@@ -14,7 +14,7 @@ import pandas as pd
 
 from oncall_analytics import evaluation as ev
 from oncall_analytics.detection.paging import PagingParams
-from oncall_analytics.detection.robust import RobustParams
+from oncall_analytics.detection.robust import RobustParams, score_frame
 
 ROBUST_NAMES = {f.name for f in fields(RobustParams)}
 PAGING_NAMES = {f.name for f in fields(PagingParams)}
@@ -207,4 +207,77 @@ def grains(folder: Folder, values=(5, 15, 30, 60, 120)) -> pd.DataFrame:
     for grain in values:
         rows.append({"grain_minutes": grain, "method": "robust", **figures(folder.robust(grain_minutes=grain))})
         rows.append({"grain_minutes": grain, "method": "notebook", **figures(folder.notebook(grain, 5.0))})
+    return pd.DataFrame(rows)
+
+
+def _bucket_extreme(metrics: pd.DataFrame, grain: int, how: str) -> pd.DataFrame:
+    """Per series and bucket: the smallest or largest observation (how = 'min' or 'max'), like bucket_metrics' mean."""
+    finite = metrics[np.isfinite(metrics["value"].to_numpy(dtype=float))]
+    bucketed = finite.assign(observed_at=ev.floor_to_grain(finite["observed_at"], grain).astype("datetime64[ns]"))
+    return bucketed.groupby([*ev.SERIES_KEY, "observed_at"], as_index=False, sort=True)["value"].agg(how)
+
+
+def with_bucket_extremes(folder: Folder, extreme_ratio: float, grain: int = 60) -> pd.DataFrame:
+    """score_frame's output on the bucket means, whose z-score becomes the largest in |.| of the mean's z and
+    the bucket minimum's and maximum's z (each scored as its own series) divided by `extreme_ratio`: does
+    scoring a bucket's extremes find the short spikes an hourly mean hides (issue 15, "Hourly averaging")?"""
+    frame, _ = folder.bucketed(grain)
+    params = RobustParams(grain_minutes=grain)
+    scored = [score_frame(frame, params)] + [score_frame(_bucket_extreme(folder.metrics, grain, how), params) for how in ("min", "max")]
+    z = np.stack([scored[0]["z_score"].to_numpy(), *(s["z_score"].to_numpy() / extreme_ratio for s in scored[1:])])
+    pick = np.argmax(np.where(np.isnan(z), -1.0, np.abs(z)), axis=0)
+    return scored[0].assign(z_score=np.take_along_axis(z, pick[None, :], axis=0)[0])
+
+
+def with_log_of_positive_series(folder: Folder, grain: int = 60) -> pd.DataFrame:
+    """score_frame's output on log(value) for every series whose values are all positive (a whole-series
+    choice, so not causal: an upper bound of what a variance-stabilising transform could give)."""
+    frame, _ = folder.bucketed(grain)
+    positive = frame.groupby(ev.SERIES_KEY)["value"].transform("min").to_numpy() > 0
+    logged = frame.assign(value=np.where(positive, np.log(np.where(positive, frame["value"], 1.0)), frame["value"]))
+    return score_frame(logged, RobustParams(grain_minutes=grain))
+
+
+ALTERNATIVE_KS = (4.0, 4.5, 5.0, 5.5, 6.0, 7.0)
+
+
+def alternatives(folder: Folder, grain: int = 60) -> pd.DataFrame:
+    """Ideas tried and not kept, each over k so it is compared with the default at equal false pages."""
+    _, hours = folder.bucketed(grain)
+    variants = [("default", score_frame(folder.bucketed(grain)[0], RobustParams(grain_minutes=grain)))]
+    variants += [(f"bucket min and max scored too (their z / {ratio:g})", with_bucket_extremes(folder, ratio, grain)) for ratio in (1.0, 1.4, 2.0)]
+    variants += [("log of strictly positive series", with_log_of_positive_series(folder, grain))]
+    rows = []
+    for name, scored in variants:
+        for k in ALTERNATIVE_KS:
+            result = ev.evaluate(folder.windows, *ev.page_scored(scored, grain, PagingParams(anomaly_k=k)), hours, grain)
+            rows.append({"variant": name, "k": k, **figures(result)})
+    return pd.DataFrame(rows)
+
+
+def missed_windows(folder: Folder, grain: int = 60) -> pd.DataFrame:
+    """Every window the default does not page: how long it is, how many of its buckets were scored, the most
+    extreme z-score inside (signed) and whether the notebook's rule pages it: why it is missed."""
+    frame, hours = folder.bucketed(grain)
+    scored = score_frame(frame, RobustParams(grain_minutes=grain)).set_index(ev.SERIES_KEY)
+    flags, incidents = ev.page_scored(scored.reset_index(), grain)
+    _, notebook_incidents = ev.notebook_rule(frame, grain)
+
+    def pages(starts: pd.DataFrame, key, low, high) -> bool:
+        series = starts[(starts["service_name"] == key[0]) & (starts["metric_name"] == key[1])]["started_at"]
+        return bool(((series >= low) & (series <= high)).any())
+
+    rows = []
+    for key, spans in folder.windows.items():
+        series = scored.loc[[key]] if key in scored.index else scored.iloc[:0]
+        for start, end in spans:
+            low, high = (pd.Timestamp(t).floor(f"{grain}min") for t in (start, end))
+            if pages(incidents, key, low, high):
+                continue
+            inside = series[(series["observed_at"] >= low) & (series["observed_at"] <= high)]
+            z = inside["z_score"].to_numpy(dtype=float)
+            extreme = float(z[np.nanargmax(np.abs(z))]) if np.isfinite(z).any() else np.nan
+            rows.append({"series": f"{key[0]}/{key[1]}", "window": f"{low:%Y-%m-%d %H:%M} - {high:%Y-%m-%d %H:%M}",
+                         "buckets": len(inside), "scored": int(inside["is_scored"].sum()), "most extreme z": round(extreme, 2),
+                         "notebook pages it": pages(notebook_incidents, key, low, high)})
     return pd.DataFrame(rows)

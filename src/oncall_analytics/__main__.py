@@ -10,6 +10,7 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "tsg": ("tsg_rerun", "re-run the troubleshooting guide for an alert's scope (validated arguments)"),
+    "eval-detector": ("eval_detector", "run the detector through dbt on a labelled folder and score it, robust and notebook side by side"),
     "notify": ("notify", "send new incidents, SLO burn-rate alerts and resolutions, exactly once"),
 }
 

@@ -229,12 +229,18 @@ def robust_rule(bucketed: pd.DataFrame, robust_params: RobustParams | None = Non
     """The package's robust detector at the grain of `robust_params`: (flags, incidents) of every series of
     `bucketed`, each series its own service (NAB's series in one folder are unrelated)."""
     robust_params = robust_params or RobustParams()
+    return page_scored(score_frame(bucketed, robust_params), robust_params.grain_minutes, paging_params)
+
+
+def page_scored(scored: pd.DataFrame, grain_minutes: int, paging_params: PagingParams | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(flags, incidents) from score_frame's output (or a frame of its shape whose z-scores an experiment
+    changed), each series its own service."""
     paging_params = paging_params or PagingParams()
-    scored = flag_frame(score_frame(bucketed, robust_params), paging_params)
+    scored = flag_frame(scored, paging_params)
     flags = scored.loc[scored["is_anomaly"], [*SERIES_KEY, "observed_at"]].reset_index(drop=True)
     scored = scored.loc[scored["is_scored"]]
     own_service = scored.assign(service_name=scored["service_name"] + "/" + scored["metric_name"])
-    incidents = summarize_incidents(page_incidents(own_service, robust_params.grain_minutes, paging_params))
+    incidents = summarize_incidents(page_incidents(own_service, grain_minutes, paging_params))
     service, _, metric = incidents["service_name"].str.partition("/").T.to_numpy() if len(incidents) else ([], [], [])
     incidents = pd.DataFrame({"service_name": service, "metric_name": metric, "started_at": incidents["started_at"].to_numpy()})
     return flags, incidents

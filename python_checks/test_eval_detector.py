@@ -1,0 +1,123 @@
+"""`make eval-detector` (oncall_analytics.eval_detector): the detector run through dbt on a labelled folder
+and scored. One run of the command on the tiny sample (labelled_sample.py: its figures are obvious) for
+the module, both methods; bad folders are refused before dbt runs."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from labelled_sample import EXPECTED_PER_SERIES, EXPECTED_TOTAL, frames
+
+from conftest import PROJECT_DIR
+from oncall_analytics import eval_detector, evaluation
+
+SAMPLE = PROJECT_DIR / "python_checks" / "fixtures" / "labelled_sample"
+
+
+def _detector_reads_service_metrics() -> bool:
+    """Whether the project's detector reads the any-resolution metrics log (issue 15 point 4, branch det)."""
+    result = subprocess.run([str(Path(sys.executable).with_name("dbt")), "ls", "-s", "+metric_anomalies", "--resource-type", "model",
+                             "--output", "name", "-q", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)],
+                            capture_output=True, text=True, cwd=PROJECT_DIR)
+    return "stg_metrics__service_metrics" in result.stdout.split()
+
+
+def test_the_committed_sample_is_what_its_generator_writes():
+    metrics, windows = frames()
+    committed = pd.read_csv(SAMPLE / "metrics.csv.gz")
+    pd.testing.assert_frame_equal(committed, metrics.astype({"observed_at": str}), check_exact=False, rtol=1e-12)
+    assert json.loads((SAMPLE / "windows.json").read_text()) == windows
+
+
+@pytest.fixture(scope="module")
+def through_dbt(tmp_path_factory):
+    if not _detector_reads_service_metrics():
+        pytest.skip("this project's metric_anomalies does not read stg_metrics__service_metrics yet (issue 15 point 4)")
+    out = tmp_path_factory.mktemp("eval") / "report.md"
+    work = out.parent / "work"
+    result = subprocess.run([sys.executable, "-m", "oncall_analytics", "eval-detector", str(SAMPLE), "--out", str(out),
+                             "--work-dir", str(work)], capture_output=True, text=True, cwd=PROJECT_DIR)
+    assert result.returncode == 0, result.stderr[-6000:]
+    return result.stdout, out.read_text(), work
+
+
+@pytest.mark.parametrize("method", eval_detector.METHODS)
+def test_both_methods_score_the_sample_as_its_data_implies(through_dbt, method):
+    """Per series and in total, from the warehouse the command built (read back the same way)."""
+    _, _, work = through_dbt
+    metrics, windows = evaluation.read_folder(SAMPLE)
+    services = {eval_detector.series_service(s, m): (s, m) for s, m in EXPECTED_PER_SERIES}
+    flags, incidents = eval_detector.read_detector_output(work / f"{method}.duckdb", services, method)
+    hours = evaluation.observed_hours(evaluation.bucket_metrics(metrics, 60), 60)
+    per_series = evaluation.evaluate(windows, flags, incidents, hours, 60).set_index(evaluation.SERIES_KEY)
+    for key, (n_windows, paged, flagged, n_incidents, false_pages, delays) in EXPECTED_PER_SERIES.items():
+        row = per_series.loc[key]
+        assert [row.windows, row.windows_paged, row.windows_flagged, row.incidents, row.false_pages, row.delays_hours] == \
+               [n_windows, paged, flagged, n_incidents, false_pages, delays], key
+    total = evaluation.summarize(per_series.reset_index()).set_index("service_name").loc["total"]
+    assert {name: total[name] for name in EXPECTED_TOTAL} == EXPECTED_TOTAL
+    assert total.false_pages_per_1000_hours == pytest.approx(1000 / 960)
+
+
+def test_the_report_prints_both_methods_side_by_side(through_dbt):
+    stdout, written, _ = through_dbt
+    assert stdout.strip() == written.strip()
+    total_row = next(line for line in written.splitlines() if line.startswith("| **total**"))
+    # windows, observed hours, then per method: paged, flagged, false pages, per 1,000 h, median delay
+    assert total_row == "| **total** | 3 | 960 | 2/3 | 2 | 1 | 1.04 | 1.5 | 2/3 | 2 | 1 | 1.04 | 1.5 |"
+    assert "paged (robust)" in written and "paged (notebook)" in written
+    assert "quarantined" not in written   # every row of the sample reached the detector
+    assert "| svc_d/errors | 1 | 240 | 0/1 | 0 | 0 | 0.00 | - |" in written
+
+
+def _run(args, cwd=PROJECT_DIR):
+    return subprocess.run([sys.executable, "-m", "oncall_analytics", "eval-detector", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_a_missing_folder_is_refused_with_its_name(tmp_path):
+    result = _run([str(tmp_path / "nowhere")])
+    assert result.returncode == 2 and "metrics.csv.gz is missing" in result.stderr and "nowhere" in result.stderr
+
+
+def test_a_folder_whose_windows_do_not_match_its_series_is_refused(tmp_path):
+    metrics, windows = frames()
+    metrics.to_csv(tmp_path / "metrics.csv.gz", index=False)
+    (tmp_path / "windows.json").write_text(json.dumps({k: v for k, v in windows.items() if k != "svc_c/cpu"}))
+    result = _run([str(tmp_path)])
+    assert result.returncode == 2 and "series without windows entry" in result.stderr and "svc_c" in result.stderr
+
+
+def test_a_metrics_file_without_a_value_column_is_refused(tmp_path):
+    metrics, windows = frames()
+    metrics.drop(columns="value").to_csv(tmp_path / "metrics.csv.gz", index=False)
+    (tmp_path / "windows.json").write_text(json.dumps(windows))
+    result = _run([str(tmp_path)])
+    assert result.returncode == 2 and "missing column(s) ['value']" in result.stderr
+
+
+def test_make_without_data_says_how_to_call_it():
+    result = subprocess.run(["make", "-s", "eval-detector"], capture_output=True, text=True, cwd=PROJECT_DIR)
+    assert result.returncode != 0 and "usage: make eval-detector DATA=" in result.stderr
+
+
+def test_the_logs_hold_one_service_per_series_and_every_other_log_empty(tmp_path):
+    metrics, _ = evaluation.read_folder(SAMPLE)
+    services = eval_detector.write_logs(metrics, tmp_path / "logs", PROJECT_DIR)
+    assert services == {eval_detector.series_service(s, m): (s, m) for s, m in EXPECTED_PER_SERIES}
+    with duckdb.connect() as con:
+        written = con.execute(f"select service_name, count(*) from read_parquet('{tmp_path}/logs/service_metrics/*.parquet')"
+                              " group by 1 order by 1").fetchall()
+        assert written == [("svc_a/latency", 240), ("svc_b/queue_depth", 2880), ("svc_c/cpu", 240), ("svc_d/errors", 240)]
+        for folder in (tmp_path / "logs").iterdir():
+            if folder.name != "service_metrics":
+                assert con.execute(f"select count(*) from read_parquet('{folder}/*.parquet')").fetchone()[0] == 0
+
+
+def test_a_work_folder_whose_path_would_break_the_sql_is_refused(tmp_path):
+    result = _run([str(SAMPLE), "--work-dir", str(tmp_path / "it's")])
+    assert result.returncode == 2 and "its path may not hold" in result.stderr and not (tmp_path / "it's").exists()

@@ -1,0 +1,228 @@
+"""`python -m oncall_analytics eval-detector DATA`: the project's detector, run through dbt, scored on a
+labelled folder (issue 15, "An evaluation anyone can run"; `make eval-detector DATA=...`).
+
+DATA is a folder in the nab_dev format (`metrics.csv.gz`, `windows.json`; oncall_analytics.evaluation reads
+and checks it). The command:
+
+1. writes the folder as the project's own logs (`log_source: external`) in a temporary folder: the
+   any-resolution metrics log `service_metrics/part-0.parquet`, each labelled series its own service
+   (service_name `<service_name>/<metric_name>`, so that no two series share an incident), and every other
+   log the project reads as an empty file with its seed's columns;
+2. for each method (`anomaly_method` robust, then notebook: the notebook's plain rule as the project
+   computes it) runs `dbt build -s +metric_anomalies +incidents` into a temporary DuckDB file, without
+   the tests that assert the shipped data (tag shipped_data) and without the unit tests (code, not data),
+   with `detection_grain_minutes` set to --grain-minutes;
+3. reads the anomalous points (marts.metric_anomalies) and the incidents' starts (marts.incidents) from
+   that warehouse and scores them with oncall_analytics.evaluation: per series, per labelled service and
+   in total, windows paged and flagged, false pages per 1,000 series-hours and the median delay, both
+   methods side by side (markdown on stdout, and in --out).
+
+Exit codes: 0 scored, 2 a bad argument or a malformed folder (nothing run), 1 dbt failed or the detector
+did not read the folder's series.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from oncall_analytics import evaluation as ev
+from oncall_analytics.tsg_rerun import PATH_FORBIDDEN, _default_project_dir, _project_dir, _shown
+
+METHODS = ("robust", "notebook")
+# The detector, its incidents, the metrics log's quarantine and everything they read, with the data tests
+# of what is built (cautious: not the tests of other marts), except the tests that assert the shipped
+# data's answers (other data rightly gives others) and the unit tests (code, not data).
+SELECTION = ["-s", "+metric_anomalies", "+incidents", "+stg_metrics__service_metrics_quarantine",
+             "--indirect-selection", "cautious", "--exclude", "tag:shipped_data", "test_type:unit"]
+METRICS_LOG = "service_metrics"
+SERIES_SEPARATOR = "/"
+
+
+class EvalError(Exception):
+    """A failure to report in one line, with its exit code."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def series_service(service: str, metric: str) -> str:
+    """The service name a labelled series gets in the project: one service per series."""
+    return f"{service}{SERIES_SEPARATOR}{metric}"
+
+
+def write_logs(metrics: pd.DataFrame, logs: Path, project_dir: Path) -> dict[str, tuple[str, str]]:
+    """The folder's metrics as `<logs>/service_metrics/part-0.parquet` and an empty file for every other log
+    (the header of its seed, text columns); returns project service name -> (service_name, metric_name) of
+    the folder. `logs` must be a checked path (evaluate_folder): it becomes SQL text."""
+    services = {series_service(s, m): (s, m) for s, m in metrics[ev.SERIES_KEY].drop_duplicates().itertuples(index=False)}
+    frame = pd.DataFrame({
+        "service_name": [series_service(s, m) for s, m in zip(metrics["service_name"], metrics["metric_name"])],
+        "metric_name": metrics["metric_name"].to_numpy(),
+        "observed_at": pd.to_datetime(metrics["observed_at"]).dt.strftime("%Y-%m-%d %H:%M:%S.%f").to_numpy(),
+        "value": metrics["value"].to_numpy(dtype=float),
+    })
+    (logs / METRICS_LOG).mkdir(parents=True)
+    with duckdb.connect() as con:
+        con.register("frame", frame)
+        con.execute(f"copy (select * from frame) to '{logs / METRICS_LOG / 'part-0.parquet'}' (format parquet)")
+        for seed in sorted((project_dir / "seeds").glob("*.csv")):
+            if seed.stem == METRICS_LOG:
+                continue
+            with seed.open(newline="") as file:  # the header only: the project folder's path never becomes SQL
+                header = next(csv.reader(file))
+            (logs / seed.stem).mkdir()
+            columns = ", ".join('cast(null as varchar) as "' + column.replace('"', '""') + '"' for column in header)
+            con.execute(f"copy (select {columns} where false) to '{logs / seed.stem / 'part-0.parquet'}' (format parquet)")
+    return services
+
+
+def dbt_command(project_dir: Path, logs: Path, method: str, grain_minutes: int) -> list[str]:
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    variables = {"log_source": "external", "logs_path": str(logs), "anomaly_method": method,
+                 "detection_grain_minutes": grain_minutes}
+    return [dbt, "build", *SELECTION, "--vars", json.dumps(variables, sort_keys=True),
+            "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+
+
+def run_method(project_dir: Path, logs: Path, warehouse: Path, method: str, grain_minutes: int,
+               services: dict[str, tuple[str, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build the detector with `method` into `warehouse`; (flags, incidents) keyed by the folder's series."""
+    command = dbt_command(project_dir, logs, method, grain_minutes)
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "OPENBLAS_MAIN_FREE": "1", "GOTOBLAS_MAIN_FREE": "1"}
+    print(f"running ({method}): {shlex.join(command)}", file=sys.stderr, flush=True)
+    result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise EvalError(f"dbt build with anomaly_method {method} failed (exit {result.returncode}):\n{result.stdout[-6000:]}")
+    return read_detector_output(warehouse, services, method)
+
+
+def read_detector_output(warehouse: Path, services: dict[str, tuple[str, str]], method: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(anomalous points, incidents' starts) of a warehouse built by run_method, keyed by the folder's series."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        flags = con.execute("select service_name, metric_name, observed_at from marts.metric_anomalies"
+                            " where is_anomaly").df()
+        incidents = con.execute("select service_name, started_at from marts.incidents").df()
+        seen = {row[0] for row in con.execute("select distinct service_name from marts.metric_anomalies").fetchall()}
+    if not seen & set(services):
+        raise EvalError(f"the detector (anomaly_method {method}) scored none of the folder's {len(services)} series: "
+                        f"this project's metric_anomalies does not read the `{METRICS_LOG}` log (issue 15, point 4)")
+    return _to_series(flags, services, "metric_anomalies"), _to_series(incidents, services, "incidents")
+
+
+def quarantine_note(warehouse: Path) -> str | None:
+    """A sentence on the folder's rows that staging quarantined (e.g. repeated timestamps), None when none was:
+    as on a live system they were set aside and the detector did not see them."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        count, reasons = con.execute("select count(*), string_agg(distinct quarantine_reason, '; ' order by quarantine_reason)"
+                                     " from staging.stg_metrics__service_metrics_quarantine").fetchone()
+    return f"staging quarantined {count} row(s) of the folder's metrics ({reasons}); the detector did not see them" if count else None
+
+
+def _to_series(frame: pd.DataFrame, services: dict[str, tuple[str, str]], mart: str) -> pd.DataFrame:
+    """The mart's rows with service_name and metric_name of the labelled series (the project's service)."""
+    strays = sorted(set(frame["service_name"]) - set(services))
+    if strays:
+        raise EvalError(f"marts.{mart} holds services that are not series of the folder: {strays[:5]}")
+    keys = [services[name] for name in frame["service_name"]]
+    return frame.drop(columns=["metric_name"], errors="ignore").assign(
+        service_name=[k[0] for k in keys], metric_name=[k[1] for k in keys])
+
+
+def evaluate_folder(folder: Path, project_dir: Path, grain_minutes: int = 60, work: Path | None = None,
+                    methods=METHODS) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Per-series figures (oncall_analytics.evaluation.evaluate) of each method, run through dbt, and notes
+    on the input (quarantined rows)."""
+    try:
+        metrics, windows = ev.read_folder(folder)
+    except (OSError, ValueError, KeyError) as error:
+        raise EvalError(f"DATA {folder}: {error}", code=2) from None
+    if metrics.empty:
+        raise EvalError(f"DATA {folder}: {ev.METRICS_FILE} has no rows", code=2)
+    with tempfile.TemporaryDirectory(prefix="eval-detector-") as scratch:
+        work = Path(work or scratch).resolve()
+        if PATH_FORBIDDEN.search(str(work)):   # logs_path becomes SQL text in the source's location
+            raise EvalError(f"work folder {_shown(str(work))}: its path may not hold {{ }} ' \" \\ * ? [ ] or control characters", 2)
+        logs = work / "logs"
+        services = write_logs(metrics, logs, project_dir)
+        hours = ev.observed_hours(ev.bucket_metrics(metrics, grain_minutes), grain_minutes)
+        results, notes = {}, []
+        for method in methods:
+            flags, incidents = run_method(project_dir, logs, work / f"{method}.duckdb", method, grain_minutes, services)
+            results[method] = ev.evaluate(windows, flags, incidents, hours, grain_minutes)
+            note = quarantine_note(work / f"{method}.duckdb")
+            if note and note not in notes:
+                notes.append(note)
+    return results, notes
+
+
+def report(folder: Path, results: dict[str, pd.DataFrame], grain_minutes: int, command: str, notes=()) -> str:
+    """The dated markdown report: the targets' figures, per labelled service and in total, then per series."""
+    totals = {m: ev.summarize(r).set_index("service_name").loc["total"] for m, r in results.items()}
+    lines = [f"# The detector through dbt on {folder.name}: {dt.datetime.now(dt.UTC):%Y-%m-%d}", "",
+             f"Data: `{folder}` ({len(next(iter(results.values())))} series). Grain {grain_minutes} minutes. "
+             f"Produced by `{command}` (oncall_analytics/eval_detector.py; definitions in oncall_analytics/evaluation.py).", ""]
+    for method, row in totals.items():
+        share = row.windows_paged / row.windows if row.windows else float("nan")
+        lines.append(f"- {method}: {row.windows_paged}/{row.windows} windows paged ({share:.0%}), {row.windows_flagged} flagged, "
+                     f"{row.false_pages} false pages = {row.false_pages_per_1000_hours:.2f} per 1,000 series-hours, "
+                     f"median delay {row.median_delay_hours:.1f} h")
+    lines += [f"- Note: {note}" for note in notes]
+    lines += ["", "## Per series, per labelled service and in total", "", ev.side_by_side(results), ""]
+    return "\n".join(lines)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m oncall_analytics eval-detector", allow_abbrev=False,
+                                description="Run the project's detector through dbt on a labelled folder (metrics.csv.gz, "
+                                            "windows.json) and score it against the windows, robust and notebook side by side.")
+    p.add_argument("data", type=Path, help="the labelled folder (the format of /work/shared/data/nab_dev, its README)")
+    p.add_argument("--grain-minutes", type=int, default=60, help="detection_grain_minutes of the run (default 60)")
+    p.add_argument("--method", choices=METHODS, action="append", dest="methods",
+                   help="score only this anomaly_method (repeatable; default: robust and notebook)")
+    p.add_argument("--out", type=Path, help="also write the report (markdown) to this file")
+    p.add_argument("--project-dir", type=_project_dir, default=_default_project_dir(),
+                   help="the dbt project (default: the current folder if it is the project, else this package's checkout)")
+    p.add_argument("--work-dir", type=Path,
+                   help="keep the logs and the two warehouses in this new folder (default: a temporary folder, removed)")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    p = parser()
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    if args.grain_minutes < 1 or 1440 % args.grain_minutes:
+        print(f"{p.prog}: error: --grain-minutes must divide a day (1440), got {args.grain_minutes}", file=sys.stderr)
+        return 2
+    if args.work_dir is not None and args.work_dir.exists():
+        print(f"{p.prog}: error: --work-dir {args.work_dir} exists; give a new folder", file=sys.stderr)
+        return 2
+    if not Path(sys.executable).with_name("dbt").is_file():
+        print(f"{p.prog}: error: dbt not found next to this Python; run `make setup`", file=sys.stderr)
+        return 1
+    try:
+        results, notes = evaluate_folder(args.data, args.project_dir, args.grain_minutes, args.work_dir,
+                                  tuple(dict.fromkeys(args.methods or METHODS)))
+    except EvalError as error:
+        print(f"{p.prog}: error: {error}", file=sys.stderr)
+        return error.code
+    text = report(args.data.resolve(), results, args.grain_minutes, "python -m oncall_analytics eval-detector " + shlex.join(argv), notes)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    return 0
