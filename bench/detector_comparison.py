@@ -5,7 +5,7 @@ spikes; deterministic). `loop_detector` is the notebook's solution: for every
 metric and every hour, mean and std of the previous `window` values.
 `project_detector` runs the package's detector (the functions behind the
 dbt Python models: oncall_analytics.detection.scoring.score_metrics, then
-rules.flag_anomalies) on the same frame. Both must flag the same hours.
+methods.flag_anomalies) on the same frame. Both must flag the same hours.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from oncall_analytics.detection.rules import flag_anomalies
+from oncall_analytics.detection.methods import flag_anomalies
 from oncall_analytics.detection.scoring import score_metrics
 
 START = pd.Timestamp("2023-01-01 00:00:00")
@@ -52,7 +52,7 @@ def loop_detector(frame: pd.DataFrame, window: int = 48, k: float = 5.0) -> set[
 def project_detector(frame: pd.DataFrame, window: int = 48, k: float = 5.0) -> set[tuple[str, str, int]]:
     """The package's detector (scores, then the rule without the weekly excuse): flagged (service, metric, hour)."""
     scored = score_metrics(frame, [window], min_baseline_fraction=1.0)
-    decided = flag_anomalies(scored, window, k)
+    decided = flag_anomalies(scored, "notebook", window, k)
     # the notebook has no weekly excuse: compare its rule, |z| > k on a full window
     flagged = decided[decided["is_outlier"]]
     hours = ((flagged["observed_at"] - START) // pd.Timedelta(hours=1)).astype(int)
