@@ -10,5 +10,5 @@ def model(dbt, session):
     dbt.config(materialized="table")
     windows = [integer(dbt.config.get("anomaly_window_hours")), *integer_list(dbt.config.get("alert_budget_window_grid"))]
     result = score_metrics(dbt.ref("int_metrics__hourly"), windows, number(dbt.config.get("anomaly_min_baseline_fraction")),
-                           integer(dbt.config.get("detection_grain_minutes")))
+                           integer(dbt.config.get("detection_grain_minutes")), number(dbt.config.get("min_history_hours")))
     return to_warehouse_frame(result, session, SCORES_SCHEMA)

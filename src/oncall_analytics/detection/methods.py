@@ -37,47 +37,87 @@ SERIES_KEY = ["service_name", "metric_name"]
 SCORES_SCHEMA = {"anomaly_method": "varchar", **scoring.SCORES_SCHEMA}
 
 
-def robust_params(grain_minutes: int, window_hours: float) -> robust.RobustParams:
-    """The robust kernel at the grain, its level baseline over the window (the package's other defaults)."""
-    return robust.RobustParams(grain_minutes=int(grain_minutes), baseline_hours=float(window_hours))
+def robust_params(grain_minutes: int, window_hours: float, min_history_hours: float = robust.DEFAULTS.min_history_hours
+                  ) -> robust.RobustParams:
+    """The robust kernel at the grain, its level baseline over the window, scoring once the scale rests on
+    min_history_hours of residuals (the package's defaults otherwise)."""
+    return robust.RobustParams(grain_minutes=int(grain_minutes), baseline_hours=float(window_hours),
+                               min_history_hours=float(min_history_hours))
 
 
-def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int) -> pd.DataFrame:
-    """SCORES_SCHEMA rows of the robust kernel, one copy per window."""
-    metrics = metrics.dropna(subset=[*SERIES_KEY, "observed_at", "value"])
-    metrics = metrics[np.isfinite(metrics["value"].to_numpy(dtype=float))]
-    frames = []
-    for window in sorted(set(int(w) for w in windows)):
-        scored = robust.score_frame(metrics[[*SERIES_KEY, "observed_at", "value"]], robust_params(grain_minutes, window))
-        frames.append(pd.DataFrame({
-            "anomaly_method": "robust", "window_hours": np.int64(window), "service_name": scored["service_name"].to_numpy(),
-            "metric_name": scored["metric_name"].to_numpy(), "observed_at": pd.to_datetime(scored["observed_at"]).to_numpy(),
-            "value": scored["value"].to_numpy(dtype=float), "baseline_points": scored["scale_points"].to_numpy(),
-            "baseline_mean": scored["expected_value"].to_numpy(), "baseline_std": scored["scale"].to_numpy(),
-            "is_scored": scored["is_scored"].to_numpy(), "z_score": scored["z_score"].to_numpy(),
-            "weekly_reference_value": scored["weekly_reference_value"].to_numpy(),
-            "weekly_difference_z": scored["weekly_difference_z"].to_numpy(),
-            "weekly_reference_z": scored["weekly_reference_z"].to_numpy(),
-        }))
-    return pd.concat(frames, ignore_index=True) if frames else empty(SCORES_SCHEMA)
+# int_metrics__anomaly_scores column <- robust.score_series column
+ROBUST_COLUMNS = {"baseline_points": "scale_points", "baseline_mean": "expected_value", "baseline_std": "scale",
+                  "is_scored": "is_scored", "z_score": "z_score", "weekly_reference_value": "weekly_reference_value",
+                  "weekly_difference_z": "weekly_difference_z", "weekly_reference_z": "weekly_reference_z"}
 
 
-def score_both(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction: float, grain_minutes: int) -> pd.DataFrame:
+def series_order(metrics: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, series code, bucket minute, value) of the usable rows of a long frame, grouped by series and in
+    time order: rows without a name, time or finite value are left out, and the rows are sorted only when
+    they are not in that order yet (series told apart by run-wise factorization, no sort of strings: bench/)."""
+    service_codes, _ = scoring.factorize_runs(metrics["service_name"].to_numpy())
+    metric_codes, metric_names = scoring.factorize_runs(metrics["metric_name"].to_numpy())
+    observed = pd.to_datetime(metrics["observed_at"]).to_numpy()
+    values = metrics["value"].to_numpy(dtype=float)
+    rows = np.flatnonzero((service_codes >= 0) & (metric_codes >= 0) & ~np.isnat(observed) & np.isfinite(values))
+    codes = service_codes[rows].astype(np.int64) * max(len(metric_names), 1) + metric_codes[rows]
+    minutes = observed[rows].astype("datetime64[m]").astype(np.int64)
+    steps = np.diff(codes)
+    if np.any((steps < 0) | ((steps == 0) & (np.diff(minutes) < 0))):
+        order = np.lexsort((minutes, codes))
+        rows, codes, minutes = rows[order], codes[order], minutes[order]
+    return rows, codes, minutes, values[rows]
+
+
+def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
+                 min_history_hours: float = robust.DEFAULTS.min_history_hours) -> pd.DataFrame:
+    """SCORES_SCHEMA rows of the robust kernel (robust.score_series, series by series), one copy per window,
+    grouped by series in time order. `observed_at` must be bucket starts at the grain (int_metrics__hourly)."""
+    rows, codes, minutes, values = series_order(metrics)
+    windows = sorted(set(int(w) for w in windows))
+    if len(rows) == 0 or not windows:
+        return empty(SCORES_SCHEMA)
+    size, copies = len(rows), len(windows)
+    scored = {}
+    for copy, window in enumerate(windows):
+        params = robust_params(grain_minutes, window, min_history_hours)
+        for start, end in robust.series_bounds(codes):
+            columns = robust.score_series(minutes[start:end], values[start:end], params)
+            for name, source in ROBUST_COLUMNS.items():
+                if name not in scored:
+                    scored[name] = np.empty(size * copies, dtype=columns[source].dtype)
+                scored[name][copy * size + start:copy * size + end] = columns[source]
+    keys = {
+        "anomaly_method": np.full(size * copies, "robust", dtype=object),
+        "window_hours": np.repeat(np.array(windows, dtype=np.int64), size),
+        "service_name": np.tile(metrics["service_name"].to_numpy()[rows], copies),
+        "metric_name": np.tile(metrics["metric_name"].to_numpy()[rows], copies),
+        "observed_at": np.tile(minutes.astype("datetime64[m]").astype("datetime64[ns]"), copies),
+        "value": np.tile(values, copies),
+    }
+    # copy=False: no consolidation into 2-D blocks (a full copy of every column)
+    return pd.DataFrame({name: keys[name] if name in keys else scored[name] for name in SCORES_SCHEMA}, copy=False)
+
+
+def score_both(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction: float, grain_minutes: int,
+               min_history_hours: float = robust.DEFAULTS.min_history_hours) -> pd.DataFrame:
     """Scores of both methods for every window (the rows of int_metrics__anomaly_scores)."""
     notebook = scoring.score_frame(metrics, windows, min_baseline_fraction, grain_minutes=grain_minutes)
     notebook.insert(0, "anomaly_method", "notebook")
-    return pd.concat([conform(notebook, SCORES_SCHEMA), conform(score_robust(metrics, windows, grain_minutes), SCORES_SCHEMA)],
+    return pd.concat([conform(notebook, SCORES_SCHEMA), conform(score_robust(metrics, windows, grain_minutes, min_history_hours), SCORES_SCHEMA)],
                      ignore_index=True)
 
 
-def score_metrics(metrics, windows: list[int], min_baseline_fraction: float, grain_minutes: int):
+def score_metrics(metrics, windows: list[int], min_baseline_fraction: float, grain_minutes: int,
+                  min_history_hours: float = robust.DEFAULTS.min_history_hours):
     """int_metrics__anomaly_scores from the bucketed metrics (pandas, DuckDB or Spark: series by series)."""
+    kernel = partial(score_both, windows=windows, min_baseline_fraction=min_baseline_fraction, grain_minutes=grain_minutes,
+                     min_history_hours=min_history_hours)
     if is_spark(metrics):
-        return by_group(metrics, SERIES_KEY, partial(score_both, windows=windows, min_baseline_fraction=min_baseline_fraction,
-                                                     grain_minutes=grain_minutes), SCORES_SCHEMA)
+        return by_group(metrics, SERIES_KEY, kernel, SCORES_SCHEMA)
     if callable(getattr(type(metrics), "order", None)):  # DuckDB: ordered in the engine, which spares a sort here
         metrics = metrics.order(", ".join([*SERIES_KEY, "observed_at"]))
-    return score_both(as_pandas(metrics), windows, min_baseline_fraction, grain_minutes)
+    return kernel(as_pandas(metrics))
 
 
 def flag_method(scores: pd.DataFrame, method: str, k: float, params: paging.PagingParams = paging.DEFAULTS) -> dict[str, np.ndarray]:
@@ -99,8 +139,11 @@ def flag_anomalies(scores: pd.DataFrame, method: str, window_hours: int, k: floa
     """metric_anomalies rows: the scores of `method` at `window_hours` with the anomaly decision at k."""
     # scores of scoring.score_metrics alone (no anomaly_method column) are the notebook's
     of_method = (scores["anomaly_method"] == method).to_numpy() if "anomaly_method" in scores else np.full(len(scores), method == "notebook")
-    chosen = scores[of_method & (scores["window_hours"] == window_hours).to_numpy()]
-    chosen = chosen.sort_values([*SERIES_KEY, "observed_at"], ignore_index=True)
+    wanted = of_method & (scores["window_hours"] == window_hours).to_numpy()
+    chosen = scores if wanted.all() else scores[wanted]
+    rows = series_order(chosen)[0]  # the robust rule looks back along each series: grouped, in time order
+    if len(rows) != len(chosen) or np.any(np.diff(rows) != 1):
+        chosen = chosen.sort_values([*SERIES_KEY, "observed_at"], ignore_index=True)
     decided = {**flag_method(chosen, method, k, params), "anomaly_k": np.full(len(chosen), float(k)),
                "anomaly_method": np.full(len(chosen), method, dtype=object),
                "baseline_points": chosen["baseline_points"].to_numpy(dtype=np.int64)}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
 # metric_anomalies, as its YAML declares it
 ANOMALIES_SCHEMA = {
     "service_name": "varchar", "metric_name": "varchar", "observed_at": "timestamp", "value": "double",
