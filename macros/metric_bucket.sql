@@ -3,7 +3,7 @@
     minutes it is the hour, date_trunc('hour', ...), as before the grain
     existed. -#}
 {% macro metric_bucket(ts) -%}
-    {%- set grain = oncall_analytics.var_detection_grain_minutes() -%}
+    {%- set grain = oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') -%}
     {%- if grain == 60 -%}
         {{ dbt.date_trunc('hour', ts) }}
     {%- else -%}

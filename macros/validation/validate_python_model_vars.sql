@@ -9,7 +9,7 @@
 -#}
 {% macro validate_python_model_vars() -%}
     {%- do oncall_analytics.var_one_of('anomaly_method', ['notebook', 'robust']) -%}
-    {%- do oncall_analytics.var_detection_grain_minutes() -%}
+    {%- do oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') -%}
     {%- do oncall_analytics.var_integer('anomaly_window_hours', 2, 8760) -%}
     {%- do oncall_analytics.var_number('anomaly_k', 0.1, 1000) -%}
     {%- do oncall_analytics.var_number('anomaly_min_baseline_fraction', 0, 1) -%}
