@@ -77,8 +77,8 @@ def median(values: list[float]) -> float:
 class Bench:
     """One benchmark run at one size: its folders, logs, warehouse and dbt settings."""
 
-    def __init__(self, size: str, out: Path, repeats: int, self_join_timeout_s: float):
-        self.size, self.rows, self.repeats = size, rows_for(size), repeats
+    def __init__(self, size: str, out: Path, repeats: int, self_join_timeout_s: float, grain_weeks: int = 4):
+        self.size, self.rows, self.repeats, self.grain_weeks = size, rows_for(size), repeats, grain_weeks
         self.self_join_timeout_s = self_join_timeout_s
         self.dir = out / size
         self.logs = out / "data" / size / "logs"
@@ -222,9 +222,27 @@ class Bench:
             scaling.append({"hours": int(hours * fraction), "detector_s": median(
                 [detector_comparison.timed(detector_comparison.project_detector, part)[0] for _ in range(self.repeats)])})
         scaling.append({"hours": hours, "detector_s": median(detector_runs)})
+        robust = self.robust_detector(frame, metrics, hours, loop_s)
         return {"metrics": metrics, "hours": hours, "detector_s": median(detector_runs), "loop_s": loop_s,
                 "ratio": loop_s / median(detector_runs), "same_flags": flags == loop_flags, "flags": len(flags),
-                "scaling": scaling, "scaling_exponent": scaling_exponent(scaling)}
+                "scaling": scaling, "scaling_exponent": scaling_exponent(scaling), "robust": robust}
+
+    def robust_detector(self, frame, metrics: int, hours: int, loop_s: float) -> dict:
+        """The default method (robust), the one the models run: against the same loop, by hours, and at a
+        5-minute grain on `metrics` series x `self.grain_weeks` weeks."""
+        runs = [detector_comparison.timed(detector_comparison.robust_detector, frame) for _ in range(self.repeats)]
+        scaling = []
+        for fraction in (0.25, 0.5):
+            part = detector_comparison.synthetic_metrics(metrics, int(hours * fraction))
+            scaling.append({"hours": int(hours * fraction), "detector_s": median(
+                [detector_comparison.timed(detector_comparison.robust_detector, part)[0] for _ in range(self.repeats)])})
+        scaling.append({"hours": hours, "detector_s": median(r[0] for r in runs)})
+        five = detector_comparison.synthetic_metrics(metrics, self.grain_weeks * 168, grain_minutes=5)
+        five_runs = [detector_comparison.timed(detector_comparison.robust_detector, five, 48, 5.0, 5) for _ in range(self.repeats)]
+        return {"detector_s": median(r[0] for r in runs), "ratio": loop_s / median(r[0] for r in runs), "flags": runs[0][1],
+                "scaling": scaling, "scaling_exponent": scaling_exponent(scaling),
+                "grain_minutes": 5, "grain_metrics": metrics, "grain_weeks": self.grain_weeks, "grain_points": len(five),
+                "grain_s": median(r[0] for r in five_runs), "grain_flags": five_runs[0][1]}
 
     # -- step 5 ---------------------------------------------------------------------------
     def incremental(self) -> dict:
@@ -296,13 +314,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "target" / "bench")
     parser.add_argument("--detector-metrics", type=int, default=1000, help="metrics for the detector comparison (default 1000)")
     parser.add_argument("--detector-hours", type=int, default=8760, help="hours for the detector comparison (default 8760)")
+    parser.add_argument("--grain-weeks", type=int, default=4,
+                        help="weeks of 5-minute buckets per metric for the robust detector at a 5-minute grain (default 4)")
     parser.add_argument("--self-join-timeout", type=float, default=600, help="seconds before the self-join is stopped (default 600)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
     if args.repeats < 1:
         raise SystemExit("--repeats must be at least 1")
 
-    bench = Bench(args.size, args.out.resolve(), args.repeats, args.self_join_timeout)
+    bench = Bench(args.size, args.out.resolve(), args.repeats, args.self_join_timeout, args.grain_weeks)
     bench.dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     report = {"size": args.size, "rows": bench.rows, "repeats": args.repeats, "machine": machine(),

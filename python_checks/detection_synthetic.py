@@ -9,7 +9,7 @@ import pandas as pd
 
 from conftest import PROJECT_DIR
 from oncall_analytics.detection import incidents as INCIDENTS
-from oncall_analytics.detection import rules as RULES
+from oncall_analytics.detection import methods as METHODS
 from oncall_analytics.detection import scoring as SCORES
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
@@ -41,7 +41,7 @@ def hour_of(timestamps) -> np.ndarray:
 
 def detect(metrics: pd.DataFrame, window: int = 48, k: float = 5.0, min_fraction: float = 0.5) -> pd.DataFrame:
     scores = SCORES.score_metrics(metrics, [window], min_fraction)
-    return RULES.flag_anomalies(scores, window, k)
+    return METHODS.flag_anomalies(scores, "notebook", window, k)
 
 
 def localize(metrics: pd.DataFrame, window: int = 48, k: float = 5.0, gap: float = 24) -> pd.DataFrame:

@@ -92,7 +92,11 @@ def fake_report(rows, **values):
                    "ratio": values.get("chains", 200.0), "links_chain_mart": 1, "links_self_join": None},
         "detector": {"metrics": values.get("metrics", 1000), "hours": 8760, "detector_s": 1.0, "loop_s": 60.0, "ratio": values.get("detector", 60.0),
                      "same_flags": True, "flags": 1, "scaling": [{"hours": 1, "detector_s": 1.0}],
-                     "scaling_exponent": values.get("exponent", 1.0)},
+                     "scaling_exponent": values.get("exponent", 1.0),
+                     "robust": {"detector_s": 1.0, "ratio": values.get("robust", 55.0), "flags": 1,
+                                "scaling": [{"hours": 1, "detector_s": 1.0}], "scaling_exponent": 1.0, "grain_minutes": 5,
+                                "grain_metrics": values.get("metrics", 1000), "grain_weeks": 4, "grain_points": 8_064_000,
+                                "grain_s": values.get("grain", 30.0), "grain_flags": 1}},
     }
     report["targets"] = evaluate_targets(report)
     return report
@@ -107,6 +111,16 @@ def test_targets_are_met_missed_or_not_applicable_by_size():
     assert {t["target"]: t["met"] for t in fake_report(1_000_000, chains=99.0)["targets"]}["chains vs self-join"] is False
     smoke = {t["target"]: t["met"] for t in fake_report(100_000, metrics=50, detector=10.0)["targets"]}
     assert smoke["detector vs loop"] is None and smoke["detector linear in hours"] is None
+    assert smoke["robust detector vs loop"] is None and smoke["robust detector at 5 minutes"] is None
+
+
+def test_the_default_methods_targets_are_judged_on_their_own_figures():
+    """The robust method (what the models run by default) against the loop, and at a 5-minute grain."""
+    judged = {t["target"]: t["met"] for t in fake_report(100_000, robust=40.0, grain=61.0)["targets"]}
+    assert judged["robust detector vs loop"] is False and judged["robust detector at 5 minutes"] is False
+    assert judged["detector vs loop"] is True and judged["robust detector linear in hours"] is True
+    markdown = render_markdown(fake_report(100_000))
+    assert "the default method, robust" in markdown and "8,064,000 points" in markdown
 
 
 def test_the_markdown_report_shows_every_target_and_a_timed_out_self_join():

@@ -31,10 +31,10 @@ def as_seed(frame: pd.DataFrame) -> str:
     return out.getvalue()
 
 
-def build(tmp_path_factory, name: str, metrics: pd.DataFrame):
+def build(tmp_path_factory, name: str, metrics: pd.DataFrame, dbt_vars: str | None = None):
     project = copy_project(tmp_path_factory.mktemp(name) / "p", {"service_metrics_hourly.csv": as_seed(metrics)})
     warehouse = project / "warehouse" / "oncall_analytics.duckdb"
-    run_dbt(["build", "-s", *SELECTION], warehouse, cwd=project)
+    run_dbt(["build", "-s", *SELECTION, *(["--vars", dbt_vars] if dbt_vars else [])], warehouse, cwd=project)
 
     def query(sql):
         with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -42,14 +42,19 @@ def build(tmp_path_factory, name: str, metrics: pd.DataFrame):
     return query
 
 
-@pytest.fixture(scope="module")
-def unseen(tmp_path_factory):
+def unseen_metrics() -> tuple[pd.DataFrame, pd.Timestamp]:
     incident, onset = planted_incident(11, hours=21 * 24, lead_hours=2, missing_share=0.1)
     incident["observed_at"] = HOUR_ZERO + (incident["observed_at"] - incident["observed_at"].min())
     weekly = weekly_spike_metrics(4, first_spike=20)
     weekly["replicas"] = np.full(len(weekly["requests"]), 12.0)
     healthy = long_format(weekly, "batch-service", HOUR_ZERO)
-    return build(tmp_path_factory, "unseen", pd.concat([incident, healthy], ignore_index=True)), HOUR_ZERO + pd.Timedelta(hours=onset)
+    return pd.concat([incident, healthy], ignore_index=True), HOUR_ZERO + pd.Timedelta(hours=onset)
+
+
+@pytest.fixture(scope="module")
+def unseen(tmp_path_factory):
+    metrics, onset = unseen_metrics()
+    return build(tmp_path_factory, "unseen", metrics), onset
 
 
 def test_unseen_set_gives_exactly_the_planted_incident(unseen):
@@ -72,6 +77,16 @@ def test_unseen_postmortem_and_graph(unseen):
     assert query("select count(*) from marts.incident_postmortems") == [(1,)]
     edges = query("select cause_metric, effect_metric, lag_hours from marts.metric_causal_graph")
     assert ("zz_upstream_cause", "aa_symptom", 2) in edges
+
+
+def test_the_paging_vars_reach_the_robust_incidents(tmp_path_factory):
+    """The symptom starts 2 h after its cause. With incident_join_gap_hours 1 and a correlation no real pair
+    reaches (1), nothing ties it to the open incident: it opens its own (an unrelated metric flagging inside
+    an open incident pages), each incident with its own root cause."""
+    metrics, onset = unseen_metrics()
+    query = build(tmp_path_factory, "paging_vars", metrics, "{incident_join_gap_hours: 1, incident_join_min_abs_correlation: 1}")
+    assert query("select service_name, started_at, root_cause_metric from marts.incidents order by incident_id") == [
+        ("svc", onset.to_pydatetime(), "zz_upstream_cause"), ("svc", (onset + pd.Timedelta(hours=2)).to_pydatetime(), "aa_symptom")]
 
 
 def test_nothing_happening_builds_empty_typed_marts(tmp_path_factory):

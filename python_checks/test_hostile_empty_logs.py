@@ -14,7 +14,7 @@ from conftest import PROJECT_DIR, run_dbt
 from project_copy import copy_project
 
 LOGS = ["api_gateway_logs", "feature_flags", "function_invocations", "infrastructure_metrics", "product_metadata",
-        "service_metrics_hourly", "workflow_tracking"]
+        "service_metrics", "service_metrics_hourly", "workflow_tracking"]  # service_metrics feeds the detector too
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,17 @@
   package's oncall_analytics.parameters only converts the accepted forms.
 -#}
 {% macro validate_python_model_vars() -%}
+    {%- do oncall_analytics.var_one_of('anomaly_method', ['notebook', 'robust']) -%}
+    {%- do oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') -%}
     {%- do oncall_analytics.var_integer('anomaly_window_hours', 2, 8760) -%}
     {%- do oncall_analytics.var_number('anomaly_k', 0.1, 1000) -%}
     {%- do oncall_analytics.var_number('anomaly_min_baseline_fraction', 0, 1) -%}
+    {%- do oncall_analytics.var_number('min_history_hours', 0.1, 8760) -%}
     {%- do oncall_analytics.var_integer('incident_cluster_gap_hours', 0, 8760) -%}
+    {%- do oncall_analytics.var_number('incident_quiet_hours', 0, 8760) -%}
+    {%- do oncall_analytics.var_number('incident_join_gap_hours', 0, 8760) -%}
+    {%- do oncall_analytics.var_number('incident_join_min_abs_correlation', 0.01, 1) -%}
+    {%- do oncall_analytics.var_number('incident_join_max_lag_hours', 0, 720) -%}
     {%- do oncall_analytics.var_integer('level_shift_window_hours', 1, 8760) -%}
     {%- do oncall_analytics.var_number('level_shift_threshold', 0.1, 1000) -%}
     {%- do oncall_analytics.var_integer('causal_max_lag_hours', 0, 720) -%}

@@ -10,6 +10,8 @@ Python numbers.
 """
 from __future__ import annotations
 
+from oncall_analytics.detection.paging import PagingParams
+
 
 def integer(value) -> int:
     """An integer var (48 or "48")."""
@@ -30,3 +32,24 @@ def number_list(value) -> list[float]:
 def integer_list(value) -> list[int]:
     """A list of integers ([24, 48] or "24,48"), sorted, without repeats."""
     return [int(item) for item in number_list(value)]
+
+
+METHODS = ("notebook", "robust")
+
+
+def method(value) -> str:
+    """anomaly_method: 'notebook' or 'robust' (the hook has checked it)."""
+    text = str(value).strip()
+    if text not in METHODS:
+        raise ValueError(f"anomaly_method must be one of {METHODS}, got {value!r}")
+    return text
+
+
+def paging_params(k, incident_quiet_hours, incident_join_gap_hours, incident_join_min_abs_correlation,
+                  incident_join_max_lag_hours) -> PagingParams:
+    """The robust method's paging rules at threshold k from the incident_* vars (as dbt.config.get gives
+    them: a model must name each key it reads, dbt finds them in its code)."""
+    return PagingParams(anomaly_k=number(k), incident_quiet_hours=number(incident_quiet_hours),
+                        incident_join_gap_hours=number(incident_join_gap_hours),
+                        incident_join_min_abs_correlation=number(incident_join_min_abs_correlation),
+                        incident_join_max_lag_hours=number(incident_join_max_lag_hours))

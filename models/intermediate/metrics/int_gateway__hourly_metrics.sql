@@ -1,8 +1,9 @@
--- Hourly health of each gateway service in the detector's long format:
+-- Health of each gateway service in the detector's long format, per
+-- detection bucket (detection_grain_minutes, an hour by default, metric_bucket):
 -- requests, server_error_rate (5xx share) and p99_latency_ms per service,
--- environment and hour, real traffic only. The series is named
+-- environment and bucket, real traffic only. The series is named
 -- `<service_name>/<environment>` so prod is never mixed with staging or dev.
--- An hour without requests is absent, not zero. Incremental like the
+-- A bucket without requests is absent, not zero. Incremental like the
 -- invocation metrics: whole hours from incremental_lookback_hours back, and
 -- the older hours of request ids reloaded with a repeat (hours_to_recompute),
 -- deleted first by the pre-hook.
@@ -25,14 +26,14 @@ with requests as (
 real_traffic as (
     select
         service_name || '/' || environment as service_name,
-        {{ dbt.date_trunc('hour', 'requested_at') }} as observed_at,
+        {{ metric_bucket('requested_at') }} as observed_at,
         status_code,
         latency_ms
     from requests
     where not is_test_traffic
 ),
 
-hourly as (
+per_bucket as (
     select
         service_name,
         observed_at,
@@ -44,7 +45,7 @@ hourly as (
 ),
 
 long_format as (
-    {{ unpivot_metrics('hourly', ['requests', 'server_error_rate', 'p99_latency_ms']) }}
+    {{ unpivot_metrics('per_bucket', ['requests', 'server_error_rate', 'p99_latency_ms']) }}
 )
 
 select * from long_format

@@ -1,32 +1,56 @@
--- Every hourly metric the project knows, in one long table for the detector.
+-- Every metric the project knows, in one long table for the detector, at the
+-- detection grain (detection_grain_minutes, an hour by default; the model
+-- keeps its name from the hourly-only days).
 --
--- Extension point: each model in `hourly_metric_models` yields
--- (service_name, metric_name, observed_at, value) with one row per service,
--- metric and hour. To watch another log (e.g. the API gateway's requests,
--- 5xx rate and p99 latency per service), build an int_ model of that shape
--- and add its name to the list; nothing else changes.
-{%- set hourly_metric_models = [
-    'stg_metrics__service_metrics_hourly',
+-- Extension point: each model in one of the two lists yields
+-- (service_name, metric_name, observed_at, value). A model of
+-- `metric_models_at_grain` computes its metrics per bucket itself (counts,
+-- rates and percentiles cannot be averaged from finer buckets), with
+-- metric_bucket; a model of `metric_models_to_bucket` is a log of readings at
+-- any resolution, averaged here per bucket (the mean of the readings whose
+-- time falls in the bucket; an hourly reading at a 5-minute grain stays one
+-- reading, in the bucket starting on its hour). To watch another log, build
+-- an int_ or stg_ model of that shape and add its name to the right list;
+-- nothing else changes. A series (service and metric) must come from one
+-- model only (the unique_combination_of_columns test says so).
+{%- set metric_models_at_grain = [
     'int_serverless__hourly_metrics',
     'int_gateway__hourly_metrics',
 ] %}
+{%- set metric_models_to_bucket = [
+    'stg_metrics__service_metrics_hourly',
+    'stg_metrics__service_metrics',
+] %}
 
 with
-{% for model_name in hourly_metric_models %}
+{% for model_name in metric_models_at_grain + metric_models_to_bucket %}
     {{ model_name }} as (
         select * from {{ ref(model_name) }}
     ),
 {% endfor %}
 
+{% for model_name in metric_models_to_bucket %}
+    {{ model_name }}_bucketed as (
+        select
+            service_name,
+            metric_name,
+            {{ metric_bucket('observed_at') }} as observed_at,
+            avg(cast(value as double)) as value
+        from {{ model_name }}
+        group by service_name, metric_name, {{ metric_bucket('observed_at') }}
+    ),
+{% endfor %}
+
 unioned as (
-    {%- for model_name in hourly_metric_models %}
+    {%- for model_name in metric_models_at_grain + metric_models_to_bucket %}
+        {%- set relation = model_name ~ ('_bucketed' if model_name in metric_models_to_bucket else '') %}
         select
             service_name,
             metric_name,
             cast(observed_at as {{ dbt.type_timestamp() }}) as observed_at,
             cast(value as double) as value,
             '{{ model_name }}' as source_model
-        from {{ model_name }}
+        from {{ relation }}
         {%- if not loop.last %}
             union all
         {%- endif %}

@@ -1,6 +1,8 @@
--- Hourly health of each serverless function in the detector's long format:
--- invocations, error_rate and p99_duration_ms per function and start hour.
--- An hour without invocations is absent (not zero): the log cannot tell idle
+-- Health of each serverless function in the detector's long format, per
+-- detection bucket (detection_grain_minutes, an hour by default, metric_bucket):
+-- invocations, error_rate and p99_duration_ms per function and start bucket,
+-- computed from the invocations of the bucket (not averaged from finer ones).
+-- A bucket without invocations is absent (not zero): the log cannot tell idle
 -- from not exported, and error rate and p99 have no value there.
 -- Incremental: recomputes whole hours from incremental_lookback_hours before
 -- the newest hour it holds, so late invocations update their hour, and the
@@ -23,10 +25,10 @@ with invocations as (
     where {{ in_hours_to_recompute('start_timestamp', hours) }}
 ),
 
-hourly as (
+per_bucket as (
     select
         function_name as service_name,
-        {{ dbt.date_trunc('hour', 'start_timestamp') }} as observed_at,
+        {{ metric_bucket('start_timestamp') }} as observed_at,
         count(*) as invocations,
         -- avg of an integer is a double on every engine (a decimal literal would
         -- make it a rounded decimal on Spark)
@@ -37,7 +39,7 @@ hourly as (
 ),
 
 long_format as (
-    {{ unpivot_metrics('hourly', ['invocations', 'error_rate', 'p99_duration_ms']) }}
+    {{ unpivot_metrics('per_bucket', ['invocations', 'error_rate', 'p99_duration_ms']) }}
 )
 
 select * from long_format

@@ -2,8 +2,10 @@
 oncall_analytics.detection.incidents."""
 from oncall_analytics.detection.incidents import INCIDENTS_SCHEMA, incidents
 from oncall_analytics.frames import to_warehouse_frame
+from oncall_analytics.parameters import integer
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return to_warehouse_frame(incidents(dbt.ref("incident_metrics")), session, INCIDENTS_SCHEMA)
+    result = incidents(dbt.ref("incident_metrics"), integer(dbt.config.get("detection_grain_minutes")))
+    return to_warehouse_frame(result, session, INCIDENTS_SCHEMA)

@@ -1,9 +1,10 @@
-"""Detection of the hourly metrics: the logic behind the dbt Python models
+"""Detection of the metrics (at the detection grain): the logic behind the dbt Python models
 under models/intermediate/detection/ and models/marts/detection/.
 
 scoring (the rolling-baseline kernel), rules (the anomaly decision at k),
 incidents (clustering and root-cause localization), level_shifts,
 causal_graph, srm, alert_budget, postmortems; robust (the seasonal,
-robust kernel of issue 15) and paging (its flag and incident rules). Each module declares the
+robust kernel of issue 15) and paging (its flag and incident rules);
+methods (the two methods behind the var anomaly_method). Each module declares the
 schema of the model it feeds (`*_SCHEMA`, the YAML's data_types).
 """

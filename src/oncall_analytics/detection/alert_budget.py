@@ -1,11 +1,12 @@
 """Alert budget (the model alert_budget): what each detector setting
-(baseline window x threshold k) would have cost on-call and what it would
-have caught, scored against the labelled incidents (stg_oncall__incident_labels).
+(method x baseline window x threshold k) would have cost on-call and what it
+would have caught, scored against the labelled incidents (stg_oncall__incident_labels).
 
-For each setting the anomaly rule (rules.py) is applied to the precomputed
-scores, the flags of each service are clustered into pages (the incidents'
-clustering, incidents.py, with incident_cluster_gap_hours), and pages are
-matched with labels: a page overlapping a label of its service is true, any
+For each setting the method's anomaly rule (methods.py) is applied to the
+precomputed scores, and the flags of each service become pages the way the
+method pages: the notebook's clustering (incidents.py, with
+incident_cluster_gap_hours), or the robust method's incidents (paging.py,
+one page per problem). Pages are matched with labels: a page overlapping a label of its service is true, any
 other page on a labelled service is false (unlabelled services are left
 out: no ground truth there).
 
@@ -21,8 +22,9 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from oncall_analytics.detection import paging
 from oncall_analytics.detection.incidents import cluster_flags
-from oncall_analytics.detection.rules import decide
+from oncall_analytics.detection.methods import flag_method, page_robust
 from oncall_analytics.drivers import by_group
 from oncall_analytics.frames import as_pandas, empty, is_spark
 
@@ -30,14 +32,14 @@ HOUR = pd.Timedelta(hours=1)
 WEEK = pd.Timedelta(hours=168)
 # alert_budget, as its YAML declares it
 ALERT_BUDGET_SCHEMA = {
-    "window_hours": "bigint", "anomaly_k": "double", "flags": "bigint", "pages": "bigint", "true_pages": "bigint",
+    "anomaly_method": "varchar", "window_hours": "bigint", "anomaly_k": "double", "flags": "bigint", "pages": "bigint", "true_pages": "bigint",
     "false_pages": "bigint", "weeks_of_data": "double", "false_pages_per_week": "double", "labelled_incidents": "bigint",
     "incidents_caught": "bigint", "incidents_missed": "bigint", "mean_detection_delay_hours": "double",
     "is_current_setting": "boolean", "is_recommended": "boolean",
 }
 # What service_counts gives combine: one row per service and setting.
 COUNTS_SCHEMA = {
-    "service_name": "varchar", "window_hours": "bigint", "anomaly_k": "double", "weeks_of_data": "double",
+    "service_name": "varchar", "anomaly_method": "varchar", "window_hours": "bigint", "anomaly_k": "double", "weeks_of_data": "double",
     "flags": "bigint", "pages": "bigint", "true_pages": "bigint", "incidents_caught": "bigint",
     "delay_hours_sum": "double", "delays": "bigint",
 }
@@ -50,11 +52,23 @@ def typed_labels(labels: pd.DataFrame) -> pd.DataFrame:
                          label=np.arange(len(labels)))
 
 
-def setting_counts(flags: pd.DataFrame, labels: pd.DataFrame, gap_hours: float) -> pd.DataFrame:
+def notebook_pages(flags: pd.DataFrame, gap_hours: float) -> pd.DataFrame:
+    """Pages (cluster, service_name, page_start, page_end) of the notebook's rule: flags clustered by gap."""
+    clustered = cluster_flags(flags, gap_hours)
+    return clustered.groupby("cluster", as_index=False).agg(service_name=("service_name", "first"), page_start=("observed_at", "min"),
+                                                            page_end=("observed_at", "max"))
+
+
+def robust_pages(flagged: pd.DataFrame, grain_minutes: int, params: paging.PagingParams) -> pd.DataFrame:
+    """Pages of the robust method: its incidents (one per problem), from flagged score rows."""
+    found = page_robust(flagged, grain_minutes, params)
+    pages = found.groupby("incident_id", as_index=False).agg(service_name=("service_name", "first"), page_start=("onset_at", "min"),
+                                                             page_end=("last_flag_at", "max"))
+    return pages.rename(columns={"incident_id": "cluster"})
+
+
+def setting_counts(flags: pd.DataFrame, pages: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """Per service, for one setting: flags, pages, true pages, labels caught, and the detection delays."""
-    flags = cluster_flags(flags, gap_hours)
-    pages = flags.groupby("cluster", as_index=False).agg(service_name=("service_name", "first"), page_start=("observed_at", "min"),
-                                                          page_end=("observed_at", "max"))
     pairs = pages.merge(labels, on="service_name")
     overlapping = pairs[(pairs["page_start"] <= pairs["ended_at"]) & (pairs["page_end"] >= pairs["started_at"])]
     in_label = flags.merge(labels, on="service_name")
@@ -71,31 +85,40 @@ def setting_counts(flags: pd.DataFrame, labels: pd.DataFrame, gap_hours: float) 
     })
 
 
-def service_counts(scores: pd.DataFrame, labels: pd.DataFrame, ks: list[float], gap_hours: float) -> pd.DataFrame:
-    """COUNTS_SCHEMA rows: each labelled service of `scores` at each (window_hours, k)."""
+def service_counts(scores: pd.DataFrame, labels: pd.DataFrame, ks: list[float], gap_hours: float, grain_minutes: int = 60,
+                   params: paging.PagingParams = paging.DEFAULTS) -> pd.DataFrame:
+    """COUNTS_SCHEMA rows: each labelled service of `scores` at each (anomaly_method, window_hours, k)."""
     labels = typed_labels(labels)
     scores = scores[scores["service_name"].isin(labels["service_name"])].assign(observed_at=lambda s: pd.to_datetime(s["observed_at"]))
     if scores.empty:
         return empty(COUNTS_SCHEMA)
     spans = scores.groupby("service_name")["observed_at"].agg(["min", "max"])
-    weeks = (spans["max"] - spans["min"] + HOUR) / WEEK
+    weeks = (spans["max"] - spans["min"] + pd.Timedelta(minutes=grain_minutes)) / WEEK
+    if "anomaly_method" not in scores:  # scoring.score_metrics alone: the notebook's scores
+        scores = scores.assign(anomaly_method="notebook")
     frames = []
-    for window, window_scores in scores.groupby("window_hours"):
+    for (method, window), setting_scores in scores.groupby(["anomaly_method", "window_hours"]):
+        setting_scores = setting_scores.sort_values(["service_name", "metric_name", "observed_at"], ignore_index=True)
         for k in ks:
-            flags = window_scores.loc[decide(window_scores, k)[1], ["service_name", "observed_at"]]
-            counts = setting_counts(flags, labels, gap_hours).reindex(weeks.index).fillna(0)
-            frames.append(counts.assign(window_hours=int(window), anomaly_k=float(k), weeks_of_data=weeks))
+            flagged = setting_scores.assign(is_anomaly=flag_method(setting_scores, method, k, params)["is_anomaly"])
+            flags = flagged.loc[flagged["is_anomaly"], ["service_name", "observed_at"]]
+            if method == "notebook":
+                pages = notebook_pages(flags, gap_hours)
+            else:
+                pages = robust_pages(flagged, grain_minutes, paging.PagingParams(**{**params.__dict__, "anomaly_k": float(k)}))
+            counts = setting_counts(flags, pages, labels).reindex(weeks.index).fillna(0)
+            frames.append(counts.assign(anomaly_method=method, window_hours=int(window), anomaly_k=float(k), weeks_of_data=weeks))
     counts = pd.concat(frames).rename_axis("service_name").reset_index()
     return counts.astype({c: "int64" for c in ("flags", "pages", "true_pages", "incidents_caught", "delays")})[list(COUNTS_SCHEMA)]
 
 
-def combine(counts: pd.DataFrame, labelled_incidents: int, current_window: int, current_k: float) -> pd.DataFrame:
-    """One alert_budget row per (window_hours, k): the services added up, then the recommendation."""
+def combine(counts: pd.DataFrame, labelled_incidents: int, current_method: str, current_window: int, current_k: float) -> pd.DataFrame:
+    """One alert_budget row per (anomaly_method, window_hours, k): the services added up, then the recommendation."""
     if counts.empty:
         return empty(ALERT_BUDGET_SCHEMA)
-    counts = counts.sort_values(["window_hours", "anomaly_k", "service_name"], ignore_index=True)
+    counts = counts.sort_values(["anomaly_method", "window_hours", "anomaly_k", "service_name"], ignore_index=True)
     weeks = float(counts.drop_duplicates("service_name")["weeks_of_data"].sum())
-    budget = counts.groupby(["window_hours", "anomaly_k"], as_index=False)[
+    budget = counts.groupby(["anomaly_method", "window_hours", "anomaly_k"], as_index=False)[
         ["flags", "pages", "true_pages", "incidents_caught", "delay_hours_sum", "delays"]].sum()
     budget["false_pages"] = budget["pages"] - budget["true_pages"]
     budget["weeks_of_data"] = weeks
@@ -103,14 +126,16 @@ def combine(counts: pd.DataFrame, labelled_incidents: int, current_window: int, 
     budget["incidents_missed"] = labelled_incidents - budget["incidents_caught"]
     budget["mean_detection_delay_hours"] = np.where(budget["delays"] > 0, budget["delay_hours_sum"] / budget["delays"].clip(lower=1), np.nan)
     budget["false_pages_per_week"] = budget["false_pages"] / weeks if weeks else np.nan
-    budget["is_current_setting"] = (budget["window_hours"] == current_window) & np.isclose(budget["anomaly_k"], current_k)
-    ranked = budget.sort_values(["incidents_missed", "false_pages", "mean_detection_delay_hours", "anomaly_k", "window_hours"],
-                                ascending=[True, True, True, False, True], na_position="last")
+    budget["is_current_setting"] = ((budget["anomaly_method"] == current_method) & (budget["window_hours"] == current_window)
+                                    & np.isclose(budget["anomaly_k"], current_k))
+    ranked = budget.sort_values(["incidents_missed", "false_pages", "mean_detection_delay_hours", "anomaly_k", "window_hours", "anomaly_method"],
+                                ascending=[True, True, True, False, True, True], na_position="last")
     budget["is_recommended"] = budget.index == ranked.index[0]
     return budget[list(ALERT_BUDGET_SCHEMA)]
 
 
-def alert_budget(scores, labels, ks: list[float], windows: list[int], gap_hours: float, current_window: int, current_k: float):
+def alert_budget(scores, labels, ks: list[float], windows: list[int], gap_hours: float, current_method: str, current_window: int,
+                 current_k: float, grain_minutes: int = 60, params: paging.PagingParams = paging.DEFAULTS):
     """The alert_budget rows from int_metrics__anomaly_scores and the labels (pandas, DuckDB or Spark)."""
     labels = as_pandas(labels)
     if is_spark(scores):  # only the grid's windows of the labelled services go to the workers
@@ -118,6 +143,6 @@ def alert_budget(scores, labels, ks: list[float], windows: list[int], gap_hours:
     else:
         scores = as_pandas(scores)
         scores = scores[scores["window_hours"].isin(windows)]
-    kernel = partial(service_counts, labels=labels, ks=sorted(set(ks)), gap_hours=gap_hours)
+    kernel = partial(service_counts, labels=labels, ks=sorted(set(ks)), gap_hours=gap_hours, grain_minutes=grain_minutes, params=params)
     counts = as_pandas(by_group(scores, ["service_name"], kernel, COUNTS_SCHEMA))
-    return combine(counts, len(labels), current_window, current_k)
+    return combine(counts, len(labels), current_method, current_window, current_k)

@@ -1,7 +1,8 @@
 """Causal graph of each incident (the model metric_causal_graph) from lagged cross-correlations: one row per
 edge cause -> effect with its lag in hours.
 
-Window: the service's metrics on the hourly grid from incident_cluster_gap_hours
+Window: the service's metrics on the hourly grid (buckets of a finer grain averaged
+per hour) from incident_cluster_gap_hours
 before the incident start to as much after its end. Every metric's best
 correlation with the root cause over lags 0..causal_max_lag_hours (root
 leading) places it in the graph when |r| >= causal_min_abs_correlation, at that
@@ -87,7 +88,9 @@ def causal_graph(metrics: pd.DataFrame, incidents: pd.DataFrame, margin_hours: i
         start = pd.Timestamp(incident.started_at) - margin_hours * HOUR
         end = pd.Timestamp(incident.ended_at) + margin_hours * HOUR
         window = metrics[(metrics["service_name"] == incident.service_name) & metrics["observed_at"].between(start, end)]
-        grid = window.pivot(index="observed_at", columns="metric_name", values="value")
+        # lags are hours: at a grain under an hour the buckets are averaged per hour first (a no-op at 60 minutes)
+        window = window.assign(observed_at=window["observed_at"].dt.floor("h"))
+        grid = window.pivot_table(index="observed_at", columns="metric_name", values="value", aggfunc="mean")
         grid = grid.reindex(pd.date_range(start, end, freq="h"))
         if incident.root_cause_metric not in grid.columns:
             continue

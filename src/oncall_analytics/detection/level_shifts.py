@@ -6,8 +6,15 @@ level_shift_window_hours m, (t - m, t], is compared with the detector's
 baseline just before that span: the metric_anomalies baseline of hour
 t - m + 1 (its previous anomaly_window_hours hours). Welch-style statistic
     t = (after_mean - before_mean) / (before_std * sqrt(1/n_after + 1/n_before)).
-|t| > level_shift_threshold is an alarm; consecutive alarmed hours of a metric
+|t| > level_shift_threshold is an alarm; consecutive alarmed buckets of a metric
 with the same direction form one level shift, reported at its first alarm.
+
+That statistic treats consecutive readings as independent, which they are
+not, so with the `robust` method (anomaly_method) the statistic is the
+robust kernel's `level_shift_z` instead: the mean robust z over the span
+divided by its standard error under AR(1) noise (robust.py). Before and
+after means are reported the same way for both. At a grain under an hour
+the span is level_shift_window_hours of buckets.
 
 Per series: on Spark it runs series by series (groupBy(service_name,
 metric_name).applyInPandas), over pandas once for every series.
@@ -19,6 +26,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from oncall_analytics.detection.robust import RobustParams, level_shift_z
 from oncall_analytics.drivers import by_group
 from oncall_analytics.frames import empty
 
@@ -32,8 +40,9 @@ LEVEL_SHIFTS_SCHEMA = {
 }
 
 
-def shift_statistics(anomalies: pd.DataFrame, span_hours: int) -> pd.DataFrame:
-    """Per observed hour: after-span mean and count, the anchored baseline and the t statistic."""
+def shift_statistics(anomalies: pd.DataFrame, span_hours: int, grain_minutes: int = 60, method: str = "notebook") -> pd.DataFrame:
+    """Per observed bucket: after-span mean and count, the anchored baseline and the t statistic."""
+    grain = pd.Timedelta(minutes=grain_minutes)
     rows = anomalies.assign(observed_at=pd.to_datetime(anomalies["observed_at"])).sort_values(
         [*SERIES_KEY, "observed_at"], ignore_index=True)
     rolling = (rows.set_index("observed_at").groupby(SERIES_KEY)["value"].rolling(f"{span_hours}h"))
@@ -42,25 +51,34 @@ def shift_statistics(anomalies: pd.DataFrame, span_hours: int) -> pd.DataFrame:
     anchors = rows.loc[rows["is_scored"].astype(bool), [*SERIES_KEY, "observed_at", "baseline_mean", "baseline_std", "baseline_points"]]
     anchors = anchors.rename(columns={"observed_at": "span_started_at", "baseline_mean": "before_mean",
                                       "baseline_std": "before_std", "baseline_points": "before_points"})
-    rows["span_started_at"] = rows["observed_at"] - (span_hours - 1) * HOUR
+    rows["span_started_at"] = rows["observed_at"] - span_hours * HOUR + grain
     rows = rows.merge(anchors, on=[*SERIES_KEY, "span_started_at"], how="left")
     with np.errstate(invalid="ignore", divide="ignore"):
         standard_error = rows["before_std"] * np.sqrt(1 / rows["after_points"] + 1 / rows["before_points"])
         rows["t_stat"] = np.where(rows["before_std"] > 0, (rows["after_mean"] - rows["before_mean"]) / standard_error, np.nan)
+    if method == "robust":
+        params = RobustParams(grain_minutes=grain_minutes, level_shift_hours=span_hours)
+        starts = np.r_[0, np.flatnonzero((rows[SERIES_KEY] != rows[SERIES_KEY].shift()).any(axis=1).to_numpy()[1:]) + 1, len(rows)]
+        t_stat = np.full(len(rows), np.nan)
+        for start, end in zip(starts[:-1], starts[1:]):
+            t_stat[start:end] = level_shift_z(rows["observed_at"].to_numpy()[start:end], rows["z_score"].to_numpy(dtype=float)[start:end], params)
+        rows["t_stat"] = t_stat
     return rows
 
 
-def detect_level_shifts(anomalies: pd.DataFrame, span_hours: int, threshold: float) -> pd.DataFrame:
-    """One row per level shift (a run of consecutive alarmed hours of one direction)."""
+def detect_level_shifts(anomalies: pd.DataFrame, span_hours: int, threshold: float, grain_minutes: int = 60,
+                        method: str = "notebook") -> pd.DataFrame:
+    """One row per level shift (a run of consecutive alarmed buckets of one direction)."""
     if anomalies.empty:
         return empty(LEVEL_SHIFTS_SCHEMA)
-    rows = shift_statistics(anomalies, span_hours)
+    rows = shift_statistics(anomalies, span_hours, grain_minutes, method)
     rows["direction"] = np.where(rows["t_stat"] > threshold, "up", np.where(rows["t_stat"] < -threshold, "down", None))
     alarmed = rows[rows["direction"].notna()].copy()
     if alarmed.empty:
         return empty(LEVEL_SHIFTS_SCHEMA)
     same_series = (alarmed[SERIES_KEY] == alarmed[SERIES_KEY].shift()).all(axis=1)
-    continues = same_series & (alarmed["observed_at"].diff() == HOUR) & (alarmed["direction"] == alarmed["direction"].shift())
+    next_bucket = alarmed["observed_at"].diff() == pd.Timedelta(minutes=grain_minutes)
+    continues = same_series & next_bucket & (alarmed["direction"] == alarmed["direction"].shift())
     alarmed["shift_id"] = (~continues).cumsum()
     alarmed["abs_t"] = alarmed["t_stat"].abs()
     # A shift the z-score detector also flagged while it was building up is not silent.
@@ -81,7 +99,7 @@ def detect_level_shifts(anomalies: pd.DataFrame, span_hours: int, threshold: flo
     return shifts.sort_values([*SERIES_KEY, "detected_at"], ignore_index=True)[list(LEVEL_SHIFTS_SCHEMA)]
 
 
-def metric_level_shifts(anomalies, span_hours: int, threshold: float):
+def metric_level_shifts(anomalies, span_hours: int, threshold: float, grain_minutes: int = 60, method: str = "notebook"):
     """The metric_level_shifts rows from metric_anomalies (pandas, DuckDB or Spark: series by series)."""
-    return by_group(anomalies, SERIES_KEY, partial(detect_level_shifts, span_hours=span_hours, threshold=threshold),
-                    LEVEL_SHIFTS_SCHEMA)
+    kernel = partial(detect_level_shifts, span_hours=span_hours, threshold=threshold, grain_minutes=grain_minutes, method=method)
+    return by_group(anomalies, SERIES_KEY, kernel, LEVEL_SHIFTS_SCHEMA)

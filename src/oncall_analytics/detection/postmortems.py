@@ -50,7 +50,7 @@ def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.D
     symptoms = [m for m in metrics.sort_values("root_cause_rank")["metric_name"] if m != root]
     silent = shifts[shifts["is_silent"] & ~shifts["metric_name"].isin(metrics["metric_name"])]
     impact = (f"{incident.service_name}: {', '.join(metric_moves(incident, metrics, anomalies))} "
-              f"(anomalous for {incident.duration_hours} h, {_when(incident.started_at)} to {_when(incident.ended_at)})")
+              f"(anomalous for {incident.duration_hours:g} h, {_when(incident.started_at)} to {_when(incident.ended_at)})")
     if len(silent):
         impact += "; then, without an alert, " + ", ".join(
             f"{s.metric_name} shifted {_change(s.before_mean, s.after_mean)} from {_when(s.span_started_at)}" for s in silent.itertuples())

@@ -111,25 +111,28 @@ def baseline_stats(hours: np.ndarray, values: np.ndarray, window: int) -> dict[s
     return {"baseline_points": points, "baseline_mean": mean, "baseline_std": std, "history_hours": offsets}
 
 
-def weekly_reference(hours: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Value of the same hour in the latest earlier week where it was observed (NaN if none)."""
+def weekly_reference(hours: np.ndarray, values: np.ndarray, week: int = WEEK_HOURS) -> np.ndarray:
+    """Value of the same hour (bucket) in the latest earlier week where it was observed (NaN if none);
+    `week` = buckets per week (168 at the hourly grain)."""
     offsets = hours - hours[0]
-    weeks = offsets[-1] // WEEK_HOURS + 1
-    table = np.full(weeks * WEEK_HOURS, np.nan)
+    weeks = offsets[-1] // week + 1
+    table = np.full(weeks * week, np.nan)
     table[offsets] = values
-    table = table.reshape(weeks, WEEK_HOURS)
+    table = table.reshape(weeks, week)
     # latest observed week up to each week, per hour of the week (forward fill down the weeks)
     latest = np.where(np.isnan(table), -1, np.arange(weeks)[:, None])
     np.maximum.accumulate(latest, axis=0, out=latest)
-    week, hour_of_week = offsets // WEEK_HOURS, offsets % WEEK_HOURS
-    earlier = np.where(week > 0, latest[np.maximum(week - 1, 0), hour_of_week], -1)
+    week_of, hour_of_week = offsets // week, offsets % week
+    earlier = np.where(week_of > 0, latest[np.maximum(week_of - 1, 0), hour_of_week], -1)
     return np.where(earlier >= 0, table[np.maximum(earlier, 0), hour_of_week], np.nan)
 
 
-def score_series(hours: np.ndarray, values: np.ndarray, window: int, min_baseline_fraction: float) -> dict[str, np.ndarray]:
-    """All score columns for one series (see the module docstring), as arrays."""
+def score_series(hours: np.ndarray, values: np.ndarray, window: int, min_baseline_fraction: float,
+                 week: int = WEEK_HOURS) -> dict[str, np.ndarray]:
+    """All score columns for one series (see the module docstring), as arrays. At another grain than the
+    hour, `hours` are bucket numbers, `window` and `week` counted in buckets."""
     stats = baseline_stats(hours, values, window)
-    reference = weekly_reference(hours, values)
+    reference = weekly_reference(hours, values, week)
     std = stats["baseline_std"]
     is_scored = (stats["history_hours"] >= window) & (stats["baseline_points"] >= max(1, np.ceil(min_baseline_fraction * window)))
     can_flag = is_scored & (std > 0)
@@ -150,23 +153,30 @@ def score_series(hours: np.ndarray, values: np.ndarray, window: int, min_baselin
     }
 
 
-def score_metrics(metrics, windows: list[int], min_baseline_fraction: float, kernel: Kernel = None):
+def score_metrics(metrics, windows: list[int], min_baseline_fraction: float, kernel: Kernel = None, grain_minutes: int = 60):
     """Score every series of `metrics` (service_name, metric_name, observed_at, value) for each window.
 
     `metrics` is pandas, a DuckDB relation (ordered by series and hour in
     the engine first, which spares a sort here) or a Spark DataFrame (scored
     series by series on the workers; the result is a Spark DataFrame).
+    `observed_at` are bucket starts at `grain_minutes`; windows stay in hours.
     """
     kernel = kernel or score_series
     if is_spark(metrics):
         return by_group(metrics, SERIES_KEY, partial(score_frame, windows=windows, min_baseline_fraction=min_baseline_fraction,
-                                                     kernel=kernel), SCORES_SCHEMA)
+                                                     kernel=kernel, grain_minutes=grain_minutes), SCORES_SCHEMA)
     if callable(getattr(type(metrics), "order", None)):  # DuckDB
         metrics = metrics.order(", ".join([*SERIES_KEY, "observed_at"]))
-    return score_frame(as_pandas(metrics), windows, min_baseline_fraction, kernel)
+    return score_frame(as_pandas(metrics), windows, min_baseline_fraction, kernel, grain_minutes)
 
 
-def score_frame(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction: float, kernel: Kernel = None) -> pd.DataFrame:
+def window_points(window_hours: float, grain_minutes: int) -> int:
+    """A window in hours as a number of buckets at the grain (windows stay in hours for the user)."""
+    return max(1, int(round(window_hours * 60 / grain_minutes)))
+
+
+def score_frame(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction: float, kernel: Kernel = None,
+                grain_minutes: int = 60) -> pd.DataFrame:
     """The pandas driver: every series of `metrics`, one `kernel` call per series and window.
 
     One output row per input row and window, ordered by window, service,
@@ -182,7 +192,8 @@ def score_frame(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction
     observed = pd.to_datetime(metrics["observed_at"]).to_numpy()
     values = metrics["value"].to_numpy(dtype=float)
     keep = (service_codes >= 0) & (metric_codes >= 0) & ~np.isnat(observed) & np.isfinite(values)
-    hour_number = observed[keep].astype("datetime64[h]").astype(np.int64)
+    # bucket number at the grain (the hour number at 60 minutes)
+    hour_number = observed[keep].astype("datetime64[m]").astype(np.int64) // int(grain_minutes)
     series_code = service_codes[keep].astype(np.int64) * max(len(metric_names), 1) + metric_codes[keep]
     values = values[keep]
     steps = np.diff(series_code)
@@ -191,7 +202,7 @@ def score_frame(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction
         order = np.lexsort((hour_number, series_code))
         series_code, hour_number, values = series_code[order], hour_number[order], values[order]
     if np.any((np.diff(series_code) == 0) & (np.diff(hour_number) == 0)):
-        raise ValueError("score_metrics: more than one value for a service, metric and hour")
+        raise ValueError("score_metrics: more than one value for a service, metric and bucket")
     windows = sorted(set(int(w) for w in windows))
     if len(values) == 0 or not windows:
         return empty(SCORES_SCHEMA)
@@ -201,7 +212,12 @@ def score_frame(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction
     scored: dict[str, np.ndarray] = {}  # each score column for every window, filled series by series
     for copy, window in enumerate(windows):
         for start, end in zip(bounds[:-1], bounds[1:]):
-            for name, column in kernel(hour_number[start:end], values[start:end], window, min_baseline_fraction).items():
+            arguments = (hour_number[start:end], values[start:end], window_points(window, grain_minutes), min_baseline_fraction)
+            if grain_minutes != 60:  # custom kernels of the hourly grain keep their signature
+                scored_columns = kernel(*arguments, week=window_points(WEEK_HOURS, grain_minutes))
+            else:
+                scored_columns = kernel(*arguments)
+            for name, column in scored_columns.items():
                 if name not in scored:
                     scored[name] = np.empty(rows * len(windows), dtype=column.dtype)
                 scored[name][copy * rows + start:copy * rows + end] = column
@@ -219,7 +235,7 @@ def score_frame(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction
         "window_hours": np.repeat(np.array(windows, dtype=np.int64), rows),
         "service_name": per_window(names("service_name", series_code // metric_count, services)),
         "metric_name": per_window(names("metric_name", series_code % metric_count, metric_names)),
-        "observed_at": per_window(hour_number.astype("datetime64[h]").astype("datetime64[ns]")),
+        "observed_at": per_window((hour_number * int(grain_minutes)).astype("datetime64[m]").astype("datetime64[ns]")),
         "value": per_window(values),
     }
     # copy=False: no consolidation into 2-D blocks (a full copy of every column)

@@ -1,0 +1,186 @@
+"""The two detection methods behind the var `anomaly_method`, one interface
+for the dbt models (int_metrics__anomaly_scores, metric_anomalies,
+incident_metrics, alert_budget):
+
+- `notebook`: the notebook's rolling z-score (scoring.py), its anomaly rule
+  at k with the weekly excuse (rules.py) and its incidents (a gap of more
+  than incident_cluster_gap_hours between a service's flags starts a new
+  one, incidents.py). Reproduces the notebook's flags exactly.
+- `robust` (default): the seasonal, robust, gap-tolerant kernel (robust.py,
+  its level baseline over the window) and the flag and paging rules of
+  paging.py: outliers beyond k or sustained evidence just under it, and
+  incidents that page once per problem (incident_quiet_hours,
+  incident_join_gap_hours, incident_join_min_abs_correlation,
+  incident_join_max_lag_hours).
+
+Scores of both methods share one table (SCORES_SCHEMA plus
+`anomaly_method`): for `robust`, baseline_mean is the expected value,
+baseline_std the robust scale and baseline_points the residual points the
+scale rests on. Each method's scores are computed per series, so every
+function here runs over one service's (or series') rows on Spark.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from oncall_analytics.detection import paging, robust, scoring
+from oncall_analytics.detection.incidents import INCIDENT_METRICS_SCHEMA, localize, number_incidents
+from oncall_analytics.detection.rules import ANOMALIES_SCHEMA, decide
+from oncall_analytics.drivers import by_group, where
+from oncall_analytics.frames import as_pandas, conform, empty, is_spark
+from oncall_analytics.parameters import METHODS  # noqa: F401  (the methods, validated by the on-run-start hook)
+
+SERIES_KEY = ["service_name", "metric_name"]
+SCORES_SCHEMA = {"anomaly_method": "varchar", **scoring.SCORES_SCHEMA}
+
+
+def robust_params(grain_minutes: int, window_hours: float, min_history_hours: float = robust.DEFAULTS.min_history_hours
+                  ) -> robust.RobustParams:
+    """The robust kernel at the grain, its level baseline over the window, scoring once the scale rests on
+    min_history_hours of residuals (the package's defaults otherwise)."""
+    return robust.RobustParams(grain_minutes=int(grain_minutes), baseline_hours=float(window_hours),
+                               min_history_hours=float(min_history_hours))
+
+
+# int_metrics__anomaly_scores column <- robust.score_series column
+ROBUST_COLUMNS = {"baseline_points": "scale_points", "baseline_mean": "expected_value", "baseline_std": "scale",
+                  "is_scored": "is_scored", "z_score": "z_score", "weekly_reference_value": "weekly_reference_value",
+                  "weekly_difference_z": "weekly_difference_z", "weekly_reference_z": "weekly_reference_z"}
+
+
+def series_order(metrics: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, series code, bucket minute, value) of the usable rows of a long frame, grouped by series and in
+    time order: rows without a name, time or finite value are left out, and the rows are sorted only when
+    they are not in that order yet (series told apart by run-wise factorization, no sort of strings: bench/)."""
+    service_codes, _ = scoring.factorize_runs(metrics["service_name"].to_numpy())
+    metric_codes, metric_names = scoring.factorize_runs(metrics["metric_name"].to_numpy())
+    observed = pd.to_datetime(metrics["observed_at"]).to_numpy()
+    values = metrics["value"].to_numpy(dtype=float)
+    rows = np.flatnonzero((service_codes >= 0) & (metric_codes >= 0) & ~np.isnat(observed) & np.isfinite(values))
+    codes = service_codes[rows].astype(np.int64) * max(len(metric_names), 1) + metric_codes[rows]
+    minutes = observed[rows].astype("datetime64[m]").astype(np.int64)
+    steps = np.diff(codes)
+    if np.any((steps < 0) | ((steps == 0) & (np.diff(minutes) < 0))):
+        order = np.lexsort((minutes, codes))
+        rows, codes, minutes = rows[order], codes[order], minutes[order]
+    return rows, codes, minutes, values[rows]
+
+
+def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
+                 min_history_hours: float = robust.DEFAULTS.min_history_hours) -> pd.DataFrame:
+    """SCORES_SCHEMA rows of the robust kernel (robust.score_series, series by series), one copy per window,
+    grouped by series in time order. `observed_at` must be bucket starts at the grain (int_metrics__hourly)."""
+    rows, codes, minutes, values = series_order(metrics)
+    windows = sorted(set(int(w) for w in windows))
+    if len(rows) == 0 or not windows:
+        return empty(SCORES_SCHEMA)
+    size, copies = len(rows), len(windows)
+    scored = {}
+    for copy, window in enumerate(windows):
+        params = robust_params(grain_minutes, window, min_history_hours)
+        for start, end in robust.series_bounds(codes):
+            columns = robust.score_series(minutes[start:end], values[start:end], params)
+            for name, source in ROBUST_COLUMNS.items():
+                if name not in scored:
+                    scored[name] = np.empty(size * copies, dtype=columns[source].dtype)
+                scored[name][copy * size + start:copy * size + end] = columns[source]
+    keys = {
+        "anomaly_method": np.full(size * copies, "robust", dtype=object),
+        "window_hours": np.repeat(np.array(windows, dtype=np.int64), size),
+        "service_name": np.tile(metrics["service_name"].to_numpy()[rows], copies),
+        "metric_name": np.tile(metrics["metric_name"].to_numpy()[rows], copies),
+        "observed_at": np.tile(minutes.astype("datetime64[m]").astype("datetime64[ns]"), copies),
+        "value": np.tile(values, copies),
+    }
+    # copy=False: no consolidation into 2-D blocks (a full copy of every column)
+    return pd.DataFrame({name: keys[name] if name in keys else scored[name] for name in SCORES_SCHEMA}, copy=False)
+
+
+def score_both(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction: float, grain_minutes: int,
+               min_history_hours: float = robust.DEFAULTS.min_history_hours) -> pd.DataFrame:
+    """Scores of both methods for every window (the rows of int_metrics__anomaly_scores)."""
+    notebook = scoring.score_frame(metrics, windows, min_baseline_fraction, grain_minutes=grain_minutes)
+    notebook.insert(0, "anomaly_method", "notebook")
+    return pd.concat([conform(notebook, SCORES_SCHEMA), conform(score_robust(metrics, windows, grain_minutes, min_history_hours), SCORES_SCHEMA)],
+                     ignore_index=True)
+
+
+def score_metrics(metrics, windows: list[int], min_baseline_fraction: float, grain_minutes: int,
+                  min_history_hours: float = robust.DEFAULTS.min_history_hours):
+    """int_metrics__anomaly_scores from the bucketed metrics (pandas, DuckDB or Spark: series by series)."""
+    kernel = partial(score_both, windows=windows, min_baseline_fraction=min_baseline_fraction, grain_minutes=grain_minutes,
+                     min_history_hours=min_history_hours)
+    if is_spark(metrics):
+        return by_group(metrics, SERIES_KEY, kernel, SCORES_SCHEMA)
+    if callable(getattr(type(metrics), "order", None)):  # DuckDB: ordered in the engine, which spares a sort here
+        metrics = metrics.order(", ".join([*SERIES_KEY, "observed_at"]))
+    return kernel(as_pandas(metrics))
+
+
+def flag_method(scores: pd.DataFrame, method: str, k: float, params: paging.PagingParams = paging.DEFAULTS) -> dict[str, np.ndarray]:
+    """is_outlier, is_sustained, matches_weekly_pattern, is_anomaly of score rows of one method and window.
+    The robust rule looks back along each series: rows must be grouped by series and ordered by time."""
+    if method == "notebook":
+        outlier, anomaly = decide(scores, k)
+        return {"is_outlier": outlier, "is_sustained": np.zeros(len(scores), dtype=bool),
+                "matches_weekly_pattern": outlier & ~anomaly, "is_anomaly": anomaly}
+    services, metrics_ = scores["service_name"].to_numpy(), scores["metric_name"].to_numpy()
+    new = np.r_[True, (services[1:] != services[:-1]) | (metrics_[1:] != metrics_[:-1])] if len(scores) else np.zeros(0, bool)
+    starts = np.maximum.accumulate(np.where(new, np.arange(len(scores)), 0)) if len(scores) else np.zeros(0, np.int64)
+    params = paging.PagingParams(**{**params.__dict__, "anomaly_k": float(k)})
+    return paging.flag_points(scores["z_score"], scores["weekly_difference_z"], scores["weekly_reference_z"], starts, params)
+
+
+def flag_anomalies(scores: pd.DataFrame, method: str, window_hours: int, k: float,
+                   params: paging.PagingParams = paging.DEFAULTS) -> pd.DataFrame:
+    """metric_anomalies rows: the scores of `method` at `window_hours` with the anomaly decision at k."""
+    # scores of scoring.score_metrics alone (no anomaly_method column) are the notebook's
+    of_method = (scores["anomaly_method"] == method).to_numpy() if "anomaly_method" in scores else np.full(len(scores), method == "notebook")
+    wanted = of_method & (scores["window_hours"] == window_hours).to_numpy()
+    chosen = scores if wanted.all() else scores[wanted]
+    rows = series_order(chosen)[0]  # the robust rule looks back along each series: grouped, in time order
+    if len(rows) != len(chosen) or np.any(np.diff(rows) != 1):
+        chosen = chosen.sort_values([*SERIES_KEY, "observed_at"], ignore_index=True)
+    decided = {**flag_method(chosen, method, k, params), "anomaly_k": np.full(len(chosen), float(k)),
+               "anomaly_method": np.full(len(chosen), method, dtype=object),
+               "baseline_points": chosen["baseline_points"].to_numpy(dtype=np.int64)}
+    return pd.DataFrame({name: decided[name] if name in decided else chosen[name].to_numpy() for name in ANOMALIES_SCHEMA},
+                        copy=False)
+
+
+def metric_anomalies(scores, method: str, window_hours: int, k: float, params: paging.PagingParams = paging.DEFAULTS):
+    """The metric_anomalies rows (pandas, DuckDB or Spark: series by series)."""
+    kernel = partial(flag_anomalies, method=method, window_hours=window_hours, k=k, params=params)
+    if is_spark(scores):
+        scores = scores.where((scores["anomaly_method"] == method) & (scores["window_hours"] == window_hours))
+    return by_group(scores, SERIES_KEY, kernel, ANOMALIES_SCHEMA)
+
+
+def page_robust(anomalies: pd.DataFrame, grain_minutes: int, params: paging.PagingParams) -> pd.DataFrame:
+    """incident_metrics rows of one or more services by the robust paging rules (paging.page_incidents)."""
+    scored = anomalies[anomalies["is_scored"].astype(bool)].assign(observed_at=lambda f: pd.to_datetime(f["observed_at"]))
+    found = paging.page_incidents(scored, grain_minutes, params)
+    if found.empty:
+        return empty(INCIDENT_METRICS_SCHEMA)
+    return found.assign(onset_lag_hours=found["onset_lag_minutes"] / 60.0,
+                        flagged_hours=found["flagged_points"] * (grain_minutes / 60.0))
+
+
+def localize_method(anomalies: pd.DataFrame, method: str, gap_hours: float, grain_minutes: int,
+                    params: paging.PagingParams) -> pd.DataFrame:
+    """incident_metrics rows of one service's metric_anomalies rows, by the method's incident rule."""
+    if method == "notebook":
+        return localize(anomalies, gap_hours, grain_minutes)
+    return page_robust(anomalies, grain_minutes, params)
+
+
+def incident_metrics(anomalies, method: str, gap_hours: float, grain_minutes: int, params: paging.PagingParams = paging.DEFAULTS):
+    """The incident_metrics rows (pandas, DuckDB or Spark: service by service, then numbered).
+    The robust paging reads the z-scores of every scored bucket (its correlation test), the notebook's
+    clustering the anomalies only."""
+    rows = where(anomalies, "is_anomaly") if method == "notebook" else anomalies
+    kernel = partial(localize_method, method=method, gap_hours=gap_hours, grain_minutes=grain_minutes, params=params)
+    return number_incidents(as_pandas(by_group(rows, ["service_name"], kernel, INCIDENT_METRICS_SCHEMA)))
