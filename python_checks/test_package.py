@@ -18,6 +18,7 @@ import yaml
 
 from conftest import PROJECT_DIR
 from oncall_analytics import parameters
+from oncall_analytics.__main__ import COMMANDS
 from oncall_analytics.frames import as_pandas, conform, empty, to_warehouse_frame
 from project_copy import copy_project
 
@@ -150,3 +151,12 @@ def test_remote_warehouses_get_the_package_through_the_packages_config(tmp_path)
     nodes = json.loads((target / "manifest.json").read_text())["nodes"].values()
     packages = {node["name"]: node["config"].get("packages") for node in nodes if node.get("language") == "python"}
     assert packages and all(packages[path.stem] == [wheel] for path in PYTHON_MODELS)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_prints_its_help(command):
+    """`python -m oncall_analytics <command> --help` prints the options and exits 0 (a stray % in a help
+    text made argparse crash on it)."""
+    result = subprocess.run([sys.executable, "-m", "oncall_analytics", command, "--help"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("usage:") and "--" in result.stdout

@@ -126,7 +126,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--environment", required=True, type=_environment, help=f"one of {', '.join(ENVIRONMENTS)}")
     p.add_argument("--start", required=True, type=_timestamp, help=f"incident start, {TIMESTAMP_FORM}")
     p.add_argument("--end", required=True, type=_timestamp, help=f"incident end (or now), {TIMESTAMP_FORM}; after --start")
-    p.add_argument("--sla", type=_sla, help=f"availability the scope must meet, in % ({SLA_FORM}); default: tsg_sla_threshold")
+    p.add_argument("--sla", type=_sla, help=f"availability the scope must meet, in %% ({SLA_FORM}); default: tsg_sla_threshold")
     p.add_argument("--logs-path", type=_logs_path,
                    help="your own logs (log_source: external), the folder of <table>/*.parquet; default: the shipped seeds")
     p.add_argument("--target", type=_checked(_TARGET, TARGET_FORM), help="dbt target of profiles.yml (default: its default, dev)")
