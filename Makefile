@@ -36,8 +36,11 @@ build: setup
 	@echo "Results are in the DuckDB file $(DBT_DUCKDB_PATH) (schemas: marts, intermediate, staging, raw)."
 	@echo "Query them with: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(DBT_DUCKDB_PATH)', read_only=True).sql('select * from marts.canary_version_comparison'))\""
 
+# The suite on TEST_WORKERS parallel workers (pytest-xdist), one test file per worker at a time:
+# a file's shared builds (module fixtures) stay in one process; the slowest tests are listed at the end.
+TEST_WORKERS ?= 2
 test: setup
-	$(BIN)/pytest python_checks
+	$(BIN)/pytest python_checks -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # The docs site (target/index.html, and target/static_index.html that opens from
 # disk), then served on http://127.0.0.1:$(DOCS_PORT) until Ctrl-C.

@@ -21,6 +21,11 @@ def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PR
     env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            "OPENBLAS_MAIN_FREE": os.environ.get("OPENBLAS_MAIN_FREE", "1"),
            "GOTOBLAS_MAIN_FREE": os.environ.get("GOTOBLAS_MAIN_FREE", "1")}
+    if cwd == PROJECT_DIR and "--target-path" not in args:
+        # one target folder per pytest-xdist worker: dbt writes its manifest, partial-parse state
+        # and run results there, and two workers' runs in the project must not share them (a
+        # project copy is a test's own)
+        env["DBT_TARGET_PATH"] = str(PROJECT_DIR / "target" / f"pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
     result = subprocess.run(
         [DBT, *args, "--project-dir", str(cwd), "--profiles-dir", str(PROJECT_DIR)],
         cwd=cwd, env=env, capture_output=True, text=True,

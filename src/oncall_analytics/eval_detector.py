@@ -88,18 +88,19 @@ def write_logs(metrics: pd.DataFrame, logs: Path, project_dir: Path) -> dict[str
     return services
 
 
-def dbt_command(project_dir: Path, logs: Path, method: str, grain_minutes: int) -> list[str]:
+def dbt_command(project_dir: Path, logs: Path, method: str, grain_minutes: int, target_path: Path) -> list[str]:
+    """The build of one method; its artifacts go to `target_path` (the work folder), not the project's target/."""
     dbt = str(Path(sys.executable).with_name("dbt"))
     variables = {"log_source": "external", "logs_path": str(logs), "anomaly_method": method,
                  "detection_grain_minutes": grain_minutes}
     return [dbt, "build", *SELECTION, "--vars", json.dumps(variables, sort_keys=True),
-            "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+            "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--target-path", str(target_path)]
 
 
 def run_method(project_dir: Path, logs: Path, warehouse: Path, method: str, grain_minutes: int,
                services: dict[str, tuple[str, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build the detector with `method` into `warehouse`; (flags, incidents) keyed by the folder's series."""
-    command = dbt_command(project_dir, logs, method, grain_minutes)
+    command = dbt_command(project_dir, logs, method, grain_minutes, warehouse.parent / f"target-{method}")
     env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "OPENBLAS_MAIN_FREE": "1", "GOTOBLAS_MAIN_FREE": "1"}
     print(f"running ({method}): {shlex.join(command)}", file=sys.stderr, flush=True)
     result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
