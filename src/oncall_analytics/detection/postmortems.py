@@ -48,7 +48,10 @@ def metric_moves(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame) -> li
 def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.DataFrame, edges: pd.DataFrame) -> dict:
     root = incident.root_cause_metric
     symptoms = [m for m in metrics.sort_values("root_cause_rank")["metric_name"] if m != root]
-    silent = shifts[shifts["is_silent"] & ~shifts["metric_name"].isin(metrics["metric_name"])]
+    # the causal graph's and the level shifts' own orders: rows reach here in any order (Spark partitions)
+    edges = edges.sort_values(["effect_lag_behind_root_hours", "effect_metric", "cause_metric"])
+    silent = shifts[shifts["is_silent"] & ~shifts["metric_name"].isin(metrics["metric_name"])].sort_values(
+        ["service_name", "metric_name", "detected_at"])
     impact = (f"{incident.service_name}: {', '.join(metric_moves(incident, metrics, anomalies))} "
               f"(anomalous for {incident.duration_hours:g} h, {_when(incident.started_at)} to {_when(incident.ended_at)})")
     if len(silent):
