@@ -1,17 +1,23 @@
-"""The shipped metrics seed is exactly what its generator writes."""
+"""The shipped metrics seeds are exactly what their generators write."""
 import subprocess
 import sys
+
+import pytest
 
 from conftest import PROJECT_DIR
 
 SEED = PROJECT_DIR / "seeds" / "service_metrics_hourly.csv"
-GENERATOR = PROJECT_DIR / "scripts" / "generate_service_metrics.py"
+GENERATORS = {  # seed file: the script that writes it
+    "service_metrics_hourly.csv": "generate_service_metrics.py",
+    "service_metrics.csv": "generate_service_metrics_sample.py",
+}
 
 
-def test_generator_reproduces_the_committed_seed_byte_for_byte(tmp_path):
-    output = tmp_path / "service_metrics_hourly.csv"
-    subprocess.run([sys.executable, str(GENERATOR), str(output)], check=True, capture_output=True)
-    assert output.read_bytes() == SEED.read_bytes()
+@pytest.mark.parametrize("seed", sorted(GENERATORS))
+def test_generator_reproduces_the_committed_seed_byte_for_byte(seed, tmp_path):
+    output = tmp_path / seed
+    subprocess.run([sys.executable, str(PROJECT_DIR / "scripts" / GENERATORS[seed]), str(output)], check=True, capture_output=True)
+    assert output.read_bytes() == (PROJECT_DIR / "seeds" / seed).read_bytes()
 
 
 def test_seed_holds_fourteen_days_of_seven_metrics():

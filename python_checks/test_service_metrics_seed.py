@@ -1,20 +1,7 @@
-"""The any-resolution metrics log: its seed is exactly what its generator
-writes, and the staging kit stages it at its native resolution (5 minutes),
-the sharp incident included, from declarations alone."""
-import subprocess
-import sys
+"""The any-resolution metrics log: the staging kit stages it at its native
+resolution (5 minutes), the sharp incident included, from declarations alone
+(its seed is its generator's output: test_detection_seed.py)."""
 from datetime import datetime, timedelta
-
-from conftest import PROJECT_DIR
-
-SEED = PROJECT_DIR / "seeds" / "service_metrics.csv"
-GENERATOR = PROJECT_DIR / "scripts" / "generate_service_metrics_sample.py"
-
-
-def test_generator_reproduces_the_committed_seed_byte_for_byte(tmp_path):
-    output = tmp_path / "service_metrics.csv"
-    subprocess.run([sys.executable, str(GENERATOR), str(output)], check=True, capture_output=True)
-    assert output.read_bytes() == SEED.read_bytes()
 
 
 def test_staged_at_native_resolution_with_the_incident(query):

@@ -8,7 +8,7 @@ and one sharp incident: checkout-api's p99 latency jumps fourfold and its
 error rate to about 8 % from 2024-05-07 14:10 to 14:40 (seven samples), the
 other series untouched. Values are written with repr() (the shortest text
 that round-trips the float). Re-running it rewrites an identical file;
-python_checks/test_service_metrics_seed.py checks the committed one is its output.
+python_checks/test_detection_seed.py checks the committed one is its output.
 
     .venv/bin/python scripts/generate_service_metrics_sample.py [output.csv]
 """
