@@ -9,7 +9,6 @@ import pytest
 from detection_synthetic import (
     HOUR_ZERO,
     INCIDENTS,
-    SCORES,
     detect,
     hour_of,
     localize,
@@ -19,7 +18,6 @@ from detection_synthetic import (
 from oncall_analytics.detection import alert_budget as ALERT_BUDGET
 from oncall_analytics.detection import causal_graph as CAUSAL_GRAPH
 from oncall_analytics.detection import level_shifts as LEVEL_SHIFTS
-from oncall_analytics.detection import methods as METHODS
 from oncall_analytics.detection import postmortems as POSTMORTEMS
 from oncall_analytics.detection import srm as SRM
 
@@ -117,22 +115,20 @@ LABELS = pd.DataFrame({
 
 
 def test_alert_budget_counts_false_pages_and_misses():
-    scores = SCORES.score_metrics(shipped(), [24, 48, 168], 0.5)
-    budget = ALERT_BUDGET.alert_budget(scores, LABELS, [3.0, 5.0], [24, 48, 168], 24, "notebook", 48, 5.0).set_index(
-        ["window_hours", "anomaly_k"])
+    everything = ALERT_BUDGET.alert_budget(shipped(), LABELS, [3.0, 5.0], [24, 48, 168], 24, "notebook", 48, 5.0)
+    budget = everything[everything["anomaly_method"] == "notebook"].set_index(["window_hours", "anomaly_k"])
     assert budget.loc[(48, 5.0), ["pages", "false_pages", "incidents_caught"]].tolist() == [2, 0, 2]
     assert budget.loc[(24, 3.0), "false_pages"] > 0       # a low threshold pages on noise
     assert budget.loc[(168, 5.0), "incidents_missed"] == 1  # a week of baseline starts after incident 1
     assert budget["weeks_of_data"].iloc[0] == 2.0
-    assert budget["is_recommended"].sum() == 1 and budget["is_current_setting"].sum() == 1
-    assert budget.loc[budget["is_recommended"], "incidents_missed"].item() == 0
+    assert everything["is_recommended"].sum() == 1 and budget["is_current_setting"].sum() == 1
+    assert everything.loc[everything["is_recommended"], "incidents_missed"].item() == 0
 
 
 def test_alert_budget_compares_the_methods():
-    """Scores of both methods (int_metrics__anomaly_scores): one row per method, window and k; each method pages
-    its own way (robust: its incidents), and they differ where the methods do."""
-    scores = METHODS.score_metrics(shipped(), [24, 48, 168], 0.5, 60)
-    budget = ALERT_BUDGET.alert_budget(scores, LABELS, [3.0, 5.0], [24, 48, 168], 24, "robust", 48, 5.0)
+    """Both methods, scored from the metrics: one row per method, window and k; each method pages its own way
+    (robust: its incidents), and they differ where the methods do."""
+    budget = ALERT_BUDGET.alert_budget(shipped(), LABELS, [3.0, 5.0], [24, 48, 168], 24, "robust", 48, 5.0)
     budget = budget.set_index(["anomaly_method", "window_hours", "anomaly_k"])
     assert len(budget) == 12 and budget["is_current_setting"].sum() == 1 and budget.loc[("robust", 48, 5.0), "is_current_setting"]
     assert budget.loc[("robust", 48, 5.0), ["pages", "false_pages", "incidents_caught"]].tolist() == [2, 0, 2]

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from detection_synthetic import HOUR_ZERO, SCORES, detect, hour_of, long_format, notebook_metrics, weekly_spike_metrics
+from oncall_analytics.detection.series import factorize_runs, series_edges
 
 NOTEBOOK_FLAGS = {
     "cache_hit_rate": [110, 111], "p99_ms": [110, 111],
@@ -141,7 +142,30 @@ def test_factorize_runs_equals_pandas_factorize_in_any_order():
     shuffled = rng.permutation(grouped)
     with_nan = np.array([np.nan, "x", np.nan, "x", "w"], dtype=object)
     for column in [grouped, shuffled, with_nan, np.array([], dtype=object)]:
-        codes, uniques = SCORES.factorize_runs(column)
+        codes, uniques = factorize_runs(column)
         expected_codes, expected_uniques = pd.factorize(column, sort=True)
         assert codes.tolist() == expected_codes.tolist()
         assert list(uniques) == list(expected_uniques)
+
+
+def test_series_scored_together_equal_series_scored_alone():
+    """score_series lays many series on one grid (score_metrics' chunks): no window or last-week lookup
+    reaches another series, and the sums stay as exact as one series' alone."""
+    rng = np.random.default_rng(5)
+    pieces = []
+    for code, (hours, scale) in enumerate([(400, 1e6), (30, 1e-3), (200, 1.0), (3, 5.0)]):
+        steps = np.sort(rng.choice(np.arange(hours + 50), size=hours, replace=False)) + 1000 * code
+        values = scale * (10 + rng.normal(0, 1, hours))
+        values[: hours // 4] = values[0]  # a flat stretch
+        pieces.append((code, steps, values))
+    codes = np.concatenate([np.full(len(p[1]), p[0]) for p in pieces])
+    hours = np.concatenate([p[1] for p in pieces])
+    values = np.concatenate([p[2] for p in pieces])
+    together = SCORES.score_series(hours, values, 24, 0.5, edges=series_edges(codes))
+    for name, column in together.items():
+        alone = np.concatenate([SCORES.score_series(h, v, 24, 0.5)[name] for _, h, v in pieces])
+        if column.dtype.kind == "f":
+            np.testing.assert_allclose(column, alone, rtol=1e-12, atol=0, err_msg=name)
+        else:
+            np.testing.assert_array_equal(column, alone, err_msg=name)
+    assert np.isfinite(together["z_score"]).sum() > 300

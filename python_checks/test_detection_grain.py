@@ -63,7 +63,8 @@ def test_every_metric_is_bucketed_at_the_grain(query):
 
 
 def test_scores_and_budget_follow_the_grain(query):
-    """Windows stay in hours: the scores' windows are the configured hours, the current budget setting is the
-    robust method's at 48 h."""
-    assert query("select distinct window_hours from intermediate.int_metrics__anomaly_scores order by 1") == [(24,), (48,), (72,), (168,)]
+    """Windows stay in hours: the scores are the current setting's (robust at 48 h), the budget's grid is the
+    configured hours, and its current setting is the robust method's at 48 h."""
+    assert query("select distinct anomaly_method, window_hours from intermediate.int_metrics__anomaly_scores") == [("robust", 48)]
+    assert query("select distinct window_hours from marts.alert_budget order by 1") == [(24,), (48,), (72,), (168,)]
     assert query("select anomaly_method, window_hours from marts.alert_budget where is_current_setting") == [("robust", 48)]

@@ -5,6 +5,8 @@ says (past only, gaps, evidence, flat and quantised metrics, seasonality only wh
 sustained evidence, level shifts under autocorrelation, one page per problem)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from conftest import PROJECT_DIR
 from detection_synthetic import long_format, planted_incident, weekly_spike_metrics
 from oncall_analytics.detection import paging, robust
+from oncall_analytics.detection import series as series_module
 
 HOUR = pd.Timedelta(hours=1)
 ZERO = pd.Timestamp("2024-03-04 00:00:00")
@@ -195,6 +198,31 @@ def test_a_sharp_incident_at_a_five_minute_grain_pages_within_ten_minutes():
     _, _, incidents = detect(series(values, step=pd.Timedelta(minutes=5)), five)
     assert len(incidents) == 1
     assert ZERO + start * pd.Timedelta(minutes=5) <= incidents["started_at"].item() <= ZERO + (start + 2) * pd.Timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("grain_minutes", [60, 5])
+def test_series_scored_together_equal_series_scored_alone(grain_minutes):
+    """score_many lays many series on one grid: no look-back (level blocks, daily profile, scale days, last
+    week) reaches another series, whatever the chunking, gaps and series lengths."""
+    rng = np.random.default_rng(11)
+    params = robust.RobustParams(grain_minutes=grain_minutes)
+    per_day = params.points_per_day
+    pieces = []
+    for code, (days, offset) in enumerate([(30, 0), (3, 5), (20, 300), (9, 17), (1, 2)]):
+        steps = np.sort(rng.choice(np.arange(days * per_day), size=int(days * per_day * 0.8), replace=False)) + offset * per_day
+        level = 100 * (code + 1)  # very different levels: a leak would show at once
+        values = level + rng.normal(0, code + 1, len(steps)) + 20 * (rng.random(len(steps)) < 0.01)
+        pieces.append((code, steps * grain_minutes + 1440 * 19_000, values))
+    codes = np.concatenate([np.full(len(p[1]), p[0]) for p in pieces])
+    minutes = np.concatenate([p[1] for p in pieces])
+    values = np.concatenate([p[2] for p in pieces])
+    alone = {name: np.concatenate([robust.score_series(m, v, params)[name] for _, m, v in pieces]) for name in robust.OUTPUT_COLUMNS}
+    for points in (64, 1 << 16):  # one series per chunk, and all in one
+        together = series_module.chunked(functools.partial(robust.score_many, params=params), series_module.series_edges(codes),
+                                         minutes, values, points=points)
+        for name in robust.OUTPUT_COLUMNS:
+            np.testing.assert_array_equal(together[name], alone[name], err_msg=name)
+    assert alone["is_scored"].any() and alone["weekly_reference_value"][~np.isnan(alone["weekly_reference_value"])].size
 
 
 def test_grain_and_input_are_validated():

@@ -42,7 +42,8 @@ import numpy as np
 import pandas as pd
 
 from oncall_analytics.detection.paging import PagingParams, flag_frame, page_incidents, summarize_incidents
-from oncall_analytics.detection.robust import RobustParams, score_frame, series_bounds, time_window_sums
+from oncall_analytics.detection.robust import RobustParams, score_frame, time_window_sums
+from oncall_analytics.detection.series import series_edges
 
 SERIES_KEY = ["service_name", "metric_name"]
 METRICS_FILE = "metrics.csv.gz"
@@ -206,7 +207,8 @@ def notebook_rule(bucketed: pd.DataFrame, grain_minutes: int, window_hours: floa
     values_all = bucketed["value"].to_numpy(dtype=float)
     codes, _ = pd.MultiIndex.from_frame(bucketed[SERIES_KEY]).factorize()
     flagged = np.zeros(len(values_all), dtype=bool)
-    for start, end in series_bounds(codes):
+    edges = series_edges(codes)
+    for start, end in zip(edges[:-1], edges[1:]):
         steps = (minutes_all[start:end] - minutes_all[start]) // grain_minutes
         values = values_all[start:end]
         centred = values - values.mean()

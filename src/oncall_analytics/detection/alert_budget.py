@@ -3,7 +3,8 @@
 would have caught, scored against the labelled incidents (stg_oncall__incident_labels).
 
 For each setting the method's anomaly rule (methods.py) is applied to the
-precomputed scores, and the flags of each service become pages the way the
+scores of that method and window (computed here from int_metrics__hourly,
+service by service: the hourly run scores only the current setting), and the flags of each service become pages the way the
 method pages: the notebook's clustering (incidents.py, with
 incident_cluster_gap_hours), or the robust method's incidents (paging.py,
 one page per problem). Pages are matched with labels: a page overlapping a label of its service is true, any
@@ -22,9 +23,9 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from oncall_analytics.detection import paging
+from oncall_analytics.detection import paging, robust
 from oncall_analytics.detection.incidents import cluster_flags
-from oncall_analytics.detection.methods import flag_method, page_robust
+from oncall_analytics.detection.methods import flag_method, page_robust, score_both
 from oncall_analytics.drivers import by_group
 from oncall_analytics.frames import as_pandas, empty, is_spark
 
@@ -134,15 +135,28 @@ def combine(counts: pd.DataFrame, labelled_incidents: int, current_method: str, 
     return budget[list(ALERT_BUDGET_SCHEMA)]
 
 
-def alert_budget(scores, labels, ks: list[float], windows: list[int], gap_hours: float, current_method: str, current_window: int,
-                 current_k: float, grain_minutes: int = 60, params: paging.PagingParams = paging.DEFAULTS):
-    """The alert_budget rows from int_metrics__anomaly_scores and the labels (pandas, DuckDB or Spark)."""
+def score_and_count(metrics: pd.DataFrame, labels: pd.DataFrame, ks: list[float], windows: list[int], gap_hours: float,
+                    min_baseline_fraction: float, grain_minutes: int, min_history_hours: float,
+                    params: paging.PagingParams) -> pd.DataFrame:
+    """service_counts of the scores of both methods at every window of the grid, from the bucketed metrics of
+    one or more services (scored here: the daily grid search needs them, the hourly run does not)."""
+    metrics = metrics[metrics["service_name"].isin(labels["service_name"])]
+    scores = score_both(metrics, windows, min_baseline_fraction, grain_minutes, min_history_hours)
+    return service_counts(scores, labels, ks, gap_hours, grain_minutes, params)
+
+
+def alert_budget(metrics, labels, ks: list[float], windows: list[int], gap_hours: float, current_method: str, current_window: int,
+                 current_k: float, grain_minutes: int = 60, params: paging.PagingParams = paging.DEFAULTS,
+                 min_baseline_fraction: float = 0.5, min_history_hours: float = robust.DEFAULTS.min_history_hours):
+    """The alert_budget rows from the bucketed metrics (int_metrics__hourly) and the labels (pandas, DuckDB or
+    Spark: service by service)."""
     labels = as_pandas(labels)
-    if is_spark(scores):  # only the grid's windows of the labelled services go to the workers
-        scores = scores.where(scores["window_hours"].isin(windows) & scores["service_name"].isin(sorted(set(labels["service_name"]))))
-    else:
-        scores = as_pandas(scores)
-        scores = scores[scores["window_hours"].isin(windows)]
-    kernel = partial(service_counts, labels=labels, ks=sorted(set(ks)), gap_hours=gap_hours, grain_minutes=grain_minutes, params=params)
-    counts = as_pandas(by_group(scores, ["service_name"], kernel, COUNTS_SCHEMA))
+    if is_spark(metrics):  # only the labelled services go to the workers
+        metrics = metrics.where(metrics["service_name"].isin(sorted(set(labels["service_name"]))))
+    elif callable(getattr(type(metrics), "order", None)):  # DuckDB: ordered in the engine, which spares a sort
+        metrics = metrics.order("service_name, metric_name, observed_at")
+    kernel = partial(score_and_count, labels=labels, ks=sorted(set(ks)), windows=sorted(set(int(w) for w in windows)),
+                     gap_hours=gap_hours, min_baseline_fraction=min_baseline_fraction, grain_minutes=grain_minutes,
+                     min_history_hours=min_history_hours, params=params)
+    counts = as_pandas(by_group(metrics, ["service_name"], kernel, COUNTS_SCHEMA))
     return combine(counts, len(labels), current_method, current_window, current_k)

@@ -13,11 +13,12 @@ incident_metrics, alert_budget):
   incident_join_gap_hours, incident_join_min_abs_correlation,
   incident_join_max_lag_hours).
 
-Scores of both methods share one table (SCORES_SCHEMA plus
+Scores of either method have one shape (SCORES_SCHEMA plus
 `anomaly_method`): for `robust`, baseline_mean is the expected value,
 baseline_std the robust scale and baseline_points the residual points the
-scale rests on. Each method's scores are computed per series, so every
-function here runs over one service's (or series') rows on Spark.
+scale rests on. Each method's scores depend on their own series only, so
+every function here runs over any set of whole series (or services): all
+of them at once on DuckDB, one group at a time on Spark.
 """
 from __future__ import annotations
 
@@ -29,11 +30,11 @@ import pandas as pd
 from oncall_analytics.detection import paging, robust, scoring
 from oncall_analytics.detection.incidents import INCIDENT_METRICS_SCHEMA, localize, number_incidents
 from oncall_analytics.detection.rules import ANOMALIES_SCHEMA, decide
+from oncall_analytics.detection.series import SERIES_KEY, per_window, rows_of, series_order, series_starts
 from oncall_analytics.drivers import by_group, where
 from oncall_analytics.frames import as_pandas, conform, empty, is_spark
-from oncall_analytics.parameters import METHODS  # noqa: F401  (the methods, validated by the on-run-start hook)
+from oncall_analytics.parameters import METHODS  # the methods, validated by the on-run-start hook
 
-SERIES_KEY = ["service_name", "metric_name"]
 SCORES_SCHEMA = {"anomaly_method": "varchar", **scoring.SCORES_SCHEMA}
 
 
@@ -45,28 +46,10 @@ def robust_params(grain_minutes: int, window_hours: float, min_history_hours: fl
                                min_history_hours=float(min_history_hours))
 
 
-# int_metrics__anomaly_scores column <- robust.score_series column
+# int_metrics__anomaly_scores column <- robust.score_many column
 ROBUST_COLUMNS = {"baseline_points": "scale_points", "baseline_mean": "expected_value", "baseline_std": "scale",
                   "is_scored": "is_scored", "z_score": "z_score", "weekly_reference_value": "weekly_reference_value",
                   "weekly_difference_z": "weekly_difference_z", "weekly_reference_z": "weekly_reference_z"}
-
-
-def series_order(metrics: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(rows, series code, bucket minute, value) of the usable rows of a long frame, grouped by series and in
-    time order: rows without a name, time or finite value are left out, and the rows are sorted only when
-    they are not in that order yet (series told apart by run-wise factorization, no sort of strings: bench/)."""
-    service_codes, _ = scoring.factorize_runs(metrics["service_name"].to_numpy())
-    metric_codes, metric_names = scoring.factorize_runs(metrics["metric_name"].to_numpy())
-    observed = pd.to_datetime(metrics["observed_at"]).to_numpy()
-    values = metrics["value"].to_numpy(dtype=float)
-    rows = np.flatnonzero((service_codes >= 0) & (metric_codes >= 0) & ~np.isnat(observed) & np.isfinite(values))
-    codes = service_codes[rows].astype(np.int64) * max(len(metric_names), 1) + metric_codes[rows]
-    minutes = observed[rows].astype("datetime64[m]").astype(np.int64)
-    steps = np.diff(codes)
-    if np.any((steps < 0) | ((steps == 0) & (np.diff(minutes) < 0))):
-        order = np.lexsort((minutes, codes))
-        rows, codes, minutes = rows[order], codes[order], minutes[order]
-    return rows, codes, minutes, values[rows]
 
 
 def text_column(text: str, size: int) -> np.ndarray:
@@ -78,48 +61,46 @@ def text_column(text: str, size: int) -> np.ndarray:
 
 def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
                  min_history_hours: float = robust.DEFAULTS.min_history_hours) -> pd.DataFrame:
-    """SCORES_SCHEMA rows of the robust kernel (robust.score_series, series by series), one copy per window,
+    """SCORES_SCHEMA rows of the robust kernel (robust.score_many, chunks of series at once), one copy per window,
     grouped by series in time order. `observed_at` must be bucket starts at the grain (int_metrics__hourly)."""
     rows, codes, minutes, values = series_order(metrics)
     windows = sorted(set(int(w) for w in windows))
     if len(rows) == 0 or not windows:
         return empty(SCORES_SCHEMA)
     size, copies = len(rows), len(windows)
-    scored = {}
-    for copy, window in enumerate(windows):
-        params = robust_params(grain_minutes, window, min_history_hours)
-        for start, end in robust.series_bounds(codes):
-            columns = robust.score_series(minutes[start:end], values[start:end], params)
-            for name, source in ROBUST_COLUMNS.items():
-                if name not in scored:
-                    scored[name] = np.empty(size * copies, dtype=columns[source].dtype)
-                scored[name][copy * size + start:copy * size + end] = columns[source]
+    scored = [robust.score_chunks(minutes, values, codes, robust_params(grain_minutes, window, min_history_hours)) for window in windows]
+    scored = {name: per_window([copy[source] for copy in scored]) for name, source in ROBUST_COLUMNS.items()}
     keys = {
         "anomaly_method": text_column("robust", size * copies),
         "window_hours": np.repeat(np.array(windows, dtype=np.int64), size),
-        "service_name": np.tile(metrics["service_name"].to_numpy()[rows], copies),
-        "metric_name": np.tile(metrics["metric_name"].to_numpy()[rows], copies),
-        "observed_at": np.tile(minutes.astype("datetime64[m]").astype("datetime64[ns]"), copies),
-        "value": np.tile(values, copies),
+        "service_name": per_window([rows_of(metrics["service_name"].to_numpy(), rows)] * copies),
+        "metric_name": per_window([rows_of(metrics["metric_name"].to_numpy(), rows)] * copies),
+        "observed_at": per_window([minutes.astype("datetime64[m]").astype("datetime64[ns]")] * copies),
+        "value": per_window([values] * copies),
     }
     # copy=False: no consolidation into 2-D blocks (a full copy of every column)
     return pd.DataFrame({name: keys[name] if name in keys else scored[name] for name in SCORES_SCHEMA}, copy=False)
 
 
 def score_both(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction: float, grain_minutes: int,
-               min_history_hours: float = robust.DEFAULTS.min_history_hours) -> pd.DataFrame:
-    """Scores of both methods for every window (the rows of int_metrics__anomaly_scores)."""
-    notebook = scoring.score_frame(metrics, windows, min_baseline_fraction, grain_minutes=grain_minutes)
-    notebook.insert(0, "anomaly_method", "notebook")
-    return pd.concat([conform(notebook, SCORES_SCHEMA), conform(score_robust(metrics, windows, grain_minutes, min_history_hours), SCORES_SCHEMA)],
-                     ignore_index=True)
+               min_history_hours: float = robust.DEFAULTS.min_history_hours, methods: tuple[str, ...] = METHODS) -> pd.DataFrame:
+    """Scores of `methods` (both by default: alert_budget compares them) for every window."""
+    frames = []
+    if "notebook" in methods:
+        notebook = scoring.score_frame(metrics, windows, min_baseline_fraction, grain_minutes=grain_minutes)
+        notebook.insert(0, "anomaly_method", text_column("notebook", len(notebook)))
+        frames.append(conform(notebook, SCORES_SCHEMA))
+    if "robust" in methods:
+        frames.append(conform(score_robust(metrics, windows, grain_minutes, min_history_hours), SCORES_SCHEMA))
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def score_metrics(metrics, windows: list[int], min_baseline_fraction: float, grain_minutes: int,
-                  min_history_hours: float = robust.DEFAULTS.min_history_hours):
-    """int_metrics__anomaly_scores from the bucketed metrics (pandas, DuckDB or Spark: series by series)."""
+                  min_history_hours: float = robust.DEFAULTS.min_history_hours, methods: tuple[str, ...] = METHODS):
+    """Scores of `methods` at `windows` from the bucketed metrics (pandas, DuckDB or Spark: series by series):
+    int_metrics__anomaly_scores holds the var's method at anomaly_window_hours."""
     kernel = partial(score_both, windows=windows, min_baseline_fraction=min_baseline_fraction, grain_minutes=grain_minutes,
-                     min_history_hours=min_history_hours)
+                     min_history_hours=min_history_hours, methods=tuple(methods))
     if is_spark(metrics):
         return by_group(metrics, SERIES_KEY, kernel, SCORES_SCHEMA)
     if callable(getattr(type(metrics), "order", None)):  # DuckDB: ordered in the engine, which spares a sort here
@@ -127,31 +108,35 @@ def score_metrics(metrics, windows: list[int], min_baseline_fraction: float, gra
     return kernel(as_pandas(metrics))
 
 
-def flag_method(scores: pd.DataFrame, method: str, k: float, params: paging.PagingParams = paging.DEFAULTS) -> dict[str, np.ndarray]:
+def flag_method(scores: pd.DataFrame, method: str, k: float, params: paging.PagingParams = paging.DEFAULTS,
+                series_start: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """is_outlier, is_sustained, matches_weekly_pattern, is_anomaly of score rows of one method and window.
-    The robust rule looks back along each series: rows must be grouped by series and ordered by time."""
+    The robust rule looks back along each series: rows must be grouped by series and ordered by time
+    (`series_start`: series.series_starts, found here when not given)."""
     if method == "notebook":
         outlier, anomaly = decide(scores, k)
         return {"is_outlier": outlier, "is_sustained": np.zeros(len(scores), dtype=bool),
                 "matches_weekly_pattern": outlier & ~anomaly, "is_anomaly": anomaly}
-    services, metrics_ = scores["service_name"].to_numpy(), scores["metric_name"].to_numpy()
-    new = np.r_[True, (services[1:] != services[:-1]) | (metrics_[1:] != metrics_[:-1])] if len(scores) else np.zeros(0, bool)
-    starts = np.maximum.accumulate(np.where(new, np.arange(len(scores)), 0)) if len(scores) else np.zeros(0, np.int64)
+    if series_start is None:
+        series_start = series_starts(scores)[0]
     params = paging.PagingParams(**{**params.__dict__, "anomaly_k": float(k)})
-    return paging.flag_points(scores["z_score"], scores["weekly_difference_z"], scores["weekly_reference_z"], starts, params)
+    return paging.flag_points(scores["z_score"], scores["weekly_difference_z"], scores["weekly_reference_z"], series_start, params)
 
 
 def flag_anomalies(scores: pd.DataFrame, method: str, window_hours: int, k: float,
                    params: paging.PagingParams = paging.DEFAULTS) -> pd.DataFrame:
     """metric_anomalies rows: the scores of `method` at `window_hours` with the anomaly decision at k."""
     # scores of scoring.score_metrics alone (no anomaly_method column) are the notebook's
-    of_method = (scores["anomaly_method"] == method).to_numpy() if "anomaly_method" in scores else np.full(len(scores), method == "notebook")
-    wanted = of_method & (scores["window_hours"] == window_hours).to_numpy()
+    of_method = scores["anomaly_method"].to_numpy() == method if "anomaly_method" in scores else np.full(len(scores), method == "notebook")
+    wanted = of_method & (scores["window_hours"].to_numpy() == window_hours)
     chosen = scores if wanted.all() else scores[wanted]
-    rows = series_order(chosen)[0]  # the robust rule looks back along each series: grouped, in time order
-    if len(rows) != len(chosen) or np.any(np.diff(rows) != 1):
-        chosen = chosen.sort_values([*SERIES_KEY, "observed_at"], ignore_index=True)
-    decided = {**flag_method(chosen, method, k, params), "anomaly_k": np.full(len(chosen), float(k)),
+    series_start = None
+    if method != "notebook":  # the robust rule looks back along each series: grouped, in time order
+        series_start, in_order = series_starts(chosen)
+        if not in_order:
+            chosen = chosen.sort_values([*SERIES_KEY, "observed_at"], ignore_index=True)
+            series_start = series_starts(chosen)[0]
+    decided = {**flag_method(chosen, method, k, params, series_start), "anomaly_k": np.full(len(chosen), float(k)),
                "anomaly_method": text_column(method, len(chosen)),
                "baseline_points": chosen["baseline_points"].to_numpy(dtype=np.int64)}
     return pd.DataFrame({name: decided[name] if name in decided else chosen[name].to_numpy() for name in ANOMALIES_SCHEMA},

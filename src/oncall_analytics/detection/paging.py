@@ -73,40 +73,46 @@ class PagingParams:
 DEFAULTS = PagingParams()
 
 
-def _rows_in_run(series_start: np.ndarray, span: int) -> np.ndarray:
-    """Row index `span` rows back, or the row before the series' first row when the series is shorter."""
-    here = np.arange(len(series_start))
-    return np.maximum(here - span, series_start - 1)
-
-
 def flag_points(z_score, weekly_difference_z, weekly_reference_z, series_start=None,
                 params: PagingParams = DEFAULTS) -> dict[str, np.ndarray]:
     """is_outlier, is_sustained, matches_weekly_pattern and is_anomaly of each row.
 
     Rows are grouped by series and ordered by time; `series_start[i]` is the index of the first row of
-    row i's series (None: one series). NaN z-scores (unscored buckets) never flag.
+    row i's series (None: one series). NaN z-scores (unscored buckets) never flag. Only the rows beyond
+    the sustained level can flag, a few in a hundred: the rules run on those rows alone.
     """
     z = np.asarray(z_score, dtype=float)
-    starts = np.zeros(len(z), dtype=np.int64) if series_start is None else np.asarray(series_start, dtype=np.int64)
+    size = len(z)
     k = float(params.anomaly_k)
     level = k * float(params.sustained_k_ratio)
     with np.errstate(invalid="ignore"):
-        outlier = np.abs(z) > k
-        sustained = np.zeros(len(z), dtype=bool)
-        back = _rows_in_run(starts, params.sustained_window_points)
-        for sign in (1.0, -1.0):
-            beyond = sign * z > level
-            counts = np.concatenate(([0], np.cumsum(beyond)))
-            in_window = counts[np.arange(len(z)) + 1] - counts[back + 1]
-            sustained |= beyond & (in_window >= params.sustained_points)
-        difference = np.abs(np.asarray(weekly_difference_z, dtype=float))
-        reference = np.abs(np.asarray(weekly_reference_z, dtype=float))
+        candidates = np.flatnonzero(np.abs(z) > level)
+    candidate_z = z[candidates]
+    starts = (np.zeros(len(candidates), dtype=np.int64) if series_start is None
+              else np.asarray(series_start, dtype=np.int64)[candidates])
+    # the last sustained_window_points rows of the candidate's series, the candidate included
+    first_in_window = np.maximum(candidates - params.sustained_window_points + 1, starts)
+    outlier = np.abs(candidate_z) > k
+    sustained = np.zeros(len(candidates), dtype=bool)
+    for side in (candidate_z > level, candidate_z < -level):  # beyond the level on the same side
+        rows = candidates[side]
+        in_window = np.searchsorted(rows, candidates, side="right") - np.searchsorted(rows, first_in_window, side="left")
+        sustained |= side & (in_window >= params.sustained_points)
+    with np.errstate(invalid="ignore"):
+        difference = np.abs(np.asarray(weekly_difference_z, dtype=float)[candidates])
+        reference = np.abs(np.asarray(weekly_reference_z, dtype=float)[candidates])
         threshold = np.where(outlier, k, level)
         repeats_last_week = (difference <= threshold) & (reference > threshold)
     flagged = outlier | sustained
     anomaly = flagged & ~repeats_last_week
-    return {"is_outlier": outlier, "is_sustained": sustained & ~outlier,
-            "matches_weekly_pattern": flagged & ~anomaly, "is_anomaly": anomaly}
+
+    def scattered(on_candidates: np.ndarray) -> np.ndarray:
+        column = np.zeros(size, dtype=bool)
+        column[candidates] = on_candidates
+        return column
+
+    return {"is_outlier": scattered(outlier), "is_sustained": scattered(sustained & ~outlier),
+            "matches_weekly_pattern": scattered(flagged & ~anomaly), "is_anomaly": scattered(anomaly)}
 
 
 def episodes(anomalies: pd.DataFrame, quiet_hours: float) -> pd.DataFrame:

@@ -48,10 +48,13 @@ days, prefix sums); the only Python loop runs over the seasonal days.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+
+from oncall_analytics.detection.series import chunked, per_series, series_edges
 
 DAY_MINUTES = 1440
 WEEK_DAYS = 7
@@ -108,12 +111,6 @@ class RobustParams:
 DEFAULTS = RobustParams()
 OUTPUT_COLUMNS = ["expected_value", "scale", "z_score", "is_scored", "scale_points", "is_seasonal",
                   "weekly_reference_value", "weekly_difference_z", "weekly_reference_z"]
-
-
-def series_bounds(codes: np.ndarray) -> list[tuple[int, int]]:
-    """(start, end) of each run of equal codes (rows grouped by series)."""
-    edges = np.r_[0, np.flatnonzero(np.diff(codes)) + 1, len(codes)]
-    return list(zip(edges[:-1].tolist(), edges[1:].tolist())) if len(codes) else []
 
 
 def time_window_sums(steps: np.ndarray, columns: list[np.ndarray], window: int, *, inclusive: bool = False) -> list[np.ndarray]:
@@ -194,11 +191,15 @@ def daily_scale(abs_residual: np.ndarray, steps_abs: np.ndarray, params: RobustP
     """
     models, days, per_day = abs_residual.shape
     counts = per_day - np.isnan(abs_residual).sum(axis=2)
-    rank = np.maximum(np.ceil((1 - params.scale_quantile) * counts).astype(np.int64), 1)
-    largest_first = np.sort(-abs_residual.reshape(models * days, per_day), axis=1)
-    order_statistic = -largest_first[np.arange(models * days), np.minimum(rank, per_day).ravel() - 1].reshape(models, days)
+    ranks, gaussian = order_statistic_table(per_day, params.scale_quantile)
+    rank = ranks[counts]
+    if ranks.max() == 1:  # the largest (at an hourly grain and 0.99): no sort needed
+        order_statistic = np.fmax.reduce(abs_residual, axis=2)
+    else:
+        largest_first = np.sort(-abs_residual.reshape(models * days, per_day), axis=1)
+        order_statistic = -largest_first[np.arange(models * days), rank.ravel() - 1].reshape(models, days)
     with np.errstate(invalid="ignore", divide="ignore"):
-        estimate = np.where(counts >= MIN_DAY_POINTS, order_statistic / gaussian_order_statistic(rank, counts), np.nan)
+        estimate = np.where(counts >= MIN_DAY_POINTS, order_statistic / gaussian[counts], np.nan)
         resolution = np.min(np.where(steps_abs > 0, steps_abs, np.inf), axis=1)
     window_days = params.scale_days
     ordered = np.sort(previous_rows(estimate.T, window_days), axis=2)  # (days, models, previous days), NaN last
@@ -211,29 +212,35 @@ def daily_scale(abs_residual: np.ndarray, steps_abs: np.ndarray, params: RobustP
     return np.where(days_seen.T > 0, scale, np.nan), points
 
 
-def gaussian_order_statistic(rank: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Approximate rank-th largest of `counts` draws of |N(0, 1)|: its quantile at 1 - (rank - 1/2) / counts."""
-    tail = (rank - 0.5) / np.maximum(counts, 1)
-    unique_tails, inverse = np.unique(tail, return_inverse=True)  # few distinct values: one inverse CDF each
+@lru_cache(maxsize=16)
+def order_statistic_table(per_day: int, scale_quantile: float) -> tuple[np.ndarray, np.ndarray]:
+    """For each count n of residuals in a day (0 to per_day): the rank r = ceil((1 - scale_quantile) * n)
+    (at least 1) and the approximate r-th largest of n draws of |N(0, 1)|, its quantile at
+    1 - (r - 1/2) / n. One inverse CDF per count, once per grain."""
+    counts = np.arange(per_day + 1)
+    ranks = np.maximum(np.ceil((1 - scale_quantile) * counts).astype(np.int64), 1)
+    tails = (ranks - 0.5) / np.maximum(counts, 1)
     normal = NormalDist()
-    return np.array([normal.inv_cdf(1 - t / 2) for t in unique_tails])[inverse.reshape(tail.shape)]
+    gaussian = np.array([normal.inv_cdf(1 - tail / 2) for tail in tails])
+    ranks.flags.writeable = gaussian.flags.writeable = False
+    return ranks, gaussian
 
 
-def weekly_reference(grid: np.ndarray, position: np.ndarray, week: int) -> np.ndarray:
-    """Per observation: the value at the same phase in the latest earlier week where it was observed."""
+def weekly_reference(grid: np.ndarray, position: np.ndarray, week: int, first_cell: np.ndarray) -> np.ndarray:
+    """Per observation: the value at the same phase in the latest earlier week of its series where it was
+    observed. `first_cell`: per observation, the grid cell where its series' stretch starts (a multiple of
+    `week`, at least a week before the series' first bucket: layout())."""
     earlier = position - week
-    reference = np.where(earlier >= 0, grid[np.maximum(earlier, 0)], np.nan)
-    missing = np.isnan(reference) & (earlier >= week)  # an older week may hold that phase
+    reference = grid[earlier]  # the stretch's leading empty week(s): NaN before the series starts
+    missing = np.isnan(reference) & (earlier - week >= first_cell)  # an older week may hold that phase
     if missing.any():
-        weeks = -(-len(grid) // week)
-        table = np.full(weeks * week, np.nan)
-        table[:len(grid)] = grid
-        table = table.reshape(weeks, week)
-        latest = np.where(np.isnan(table), -1, np.arange(weeks)[:, None])
+        table = grid.reshape(-1, week)
+        latest = np.where(np.isnan(table), -1, np.arange(len(table))[:, None])
         np.maximum.accumulate(latest, axis=0, out=latest)
         week_of, phase = position[missing] // week, position[missing] % week
         found = latest[week_of - 1, phase]
-        reference[missing] = np.where(found >= 0, table[np.maximum(found, 0), phase], np.nan)
+        in_series = found * week >= first_cell[missing]  # not a week of an earlier series
+        reference[missing] = np.where(in_series, table[np.maximum(found, 0), phase], np.nan)
     return reference
 
 
@@ -261,37 +268,60 @@ def score_series(times, values, params: RobustParams = DEFAULTS) -> dict[str, np
     minutes = to_minutes(times)
     if len(values) != len(minutes):
         raise ValueError("score_series: times and values differ in length")
+    return score_many(minutes, values, np.array([0, len(values)]), params)
+
+
+def layout(steps: np.ndarray, edges: np.ndarray, params: RobustParams) -> tuple[np.ndarray, np.ndarray, int]:
+    """(grid cell of each observation, first cell of its series' stretch, grid size) of series laid end to end
+    on one grid of buckets. A series' stretch starts with `lead` empty cells (at least every look-back: the
+    scale's days, the daily profile's days, the level's blocks, a week), then its days from the UTC midnight
+    before its first bucket; stretches are whole multiples of a block, a day and a week, so every reshape
+    of the grid (blocks, days, weeks) keeps each series' own cells, and nothing reaches another series."""
+    per_day, block = params.points_per_day, params.block_points
+    unit = np.lcm(block, WEEK_DAYS * per_day)
+    lead = max(params.scale_days * per_day, params.seasonal_days * per_day, LEVEL_BLOCKS * block, WEEK_DAYS * per_day)
+    lead = -(-lead // unit) * unit
+    first_steps = steps[edges[:-1]]
+    origin = first_steps - first_steps % per_day  # the UTC midnight before the first bucket
+    span = steps[edges[1:] - 1] - origin + 1
+    stretch = lead + -(-span // unit) * unit
+    first_cell = np.r_[0, np.cumsum(stretch)[:-1]]
+    counts = np.diff(edges)
+    position = steps - np.repeat(origin - first_cell - lead, counts)
+    return position, np.repeat(first_cell, counts), int(stretch.sum())
+
+
+def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, params: RobustParams = DEFAULTS) -> dict[str, np.ndarray]:
+    """score_series of many series at once: `minutes` (int minutes since the epoch) and `values` of rows
+    grouped by series, `edges` the first row of each series plus the row count. One pass of array work over
+    all of them (layout()), so the cost is per bucket, not per series; run it over chunks of series of
+    about CHUNK_POINTS buckets (score_chunked), which keeps the arrays in the CPU's cache."""
+    values = np.asarray(values, dtype=float)
     if len(values) == 0:
         return empty_scores()
     grain = int(params.grain_minutes)
     if np.any(minutes % grain):
         raise ValueError(f"score_series: times must be bucket starts at the {grain}-minute grain (bucket the series first)")
-    if np.any(np.diff(minutes) <= 0):
+    same_series = np.ones(len(values) - 1, dtype=bool)
+    same_series[edges[1:-1] - 1] = False
+    if np.any((np.diff(minutes) <= 0) & same_series):
         raise ValueError("score_series: times must be distinct and increasing (one value per bucket)")
     if not np.all(np.isfinite(values)):
         raise ValueError("score_series: values must be finite")
 
     per_day = params.points_per_day
-    block = params.block_points
-    steps = minutes // grain
-    origin = steps[0] - steps[0] % per_day  # grid starts at the UTC midnight before the first bucket
-    position = steps - origin
-    size = (position[-1] // per_day + 1) * per_day  # whole days
-    size += (-size) % block
+    position, first_cell, size = layout(minutes // grain, edges, params)
     grid = np.full(size, np.nan)
     grid[position] = values
 
-    level = level_baseline(grid, block)
+    level = level_baseline(grid, params.block_points)
     seasonal = seasonal_baseline(grid, per_day, params.seasonal_days, params.seasonal_min_days)
     step_sizes = np.full(size, np.nan)
-    step_sizes[position[1:]] = np.abs(np.diff(values))
+    step_sizes[position[1:][same_series]] = np.abs(np.diff(values))[same_series]
     day_rows = size // per_day
-
-    def day_shape(array: np.ndarray) -> np.ndarray:
-        return array[:day_rows * per_day].reshape(day_rows, per_day)
-
-    residuals = np.abs(grid - np.stack([level, seasonal]))[:, :day_rows * per_day].reshape(2, day_rows, per_day)
-    (level_scale, seasonal_scale), (level_points, seasonal_points) = daily_scale(residuals, day_shape(step_sizes), params)
+    residuals = np.abs(grid - np.stack([level, seasonal])).reshape(2, day_rows, per_day)
+    (level_scale, seasonal_scale), (level_points, seasonal_points) = daily_scale(
+        residuals, step_sizes.reshape(day_rows, per_day), params)
     min_points = params.min_history_hours * 60 / grain
     with np.errstate(invalid="ignore"):
         use_seasonal_day = (seasonal_points >= min_points) & (seasonal_scale <= params.seasonal_scale_ratio * level_scale)
@@ -305,7 +335,7 @@ def score_series(times, values, params: RobustParams = DEFAULTS) -> dict[str, np
         is_scored = ~np.isnan(expected) & (scale_points >= min_points) & (scale > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         z_score = np.where(is_scored, (values - expected) / scale, np.nan)
-        reference = weekly_reference(grid, position, WEEK_DAYS * per_day)
+        reference = weekly_reference(grid, position, WEEK_DAYS * per_day, first_cell)
         weekly_difference_z = np.where(is_scored, (values - reference) / (np.sqrt(2.0) * scale), np.nan)
         weekly_reference_z = np.where(is_scored, (reference - expected) / scale, np.nan)
     return {
@@ -348,20 +378,21 @@ def level_shift_z(times, z_score, params: RobustParams = DEFAULTS) -> np.ndarray
     return np.where(scored, statistic, np.nan)
 
 
+def score_chunks(minutes: np.ndarray, values: np.ndarray, codes: np.ndarray, params: RobustParams = DEFAULTS) -> dict[str, np.ndarray]:
+    """score_many over rows grouped by series `codes`, chunk by chunk (series.chunked)."""
+    return chunked(partial(score_many, params=params), series_edges(codes), minutes, values) if len(values) else empty_scores()
+
+
 def score_frame(metrics: pd.DataFrame, params: RobustParams = DEFAULTS) -> pd.DataFrame:
     """score_series over every series of a long frame (service_name, metric_name, observed_at, value)
-    already bucketed at the grain: the frame's rows ordered by series and time, with the score columns.
-    Loops over series only; each series is scored with array operations."""
+    already bucketed at the grain: the frame's rows ordered by series and time, with the score columns
+    and `series_start` (the first row of each row's series)."""
     frame = metrics.sort_values(["service_name", "metric_name", "observed_at"], ignore_index=True)
     codes, _ = pd.MultiIndex.from_frame(frame[["service_name", "metric_name"]]).factorize()
-    minutes = to_minutes(pd.to_datetime(frame["observed_at"]).to_numpy())
-    values = frame["value"].to_numpy(dtype=float)
-    columns = empty_scores(len(frame))
-    for start, end in series_bounds(codes):
-        for name, column in score_series(minutes[start:end], values[start:end], params).items():
-            columns[name][start:end] = column
+    columns = score_chunks(to_minutes(pd.to_datetime(frame["observed_at"]).to_numpy()), frame["value"].to_numpy(dtype=float),
+                           codes, params)
     for name in OUTPUT_COLUMNS:
         frame[name] = columns[name]
-    edges = np.r_[0, np.flatnonzero(np.diff(codes)) + 1] if len(codes) else np.zeros(0, dtype=np.int64)
-    frame["series_start"] = np.repeat(edges, np.diff(np.r_[edges, len(codes)]))  # first row of each row's series
+    edges = series_edges(codes)
+    frame["series_start"] = per_series(edges, edges[:-1])
     return frame
