@@ -75,6 +75,13 @@ def test_schedule_selectors_exist(tmp_path):
     # ... but not the daily grid search, nor the incident-time answers built on demand
     assert not {"alert_budget", "srm_check", "tsg_action_plan", "canary_version_comparison", "invocation_chains"} & hourly
     hourly_tests = selected("hourly", "test")
-    assert any("metric_anomalies" in t for t in hourly_tests)
-    assert not any("stg_" in t for t in hourly_tests)     # staging's whole-log tests run daily
+    daily_tests = selected("daily_full", "test")
+    # the hourly marts' keys, links and SLO checks guard what notify sends ...
+    assert {"unique_incidents_incident_id", "relationships_incident_metrics_incident_id__incident_id__ref_incidents_",
+            "slo_burn_rate_alerts_are_consistent"} <= hourly_tests
+    assert any(t.startswith("unique_combination_of_columns_metric_anomalies") for t in hourly_tests)
+    # ... their column checks wait for the daily run, and so do staging's whole-log tests
+    assert not any(t.startswith(("not_null_", "accepted_values_", "accepted_range_", "matches_declared_columns_")) for t in hourly_tests)
+    assert {"not_null_incidents_incident_id", "matches_declared_columns_incidents_"} <= daily_tests
+    assert not any("stg_" in t for t in hourly_tests)
     assert {"alert_budget", "tsg_action_plan", "canary_version_comparison"} <= selected("daily_full", "model")
