@@ -163,8 +163,8 @@ def seasonal_baseline(grid: np.ndarray, period: int, days: int, min_days: int) -
     padded = np.concatenate([np.full(days * period, np.nan), grid])
     count = np.zeros(size)
     total = np.zeros(size)
-    high = np.full(size, -np.inf)
-    low = np.full(size, np.inf)
+    high = np.full(size, np.nan)  # fmax and fmin skip NaN: NaN until a day is seen
+    low = np.full(size, np.nan)
     for day in range(1, days + 1):  # contiguous slices: the grid `day` days earlier
         earlier = padded[(days - day) * period:(days - day) * period + size]
         seen = earlier == earlier  # not NaN
@@ -174,7 +174,7 @@ def seasonal_baseline(grid: np.ndarray, period: int, days: int, min_days: int) -
         np.fmin(low, earlier, out=low)
     trim = count >= 3
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(trim, (total - high - low) / (count - 2 * trim), total / count)
+        mean = np.where(trim, total - high - low, total) / (count - 2 * trim)
     return np.where(count >= min_days, mean, np.nan)
 
 
@@ -226,20 +226,20 @@ def order_statistic_table(per_day: int, scale_quantile: float) -> tuple[np.ndarr
     return ranks, gaussian
 
 
-def weekly_reference(grid: np.ndarray, position: np.ndarray, week: int, first_cell: np.ndarray) -> np.ndarray:
+def weekly_reference(grid: np.ndarray, position: np.ndarray, week: int, first_position: np.ndarray) -> np.ndarray:
     """Per observation: the value at the same phase in the latest earlier week of its series where it was
-    observed. `first_cell`: per observation, the grid cell where its series' stretch starts (a multiple of
-    `week`, at least a week before the series' first bucket: layout())."""
+    observed. `first_position`: per observation, the grid cell of its series' first bucket (series laid out
+    by layout(): at least a week of empty cells before it, weeks aligned on the grid)."""
     earlier = position - week
-    reference = grid[earlier]  # the stretch's leading empty week(s): NaN before the series starts
-    missing = np.isnan(reference) & (earlier - week >= first_cell)  # an older week may hold that phase
+    reference = grid[earlier]  # the empty cells before a series: NaN in its first week
+    missing = np.isnan(reference) & (earlier - week >= first_position)  # an older week of the series may hold that phase
     if missing.any():
         table = grid.reshape(-1, week)
         latest = np.where(np.isnan(table), -1, np.arange(len(table))[:, None])
         np.maximum.accumulate(latest, axis=0, out=latest)
         week_of, phase = position[missing] // week, position[missing] % week
         found = latest[week_of - 1, phase]
-        in_series = found * week >= first_cell[missing]  # not a week of an earlier series
+        in_series = found >= first_position[missing] // week  # not a week of an earlier series
         reference[missing] = np.where(in_series, table[np.maximum(found, 0), phase], np.nan)
     return reference
 
@@ -271,8 +271,8 @@ def score_series(times, values, params: RobustParams = DEFAULTS) -> dict[str, np
     return score_many(minutes, values, np.array([0, len(values)]), params)
 
 
-def layout(steps: np.ndarray, edges: np.ndarray, params: RobustParams) -> tuple[np.ndarray, np.ndarray, int]:
-    """(grid cell of each observation, first cell of its series' stretch, grid size) of series laid end to end
+def layout(steps: np.ndarray, edges: np.ndarray, params: RobustParams) -> tuple[np.ndarray, int]:
+    """(grid cell of each observation, grid size) of series laid end to end
     on one grid of buckets. A series' stretch starts with `lead` empty cells (at least every look-back: the
     scale's days, the daily profile's days, the level's blocks, a week), then its days from the UTC midnight
     before its first bucket; stretches are whole multiples of a block, a day and a week, so every reshape
@@ -288,7 +288,7 @@ def layout(steps: np.ndarray, edges: np.ndarray, params: RobustParams) -> tuple[
     first_cell = np.r_[0, np.cumsum(stretch)[:-1]]
     counts = np.diff(edges)
     position = steps - np.repeat(origin - first_cell - lead, counts)
-    return position, np.repeat(first_cell, counts), int(stretch.sum())
+    return position, int(stretch.sum())
 
 
 def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, params: RobustParams = DEFAULTS) -> dict[str, np.ndarray]:
@@ -310,7 +310,7 @@ def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, param
         raise ValueError("score_series: values must be finite")
 
     per_day = params.points_per_day
-    position, first_cell, size = layout(minutes // grain, edges, params)
+    position, size = layout(minutes // grain, edges, params)
     grid = np.full(size, np.nan)
     grid[position] = values
 
@@ -335,7 +335,7 @@ def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, param
         is_scored = ~np.isnan(expected) & (scale_points >= min_points) & (scale > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         z_score = np.where(is_scored, (values - expected) / scale, np.nan)
-        reference = weekly_reference(grid, position, WEEK_DAYS * per_day, first_cell)
+        reference = weekly_reference(grid, position, WEEK_DAYS * per_day, np.repeat(position[edges[:-1]], np.diff(edges)))
         weekly_difference_z = np.where(is_scored, (values - reference) / (np.sqrt(2.0) * scale), np.nan)
         weekly_reference_z = np.where(is_scored, (reference - expected) / scale, np.nan)
     return {
