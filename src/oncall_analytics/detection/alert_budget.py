@@ -4,8 +4,9 @@ would have caught, scored against the labelled incidents (stg_oncall__incident_l
 
 For each setting the method's anomaly rule (methods.py) is applied to the
 scores of that method and window (computed here from int_metrics__hourly,
-service by service: the hourly run scores only the current setting), and the flags of each service become pages the way the
-method pages: the notebook's clustering (incidents.py, with
+service by service: the hourly run scores only the current setting), and
+the flags of each service become pages the way the method pages: the
+notebook's clustering (incidents.py, with
 incident_cluster_gap_hours), or the robust method's incidents (paging.py,
 one page per problem). Pages are matched with labels: a page overlapping a label of its service is true, any
 other page on a labelled service is false (unlabelled services are left

@@ -42,8 +42,9 @@ demand, a level-shift statistic that accounts for autocorrelation; it does
 not page (on the development data it only added false pages,
 bench/detector_eval).
 
-Everything is array work per series (block reshapes, sliding views over
-days, prefix sums); the only Python loop runs over the seasonal days.
+Everything is array work (block reshapes, sliding views over days, prefix
+sums) over many series at once, each on its own stretch of one grid
+(`layout`, `score_many`); the only Python loop runs over the seasonal days.
 """
 from __future__ import annotations
 
@@ -295,7 +296,7 @@ def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, param
     """score_series of many series at once: `minutes` (int minutes since the epoch) and `values` of rows
     grouped by series, `edges` the first row of each series plus the row count. One pass of array work over
     all of them (layout()), so the cost is per bucket, not per series; run it over chunks of series of
-    about CHUNK_POINTS buckets (score_chunked), which keeps the arrays in the CPU's cache."""
+    about CHUNK_POINTS buckets (score_chunks), which keeps the arrays in the CPU's cache."""
     values = np.asarray(values, dtype=float)
     if len(values) == 0:
         return empty_scores()
