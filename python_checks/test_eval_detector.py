@@ -121,3 +121,10 @@ def test_the_logs_hold_one_service_per_series_and_every_other_log_empty(tmp_path
 def test_a_work_folder_whose_path_would_break_the_sql_is_refused(tmp_path):
     result = _run([str(SAMPLE), "--work-dir", str(tmp_path / "it's")])
     assert result.returncode == 2 and "its path may not hold" in result.stderr and not (tmp_path / "it's").exists()
+
+
+@pytest.mark.parametrize("grain", ["120", "7", "0"])
+def test_a_grain_the_project_refuses_is_refused_before_dbt_runs(tmp_path, grain):
+    """--grain-minutes follows detection_grain_minutes (a divisor of an hour): refused at once, nothing built."""
+    result = _run([str(SAMPLE), "--grain-minutes", grain, "--work-dir", str(tmp_path / "work")])
+    assert result.returncode == 2 and "must divide an hour" in result.stderr and not (tmp_path / "work").exists()

@@ -189,7 +189,7 @@ def parser() -> argparse.ArgumentParser:
                                 description="Run the project's detector through dbt on a labelled folder (metrics.csv.gz, "
                                             "windows.json) and score it against the windows, robust and notebook side by side.")
     p.add_argument("data", type=Path, help="the labelled folder (the format of /work/shared/data/nab_dev, its README)")
-    p.add_argument("--grain-minutes", type=int, default=60, help="detection_grain_minutes of the run (default 60)")
+    p.add_argument("--grain-minutes", type=int, default=60, help="detection_grain_minutes of the run: a divisor of 60 (default 60)")
     p.add_argument("--method", choices=METHODS, action="append", dest="methods",
                    help="score only this anomaly_method (repeatable; default: robust and notebook)")
     p.add_argument("--out", type=Path, help="also write the report (markdown) to this file")
@@ -206,8 +206,9 @@ def main(argv: list[str]) -> int:
         args = p.parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
-    if args.grain_minutes < 1 or 1440 % args.grain_minutes:
-        print(f"{p.prog}: error: --grain-minutes must divide a day (1440), got {args.grain_minutes}", file=sys.stderr)
+    if args.grain_minutes < 1 or 60 % args.grain_minutes:  # the rule of the var detection_grain_minutes
+        print(f"{p.prog}: error: --grain-minutes must divide an hour (as detection_grain_minutes), got {args.grain_minutes}",
+              file=sys.stderr)
         return 2
     if args.work_dir is not None and args.work_dir.exists():
         print(f"{p.prog}: error: --work-dir {args.work_dir} exists; give a new folder", file=sys.stderr)
