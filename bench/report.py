@@ -102,7 +102,7 @@ def render_markdown(report: dict) -> str:
         "",
         "## Incremental hourly run",
         "",
-        f"- {inc['new_rows']:,} new log rows, `dbt build --selector hourly`: {_figure(inc['wall_s'])} s "
+        f"- {inc['new_rows']:,} new log rows, `dbt build --selector hourly --no-write-json` (the README's crontab): {_figure(inc['wall_s'])} s "
         f"({inc['wall_s'] / full['wall_s']:.1%} of the full build), peak RSS {inc['peak_rss_mb']:,.0f} MB",
         "",
         "## dbt overhead",

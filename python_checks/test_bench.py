@@ -127,3 +127,16 @@ def test_the_markdown_report_shows_every_target_and_a_timed_out_self_join():
     text = render_markdown(fake_report(1_000_000, full=130.0, chains=50.0))
     assert text.count("\n| ") >= 7 and "**no**" in text
     assert "stopped at the timeout" in text and "at least 50x" in text
+
+
+def test_the_bench_times_the_hourly_build_the_readme_schedules():
+    """The hourly figure is the README crontab's build (its flags), not a faster variant."""
+    import shlex
+
+    import run_bench
+    readme = (PROJECT_DIR / "README.md").read_text()
+    hourly = next(line for line in readme.splitlines() if line.startswith("5 * * * *"))
+    args = shlex.split(hourly.split(".venv/bin/dbt build ", 1)[1].split(";", 1)[0])
+    vars_at = args.index("--vars")
+    del args[vars_at:vars_at + 2]                  # the bench passes its own logs
+    assert ["build", *args] == run_bench.HOURLY_BUILD

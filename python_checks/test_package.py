@@ -160,3 +160,22 @@ def test_every_command_prints_its_help(command):
     result = subprocess.run([sys.executable, "-m", "oncall_analytics", command, "--help"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.startswith("usage:") and "--" in result.stdout
+
+
+def test_the_warm_imports_plugin_imports_numpy_and_pandas_on_a_thread_of_its_own():
+    """profiles.yml's dbt-duckdb plugin: creating it starts the imports and returns (a fresh
+    interpreter, so nothing is imported yet); the thread is not a daemon, so a short command
+    waits for the imports to end instead of stopping them midway."""
+    check = """
+import sys
+from oncall_analytics.warm_imports import MODULES, Plugin
+assert not [m for m in MODULES if m in sys.modules], [m for m in MODULES if m in sys.modules]
+plugin = Plugin(name="warm_imports", plugin_config={})
+assert not plugin.thread.daemon and plugin.thread.name == "oncall-analytics-warm-imports"
+plugin.thread.join(60)
+assert all(m in sys.modules for m in MODULES)
+"""
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    profile = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())["oncall_analytics"]["outputs"]["dev"]
+    assert {"module": "oncall_analytics.warm_imports"} in profile["plugins"]

@@ -22,8 +22,9 @@
   model's unique_key is the same expression over its own columns, so
   delete+insert replaces whole keys.
   DuckDB prunes the time filter with the Parquet (or table) statistics and
-  pushes the key list into the scan: the hourly slice of a 10M-row log is
-  read in well under a second (bench/README.md).
+  pushes the key lists into the scans; the odd raw keys are found in one
+  scan of the key column and kept (materialized) for the two steps that
+  read them (bench/README.md).
     log   the declaration (staging_log); its key is one column
     rows  the raw rows (the base model's import CTE)
 -#}
@@ -40,23 +41,50 @@
         {%- set raw_load_key = oncall_analytics.log_load_key(oncall_analytics.clean_text(key_column)) -%}
         {#- the kit's own reading of the raw time: on a typed column a plain cast,
             so the filter prunes with the Parquet statistics -#}
-        {%- set recent = incremental_lookback_filter(
-            oncall_analytics.staged_value(log.event_time, log.raw_types), log.event_time.staged_as, 'quarantine_reason is null') -%}
+        {%- set staged_time = oncall_analytics.staged_value(log.event_time, log.raw_types) -%}
+        {%- set recent = incremental_lookback_filter(staged_time, log.event_time.staged_as, 'quarantine_reason is null') -%}
+        {#- a typed time column prunes `>=` and `is null` apart, not `coalesce(>=, true)`;
+            a text one prunes neither, so it is read once -#}
+        {%- set time_is_typed = log.event_time.epoch_unit is none
+            and oncall_analytics.raw_type_class((log.raw_types.get(log.event_time.name | lower) or '') | lower) == 'timestamp' -%}
         {%- set future = "quarantine_reason like " ~ oncall_analytics.sql_literal('%' ~ oncall_analytics.too_far_in_the_future_reason() ~ '%') -%}
         (
-            with recent_keys as (
-                select {{ raw_load_key }} as load_key from {{ rows }}
-                where coalesce({{ recent }}, true) or {{ odd_key }}
+            {#- the raw keys that clean_text changes (null, empty or padded): rare,
+                so found in one scan and kept, for the two steps below -#}
+            with odd_keys as {{ oncall_analytics.materialized() }} (
+                select distinct {{ key_text }} as raw_key, {{ raw_load_key }} as load_key
+                from {{ rows }}
+                where {{ odd_key }}
             ),
 
-            {#- a plain key matches as it is (pushed into the scan); a null, empty or
-                padded key is always read (rare) -#}
+            {#- keys with a recent, missing or unreadable time (the filters prune with
+                the Parquet or table statistics); an odd key's group is always read -#}
+            recent_keys as (
+                {%- if time_is_typed %}
+                select {{ raw_load_key }} as load_key from {{ rows }}
+                where {{ recent }}
+                union
+                select {{ raw_load_key }} as load_key from {{ rows }}
+                where {{ staged_time }} is null
+                {%- else %}
+                select {{ raw_load_key }} as load_key from {{ rows }}
+                where coalesce({{ recent }}, true)
+                {%- endif %}
+                union
+                select load_key from odd_keys
+            ),
+
+            {#- a key list the scan can use: plain keys match as they are, odd rows by
+                their raw key (null keys by `is null`, which the statistics prune) -#}
             recent_key_rows as (
                 select * from {{ rows }}
                 where {{ key_text }} in (select load_key from recent_keys) and not {{ odd_key }}
                 union all
                 select * from {{ rows }}
-                where {{ odd_key }}
+                where {{ key_text }} in (select raw_key from odd_keys)
+                union all
+                select * from {{ rows }}
+                where {{ key_text }} is null
             ),
 
             raw_rows_per_key as (
