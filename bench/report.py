@@ -63,6 +63,15 @@ def _figure(value: float) -> str:
     return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
+def _scaling(method: dict) -> str:
+    """The detector's times by hours and the exponent (fitted on the fastest runs; on the medians too, when known)."""
+    points = ", ".join(f"{p['hours']:,} h {_figure(p['detector_s'])}"
+                       + (f" / {_figure(p['fastest_s'])}" if "fastest_s" in p else "") + " s" for p in method["scaling"])
+    medians = method.get("scaling_exponent_medians")
+    return points + f" (exponent {method['scaling_exponent']:.2f}" + (
+        f" on the fastest runs, {medians:.2f} on the medians)" if medians is not None else ")")
+
+
 def render_markdown(report: dict) -> str:
     full, inc, over, chains, det = (report[k] for k in ("full_build", "incremental", "dbt_overhead", "chains", "detector"))
     machine = report["machine"]
@@ -130,12 +139,10 @@ def render_markdown(report: dict) -> str:
         f"- {det['metrics']:,} metrics x {det['hours']:,} hours: detector {_figure(det['detector_s'])} s, "
         f"loop {_figure(det['loop_s'])} s: {det['ratio']:,.0f}x; same flags: {'yes' if det['same_flags'] else '**no**'} "
         f"({det['flags']:,})",
-        "- detector time by hours: " + ", ".join(f"{p['hours']:,} h {_figure(p['detector_s'])} s" for p in det["scaling"])
-        + f" (exponent {det['scaling_exponent']:.2f})",
+        "- detector time by hours (median / fastest of the runs): " + _scaling(det),
         f"- the default method, robust (what the models run): {_figure(det['robust']['detector_s'])} s, "
         f"{det['robust']['ratio']:,.0f}x the loop ({det['robust']['flags']:,} flags); by hours: "
-        + ", ".join(f"{p['hours']:,} h {_figure(p['detector_s'])} s" for p in det["robust"]["scaling"])
-        + f" (exponent {det['robust']['scaling_exponent']:.2f})",
+        + _scaling(det["robust"]),
         f"- robust at a {det['robust']['grain_minutes']}-minute grain: {det['robust']['grain_metrics']:,} metrics x "
         f"{det['robust']['grain_weeks']} weeks ({det['robust']['grain_points']:,} points) in {_figure(det['robust']['grain_s'])} s",
         "",

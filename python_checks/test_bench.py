@@ -140,3 +140,15 @@ def test_the_bench_times_the_hourly_build_the_readme_schedules():
     vars_at = args.index("--vars")
     del args[vars_at:vars_at + 2]                  # the bench passes its own logs
     assert ["build", *args] == run_bench.HOURLY_BUILD
+
+
+def test_the_scaling_exponent_is_fitted_on_the_fastest_runs_and_reported_on_both():
+    """A slow repeat (the machine's other load) must not bend the exponent; the medians' one is shown too."""
+    import run_bench
+    from report import _scaling
+    points = [run_bench.scaling_point(h, runs) for h, runs in
+              [(1000, [1.0, 1.1, 1.0]), (2000, [2.0, 2.1, 2.0]), (4000, [4.0, 9.0, 8.5])]]
+    assert run_bench.scaling_exponent(points) == pytest.approx(1.0)
+    assert run_bench.scaling_exponent(points, "detector_s") > 1.5
+    text = _scaling({"scaling": points, "scaling_exponent": 1.0, "scaling_exponent_medians": 1.55})
+    assert "4,000 h 8.500 / 4.000 s" in text and "exponent 1.00 on the fastest runs, 1.55 on the medians" in text
