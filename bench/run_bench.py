@@ -4,7 +4,8 @@
     python bench/run_bench.py --size 1m [--repeats 3] [--out target/bench]
 
 Sizes: 100k, 1m, 10m (gateway requests, and as many invocations, a week).
-Steps, each figure the median of --repeats runs, ratios measured in the same run:
+Steps, each figure the median of --repeats runs (the detector's exponent is fitted
+on the fastest run at each size), ratios measured in the same run:
 
 1. full build: `dbt build` of everything but the unit tests (dbt's advice for
    production runs: they test logic, not data) and the `shipped_data` tests
@@ -303,7 +304,7 @@ def scaling_point(hours: int, seconds: list[float]) -> dict:
 def scaling_exponent(points: list[dict], key: str = "fastest_s") -> float:
     """Slope of log(time) on log(hours): 1.0 is linear. Fitted on the fastest run at each size by default:
     the computation is deterministic, so a slower repeat measures the machine's other load, not how the
-    work grows (on the benchmark's shared 2-vCPU machine the whole year's runs spread 1.4-2.7 s)."""
+    work grows (how much the repeats spread on the benchmark's machine: bench/README.md)."""
     import math
     xs = [math.log(p["hours"]) for p in points]
     ys = [math.log(p.get(key, p["detector_s"])) for p in points]

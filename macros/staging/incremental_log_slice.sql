@@ -57,8 +57,9 @@
                 where {{ odd_key }}
             ),
 
-            {#- keys with a recent, missing or unreadable time (the filters prune with
-                the Parquet or table statistics); an odd key's group is always read -#}
+            {#- keys with a recent, missing or unreadable time (on a typed time the
+                filters prune with the Parquet or table statistics); an odd key's
+                group is always read -#}
             recent_keys as (
                 {%- if time_is_typed %}
                 select {{ raw_load_key }} as load_key from {{ rows }}

@@ -1,9 +1,9 @@
 """A dbt-duckdb plugin that imports numpy and pandas in the background.
 
 The first Python model of a run otherwise pays for those imports on the
-critical path: about 1 s of the hourly run at 10M rows (bench/README.md),
-while the base models before it leave the interpreter idle (DuckDB releases
-the GIL while it runs SQL). profiles.yml names this module under `plugins:`;
+run's critical path (measured in bench/README.md), while the base models
+before it leave the interpreter idle (DuckDB releases the GIL while it runs
+SQL). profiles.yml names this module under `plugins:`;
 dbt-duckdb creates the plugin when it opens the warehouse, before any model.
 
 Only third-party modules are warmed: they never import this package, so the
