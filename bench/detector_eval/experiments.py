@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from oncall_analytics import evaluation as ev
-from oncall_analytics.detection.paging import PagingParams
+from oncall_analytics.detection.paging import PagingParams, flag_frame
 from oncall_analytics.detection.robust import RobustParams, score_frame
 
 ROBUST_NAMES = {f.name for f in fields(RobustParams)}
@@ -238,7 +238,56 @@ def with_log_of_positive_series(folder: Folder, grain: int = 60) -> pd.DataFrame
     return score_frame(logged, RobustParams(grain_minutes=grain))
 
 
+def cusum_flags(scored: pd.DataFrame, drift: float, decision: float) -> np.ndarray:
+    """Two-sided CUSUM of each series' z-scores (Page 1954): S+ = max(0, S+ + z - drift), S- = max(0, S- - z -
+    drift) over the scored buckets in time order, reset at each series' first row; a bucket is flagged while
+    either sum exceeds `decision`. Evidence that accumulates over hours of z just under k."""
+    z = scored["z_score"].to_numpy(dtype=float)
+    first = scored["series_start"].to_numpy() == np.arange(len(z))
+    flagged = np.zeros(len(z), dtype=bool)
+    high = low = 0.0
+    for i, value in enumerate(z):
+        if first[i]:
+            high = low = 0.0
+        if value != value:  # unscored: no evidence either way
+            continue
+        high, low = max(0.0, high + value - drift), max(0.0, low - value - drift)
+        flagged[i] = high > decision or low > decision
+    return flagged
+
+
+def page_with_cusum(folder: Folder, drift: float, decision: float, k: float, grain: int = 60) -> pd.DataFrame:
+    """The default's flags at k, or-ed with cusum_flags, paged by the default's incident rule."""
+    frame, hours = folder.bucketed(grain)
+    params = PagingParams(anomaly_k=k)
+    scored = flag_frame(score_frame(frame, RobustParams(grain_minutes=grain)), params)
+    scored["is_anomaly"] = scored["is_anomaly"].to_numpy() | cusum_flags(scored, drift, decision)
+    return ev.evaluate(folder.windows, *ev.page_flagged(scored, grain, params), hours, grain)
+
+
+FRONTIER_GRID = [dict(anomaly_k=k, scale_hours=hours, scale_day_quantile=q, min_history_hours=history)
+                 for k in (4.0, 4.5, 5.0, 5.5, 6.0, 7.0)
+                 for hours, q in ((96, 0.75), (168, 0.85), (240, 0.8), (240, 0.9), (336, 0.8), (336, 0.9))
+                 for history in (24, 48, 72)]
+
+
+def frontier(folder: Folder, budgets=(1.0, 1.5, 2.0, 3.0)) -> pd.DataFrame:
+    """The most windows any setting of FRONTIER_GRID (k x scale memory x its day quantile x history needed:
+    216 settings) pages within each false-page budget, and that setting: an upper bound of what tuning these
+    parameters on this folder could give, since it is chosen on the very data it is scored on."""
+    runs = [(settings, figures(folder.robust(**settings))) for settings in FRONTIER_GRID]
+    rows = []
+    for budget in budgets:
+        within = [(f["paged"], -f["per_1000_h"], settings, f) for settings, f in runs if f["per_1000_h"] <= budget]
+        paged, _, settings, best = max(within, key=lambda r: r[:2])
+        rows.append({"budget": budget, "settings within it": sum(1 for _ in within), "most paged": paged,
+                     "per_1000_h": best["per_1000_h"], "folders": " / ".join(str(v) for v in best["folders"].values()),
+                     "setting": ", ".join(f"{k}={v:g}" for k, v in settings.items())})
+    return pd.DataFrame(rows)
+
+
 ALTERNATIVE_KS = (4.0, 4.5, 5.0, 5.5, 6.0, 7.0)
+CUSUM_SETTINGS = ((1.0, 8.0), (1.5, 12.0))  # (drift, decision) in units of the robust scale
 
 
 def alternatives(folder: Folder, grain: int = 60) -> pd.DataFrame:
@@ -252,6 +301,10 @@ def alternatives(folder: Folder, grain: int = 60) -> pd.DataFrame:
         for k in ALTERNATIVE_KS:
             result = ev.evaluate(folder.windows, *ev.page_scored(scored, grain, PagingParams(anomaly_k=k)), hours, grain)
             rows.append({"variant": name, "k": k, **figures(result)})
+    for drift, decision in CUSUM_SETTINGS:
+        for k in ALTERNATIVE_KS:
+            rows.append({"variant": f"CUSUM of z (drift {drift:g}, decision {decision:g}) or-ed with the default's flags", "k": k,
+                         **figures(page_with_cusum(folder, drift, decision, k, grain))})
     return pd.DataFrame(rows)
 
 

@@ -238,7 +238,13 @@ def page_scored(scored: pd.DataFrame, grain_minutes: int, paging_params: PagingP
     """(flags, incidents) from score_frame's output (or a frame of its shape whose z-scores an experiment
     changed), each series its own service."""
     paging_params = paging_params or PagingParams()
-    scored = flag_frame(scored, paging_params)
+    return page_flagged(flag_frame(scored, paging_params), grain_minutes, paging_params)
+
+
+def page_flagged(scored: pd.DataFrame, grain_minutes: int, paging_params: PagingParams | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """page_scored after the flag rules: (flags, incidents) from a scored frame with `is_anomaly` set (by
+    flag_frame, or by an experiment's own rule), each series its own service."""
+    paging_params = paging_params or PagingParams()
     flags = scored.loc[scored["is_anomaly"], [*SERIES_KEY, "observed_at"]].reset_index(drop=True)
     scored = scored.loc[scored["is_scored"]]
     own_service = scored.assign(service_name=scored["service_name"] + "/" + scored["metric_name"])
