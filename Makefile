@@ -30,7 +30,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 build: setup
-	@mkdir -p "$(dir $(DBT_DUCKDB_PATH))"
+	@mkdir -p "$$(dirname "$(DBT_DUCKDB_PATH)")"
 	$(DBT) build
 	@echo
 	@echo "Results are in the DuckDB file $(DBT_DUCKDB_PATH) (schemas: marts, intermediate, staging, raw)."
@@ -46,7 +46,7 @@ test: setup
 # disk), then served on http://127.0.0.1:$(DOCS_PORT) until Ctrl-C.
 DOCS_PORT ?= 8080
 docs: setup
-	@mkdir -p "$(dir $(DBT_DUCKDB_PATH))"
+	@mkdir -p "$$(dirname "$(DBT_DUCKDB_PATH)")"
 	$(DBT) docs generate --static
 	$(DBT) docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
@@ -83,7 +83,7 @@ eval-detector: setup
 # then the metadata lint: dbt-score on the parsed project's target/manifest.json with the
 # project's rules ([tool.dbt-score] in pyproject.toml, src/oncall_analytics/lint); any finding fails.
 lint: setup
-	@mkdir -p "$(dir $(DBT_DUCKDB_PATH))"
+	@mkdir -p "$$(dirname "$(DBT_DUCKDB_PATH)")"
 	$(BIN)/sqlfluff lint models analyses
 	$(BIN)/ruff check .
 	$(DBT) parse --quiet

@@ -2,9 +2,11 @@
 external): TIMESTAMP WITH TIME ZONE written by DuckDB and by pandas (in UTC
 and in another zone), nanosecond timestamps, epoch seconds, milliseconds and
 microseconds where the source declares them, and typed doubles that are NaN
-or infinite or have a fraction where an integer is declared. Each becomes
-naive UTC (microseconds kept) or is quarantined with a reason; the build runs
-in New York time and must not care. One shared build of the staging models."""
+or infinite or have a fraction where an integer is declared; one log split
+into a file with time zones and a naive one in a partition folder; a column
+no file has; single-precision floats. Each becomes naive UTC (microseconds
+kept) or is quarantined with a reason; the build runs in New York time and
+must not care. One shared build of the staging models."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -51,6 +53,13 @@ def typed_build(tmp_path_factory):
         select invocation_id, 'f' as function_name, version_id, start_timestamp,
                start_timestamp + interval 1 second as end_timestamp, duration_ms, 64.0 as memory_used_mb, 'SUCCESS' as status
         from typed""")
+    # a second file of the same log from a writer without time zones, in a partition folder beside a
+    # writer's marker: naive TIMESTAMP beside TIMESTAMP WITH TIME ZONE, read as UTC whatever the machine's zone
+    write_parquet(logs, "function_invocations/date=2024-03-12", """
+        select 'naive_beside_tz' as invocation_id, 'f' as function_name, 1.0 as version_id,
+               timestamp '2024-03-12 09:00:00.123456' as start_timestamp, timestamp '2024-03-12 09:00:01.123456' as end_timestamp,
+               10.0 as duration_ms, 64.0 as memory_used_mb, 'SUCCESS' as status""")
+    (logs / "function_invocations" / "_SUCCESS").touch()
     # pandas: time-zone-aware nanosecond timestamps (in UTC and in Kolkata), a NaN and an infinite value
     utc = pd.DataFrame({
         "service_name": "svc", "metric_name": ["utc", "nan", "inf"],
@@ -68,16 +77,18 @@ def typed_build(tmp_path_factory):
                            "observed_at": pd.to_datetime(["2024-03-12 09:00:00"]), "value": [1.0]})
     write_parquet(logs, "service_metrics_hourly", "select * from hourly", frames={"hourly": hourly})
     # epoch numbers, declared on the sources: microseconds (bigint) and seconds (text)
+    # ... with no `description` column in any file: read as missing (it is optional)
     write_parquet(logs, "incident_labels", f"""
         select 'epoch' as label_id, 'svc' as service_name, {EPOCH_0900_US} as started_at,
-               '{EPOCH_0900_US // 1_000_000 + 3600}.5' as ended_at, 'm' as root_cause_metric, 'd' as description
+               '{EPOCH_0900_US // 1_000_000 + 3600}.5' as ended_at, 'm' as root_cause_metric
         union all
-        select 'epoch-junk', 'svc', {EPOCH_0900_US}, 'soon', 'm', 'd'""")
+        select 'epoch-junk', 'svc', {EPOCH_0900_US}, 'soon', 'm'""")
+    # memory as single-precision floats: the decimal its writer meant, not float32's nearest double
     write_parquet(logs, "infrastructure_metrics", f"""
         select 'i-1' as instance_id, {EPOCH_0900_US // 1000} as "timestamp", 45.5 as cpu_utilization,
-               60.0 as memory_utilization, 120.0 as concurrent_connections
+               cast(57.56 as float) as memory_utilization, 120.0 as concurrent_connections
         union all
-        select 'i-2', {EPOCH_0900_US // 1000}, 'nan'::double, 60.0, 120.5""")
+        select 'i-2', {EPOCH_0900_US // 1000}, 'nan'::double, cast(60.0 as float), 120.5""")
     project = copy_project(root / "p")
     _declare_epoch_units(project)
     warehouse = project / "warehouse" / "oncall_analytics.duckdb"
@@ -91,8 +102,8 @@ def typed_build(tmp_path_factory):
 def test_time_zone_aware_and_nanosecond_timestamps_become_utc(typed_build):
     invocations = {row[0]: row[1:] for row in rows(typed_build, (
         "select invocation_id, start_timestamp, end_timestamp, quarantine_reason from staging.base_serverless__function_invocations"))}
-    for invocation_id in ("tz_utc", "tz_kolkata"):          # DuckDB's TIMESTAMPTZ, whatever the session's zone
-        assert invocations[invocation_id] == (UTC_0900, datetime(2024, 3, 12, 9, 0, 1, 123456), None)
+    for invocation_id in ("tz_utc", "tz_kolkata", "naive_beside_tz"):   # whatever the session's zone
+        assert invocations[invocation_id] == (UTC_0900, datetime(2024, 3, 12, 9, 0, 1, 123456), None), invocation_id
     metrics = dict(rows(typed_build, "select metric_name, observed_at from staging.stg_metrics__service_metrics"))
     assert metrics == {"utc": UTC_0900, "kolkata": UTC_0900}  # pandas, tz-aware ns: microseconds kept
     assert rows(typed_build, "select observed_at from staging.stg_metrics__service_metrics_hourly") == [(datetime(2024, 3, 12, 9),)]
@@ -105,6 +116,13 @@ def test_declared_epoch_units_become_utc(typed_build):
     assert labels["epoch-junk"][1:] == (None, "ended_at is not a timestamp")
     samples = dict(rows(typed_build, "select instance_id, sampled_at from staging.base_gateway__infrastructure_metrics"))
     assert samples["i-1"] == datetime(2024, 3, 12, 9, 0, 0, 123000)
+
+
+def test_a_column_no_file_has_reads_as_missing_and_floats_keep_their_decimal(typed_build):
+    labels = rows(typed_build, "select label_id, description, quarantine_reason from staging.base_oncall__incident_labels order by 1")
+    assert labels[0] == ("epoch", None, None)   # optional: null, the row is clean
+    memory = dict(rows(typed_build, "select instance_id, memory_utilization from staging.base_gateway__infrastructure_metrics"))
+    assert memory == {"i-1": 57.56, "i-2": 60.0}
 
 
 def test_typed_non_finite_and_fractional_numbers_are_quarantined(typed_build):

@@ -3,12 +3,19 @@ logs_path that tries to leave its string literal is refused before any SQL
 runs (the table it would create is never created), as are control
 characters and glob characters nobody asked for; numbers that read as
 infinity or overflow, dates in year 0001 and absurd lookbacks fail at
-compile time naming the var and the accepted form."""
+compile time naming the var and the accepted form. A var the project does
+not declare (a typo) stops the run; so does a log folder without Parquet
+files, and an incremental run that would append another input's rows."""
 from __future__ import annotations
 
-import pytest
+import os
+import re
+import subprocess
 
-from conftest import run_dbt
+import pytest
+import yaml
+
+from conftest import PROJECT_DIR, run_dbt
 from hostile import external_vars, rows, run_dbt_concurrently, write_parquet
 
 INVOCATION = ("select 'x1' as invocation_id, 'f' as function_name, 1 as version_id, timestamp '2024-03-12 09:00:00' as start_timestamp,"
@@ -71,6 +78,11 @@ ABSURD_VARS = [   # (selected node, --vars, the var the error must name)
     ("test_name:quarantined_share", "{quarantine_share_error_pct: 1e400}", "quarantine_share_error_pct"),
     # a var pasted into a data test's SQL (accepted_range's bound)
     ("test_name:accepted_range,chained_invocations", "{chain_max_gap_us: '1) or (1=1'}", "chain_max_gap_us"),
+    # a warning level above the error level: the share would fail before it warned
+    ("test_name:quarantined_share", "{quarantine_share_warn_pct: 60}", "quarantine_share_warn_pct"),
+    # availability strictly between 0 and 100 %, as the tsg command accepts it
+    ("tsg_action_plan", "{tsg_sla_threshold: 100}", "tsg_sla_threshold"),
+    ("tsg_action_plan", "{tsg_sla_threshold: 0}", "tsg_sla_threshold"),
 ]
 
 
@@ -82,3 +94,74 @@ def test_absurd_vars_fail_at_compile_time_naming_the_var(tmp_path):
         assert result.returncode != 0, vars_yaml
         assert f"Invalid var '{var_name}'" in result.stdout, vars_yaml
         assert "expected" in result.stdout.split(f"Invalid var '{var_name}'")[1].splitlines()[0], vars_yaml
+
+
+def test_an_undeclared_var_stops_the_run_naming_it(tmp_path):
+    result = run_dbt(["compile", "-s", "stg_serverless__function_invocations", "--target-path", str(tmp_path / "target"),
+                      "--vars", "{anomaly_kk: 3, canary_window_ned: '2023-12-01 10:05:00', anomaly_k: 4}"],
+                     tmp_path / "w.duckdb", check=False)
+    assert result.returncode != 0
+    message = result.stdout.split("Unknown var(s) in --vars: ")[1].splitlines()[0]
+    assert "'anomaly_kk' (vars starting alike: " in message and "anomaly_k," in message
+    assert "'canary_window_ned' (vars starting alike: " in message and "canary_window_end" in message
+    assert "'anomaly_k'" not in message   # declared vars pass
+
+
+def test_the_declared_vars_are_the_projects_vars():
+    declared = list(yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"])
+    macro = (PROJECT_DIR / "macros" / "validation" / "declared_vars.sql").read_text()
+    listed = re.findall(r"'([a-z0-9_]+)'", macro.split("return([", 1)[1].split("])", 1)[0])
+    assert listed == declared
+
+
+def test_a_log_folder_without_parquet_files_stops_the_run_naming_logs_path(logs, tmp_path):
+    empty = tmp_path / "empty"
+    (empty / "function_invocations").mkdir(parents=True)
+    result = run_dbt(["build", "-s", *STAGING, "--target-path", str(tmp_path / "target"), "--vars", external_vars(empty)],
+                     tmp_path / "w.duckdb", check=False)
+    assert result.returncode != 0
+    assert f"logs_path is `{empty}`, but {empty}/function_invocations/ holds no *.parquet file" in result.stdout
+    assert "api_gateway_logs, feature_flags, function_invocations, incident_labels" in result.stdout
+    assert "No files found" not in result.stdout   # DuckDB's own error, from inside a model
+
+
+def test_an_incremental_run_on_another_input_stops_naming_both(logs, tmp_path):
+    warehouse, target = tmp_path / "w.duckdb", ["--target-path", str(tmp_path / "target")]
+    loaded_from = "select distinct loaded_from from staging.base_serverless__function_invocations"
+    run_dbt(["build", "-s", *STAGING, *target], warehouse)                                # the shipped seeds
+    assert rows(warehouse, loaded_from) == [("seed function_invocations",)]
+    switched = run_dbt(["build", "-s", *STAGING, *target, "--vars", external_vars(logs)], warehouse, check=False)
+    assert switched.returncode != 0
+    assert ("holds rows loaded from `seed function_invocations`, and this run reads "
+            f"`read_parquet({logs}/function_invocations/**/*.parquet, union_by_name = true)`") in switched.stdout
+    assert rows(warehouse, "select count(*) from staging.base_serverless__function_invocations") > [(1,)]   # untouched
+    for extra in (["--full-refresh"], []):   # a full refresh starts over from the new input; then it loads incrementally
+        run_dbt(["build", "-s", *STAGING, *target, "--vars", external_vars(logs), *extra], warehouse)
+        assert rows(warehouse, "select invocation_id from staging.stg_serverless__function_invocations") == [("x1",)]
+    assert rows(warehouse, loaded_from) == [(f"read_parquet({logs}/function_invocations/**/*.parquet, union_by_name = true)",)]
+
+
+def test_a_file_the_log_would_not_read_stops_the_run_naming_it(logs, tmp_path):
+    folder = tmp_path / "hive" / "function_invocations"
+    folder.mkdir(parents=True)
+    (folder / "000000_0").write_bytes((logs / "function_invocations" / "part-0.parquet").read_bytes())   # Hive's name
+    (folder / "_SUCCESS").touch()   # a writer's marker: skipped
+    result = run_dbt(["build", "-s", *STAGING, "--target-path", str(tmp_path / "target"),
+                      "--vars", external_vars(tmp_path / "hive")], tmp_path / "w.duckdb", check=False)
+    assert result.returncode != 0
+    assert f"{folder}/ holds no *.parquet file" in result.stdout
+    (folder / "part-1.parquet").write_bytes((logs / "function_invocations" / "part-0.parquet").read_bytes())
+    result = run_dbt(["build", "-s", *STAGING, "--target-path", str(tmp_path / "target"),
+                      "--vars", external_vars(tmp_path / "hive")], tmp_path / "w.duckdb", check=False)
+    assert result.returncode != 0
+    assert (f"{folder}/ holds 1 file(s) the log would not read, since only *.parquet files are: {folder}/000000_0."
+            in result.stdout)
+
+
+def test_make_creates_the_warehouse_folder_of_a_path_with_spaces(tmp_path):
+    warehouse = tmp_path / "new dir" / "sub" / "w.duckdb"
+    dry_run = subprocess.run(["make", "-n", "build"], cwd=PROJECT_DIR, env={**os.environ, "DBT_DUCKDB_PATH": str(warehouse)},
+                             capture_output=True, text=True, check=True)
+    mkdir = next(line for line in dry_run.stdout.splitlines() if line.startswith("mkdir"))
+    subprocess.run(["bash", "-c", mkdir], check=True)
+    assert warehouse.parent.is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["new dir"]

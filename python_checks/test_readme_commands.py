@@ -286,3 +286,30 @@ def _run_readme_commands(session: ReadmeSession, receiver) -> dict[str, Outcome]
 def test_readme_command_runs_as_written(readme_outcomes, command):
     outcome = readme_outcomes[_run_id(command)]
     assert not outcome.problems, f"{command.text}\n{outcome.problems} after {outcome.seconds:.0f} s\n{outcome.output[-6000:]}"
+
+
+# The README's on-demand builds of one answer (`-s +model`, and the tsg command that runs one): each must
+# also run on a warehouse no build has touched yet, where nothing outside its selection exists.
+SELECTIVE = [c for c in COMMANDS if c.language == "sh"
+             and (re.match(r"\.venv/bin/dbt build (-s|--select) ", c.text) or "oncall_analytics tsg" in c.text)]
+
+
+@pytest.fixture(scope="module")
+def project_for_selective_builds(tmp_path_factory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("selective") / "oncall_analytics")
+    _link_virtual_env(project)
+    return project
+
+
+def test_the_readme_has_selective_builds():
+    assert len(SELECTIVE) >= 3
+
+
+@pytest.mark.parametrize("command", SELECTIVE, ids=_run_id)
+def test_a_selective_build_of_the_readme_runs_on_a_new_warehouse(project_for_selective_builds, command, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}}
+    env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_DUCKDB_PATH=str(tmp_path / "new.duckdb"))
+    result = subprocess.run(["bash", "-c", command.text], cwd=project_for_selective_builds, env=env,
+                            capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S)
+    assert result.returncode == 0, f"{command.text}\n{result.stdout[-6000:]}{result.stderr[-2000:]}"
+    assert "ERROR=0" in result.stdout and "SKIP=0" in result.stdout, result.stdout[-3000:]

@@ -13,7 +13,8 @@
                (finer digits are dropped).
   A raw column that already has a type the value keeps exactly (a Parquet
   TIMESTAMP, an INTEGER read as a bigint or a double) is cast as it is, not
-  through text: sending the 8 typed request columns through text and back
+  through text (a single-precision FLOAT is the exception: it goes through
+  its shortest decimal text, the number its writer meant): sending the 8 typed request columns through text and back
   was most of the cost of typing them at 10M rows (bench/README.md).
     raw_types  the raw table's columns and types (raw_column_types)
 -#}
@@ -84,8 +85,12 @@
     {%- set kind = oncall_analytics.raw_type_class(raw_type) -%}
     {%- if kind in ['integer', 'decimal'] -%}
         cast({{ name }} as double)
+    {%- elif kind == 'float' and raw_type in ['double', 'float8'] -%}
+        case when {{ oncall_analytics.is_finite(name) }} then {{ name }} end
     {%- elif kind == 'float' -%}
-        case when {{ oncall_analytics.is_finite(name) }} then cast({{ name }} as double) end
+        {#- single precision: through its shortest decimal text, so the 157.56 a writer
+            stored as float32 stays 157.56 rather than widening to 157.55999755859375 -#}
+        case when {{ oncall_analytics.is_finite(name) }} then cast(cast({{ name }} as {{ dbt.type_string() }}) as double) end
     {%- else -%}
         {%- set text = oncall_analytics.clean_text(name) -%}
         {%- set number = oncall_analytics.try_cast(text, 'double') -%}

@@ -8,6 +8,7 @@
   package's oncall_analytics.parameters only converts the accepted forms.
 -#}
 {% macro validate_python_model_vars() -%}
+    {%- do oncall_analytics.check_given_vars_are_declared() -%}
     {%- do oncall_analytics.var_one_of('anomaly_method', ['notebook', 'robust']) -%}
     {%- do oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') -%}
     {%- do oncall_analytics.var_integer('anomaly_window_hours', 2, 8760) -%}

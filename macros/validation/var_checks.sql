@@ -79,19 +79,22 @@
     Every number must also be finite and at most 1e15 in size (a var with no
     upper bound of its own included): '1e400' reads as infinity and a huge
     integer overflows the SQL it lands in. -#}
-{% macro var_number(name, min_value=none, max_value=none, integer=false) -%}
+{% macro var_number(name, min_value=none, max_value=none, integer=false, exclusive=false) -%}
     {%- set value = oncall_analytics.required_var(name) -%}
-    {%- set number = oncall_analytics._parse_number(name, value, oncall_analytics._number_kind(min_value, max_value, integer), integer) -%}
-    {%- if (min_value is not none and number < min_value) or (max_value is not none and number > max_value) -%}
-        {{ oncall_analytics._var_error(name, value, oncall_analytics._number_kind(min_value, max_value, integer)) }}
+    {%- set kind = oncall_analytics._number_kind(min_value, max_value, integer, exclusive) -%}
+    {%- set number = oncall_analytics._parse_number(name, value, kind, integer) -%}
+    {%- if (min_value is not none and (number < min_value or (exclusive and number == min_value)))
+          or (max_value is not none and (number > max_value or (exclusive and number == max_value))) -%}
+        {{ oncall_analytics._var_error(name, value, kind) }}
     {%- endif -%}
     {{ return(number | string) }}
 {%- endmacro %}
 
 {#- How the error names a var's accepted numbers. -#}
-{% macro _number_kind(min_value, max_value, integer) -%}
+{% macro _number_kind(min_value, max_value, integer, exclusive=false) -%}
     {%- set kind = "an integer" if integer else "a number" -%}
-    {%- set bounds = (" >= " ~ min_value if min_value is not none else "") ~ (" and" if min_value is not none and max_value is not none else "") ~ (" <= " ~ max_value if max_value is not none else "") -%}
+    {%- set low, high = ("> ", "< ") if exclusive else (">= ", "<= ") -%}
+    {%- set bounds = (" " ~ low ~ min_value if min_value is not none else "") ~ (" and" if min_value is not none and max_value is not none else "") ~ (" " ~ high ~ max_value if max_value is not none else "") -%}
     {{ return(kind ~ bounds ~ " (finite, at most 1e15 in size)") }}
 {%- endmacro %}
 

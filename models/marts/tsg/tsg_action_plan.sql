@@ -1,4 +1,4 @@
-{%- set sla_threshold = var_number('tsg_sla_threshold', 0, 100) -%}
+{%- set sla_threshold = var_number('tsg_sla_threshold', 0, 100, exclusive=true) -%}
 {%- set min_lift = var_number('tsg_plan_min_lift', 0) -%}
 {%- set echo_share = var_number('tsg_plan_echo_share', 0, 1) -%}
 
