@@ -13,9 +13,10 @@
                (finer digits are dropped).
   A raw column that already has a type the value keeps exactly (a Parquet
   TIMESTAMP, an INTEGER read as a bigint or a double) is cast as it is, not
-  through text (a single-precision FLOAT is the exception: it goes through
-  its shortest decimal text, the number its writer meant): sending the 8 typed request columns through text and back
-  was most of the cost of typing them at 10M rows (bench/README.md).
+  through text: sending the 8 typed request columns through text and back
+  was most of the cost of typing them at 10M rows (bench/README.md). A
+  single-precision FLOAT is the exception: it goes through its shortest
+  decimal text, the number its writer meant.
     raw_types  the raw table's columns and types (raw_column_types)
 -#}
 {% macro staged_value(column, raw_types) -%}
