@@ -130,9 +130,7 @@ class ReadmeSession:
                    "ONCALL_WEBHOOK_URL": self.webhook_url}
             argv, cwd = ["/bin/sh", "-c", self.text(command)], self.root
         else:                            # a user's shell in the project folder
-            env = {k: v for k, v in os.environ.items()
-                   if k not in {"DBT_DUCKDB_PATH", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}}
-            env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DOCS_PORT=str(self.docs_port))
+            env = _users_shell_env(DOCS_PORT=str(self.docs_port))
             argv, cwd = ["bash", "-c", self.text(command)], self.project
         return subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 start_new_session=True)
@@ -228,6 +226,13 @@ class ReadmeSession:
         return [f"the action plan is not eu-central's: {plan[:5]}"]
 
 
+def _users_shell_env(**settings: str) -> dict[str, str]:
+    """A user's shell: this environment without pytest's make and warehouse settings, plus `settings`."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DBT_DUCKDB_PATH", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}}
+    return {**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **settings}
+
+
 def _link_virtual_env(project: Path) -> None:
     """The project's .venv in the copy: links to this interpreter's virtual env, and
     its own `.installed` stamp, newer than the copied requirements, so make does not
@@ -307,8 +312,7 @@ def test_the_readme_has_selective_builds():
 
 @pytest.mark.parametrize("command", SELECTIVE, ids=_run_id)
 def test_a_selective_build_of_the_readme_runs_on_a_new_warehouse(project_for_selective_builds, command, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}}
-    env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_DUCKDB_PATH=str(tmp_path / "new.duckdb"))
+    env = _users_shell_env(DBT_DUCKDB_PATH=str(tmp_path / "new.duckdb"))
     result = subprocess.run(["bash", "-c", command.text], cwd=project_for_selective_builds, env=env,
                             capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S)
     assert result.returncode == 0, f"{command.text}\n{result.stdout[-6000:]}{result.stderr[-2000:]}"
