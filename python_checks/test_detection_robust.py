@@ -271,7 +271,7 @@ def test_sustained_evidence_just_under_k_flags_from_its_second_point():
     flags = paging.flag_points(z, np.full(len(z), np.nan), np.full(len(z), np.nan))
     assert np.flatnonzero(flags["is_anomaly"]).tolist() == [5, 9, 11, 12]
     assert np.flatnonzero(flags["is_sustained"]).tolist() == [5, 11, 12] and np.flatnonzero(flags["is_outlier"]).tolist() == [9]
-    two_series = paging.flag_points(z, np.full(len(z), np.nan), np.full(len(z), np.nan), series_start=np.r_[[0] * 11, 11, 11])
+    two_series = paging.flag_points(z, np.full(len(z), np.nan), np.full(len(z), np.nan), series_heads=np.array([0, 11]))
     assert not two_series["is_anomaly"][11] and two_series["is_anomaly"][12]  # a new series starts its count afresh
 
 

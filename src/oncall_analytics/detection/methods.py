@@ -30,7 +30,7 @@ import pandas as pd
 from oncall_analytics.detection import paging, robust, scoring
 from oncall_analytics.detection.incidents import INCIDENT_METRICS_SCHEMA, localize, number_incidents
 from oncall_analytics.detection.rules import ANOMALIES_SCHEMA, decide
-from oncall_analytics.detection.series import SERIES_KEY, per_window, rows_of, series_order, series_starts
+from oncall_analytics.detection.series import SERIES_KEY, per_window, rows_of, series_heads, series_order
 from oncall_analytics.drivers import by_group, where
 from oncall_analytics.frames import as_pandas, conform, empty, is_spark
 from oncall_analytics.parameters import METHODS  # the methods, validated by the on-run-start hook
@@ -63,19 +63,19 @@ def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
                  min_history_hours: float = robust.DEFAULTS.min_history_hours) -> pd.DataFrame:
     """SCORES_SCHEMA rows of the robust kernel (robust.score_many, chunks of series at once), one copy per window,
     grouped by series in time order. `observed_at` must be bucket starts at the grain (int_metrics__hourly)."""
-    rows, codes, minutes, values = series_order(metrics)
+    rows, edges, minutes, values = series_order(metrics)
     windows = sorted(set(int(w) for w in windows))
-    if len(rows) == 0 or not windows:
+    if len(values) == 0 or not windows:
         return empty(SCORES_SCHEMA)
-    size, copies = len(rows), len(windows)
-    scored = [robust.score_chunks(minutes, values, codes, robust_params(grain_minutes, window, min_history_hours)) for window in windows]
+    size, copies = len(values), len(windows)
+    scored = [robust.score_chunks(minutes, values, edges, robust_params(grain_minutes, window, min_history_hours)) for window in windows]
     scored = {name: per_window([copy[source] for copy in scored]) for name, source in ROBUST_COLUMNS.items()}
     keys = {
         "anomaly_method": text_column("robust", size * copies),
         "window_hours": np.repeat(np.array(windows, dtype=np.int64), size),
         "service_name": per_window([rows_of(metrics["service_name"].to_numpy(), rows)] * copies),
         "metric_name": per_window([rows_of(metrics["metric_name"].to_numpy(), rows)] * copies),
-        "observed_at": per_window([minutes.astype("datetime64[m]").astype("datetime64[ns]")] * copies),
+        "observed_at": per_window([(minutes * 60_000_000_000).view("datetime64[ns]")] * copies),
         "value": per_window([values] * copies),
     }
     # copy=False: no consolidation into 2-D blocks (a full copy of every column)
@@ -109,18 +109,18 @@ def score_metrics(metrics, windows: list[int], min_baseline_fraction: float, gra
 
 
 def flag_method(scores: pd.DataFrame, method: str, k: float, params: paging.PagingParams = paging.DEFAULTS,
-                series_start: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                heads: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """is_outlier, is_sustained, matches_weekly_pattern, is_anomaly of score rows of one method and window.
     The robust rule looks back along each series: rows must be grouped by series and ordered by time
-    (`series_start`: series.series_starts, found here when not given)."""
+    (`heads`: the first row of each series, series.series_heads, found here when not given)."""
     if method == "notebook":
         outlier, anomaly = decide(scores, k)
         return {"is_outlier": outlier, "is_sustained": np.zeros(len(scores), dtype=bool),
                 "matches_weekly_pattern": outlier & ~anomaly, "is_anomaly": anomaly}
-    if series_start is None:
-        series_start = series_starts(scores)[0]
+    if heads is None:
+        heads = series_heads(scores)[0]
     params = paging.PagingParams(**{**params.__dict__, "anomaly_k": float(k)})
-    return paging.flag_points(scores["z_score"], scores["weekly_difference_z"], scores["weekly_reference_z"], series_start, params)
+    return paging.flag_points(scores["z_score"], scores["weekly_difference_z"], scores["weekly_reference_z"], heads, params)
 
 
 def flag_anomalies(scores: pd.DataFrame, method: str, window_hours: int, k: float,
@@ -130,13 +130,13 @@ def flag_anomalies(scores: pd.DataFrame, method: str, window_hours: int, k: floa
     of_method = scores["anomaly_method"].to_numpy() == method if "anomaly_method" in scores else np.full(len(scores), method == "notebook")
     wanted = of_method & (scores["window_hours"].to_numpy() == window_hours)
     chosen = scores if wanted.all() else scores[wanted]
-    series_start = None
+    heads = None
     if method != "notebook":  # the robust rule looks back along each series: grouped, in time order
-        series_start, in_order = series_starts(chosen)
+        heads, in_order = series_heads(chosen)
         if not in_order:
             chosen = chosen.sort_values([*SERIES_KEY, "observed_at"], ignore_index=True)
-            series_start = series_starts(chosen)[0]
-    decided = {**flag_method(chosen, method, k, params, series_start), "anomaly_k": np.full(len(chosen), float(k)),
+            heads = series_heads(chosen)[0]
+    decided = {**flag_method(chosen, method, k, params, heads), "anomaly_k": np.full(len(chosen), float(k)),
                "anomaly_method": text_column(method, len(chosen)),
                "baseline_points": chosen["baseline_points"].to_numpy(dtype=np.int64)}
     return pd.DataFrame({name: decided[name] if name in decided else chosen[name].to_numpy() for name in ANOMALIES_SCHEMA},

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from oncall_analytics.detection.series import first_rows
+
 SERIES_KEY = ["service_name", "metric_name"]
 
 
@@ -73,12 +75,12 @@ class PagingParams:
 DEFAULTS = PagingParams()
 
 
-def flag_points(z_score, weekly_difference_z, weekly_reference_z, series_start=None,
+def flag_points(z_score, weekly_difference_z, weekly_reference_z, series_heads=None,
                 params: PagingParams = DEFAULTS) -> dict[str, np.ndarray]:
     """is_outlier, is_sustained, matches_weekly_pattern and is_anomaly of each row.
 
-    Rows are grouped by series and ordered by time; `series_start[i]` is the index of the first row of
-    row i's series (None: one series). NaN z-scores (unscored buckets) never flag. Only the rows beyond
+    Rows are grouped by series and ordered by time; `series_heads` is the first row of each series, in
+    ascending order (None: one series). NaN z-scores (unscored buckets) never flag. Only the rows beyond
     the sustained level can flag, a few in a hundred: the rules run on those rows alone.
     """
     z = np.asarray(z_score, dtype=float)
@@ -88,8 +90,8 @@ def flag_points(z_score, weekly_difference_z, weekly_reference_z, series_start=N
     with np.errstate(invalid="ignore"):
         candidates = np.flatnonzero(np.abs(z) > level)
     candidate_z = z[candidates]
-    starts = (np.zeros(len(candidates), dtype=np.int64) if series_start is None
-              else np.asarray(series_start, dtype=np.int64)[candidates])
+    starts = (np.zeros(len(candidates), dtype=np.int64) if series_heads is None
+              else first_rows(np.asarray(series_heads, dtype=np.int64), candidates))
     # the last sustained_window_points rows of the candidate's series, the candidate included
     first_in_window = np.maximum(candidates - params.sustained_window_points + 1, starts)
     outlier = np.abs(candidate_z) > k
@@ -285,5 +287,5 @@ def summarize_incidents(incident_metrics: pd.DataFrame) -> pd.DataFrame:
 def flag_frame(scored: pd.DataFrame, params: PagingParams = DEFAULTS) -> pd.DataFrame:
     """robust.score_frame() output with the flag columns of flag_points added."""
     flags = flag_points(scored["z_score"], scored["weekly_difference_z"], scored["weekly_reference_z"],
-                        scored["series_start"].to_numpy(), params)
+                        np.flatnonzero(scored["series_start"].to_numpy() == np.arange(len(scored))), params)
     return scored.assign(**flags)

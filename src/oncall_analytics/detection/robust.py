@@ -55,7 +55,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from oncall_analytics.detection.series import chunked, per_series, series_edges
+from oncall_analytics.detection.series import chunked, per_series, same_series_as_previous, series_edges
 
 DAY_MINUTES = 1440
 WEEK_DAYS = 7
@@ -303,8 +303,7 @@ def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, param
     grain = int(params.grain_minutes)
     if np.any(minutes % grain):
         raise ValueError(f"score_series: times must be bucket starts at the {grain}-minute grain (bucket the series first)")
-    same_series = np.ones(len(values) - 1, dtype=bool)
-    same_series[edges[1:-1] - 1] = False
+    same_series = same_series_as_previous(edges)
     if np.any((np.diff(minutes) <= 0) & same_series):
         raise ValueError("score_series: times must be distinct and increasing (one value per bucket)")
     if not np.all(np.isfinite(values)):
@@ -379,9 +378,9 @@ def level_shift_z(times, z_score, params: RobustParams = DEFAULTS) -> np.ndarray
     return np.where(scored, statistic, np.nan)
 
 
-def score_chunks(minutes: np.ndarray, values: np.ndarray, codes: np.ndarray, params: RobustParams = DEFAULTS) -> dict[str, np.ndarray]:
-    """score_many over rows grouped by series `codes`, chunk by chunk (series.chunked)."""
-    return chunked(partial(score_many, params=params), series_edges(codes), minutes, values) if len(values) else empty_scores()
+def score_chunks(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, params: RobustParams = DEFAULTS) -> dict[str, np.ndarray]:
+    """score_many over rows grouped by series (`edges`: series.series_edges), chunk by chunk (series.chunked)."""
+    return chunked(partial(score_many, params=params), edges, minutes, values) if len(values) else empty_scores()
 
 
 def score_frame(metrics: pd.DataFrame, params: RobustParams = DEFAULTS) -> pd.DataFrame:
@@ -390,10 +389,10 @@ def score_frame(metrics: pd.DataFrame, params: RobustParams = DEFAULTS) -> pd.Da
     and `series_start` (the first row of each row's series)."""
     frame = metrics.sort_values(["service_name", "metric_name", "observed_at"], ignore_index=True)
     codes, _ = pd.MultiIndex.from_frame(frame[["service_name", "metric_name"]]).factorize()
+    edges = series_edges(codes)
     columns = score_chunks(to_minutes(pd.to_datetime(frame["observed_at"]).to_numpy()), frame["value"].to_numpy(dtype=float),
-                           codes, params)
+                           edges, params)
     for name in OUTPUT_COLUMNS:
         frame[name] = columns[name]
-    edges = series_edges(codes)
     frame["series_start"] = per_series(edges, edges[:-1])
     return frame

@@ -40,7 +40,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from oncall_analytics.detection.series import SERIES_KEY, chunked, per_series, per_window, rows_of, series_edges, series_order
+from oncall_analytics.detection.series import SERIES_KEY, chunked, per_series, per_window, rows_of, same_series_as_previous, series_order
 from oncall_analytics.drivers import by_group
 from oncall_analytics.frames import as_pandas, empty, is_spark
 
@@ -202,14 +202,13 @@ def score_frame(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction
     series and hour. Series are told apart by integer codes (no sorting of
     strings); the kernel scores all series together with array operations.
     """
-    rows, series_code, minutes, values = series_order(metrics)
+    rows, edges, minutes, values = series_order(metrics)
     hour_number = minutes // int(grain_minutes)  # bucket number at the grain (the hour number at 60 minutes)
-    if np.any((np.diff(series_code) == 0) & (np.diff(hour_number) == 0)):
+    if np.any(same_series_as_previous(edges) & (hour_number[1:] == hour_number[:-1])):
         raise ValueError("score_metrics: more than one value for a service, metric and bucket")
     windows = sorted(set(int(w) for w in windows))
     if len(values) == 0 or not windows:
         return empty(SCORES_SCHEMA)
-    edges = series_edges(series_code)
     week = window_points(WEEK_HOURS, grain_minutes)
     copies = [chunked(partial(score_chunk, window=window_points(window, grain_minutes), min_baseline_fraction=min_baseline_fraction,
                               week=week), edges, hour_number, values) for window in windows]

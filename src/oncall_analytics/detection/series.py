@@ -36,53 +36,83 @@ def factorize_runs(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(head_codes, np.diff(np.r_[heads, len(column)])), uniques
 
 
-def series_order(metrics: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(rows, series code, bucket minute, value) of the usable rows of a long frame, grouped by series and in
-    time order: rows without a name, time or finite value are left out (factorize codes a missing name as
-    -1, without a dropna over the string columns), and the rows are sorted only when they are not in that
-    order yet."""
-    service_codes, _ = factorize_runs(metrics["service_name"].to_numpy())
-    metric_codes, metric_names = factorize_runs(metrics["metric_name"].to_numpy())
+def run_heads(*columns: np.ndarray) -> np.ndarray:
+    """Index of the first row of each run of rows equal in every column (row 0 included): neighbours
+    compared, no hashing of every string (bench/)."""
+    size = len(columns[0])
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    new = np.not_equal(columns[0][1:], columns[0][:-1])
+    for column in columns[1:]:
+        new |= column[1:] != column[:-1]
+    return np.r_[0, np.flatnonzero(new) + 1]
+
+
+def heads_in_order(services: np.ndarray, metrics: np.ndarray, heads: np.ndarray, times: np.ndarray) -> bool:
+    """Whether rows with these run `heads` are grouped by series, the series in name order (as a sort would
+    leave them) and each in time order: the names checked at the heads only, the times at every row."""
+    names = pd.MultiIndex.from_arrays([services[heads], metrics[heads]])
+    if names.has_duplicates or not names.is_monotonic_increasing:
+        return False
+    backwards = np.flatnonzero(times[1:] < times[:-1]) + 1  # only where a series starts
+    return bool(np.isin(backwards, heads).all())
+
+
+def series_order(metrics: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, series edges, bucket minute, value) of the usable rows of a long frame, grouped by series in
+    name order and each in time order; `edges` (series_edges) delimit the series in that order. Rows without
+    a name, time or finite value are left out. `rows` is None when every row is used as it stands (the
+    frames the models read are ordered in the engine): no copy of the columns, no sort."""
+    services, metric_names = metrics["service_name"].to_numpy(), metrics["metric_name"].to_numpy()
     observed = pd.to_datetime(metrics["observed_at"]).to_numpy()
     values = metrics["value"].to_numpy(dtype=float)
-    usable = (service_codes >= 0) & (metric_codes >= 0) & ~np.isnat(observed) & np.isfinite(values)
-    codes = service_codes.astype(np.int64) * max(len(metric_names), 1) + metric_codes
-    minutes = observed.astype("datetime64[m]").astype(np.int64)
-    rows = np.arange(len(values))
-    if not usable.all():
-        rows = rows[usable]
-        codes, minutes, values = codes[rows], minutes[rows], values[rows]
-    steps = np.diff(codes)
-    if np.any((steps < 0) | ((steps == 0) & (np.diff(minutes) < 0))):
-        order = np.lexsort((minutes, codes))
-        rows, codes, minutes, values = rows[order], codes[order], minutes[order], values[order]
-    return rows, codes, minutes, values
+    minutes = observed.astype("datetime64[m]").view(np.int64)
+    usable = ~np.isnat(observed) & np.isfinite(values)
+    heads = run_heads(services, metric_names)
+    # a missing name (None, NaN) starts a run wherever it appears: looking at the heads finds every one
+    if (usable.all() and not pd.isna(services[heads]).any() and not pd.isna(metric_names[heads]).any()
+            and heads_in_order(services, metric_names, heads, minutes)):
+        return None, np.r_[heads, len(values)], minutes, values
+    service_codes, _ = factorize_runs(services)
+    metric_codes, names = factorize_runs(metric_names)
+    usable &= (service_codes >= 0) & (metric_codes >= 0)
+    codes = service_codes.astype(np.int64) * max(len(names), 1) + metric_codes
+    rows = np.flatnonzero(usable)
+    order = np.lexsort((minutes[rows], codes[rows]))
+    rows = rows[order]
+    return rows, series_edges(codes[rows]), minutes[rows], values[rows]
 
 
-def series_starts(frame: pd.DataFrame) -> tuple[np.ndarray, bool]:
-    """(index of the first row of each row's run of one series, whether the rows are grouped by series and
+def series_heads(frame: pd.DataFrame) -> tuple[np.ndarray, bool]:
+    """(index of the first row of each run of one series, whether the rows are grouped by series and each
     in time order), from neighbouring names: no hashing of every string (bench/)."""
     services, metrics = frame["service_name"].to_numpy(), frame["metric_name"].to_numpy()
-    size = len(frame)
-    if size == 0:
+    if len(frame) == 0:
         return np.zeros(0, dtype=np.int64), True
-    new = np.empty(size, dtype=bool)
-    new[0] = True
-    np.not_equal(services[1:], services[:-1], out=new[1:])
-    new[1:] |= metrics[1:] != metrics[:-1]
-    heads = np.flatnonzero(new)
-    starts = np.repeat(heads, np.diff(np.r_[heads, size]))
+    heads = run_heads(services, metrics)
     observed = frame["observed_at"].to_numpy()
     if observed.dtype.kind != "M":
         observed = pd.to_datetime(frame["observed_at"]).to_numpy()
-    in_order = (not pd.MultiIndex.from_arrays([services[heads], metrics[heads]]).has_duplicates
-                and not np.any((np.diff(observed) < np.timedelta64(0)) & ~new[1:]))
-    return starts, in_order
+    names = pd.MultiIndex.from_arrays([services[heads], metrics[heads]])
+    backwards = np.flatnonzero(observed[1:] < observed[:-1]) + 1
+    return heads, not names.has_duplicates and bool(np.isin(backwards, heads).all())
 
 
-def rows_of(column: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """column[rows], without a copy when `rows` are all the rows in order (the usual case)."""
-    return column if len(rows) == len(column) and np.array_equal(rows, np.arange(len(rows))) else column[rows]
+def first_rows(heads: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each of `rows`: the first row of its series, from the series' first rows `heads` (ascending)."""
+    return heads[np.searchsorted(heads, rows, side="right") - 1]
+
+
+def same_series_as_previous(edges: np.ndarray) -> np.ndarray:
+    """Per row after the first: whether it belongs to the series of the row before it (series `edges`)."""
+    same = np.ones(max(int(edges[-1]) - 1, 0), dtype=bool)
+    same[edges[1:-1] - 1] = False
+    return same
+
+
+def rows_of(column: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """column[rows]; the column itself (no copy) when `rows` is None: every row, in order (series_order)."""
+    return column if rows is None else column[rows]
 
 
 def per_window(copies: list[np.ndarray]) -> np.ndarray:
