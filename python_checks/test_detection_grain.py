@@ -3,7 +3,9 @@ of the detection marts into a module-scoped warehouse): the shipped
 5-minute service_metrics sample's sharp incident (checkout-api, 2024-05-07
 14:10-14:40) pages within 10 minutes of its start with the right root
 cause, the gateway and invocation metrics are computed per 5-minute bucket,
-and the hourly seed keeps one reading per hour.
+and the hourly seed keeps one reading per hour. The build runs the unit
+tests too (they pin the grain they describe), and an incremental run at
+another grain on that warehouse stops instead of mixing two grains.
 
 The sample has one day of history before its incident; the robust method
 scores once its scale rests on `min_history_hours` of residuals from
@@ -11,6 +13,7 @@ complete earlier days (24 by default: the third day), so the build sets
 12 (the second day, the incident's)."""
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 
 import duckdb
@@ -19,15 +22,20 @@ import pytest
 from conftest import run_dbt
 
 GRAIN_VARS = "{detection_grain_minutes: 5, min_history_hours: 12}"
-SELECTION = ["+incident_postmortems", "+alert_budget", "+metric_level_shifts", "--indirect-selection", "cautious",
-             "--exclude", "test_type:unit"]
+# the unit tests too: they pin the grain they describe, so a build at another grain runs them as they are
+SELECTION = ["+incident_postmortems", "+alert_budget", "+metric_level_shifts", "--indirect-selection", "cautious"]
+METRIC_MODELS = ["int_serverless__hourly_metrics", "int_gateway__hourly_metrics"]
 
 
 @pytest.fixture(scope="module")
-def query(tmp_path_factory):
+def warehouse(tmp_path_factory):
     warehouse = tmp_path_factory.mktemp("grain") / "grain.duckdb"
     run_dbt(["build", "-s", *SELECTION, "--vars", GRAIN_VARS], warehouse)
+    return warehouse
 
+
+@pytest.fixture(scope="module")
+def query(warehouse):
     def run(sql):
         with duckdb.connect(str(warehouse), read_only=True) as con:
             return con.execute(sql).fetchall()
@@ -68,3 +76,23 @@ def test_scores_and_budget_follow_the_grain(query):
     assert query("select distinct anomaly_method, window_hours from intermediate.int_metrics__anomaly_scores") == [("robust", 48)]
     assert query("select distinct window_hours from marts.alert_budget order by 1") == [(24,), (48,), (72,), (168,)]
     assert query("select anomaly_method, window_hours from marts.alert_budget where is_current_setting") == [("robust", 48)]
+
+
+def test_an_incremental_run_at_another_grain_stops_naming_both(warehouse, tmp_path):
+    """The metric models record their grain; an incremental run at the default 60 minutes on the 5-minute
+    warehouse would append hourly buckets to 5-minute ones, so it stops naming the var and both grains,
+    and leaves the table as it was; a full refresh rebuilds it at the new grain."""
+    copy = tmp_path / "grain.duckdb"
+    shutil.copy(warehouse, copy)
+    refused = run_dbt(["run", "-s", *METRIC_MODELS], copy, check=False)
+    assert refused.returncode != 0
+    assert "holds buckets of 5 minutes, and this run's detection_grain_minutes is 60" in refused.stdout
+    assert "--full-refresh" in refused.stdout
+    with duckdb.connect(str(copy), read_only=True) as con:
+        for model in METRIC_MODELS:
+            assert con.execute(f"select distinct grain_minutes from intermediate.{model}").fetchall() == [(5,)]
+    run_dbt(["run", "-s", *METRIC_MODELS, "--full-refresh"], copy)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        for model in METRIC_MODELS:
+            assert con.execute(f"select distinct grain_minutes from intermediate.{model}").fetchall() == [(60,)]
+            assert con.execute(f"select count(*) from intermediate.{model} where minute(observed_at) != 0").fetchall() == [(0,)]

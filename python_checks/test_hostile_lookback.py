@@ -62,8 +62,8 @@ def test_repeats_inside_the_lookback_leave_no_stale_hour(tmp_path):
     run_dbt(["build", *SELECTION], warehouse, cwd=project)          # incremental
     actual = _snapshot(warehouse)
 
-    hours = {(service, observed_at.hour) for service, _, observed_at, _ in actual["intermediate.int_serverless__hourly_metrics"]}
+    hours = {(service, observed_at.hour) for service, _, observed_at, *_ in actual["intermediate.int_serverless__hourly_metrics"]}
     assert hours == {("f", 5), ("f", 8), ("f", 9)}                  # f at 01:00 and g at 07:00 are gone
-    gateway_hours = {(service, observed_at.hour) for service, _, observed_at, _ in actual["intermediate.int_gateway__hourly_metrics"]}
+    gateway_hours = {(service, observed_at.hour) for service, _, observed_at, *_ in actual["intermediate.int_gateway__hourly_metrics"]}
     assert gateway_hours == {("svc/prod", 5), ("svc/prod", 8), ("svc/prod", 9)}
     assert actual == expected

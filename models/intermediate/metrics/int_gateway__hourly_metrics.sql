@@ -16,6 +16,7 @@
         pre_hook="{{ delete_hours_to_recompute(ref('base_gateway__api_gateway_logs'), 'request_id', 'requested_at') }}",
     )
 }}
+{%- do check_same_grain() %}
 {%- set hours = hours_to_recompute(ref('base_gateway__api_gateway_logs'), 'request_id', 'requested_at') %}
 
 with requests as (
@@ -46,6 +47,11 @@ per_bucket as (
 
 long_format as (
     {{ unpivot_metrics('per_bucket', ['requests', 'server_error_rate', 'p99_latency_ms']) }}
+),
+
+with_grain as (
+    -- the grain of every bucket, for the next incremental run's check_same_grain
+    select *, {{ metric_grain_minutes() }} as grain_minutes from long_format
 )
 
-select * from long_format
+select * from with_grain

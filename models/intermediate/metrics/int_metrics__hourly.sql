@@ -35,7 +35,8 @@ with
             service_name,
             metric_name,
             {{ metric_bucket('observed_at') }} as observed_at,
-            avg(cast(value as double)) as value
+            -- in a fixed order: the same mean to the last bit on every run, however the log's files are read
+            {{ deterministic_aggregate('avg', 'cast(value as double)') }} as value
         from {{ model_name }}
         group by service_name, metric_name, {{ metric_bucket('observed_at') }}
     ),

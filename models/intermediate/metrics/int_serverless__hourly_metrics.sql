@@ -18,6 +18,7 @@
         pre_hook="{{ delete_hours_to_recompute(ref('base_serverless__function_invocations'), 'invocation_id', 'start_timestamp') }}",
     )
 }}
+{%- do check_same_grain() %}
 {%- set hours = hours_to_recompute(ref('base_serverless__function_invocations'), 'invocation_id', 'start_timestamp') %}
 
 with invocations as (
@@ -40,6 +41,11 @@ per_bucket as (
 
 long_format as (
     {{ unpivot_metrics('per_bucket', ['invocations', 'error_rate', 'p99_duration_ms']) }}
+),
+
+with_grain as (
+    -- the grain of every bucket, for the next incremental run's check_same_grain
+    select *, {{ metric_grain_minutes() }} as grain_minutes from long_format
 )
 
-select * from long_format
+select * from with_grain
