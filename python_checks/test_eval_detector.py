@@ -128,3 +128,23 @@ def test_a_grain_the_project_refuses_is_refused_before_dbt_runs(tmp_path, grain)
     """--grain-minutes follows detection_grain_minutes (a divisor of an hour): refused at once, nothing built."""
     result = _run([str(SAMPLE), "--grain-minutes", grain, "--work-dir", str(tmp_path / "work")])
     assert result.returncode == 2 and "must divide an hour" in result.stderr and not (tmp_path / "work").exists()
+
+
+def test_epoch_numbers_as_times_are_refused_before_dbt_runs(tmp_path):
+    """pandas would read them as nanoseconds after 1970, and every row would end in the quarantine."""
+    pd.DataFrame({"service_name": "svc", "metric_name": "m", "observed_at": [1717200000, 1717200300],
+                  "value": [1.0, 2.0]}).to_csv(tmp_path / "metrics.csv.gz", index=False)
+    (tmp_path / "windows.json").write_text(json.dumps({"svc/m": []}))
+    result = _run([str(tmp_path)])
+    assert result.returncode == 2 and "times must be ISO 8601 text" in result.stderr and "1717200000" in result.stderr
+
+
+def test_the_report_of_a_folder_without_labelled_windows_prints_no_nan():
+    metrics = pd.DataFrame({"service_name": "svc", "metric_name": "m", "value": 1.0,
+                            "observed_at": pd.date_range("2024-01-01", periods=48, freq="h")})
+    hours = evaluation.observed_hours(evaluation.bucket_metrics(metrics, 60), 60)
+    no_output = pd.DataFrame(columns=["service_name", "metric_name", "observed_at"])
+    per_series = evaluation.evaluate({("svc", "m"): []}, no_output, no_output.rename(columns={"observed_at": "started_at"}), hours, 60)
+    text = eval_detector.report(Path("quiet"), {"robust": per_series}, 60, "eval-detector quiet")
+    assert "- robust: 0/0 windows paged (no labelled window), 0 flagged, 0 false pages = 0.00 per 1,000 series-hours, median delay -" in text
+    assert "nan" not in text.lower()

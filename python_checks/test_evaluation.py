@@ -124,6 +124,40 @@ def test_a_folder_must_match_its_windows(folder):
         ev.read_folder(folder)
 
 
+@pytest.mark.parametrize("content, message", [
+    ([], "must be an object"),
+    ({"svcA/m1": None, "svcA/m2": [], "svcB/m3": []}, "svcA/m1 must be a list of \\[start, end\\] pairs"),
+    ({"svcA/m1": [[None, None]], "svcA/m2": [], "svcB/m3": []}, "svcA/m1 must be a list of \\[start, end\\] pairs"),
+    ({"svcA/m1": [["2024-01-01 10:00:00"]], "svcA/m2": [], "svcB/m3": []}, "svcA/m1 must be a list of \\[start, end\\] pairs"),
+    ({"svcA/m1": [["soon", "later"]], "svcA/m2": [], "svcB/m3": []}, "svcA/m1: a time that is not ISO 8601"),
+])
+def test_a_malformed_windows_file_is_refused_naming_the_file_and_key(folder, content, message):
+    """A window of nulls was once counted as a window (its page then a false one); other shapes crashed."""
+    (folder / "windows.json").write_text(json.dumps(content))
+    with pytest.raises(ValueError, match=message) as refused:
+        ev.read_folder(folder)
+    assert "windows.json" in str(refused.value)
+
+
+def test_times_with_offsets_are_read_as_utc_and_numbers_are_refused(folder):
+    """Metrics written in local time with offsets (Europe/Berlin across the DST change of 2024-03-31: +01:00,
+    then +02:00) and windows with offsets are read in UTC, both the same way; epoch numbers are refused
+    (pandas would read them as nanoseconds after 1970)."""
+    utc = pd.date_range("2024-03-30 22:00", periods=8, freq="h")
+    local = utc.tz_localize("UTC").tz_convert("Europe/Berlin")
+    pd.DataFrame({"service_name": "s", "metric_name": "m", "observed_at": [t.isoformat() for t in local],
+                  "value": np.arange(8.0)}).to_csv(folder / "metrics.csv.gz", index=False)
+    (folder / "windows.json").write_text(json.dumps({"s/m": [["2024-03-31T03:00:00+02:00", "2024-03-31T04:30:00+02:00"]]}))
+    metrics, windows = ev.read_folder(folder)
+    assert {t[-6:] for t in (x.isoformat() for x in local)} == {"+01:00", "+02:00"}
+    assert metrics["observed_at"].tolist() == list(utc)
+    assert windows == {("s", "m"): [(pd.Timestamp("2024-03-31 01:00"), pd.Timestamp("2024-03-31 02:30"))]}
+    pd.DataFrame({"service_name": "s", "metric_name": "m", "observed_at": [1717200000, 1717200300],
+                  "value": [1.0, 2.0]}).to_csv(folder / "metrics.csv.gz", index=False)
+    with pytest.raises(ValueError, match="observed_at: times must be ISO 8601 text .* found numbers such as 1717200000"):
+        ev.read_folder(folder)
+
+
 def test_detector_output_for_an_unknown_series_is_an_error(folder):
     metrics, windows = ev.read_folder(folder)
     flags, incidents = detector_output()

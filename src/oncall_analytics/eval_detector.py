@@ -105,7 +105,8 @@ def run_method(project_dir: Path, logs: Path, warehouse: Path, method: str, grai
     print(f"running ({method}): {shlex.join(command)}", file=sys.stderr, flush=True)
     result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
     if result.returncode != 0:
-        raise EvalError(f"dbt build with anomaly_method {method} failed (exit {result.returncode}):\n{result.stdout[-6000:]}")
+        raise EvalError(f"dbt build with anomaly_method {method} failed (exit {result.returncode}; --work-dir DIR keeps the "
+                        f"logs and the warehouse to look into, e.g. the quarantine views):\n{result.stdout[-6000:]}")
     return read_detector_output(warehouse, services, method)
 
 
@@ -175,10 +176,10 @@ def report(folder: Path, results: dict[str, pd.DataFrame], grain_minutes: int, c
              f"Data: `{folder}` ({len(next(iter(results.values())))} series). Grain {grain_minutes} minutes. "
              f"Produced by `{command}` (oncall_analytics/eval_detector.py; definitions in oncall_analytics/evaluation.py).", ""]
     for method, row in totals.items():
-        share = row.windows_paged / row.windows if row.windows else float("nan")
-        lines.append(f"- {method}: {row.windows_paged}/{row.windows} windows paged ({share:.0%}), {row.windows_flagged} flagged, "
+        share = f"{row.windows_paged / row.windows:.0%}" if row.windows else "no labelled window"
+        lines.append(f"- {method}: {row.windows_paged}/{row.windows} windows paged ({share}), {row.windows_flagged} flagged, "
                      f"{row.false_pages} false pages = {row.false_pages_per_1000_hours:.2f} per 1,000 series-hours, "
-                     f"median delay {row.median_delay_hours:.1f} h")
+                     f"median delay {'-' if pd.isna(row.median_delay_hours) else f'{row.median_delay_hours:.1f} h'}")
     lines += [f"- Note: {note}" for note in notes]
     lines += ["", "## Per series, per labelled service and in total", "", ev.side_by_side(results), ""]
     return "\n".join(lines)

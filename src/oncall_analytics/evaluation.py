@@ -53,8 +53,48 @@ FIGURE_COLUMNS = ["windows", "windows_paged", "windows_flagged", "incidents", "f
                   "false_pages_per_1000_hours", "median_delay_hours"]
 
 
+def utc_times(values, where: str) -> pd.Series:
+    """ISO 8601 times as naive UTC (datetime64[ns]): a time with an offset is converted to UTC (offsets may
+    differ row to row, as across a DST change), a time without one is UTC already. Numbers (epoch seconds?)
+    and text that is not a time are refused, naming `where`."""
+    values = pd.Series(values)
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        raise ValueError(f"{where}: times must be ISO 8601 text (e.g. 2024-05-07 14:10:00, UTC, or with an offset), "
+                         f"found numbers such as {values.iloc[0]}")
+    try:
+        parsed = pd.to_datetime(values, utc=True, format="ISO8601")
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{where}: a time that is not ISO 8601 ({error})") from None
+    if parsed.isna().any():
+        raise ValueError(f"{where}: {int(parsed.isna().sum())} missing time(s)")
+    return parsed.dt.tz_localize(None).astype("datetime64[ns]")
+
+
+def parse_windows(raw, where: Path) -> SeriesWindows:
+    """windows.json's object {"<service_name>/<metric_name>": [[start, end], ...]} as UTC times (utc_times);
+    every shape error names the file and the key."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: must be an object {{\"<service_name>/<metric_name>\": [[start, end], ...]}}, found {type(raw).__name__}")
+    windows: SeriesWindows = {}
+    for key, spans in raw.items():
+        service, _, metric = key.partition("/")
+        if not service or not metric:
+            raise ValueError(f"{where}: key {key!r} is not '<service_name>/<metric_name>'")
+        if not isinstance(spans, list) or not all(
+                isinstance(span, list) and len(span) == 2 and all(isinstance(t, str) and t.strip() for t in span) for span in spans):
+            raise ValueError(f"{where}: {key} must be a list of [start, end] pairs of times as text (an empty list: no window), "
+                             f"found {json.dumps(spans)[:80]}")
+        times = utc_times([t for span in spans for t in span], f"{where}: {key}") if spans else pd.Series([], dtype="datetime64[ns]")
+        parsed = [(pd.Timestamp(times.iloc[2 * i]), pd.Timestamp(times.iloc[2 * i + 1])) for i in range(len(spans))]
+        if any(end < start for start, end in parsed):
+            raise ValueError(f"{where}: {key} has a window that ends before it starts")
+        windows[(service, metric)] = parsed
+    return windows
+
+
 def read_folder(folder: str | Path) -> tuple[pd.DataFrame, SeriesWindows]:
-    """(metrics, windows) of a labelled folder; every series must have a windows entry and vice versa."""
+    """(metrics, windows) of a labelled folder, times in naive UTC; every series must have a windows entry
+    and vice versa."""
     folder = Path(folder)
     for name in (METRICS_FILE, WINDOWS_FILE):
         if not (folder / name).is_file():
@@ -63,17 +103,8 @@ def read_folder(folder: str | Path) -> tuple[pd.DataFrame, SeriesWindows]:
     missing = [c for c in [*SERIES_KEY, "observed_at", "value"] if c not in metrics.columns]
     if missing:
         raise ValueError(f"{folder / METRICS_FILE}: missing column(s) {missing}")
-    metrics["observed_at"] = pd.to_datetime(metrics["observed_at"])
-    raw_windows = json.loads((folder / WINDOWS_FILE).read_text())
-    windows: SeriesWindows = {}
-    for key, spans in raw_windows.items():
-        service, _, metric = key.partition("/")
-        if not metric:
-            raise ValueError(f"{folder / WINDOWS_FILE}: key {key!r} is not '<service_name>/<metric_name>'")
-        parsed = [(pd.Timestamp(start), pd.Timestamp(end)) for start, end in spans]
-        if any(end < start for start, end in parsed):
-            raise ValueError(f"{folder / WINDOWS_FILE}: {key} has a window that ends before it starts")
-        windows[(service, metric)] = parsed
+    metrics["observed_at"] = utc_times(metrics["observed_at"], f"{folder / METRICS_FILE}: observed_at").to_numpy()
+    windows = parse_windows(json.loads((folder / WINDOWS_FILE).read_text()), folder / WINDOWS_FILE)
     in_metrics = set(metrics[SERIES_KEY].drop_duplicates().itertuples(index=False, name=None))
     if in_metrics != set(windows):
         raise ValueError(f"labelled folder {folder}: series without windows entry {sorted(in_metrics - set(windows))[:5]}, "
