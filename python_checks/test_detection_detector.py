@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from detection_synthetic import HOUR_ZERO, SCORES, detect, hour_of, long_format, notebook_metrics, weekly_spike_metrics
-from oncall_analytics.detection.series import factorize_runs, series_edges
+from oncall_analytics.detection.series import factorize_runs, series_edges, series_heads, series_order
 
 NOTEBOOK_FLAGS = {
     "cache_hit_rate": [110, 111], "p99_ms": [110, 111],
@@ -169,3 +169,32 @@ def test_series_scored_together_equal_series_scored_alone():
         else:
             np.testing.assert_array_equal(column, alone, err_msg=name)
     assert np.isfinite(together["z_score"]).sum() > 300
+
+
+def test_series_order_takes_an_ordered_frame_as_it_stands_and_sorts_any_other():
+    """An ordered frame is used in place (rows None, no copy); shuffled, with rows lacking a name, time or
+    finite value, or with series out of name order, it gives the same series, sorted, those rows left out."""
+    ordered = pd.DataFrame({"service_name": ["a", "a", "a", "b", "b"], "metric_name": ["x", "x", "y", "x", "x"],
+                            "observed_at": pd.to_datetime(["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-01 00:00",
+                                                           "2024-01-01 05:00", "2024-01-01 06:00"]),
+                            "value": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    rows, edges, minutes, values = series_order(ordered)
+    assert rows is None and edges.tolist() == [0, 2, 3, 5] and values.tolist() == [1, 2, 3, 4, 5]
+    bad = pd.DataFrame({"service_name": [None, "a", "a"], "metric_name": ["x", "x", "x"],
+                        "observed_at": pd.to_datetime(["2024-01-01 02:00", None, "2024-01-01 03:00"]), "value": [9.0, 9.0, np.nan]})
+    messy = pd.concat([ordered, bad]).sample(frac=1, random_state=4)
+    for frame in (messy, ordered.iloc[[3, 4, 0, 1, 2]]):
+        rows, edges, minutes, values = series_order(frame)
+        assert frame.iloc[rows]["value"].tolist() == [1, 2, 3, 4, 5]
+        assert edges.tolist() == [0, 2, 3, 5] and values.tolist() == [1, 2, 3, 4, 5]
+        assert minutes.tolist() == (ordered["observed_at"].to_numpy().astype("datetime64[m]").astype(np.int64)).tolist()
+
+
+def test_series_heads_tell_grouped_time_ordered_rows_from_others():
+    frame = pd.DataFrame({"service_name": ["b", "b", "a", "a"], "metric_name": "m",
+                          "observed_at": pd.to_datetime(["2024-01-01 05:00", "2024-01-01 06:00", "2024-01-01 00:00", "2024-01-01 01:00"])})
+    assert series_heads(frame)[0].tolist() == [0, 2] and series_heads(frame)[1]  # grouped; name order not needed
+    interleaved = frame.iloc[[0, 2, 1, 3]].reset_index(drop=True)
+    assert not series_heads(interleaved)[1]
+    backwards = frame.iloc[[1, 0, 2, 3]].reset_index(drop=True)
+    assert series_heads(backwards)[0].tolist() == [0, 2] and not series_heads(backwards)[1]

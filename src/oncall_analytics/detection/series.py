@@ -1,12 +1,16 @@
 """Rows grouped by series (service_name, metric_name), shared by the kernels.
 
-The kernels take long frames with one row per series and bucket. They tell
-the series apart by integer codes from run-wise factorization (no hashing
-or sorting of every string: bench/), find where each series starts
-(`series_edges`), and score many series in one pass of array work, chunk
-by chunk (`series_chunks`): one pass over a whole year of 1,000 series
-would allocate arrays far larger than the CPU's cache, which on the bench
-costs more than the per-series loop it replaces.
+The kernels take long frames with one row per series and bucket. They find
+where each series starts by comparing neighbouring names once (`run_heads`:
+no hashing or sorting of every string, bench/), check the frame is grouped
+and in time order from those heads alone (it usually is: the models read
+it ordered from the engine), and only otherwise sort it by integer codes
+from run-wise factorization. They score many series in one pass of array
+work, chunk by chunk (`series_chunks`): one pass over a whole year of 1,000
+series would allocate arrays far larger than the CPU's cache, which on the
+bench costs more than the per-series loop it replaces. No full-size array
+of codes, row numbers or per-row series starts is built on the way: each
+one is fresh memory the kernel pays for in page faults (bench/README.md).
 """
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ def factorize_runs(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     if len(column) == 0:
         return pd.factorize(column, sort=True)
-    heads = np.r_[0, np.flatnonzero(column[1:] != column[:-1]) + 1]
+    heads = run_heads(column)
     head_codes, uniques = pd.factorize(column[heads], sort=True)
     return np.repeat(head_codes, np.diff(np.r_[heads, len(column)])), uniques
 
@@ -48,11 +52,13 @@ def run_heads(*columns: np.ndarray) -> np.ndarray:
     return np.r_[0, np.flatnonzero(new) + 1]
 
 
-def heads_in_order(services: np.ndarray, metrics: np.ndarray, heads: np.ndarray, times: np.ndarray) -> bool:
-    """Whether rows with these run `heads` are grouped by series, the series in name order (as a sort would
-    leave them) and each in time order: the names checked at the heads only, the times at every row."""
+def grouped_in_time_order(services: np.ndarray, metrics: np.ndarray, heads: np.ndarray, times: np.ndarray,
+                          in_name_order: bool = False) -> bool:
+    """Whether rows with these run `heads` are grouped by series (one run each) and each in time order, and
+    with `in_name_order` the series in name order too (as a sort leaves them): the names checked at the
+    heads only, the times at every row."""
     names = pd.MultiIndex.from_arrays([services[heads], metrics[heads]])
-    if names.has_duplicates or not names.is_monotonic_increasing:
+    if names.has_duplicates or (in_name_order and not names.is_monotonic_increasing):
         return False
     backwards = np.flatnonzero(times[1:] < times[:-1]) + 1  # only where a series starts
     return bool(np.isin(backwards, heads).all())
@@ -71,7 +77,7 @@ def series_order(metrics: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray, 
     heads = run_heads(services, metric_names)
     # a missing name (None, NaN) starts a run wherever it appears: looking at the heads finds every one
     if (usable.all() and not pd.isna(services[heads]).any() and not pd.isna(metric_names[heads]).any()
-            and heads_in_order(services, metric_names, heads, minutes)):
+            and grouped_in_time_order(services, metric_names, heads, minutes, in_name_order=True)):
         return None, np.r_[heads, len(values)], minutes, values
     service_codes, _ = factorize_runs(services)
     metric_codes, names = factorize_runs(metric_names)
@@ -93,9 +99,7 @@ def series_heads(frame: pd.DataFrame) -> tuple[np.ndarray, bool]:
     observed = frame["observed_at"].to_numpy()
     if observed.dtype.kind != "M":
         observed = pd.to_datetime(frame["observed_at"]).to_numpy()
-    names = pd.MultiIndex.from_arrays([services[heads], metrics[heads]])
-    backwards = np.flatnonzero(observed[1:] < observed[:-1]) + 1
-    return heads, not names.has_duplicates and bool(np.isin(backwards, heads).all())
+    return heads, grouped_in_time_order(services, metrics, heads, observed)
 
 
 def first_rows(heads: np.ndarray, rows: np.ndarray) -> np.ndarray:
