@@ -1,13 +1,18 @@
 """The SLO models in production runs: an hourly (incremental) run after a new
 hour of gateway logs, with a late request inside the lookback, reads only the
-lookback's slice of the log and ends equal to a full refresh."""
+lookback's slice of the log and ends equal to a full refresh; an hourly run
+after a change of what an SLO counts stops instead of mixing definitions."""
 from __future__ import annotations
 
+import copy
 import csv
 import io
+import json
 import re
+import shutil
 
 import duckdb
+import yaml
 
 from conftest import PROJECT_DIR, run_dbt
 from project_copy import copy_project
@@ -80,3 +85,42 @@ def test_hourly_run_reads_the_lookback_only_and_equals_a_full_refresh(tmp_path):
     assert counted == recounted >= 1
     newest = max(row[2] for row in incremental["intermediate.int_slo__event_buckets"] if row[1] == "gateway_requests")
     assert str(newest) == "2024-03-12 16:25:00"
+
+
+def test_an_incremental_run_that_counts_an_slo_otherwise_stops_naming_it(built_warehouse, tmp_path):
+    """The buckets record what they count (counted_as). An hourly run after a change of what an SLO counts
+    (its threshold) or with a new SLO would mix two definitions in one rolling window, so it stops naming
+    the SLO and leaves the table as it was; a new objective changes no bucket and runs; a full refresh
+    counts everything again."""
+    warehouse = tmp_path / built_warehouse.name
+    shutil.copy(built_warehouse, warehouse)
+    slos = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["slos"]
+
+    def run(changed: list[dict], *flags: str):
+        return run_dbt(["run", "-s", "int_slo__event_buckets", *flags, "--vars", json.dumps({"slos": changed})], warehouse, check=False)
+
+    def counted_as(name: str) -> set:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return {row[0] for row in con.execute("select distinct counted_as from intermediate.int_slo__event_buckets"
+                                                  " where slo_name = ?", [name]).fetchall()}
+
+    assert counted_as("gateway_main_latency") == {"gateway_requests: real (not test) requests of api.gateway.main, "
+                                                  "environment prod; good: latency_ms < 1000"}
+    stricter = copy.deepcopy(slos)
+    stricter[1]["indicator"]["threshold_ms"] = 500
+    refused = run(stricter)
+    assert refused.returncode != 0
+    assert "counts SLO 'gateway_main_latency' as `gateway_requests: real (not test) requests of api.gateway.main, environment prod; " \
+           "good: latency_ms < 1000`, and this run's var 'slos' counts it as `" in refused.stdout
+    assert "latency_ms < 500`" in refused.stdout and "--full-refresh" in refused.stdout
+    added = [*copy.deepcopy(slos), {**slos[2], "name": "image_processor_availability_2"}]
+    refused = run(added)
+    assert refused.returncode != 0 and "SLO 'image_processor_availability_2' is new in var 'slos'" in refused.stdout
+    assert counted_as("gateway_main_latency") == {"gateway_requests: real (not test) requests of api.gateway.main, "
+                                                  "environment prod; good: latency_ms < 1000"}
+    looser_objective = copy.deepcopy(slos)
+    looser_objective[1]["objective_pct"] = 98
+    assert run(looser_objective).returncode == 0
+    assert run(stricter, "--full-refresh").returncode == 0
+    assert counted_as("gateway_main_latency") == {"gateway_requests: real (not test) requests of api.gateway.main, "
+                                                  "environment prod; good: latency_ms < 500"}

@@ -21,11 +21,13 @@
 {% macro slo_event_predicates(slo) -%}
     {%- if slo.event_source == 'gateway_requests' -%}
         {%- set scope = ['not is_test_traffic', 'service_name = ' ~ oncall_analytics.sql_literal(slo.service)] -%}
-        {%- set scope_text = "real (not test) requests of " ~ slo.service -%}
+        {%- set scope_words = ["real (not test) requests of " ~ slo.service] -%}
         {%- for key in ['environment', 'region'] if slo[key] is not none -%}
             {%- do scope.append(key ~ ' = ' ~ oncall_analytics.sql_literal(slo[key])) -%}
-            {%- set scope_text = scope_text ~ ", " ~ key ~ " " ~ slo[key] -%}
+            {#- a list, not `set` in the loop: Jinja's loop scope dropped the filters from the words -#}
+            {%- do scope_words.append(key ~ " " ~ slo[key]) -%}
         {%- endfor -%}
+        {%- set scope_text = scope_words | join(", ") -%}
         {%- set good_sql = 'status_code < 500' if slo.sli_kind == 'availability' else 'latency_ms < ' ~ slo.latency_threshold_ms -%}
         {%- set good_text = 'no 5xx status' if slo.sli_kind == 'availability' else 'latency_ms < ' ~ slo.latency_threshold_ms -%}
     {%- else -%}

@@ -17,6 +17,7 @@
 
 {#- the logs that some SLO counts, each with its SLOs' conditions -#}
 {%- set slos = slo_definitions() -%}
+{%- do check_same_slo_counting(slos) -%}
 {%- set logs = [] -%}
 {%- for log in [
     {'source': 'gateway_requests', 'cte': 'gateway_requests', 'event_time': 'requested_at'},
@@ -24,7 +25,7 @@
 ] -%}
     {%- set counted = [] -%}
     {%- for slo in slos if slo.event_source == log.source -%}
-        {%- do counted.append({'name': slo.name, 'events': slo_event_predicates(slo)}) -%}
+        {%- do counted.append({'name': slo.name, 'events': slo_event_predicates(slo), 'counted_as': slo_counted_as(slo)}) -%}
     {%- endfor -%}
     {%- if counted -%}
         {%- do logs.append({'source': log.source, 'cte': log.cte, 'event_time': log.event_time, 'slos': counted}) -%}
@@ -108,7 +109,8 @@ function_invocations as (
                 '{{ log.source }}' as event_source,
                 bucket_start,
                 good_events_{{ loop.index }} as good_events,
-                total_events_{{ loop.index }} as total_events
+                total_events_{{ loop.index }} as total_events,
+                {{ sql_literal(slo.counted_as) }} as counted_as
             from {{ log.cte }}_dense
             {%- if not loop.last %}
                 union all

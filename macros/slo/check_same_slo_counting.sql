@@ -1,0 +1,45 @@
+{#-
+  What an SLO's buckets count, in words, recorded on every row of
+  int_slo__event_buckets (counted_as), and the check that an incremental run
+  counts each SLO as the stored buckets did.
+  slo_counted_as(slo): `<source>: <total events>; good: <good events>`
+    (slo_event_predicates' texts). The objective and window are not in it:
+    they change the budget downstream, not what a bucket counts.
+  check_same_slo_counting(slos): on an incremental run with stored buckets,
+    stops when an SLO of var `slos` is counted otherwise than its stored
+    buckets (a new latency threshold, another service or filter), or is new
+    (its history would start at the lookback window, and its budget look
+    untouched). Either would mix two definitions in one rolling window
+    without a word. A full refresh counts everything again.
+-#}
+{% macro slo_counted_as(slo) -%}
+    {%- set events = oncall_analytics.slo_event_predicates(slo) -%}
+    {{ return(slo.event_source ~ ': ' ~ events.total_text ~ '; good: ' ~ events.good_text) }}
+{%- endmacro %}
+
+{% macro check_same_slo_counting(slos) -%}
+    {%- if not (execute and is_incremental()) -%}{{ return('') }}{%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'counted_as' not in columns -%}
+        {{ exceptions.raise_compiler_error(this.identifier ~ " was built by an earlier version of the project (no counted_as column): rebuild it once with `dbt build --full-refresh`.") }}
+    {%- endif -%}
+    {%- set stored = {} -%}
+    {%- for row in run_query("select distinct slo_name, counted_as from " ~ this ~ " order by 1, 2").rows -%}
+        {%- do stored.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
+    {%- if stored | length == 0 -%}{{ return('') }}{%- endif -%}
+    {%- set ways_out = " Run with the definition the warehouse was built with, rebuild it with `dbt build --full-refresh`, or use another warehouse file (DBT_DUCKDB_PATH)." -%}
+    {%- for slo in slos -%}
+        {%- set counted_as = oncall_analytics.slo_counted_as(slo) -%}
+        {%- if slo.name not in stored -%}
+            {{ exceptions.raise_compiler_error(
+                "SLO '" ~ slo.name ~ "' is new in var 'slos', and " ~ this.identifier ~ " holds the other SLOs' history: an "
+                ~ "incremental run would count it from the lookback window only, and its rolling window would look "
+                ~ "nearly empty." ~ ways_out) }}
+        {%- elif stored[slo.name] != counted_as -%}
+            {{ exceptions.raise_compiler_error(
+                this.identifier ~ " counts SLO '" ~ slo.name ~ "' as `" ~ stored[slo.name] ~ "`, and this run's var 'slos' "
+                ~ "counts it as `" ~ counted_as ~ "`: an incremental run would mix the two in its rolling window." ~ ways_out) }}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endmacro %}
