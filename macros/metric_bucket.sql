@@ -22,19 +22,14 @@
     buckets to hourly ones would hand the detector a series of two grains
     without a word. A full refresh starts over at the new grain. -#}
 {% macro check_same_grain() -%}
-    {%- if not (execute and is_incremental()) -%}{{ return('') }}{%- endif -%}
+    {%- if not oncall_analytics.recorded_setting_to_check('grain_minutes') -%}{{ return('') }}{%- endif -%}
     {%- set grain = oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {%- if 'grain_minutes' not in columns -%}
-        {{ exceptions.raise_compiler_error(this.identifier ~ " was built by an earlier version of the project (no grain_minutes column): rebuild it once with `dbt build --full-refresh`.") }}
-    {%- endif -%}
     {%- set found = run_query("select distinct grain_minutes from " ~ this ~ " where grain_minutes is not null order by 1 limit 2") -%}
     {%- set built = found.rows | map(attribute=0) | map('int') | list -%}
     {%- if built | reject('equalto', grain | int) | list | length > 0 -%}
         {{ exceptions.raise_compiler_error(
             this.identifier ~ " holds buckets of " ~ (built | join(' and ')) ~ " minutes, and this run's detection_grain_minutes is "
-            ~ grain ~ ". An incremental run would give the detector series of two grains. Run with the grain the warehouse "
-            ~ "was built with, rebuild it at the new grain with `dbt build --full-refresh`, or use another warehouse file "
-            ~ "(DBT_DUCKDB_PATH).") }}
+            ~ grain ~ ". An incremental run would give the detector series of two grains."
+            ~ oncall_analytics.mixed_setting_ways_out('grain')) }}
     {%- endif -%}
 {%- endmacro %}

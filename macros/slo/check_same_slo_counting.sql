@@ -18,17 +18,13 @@
 {%- endmacro %}
 
 {% macro check_same_slo_counting(slos) -%}
-    {%- if not (execute and is_incremental()) -%}{{ return('') }}{%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {%- if 'counted_as' not in columns -%}
-        {{ exceptions.raise_compiler_error(this.identifier ~ " was built by an earlier version of the project (no counted_as column): rebuild it once with `dbt build --full-refresh`.") }}
-    {%- endif -%}
+    {%- if not oncall_analytics.recorded_setting_to_check('counted_as') -%}{{ return('') }}{%- endif -%}
     {%- set stored = {} -%}
     {%- for row in run_query("select distinct slo_name, counted_as from " ~ this ~ " order by 1, 2").rows -%}
         {%- do stored.update({row[0]: row[1]}) -%}
     {%- endfor -%}
     {%- if stored | length == 0 -%}{{ return('') }}{%- endif -%}
-    {%- set ways_out = " Run with the definition the warehouse was built with, rebuild it with `dbt build --full-refresh`, or use another warehouse file (DBT_DUCKDB_PATH)." -%}
+    {%- set ways_out = oncall_analytics.mixed_setting_ways_out('SLO definitions') -%}
     {%- for slo in slos -%}
         {%- set counted_as = oncall_analytics.slo_counted_as(slo) -%}
         {%- if slo.name not in stored -%}

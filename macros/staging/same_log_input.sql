@@ -18,19 +18,14 @@
 {%- endmacro %}
 
 {% macro check_same_log_input(log) -%}
-    {%- if not (execute and is_incremental()) -%}{{ return('') }}{%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {%- if 'loaded_from' not in columns -%}
-        {{ exceptions.raise_compiler_error(this.identifier ~ " was built by an earlier version of the project (no loaded_from column): rebuild it once with `dbt build --full-refresh`.") }}
-    {%- endif -%}
+    {%- if not oncall_analytics.recorded_setting_to_check('loaded_from') -%}{{ return('') }}{%- endif -%}
     {%- set found = run_query("select loaded_from from " ~ this ~ " where loaded_from is not null limit 1") -%}
     {%- set loaded_from = found.rows[0][0] if found.rows | length > 0 else none -%}
     {%- set reading = oncall_analytics.log_input(log) -%}
     {%- if loaded_from is not none and loaded_from != reading -%}
         {{ exceptions.raise_compiler_error(
             this.identifier ~ " holds rows loaded from `" ~ loaded_from ~ "`, and this run reads `" ~ reading
-            ~ "` (vars log_source and logs_path). An incremental run would mix the two logs. Run with the vars the "
-            ~ "warehouse was built with, rebuild it from the new input with `dbt build --full-refresh`, or use another "
-            ~ "warehouse file (DBT_DUCKDB_PATH).") }}
+            ~ "` (vars log_source and logs_path). An incremental run would mix the two logs."
+            ~ oncall_analytics.mixed_setting_ways_out('vars')) }}
     {%- endif -%}
 {%- endmacro %}

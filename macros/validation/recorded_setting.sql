@@ -1,0 +1,25 @@
+{#-
+  Shared by the checks that an incremental run appends rows made the way the
+  stored ones were (check_same_log_input, check_same_grain,
+  check_same_slo_counting): each incremental model records the setting on
+  every row, and each check compares it with this run's.
+  recorded_setting_to_check(column): true on an incremental run of a table
+    that records `column`; false on a full refresh or at parse time (nothing
+    stored to mix with); an error when the table predates the column.
+  mixed_setting_ways_out(setting): the error's last sentence, the three ways
+    out.
+-#}
+{% macro recorded_setting_to_check(column) -%}
+    {%- if not (execute and is_incremental()) -%}{{ return(false) }}{%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- if column not in columns -%}
+        {{ exceptions.raise_compiler_error(this.identifier ~ " was built by an earlier version of the project (no " ~ column
+            ~ " column): rebuild it once with `dbt build --full-refresh`.") }}
+    {%- endif -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro mixed_setting_ways_out(setting) -%}
+    {{ return(" Run with the " ~ setting ~ " the warehouse was built with, rebuild it with `dbt build --full-refresh`, "
+              ~ "or use another warehouse file (DBT_DUCKDB_PATH).") }}
+{%- endmacro %}
