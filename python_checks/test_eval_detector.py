@@ -52,7 +52,7 @@ def test_both_methods_score_the_sample_as_its_data_implies(through_dbt, method):
     _, _, work = through_dbt
     metrics, windows = evaluation.read_folder(SAMPLE)
     services = {eval_detector.series_service(s, m): (s, m) for s, m in EXPECTED_PER_SERIES}
-    flags, incidents = eval_detector.read_detector_output(work / f"{method}.duckdb", services, method)
+    flags, incidents, _ = eval_detector.read_detector_output(work / f"{method}.duckdb", services, method)
     hours = evaluation.observed_hours(evaluation.bucket_metrics(metrics, 60), 60)
     per_series = evaluation.evaluate(windows, flags, incidents, hours, 60).set_index(evaluation.SERIES_KEY)
     for key, (n_windows, paged, flagged, n_incidents, false_pages, delays) in EXPECTED_PER_SERIES.items():
@@ -80,8 +80,12 @@ def _run(args, cwd=PROJECT_DIR):
 
 
 def test_a_missing_folder_is_refused_with_its_name(tmp_path):
+    """A relative DATA is resolved where make runs (the project folder): the error shows the absolute path."""
     result = _run([str(tmp_path / "nowhere")])
-    assert result.returncode == 2 and "metrics.csv.gz is missing" in result.stderr and "nowhere" in result.stderr
+    assert result.returncode == 2 and f"{tmp_path / 'nowhere'} does not exist" in result.stderr
+    (tmp_path / "empty").mkdir()
+    result = _run([str(tmp_path / "empty")])
+    assert result.returncode == 2 and "metrics.csv.gz is missing" in result.stderr
 
 
 def test_a_folder_whose_windows_do_not_match_its_series_is_refused(tmp_path):
@@ -148,3 +152,50 @@ def test_the_report_of_a_folder_without_labelled_windows_prints_no_nan():
     text = eval_detector.report(Path("quiet"), {"robust": per_series}, 60, "eval-detector quiet")
     assert "- robust: 0/0 windows paged (no labelled window), 0 flagged, 0 false pages = 0.00 per 1,000 series-hours, median delay -" in text
     assert "nan" not in text.lower()
+
+
+def _hourly_folder(folder: Path, start: str, windows: dict, repeat_every_row: bool = False) -> Path:
+    """svc/m: ten days of hourly noise around 100 with a +60 spike on day 8 at 12:00."""
+    times = pd.date_range(start, periods=240, freq="h")
+    values = 100 + pd.Series(range(240)).mod(7).to_numpy(dtype=float)
+    values[7 * 24 + 12] += 60
+    frame = pd.DataFrame({"service_name": "svc", "metric_name": "m", "observed_at": times.strftime("%Y-%m-%d %H:%M:%S"),
+                          "value": values})
+    if repeat_every_row:  # two hosts writing the same series: every time twice, with different values
+        frame = pd.concat([frame, frame.assign(value=frame["value"] + 1)], ignore_index=True)
+    folder.mkdir()
+    frame.to_csv(folder / "metrics.csv.gz", index=False)
+    (folder / "windows.json").write_text(json.dumps(windows))
+    return folder
+
+
+def test_labelled_data_older_than_the_live_floor_is_scored_and_a_mostly_quarantined_folder_says_why(tmp_path):
+    """Labelled data is history: 1995 was below accepted_time_floor (2000), every row was quarantined and the
+    build failed with dbt's log. The run now accepts the folder's own times. A folder whose rows staging
+    mostly quarantines (every timestamp twice) still fails, with the reason in one line."""
+    old = _hourly_folder(tmp_path / "old", "1995-03-01", {"svc/m": [["1995-03-08 10:00:00", "1995-03-08 16:00:00"],
+                                                                    ["1994-01-01 00:00:00", "1994-01-02 00:00:00"]]})
+    result = _run([str(old), "--method", "robust"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| svc/m | 2 | 240 | 1/2 |" in result.stdout
+    assert "1 window(s) hold no observation and count as missed by every method: svc/m [1994-01-01 00:00 - 1994-01-02 00:00]" in result.stdout
+
+    doubled = _hourly_folder(tmp_path / "doubled", "2024-03-01", {"svc/m": []}, repeat_every_row=True)
+    result = _run([str(doubled), "--method", "robust"])
+    assert result.returncode == 1
+    message = result.stderr.strip().splitlines()[-1]
+    assert message.startswith("python -m oncall_analytics eval-detector: error: dbt build with anomaly_method robust failed: "
+                              "staging quarantined 480 row(s) of the folder's metrics (")
+    assert "repeated with different values (480); most in svc/m: 480)" in message and "quarantine_share_error_pct" in message
+
+
+def test_the_accepted_time_range_follows_the_folder_within_the_projects_bounds():
+    now = pd.Timestamp("2026-01-01 00:00:00")
+    times = lambda *t: pd.DataFrame({"observed_at": [pd.Timestamp(x) for x in t]})  # noqa: E731
+    assert eval_detector.accepted_times(times("1995-03-01 10:30", "1995-03-02"), now) == {
+        "accepted_time_floor": "1995-03-01 00:00:00", "accepted_time_max_hours_ahead": 24}
+    assert eval_detector.accepted_times(times("2026-01-01", "2026-01-11"), now)["accepted_time_max_hours_ahead"] == 240 + 24
+    for bad in (times("1899-12-31", "2000-01-01"), times("2020-01-01", "2040-01-01")):
+        with pytest.raises(eval_detector.EvalError) as refused:
+            eval_detector.accepted_times(bad, now)
+        assert refused.value.code == 2

@@ -129,7 +129,7 @@ def test_a_folder_must_match_its_windows(folder):
     ({"svcA/m1": None, "svcA/m2": [], "svcB/m3": []}, "svcA/m1 must be a list of \\[start, end\\] pairs"),
     ({"svcA/m1": [[None, None]], "svcA/m2": [], "svcB/m3": []}, "svcA/m1 must be a list of \\[start, end\\] pairs"),
     ({"svcA/m1": [["2024-01-01 10:00:00"]], "svcA/m2": [], "svcB/m3": []}, "svcA/m1 must be a list of \\[start, end\\] pairs"),
-    ({"svcA/m1": [["soon", "later"]], "svcA/m2": [], "svcB/m3": []}, "svcA/m1: a time that is not ISO 8601"),
+    ({"svcA/m1": [["soon", "later"]], "svcA/m2": [], "svcB/m3": []}, "svcA/m1: value 1: .soon. is not an ISO 8601 time"),
 ])
 def test_a_malformed_windows_file_is_refused_naming_the_file_and_key(folder, content, message):
     """A window of nulls was once counted as a window (its page then a false one); other shapes crashed."""
@@ -137,6 +137,56 @@ def test_a_malformed_windows_file_is_refused_naming_the_file_and_key(folder, con
     with pytest.raises(ValueError, match=message) as refused:
         ev.read_folder(folder)
     assert "windows.json" in str(refused.value)
+
+
+def test_naive_times_beside_offset_ones_stay_utc(folder):
+    """Parsed together, pandas read a naive time that follows a +05:30 one as +05:30 too: a silent 5.5 h
+    shift of some rows, and of a window, with exit 0. Each kind is now parsed apart."""
+    times = ["2024-03-09 10:00:00", "2024-03-09T16:30:00+05:30", "2024-03-09 12:00:00", "2024-03-09 13:00Z",
+             "2024-03-09 14:00:00", "2024-03-09"]
+    pd.DataFrame({"service_name": "s", "metric_name": "m", "observed_at": times, "value": 1.0}).to_csv(
+        folder / "metrics.csv.gz", index=False)
+    (folder / "windows.json").write_text(json.dumps({"s/m": [["2024-03-09T10:00:00+05:30", "2024-03-09 12:00:00"]]}))
+    metrics, windows = ev.read_folder(folder)
+    assert metrics["observed_at"].tolist() == [pd.Timestamp(f"2024-03-09 {h}") for h in
+                                               ("10:00", "11:00", "12:00", "13:00", "14:00", "00:00")]
+    assert windows == {("s", "m"): [(pd.Timestamp("2024-03-09 04:30"), pd.Timestamp("2024-03-09 12:00"))]}
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda f: f.assign(value=f["value"].astype(object).where(f.index != 3, "abc")),
+     "metrics.csv.gz: line 5: value 'abc' is not a number"),
+    (lambda f: f.assign(service_name=f["service_name"].where(f.index != 0, " svcA")),
+     "line 2: service_name ' svcA' starts or ends with spaces"),
+    (lambda f: f.assign(metric_name=f["metric_name"].where(f.index != 1, "")), "line 3: metric_name is empty"),
+    (lambda f: f.assign(service_name=f["service_name"].where(f.index != 0, "svc/A")), "line 2: service_name 'svc/A' holds a '/'"),
+    (lambda f: f.assign(observed_at=f["observed_at"].astype(object).where(f.index != 2, "yesterday")),
+     "observed_at: line 4: 'yesterday' is not an ISO 8601 time"),
+])
+def test_a_bad_metrics_row_is_refused_naming_its_line(folder, edit, message):
+    frame = pd.read_csv(folder / "metrics.csv.gz")
+    edit(frame).to_csv(folder / "metrics.csv.gz", index=False)
+    with pytest.raises(ValueError, match=message):
+        ev.read_folder(folder)
+
+
+def test_missing_values_are_kept_and_unreadable_files_are_named(folder):
+    """Empty, NaN and infinite values stay (as NaN and inf: the project quarantines them, the report says so);
+    a file that is not gzip, or windows.json that is not JSON, is refused naming the file; a BOM is read."""
+    frame = pd.read_csv(folder / "metrics.csv.gz")
+    frame["value"] = frame["value"].astype(object)
+    frame.loc[0:3, "value"] = ["", "NaN", "inf", "1e3"]
+    frame.to_csv(folder / "metrics.csv.gz", index=False)
+    metrics, _ = ev.read_folder(folder)
+    assert np.isnan(metrics["value"][:2]).all() and metrics["value"][2] == np.inf and metrics["value"][3] == 1000.0
+    (folder / "windows.json").write_text("\ufeff" + (folder / "windows.json").read_text())
+    ev.read_folder(folder)
+    (folder / "windows.json").write_text('{"svcA/m1": [],}')
+    with pytest.raises(ValueError, match="windows.json: not valid JSON"):
+        ev.read_folder(folder)
+    (folder / "metrics.csv.gz").write_bytes(b"service_name,metric_name\n")
+    with pytest.raises(ValueError, match="metrics.csv.gz: cannot be read as gzip-compressed"):
+        ev.read_folder(folder)
 
 
 def test_times_with_offsets_are_read_as_utc_and_numbers_are_refused(folder):
@@ -187,3 +237,24 @@ def test_side_by_side_table_on_the_folder(folder):
     assert "paged (notebook)" in lines[0]
     assert [line.split(" | ")[0] for line in lines[2:]] == ["| svcA/m1", "| svcA/m2", "| svcB/m3", "| svcA", "| svcB", "| **total**"]
     assert lines[-1].startswith("| **total** | 3 | 61 |")
+
+
+def test_notes_name_windows_without_data_overlaps_and_coarse_sampling(folder):
+    """svcA/m2 gets three windows: one over hours without data, two that overlap. At a 15-minute grain the
+    hourly series are sampled more coarsely than the grain. A method's scored buckets tell which windows it judged."""
+    metrics, windows = ev.read_folder(folder)
+    windows[("svcA", "m2")] = [(at("01 10:00"), at("01 12:00")), (at("02 05:00"), at("02 07:00")), (at("02 06:00"), at("02 23:00"))]
+    assert ev.input_notes(windows, metrics, 60) == [
+        "1 window(s) hold no observation and count as missed by every method: svcA/m2 [2024-01-01 10:00 - 2024-01-01 12:00]",
+        "1 series have overlapping windows, which one incident can page together: svcA/m2"]
+    assert ev.input_notes(windows, metrics, 15)[2] == (
+        "2 series are sampled more coarsely than the 15-minute grain (median step 0 days 01:00:00 for svcA/m1): most of their "
+        "buckets are empty, and observed hours count only buckets with data")
+    scored = pd.DataFrame([("svcA", "m1", at("01 11:00")), ("svcA", "m2", at("02 06:00")), ("svcB", "m3", at("01 01:00"))],
+                          columns=["service_name", "metric_name", "observed_at"])
+    assert ev.windows_without(windows, scored, 60) == [
+        "svcA/m1 [2024-01-02 05:00 - 2024-01-02 08:00]", "svcA/m2 [2024-01-01 10:00 - 2024-01-01 12:00]"]
+
+
+def test_names_are_escaped_in_the_markdown_tables():
+    assert ev.markdown_text("a|b\nc") == "a\\|b c"

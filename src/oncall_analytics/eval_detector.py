@@ -11,11 +11,15 @@ and checks it). The command:
 2. for each method (`anomaly_method` robust, then notebook: the notebook's plain rule as the project
    computes it) runs `dbt build -s +metric_anomalies +incidents` into a temporary DuckDB file, without
    the tests that assert the shipped data (tag shipped_data) and without the unit tests (code, not data),
-   with `detection_grain_minutes` set to --grain-minutes;
+   with `detection_grain_minutes` set to --grain-minutes, and staging's accepted time range widened to
+   the folder's times (accepted_times: labelled data is often older than a live log's floor);
 3. reads the anomalous points (marts.metric_anomalies) and the incidents' starts (marts.incidents) from
    that warehouse and scores them with oncall_analytics.evaluation: per series, per labelled service and
    in total, windows paged and flagged, false pages per 1,000 series-hours and the median delay, both
-   methods side by side (markdown on stdout, and in --out).
+   methods side by side (markdown on stdout, and in --out), with notes on what bends the figures: rows
+   staging quarantined, windows without observations or without any bucket a method scored (counted as
+   missed), overlapping windows, series sampled more coarsely than the grain. A build that fails because
+   staging quarantined too many rows says so in one line.
 
 Exit codes: 0 scored, 2 a bad argument or a malformed folder (nothing run), 1 dbt failed or the detector
 did not read the folder's series.
@@ -34,6 +38,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from oncall_analytics import evaluation as ev
@@ -46,6 +51,7 @@ METHODS = ("robust", "notebook")
 SELECTION = ["-s", "+metric_anomalies", "+incidents", "+stg_metrics__service_metrics_quarantine",
              "--indirect-selection", "cautious", "--exclude", "tag:shipped_data", "test_type:unit"]
 METRICS_LOG = "service_metrics"
+MAX_HOURS_AHEAD = 87600  # the bound of the var accepted_time_max_hours_ahead (ten years)
 SERIES_SEPARATOR = "/"
 
 
@@ -88,48 +94,82 @@ def write_logs(metrics: pd.DataFrame, logs: Path, project_dir: Path) -> dict[str
     return services
 
 
-def dbt_command(project_dir: Path, logs: Path, method: str, grain_minutes: int, target_path: Path) -> list[str]:
+def accepted_times(metrics: pd.DataFrame, now: dt.datetime | None = None) -> dict[str, object]:
+    """The vars that make staging accept every time of the folder: labelled data is history, often older
+    than the live-log floor accepted_time_floor (2000 by default), where every row would be quarantined and
+    the build would fail on the quarantined share. The floor is the day of the folder's first time, the
+    horizon its last; the project's own bounds (1900 to 2199, ten years ahead) still hold."""
+    first, last = metrics["observed_at"].min(), metrics["observed_at"].max()
+    now = pd.Timestamp(now or dt.datetime.now(dt.UTC)).tz_localize(None)
+    if first < pd.Timestamp("1900-01-01") or last > pd.Timestamp("2199-12-31"):
+        raise EvalError(f"the folder's times run from {first} to {last}; the project accepts 1900 to 2199", code=2)
+    hours_ahead = max(24, int(np.ceil((last - now) / pd.Timedelta(hours=1))) + 24)
+    if hours_ahead > MAX_HOURS_AHEAD:
+        raise EvalError(f"the folder's last time {last} lies more than {MAX_HOURS_AHEAD // 8760} years ahead", code=2)
+    return {"accepted_time_floor": f"{first.floor('D'):%Y-%m-%d %H:%M:%S}", "accepted_time_max_hours_ahead": hours_ahead}
+
+
+def dbt_command(project_dir: Path, logs: Path, method: str, grain_minutes: int, target_path: Path,
+                extra_vars: dict | None = None) -> list[str]:
     """The build of one method; its artifacts go to `target_path` (the work folder), not the project's target/."""
     dbt = str(Path(sys.executable).with_name("dbt"))
     variables = {"log_source": "external", "logs_path": str(logs), "anomaly_method": method,
-                 "detection_grain_minutes": grain_minutes}
+                 "detection_grain_minutes": grain_minutes, **(extra_vars or {})}
     return [dbt, "build", *SELECTION, "--vars", json.dumps(variables, sort_keys=True),
             "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--target-path", str(target_path)]
 
 
 def run_method(project_dir: Path, logs: Path, warehouse: Path, method: str, grain_minutes: int,
-               services: dict[str, tuple[str, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Build the detector with `method` into `warehouse`; (flags, incidents) keyed by the folder's series."""
-    command = dbt_command(project_dir, logs, method, grain_minutes, warehouse.parent / f"target-{method}")
+               services: dict[str, tuple[str, str]], extra_vars: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Build the detector with `method` into `warehouse`; (flags, incidents, scored buckets) keyed by the folder's series."""
+    command = dbt_command(project_dir, logs, method, grain_minutes, warehouse.parent / f"target-{method}", extra_vars)
     env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "OPENBLAS_MAIN_FREE": "1", "GOTOBLAS_MAIN_FREE": "1"}
     print(f"running ({method}): {shlex.join(command)}", file=sys.stderr, flush=True)
     result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
     if result.returncode != 0:
+        quarantined = quarantine_note(warehouse, services)
+        if quarantined:  # the usual cause on labelled data: say it in one line, not in dbt's log
+            raise EvalError(f"dbt build with anomaly_method {method} failed: {quarantined}, more than the project accepts "
+                            "(quarantine_share_error_pct); fix those rows in metrics.csv.gz")
         raise EvalError(f"dbt build with anomaly_method {method} failed (exit {result.returncode}; --work-dir DIR keeps the "
                         f"logs and the warehouse to look into, e.g. the quarantine views):\n{result.stdout[-6000:]}")
     return read_detector_output(warehouse, services, method)
 
 
-def read_detector_output(warehouse: Path, services: dict[str, tuple[str, str]], method: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(anomalous points, incidents' starts) of a warehouse built by run_method, keyed by the folder's series."""
+def read_detector_output(warehouse: Path, services: dict[str, tuple[str, str]], method: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(anomalous points, incidents' starts, scored buckets) of a warehouse built by run_method, keyed by the folder's series."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         flags = con.execute("select service_name, metric_name, observed_at from marts.metric_anomalies"
                             " where is_anomaly").df()
+        scored = con.execute("select service_name, metric_name, observed_at from marts.metric_anomalies"
+                             " where is_scored").df()
         incidents = con.execute("select service_name, started_at from marts.incidents").df()
         seen = {row[0] for row in con.execute("select distinct service_name from marts.metric_anomalies").fetchall()}
     if not seen & set(services):
         raise EvalError(f"the detector (anomaly_method {method}) scored none of the folder's {len(services)} series: "
                         f"this project's metric_anomalies does not read the `{METRICS_LOG}` log (issue 15, point 4)")
-    return _to_series(flags, services, "metric_anomalies"), _to_series(incidents, services, "incidents")
+    return (_to_series(flags, services, "metric_anomalies"), _to_series(incidents, services, "incidents"),
+            _to_series(scored, services, "metric_anomalies"))
 
 
-def quarantine_note(warehouse: Path) -> str | None:
-    """A sentence on the folder's rows that staging quarantined (e.g. repeated timestamps), None when none was:
-    as on a live system they were set aside and the detector did not see them."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        count, reasons = con.execute("select count(*), string_agg(distinct quarantine_reason, '; ' order by quarantine_reason)"
-                                     " from staging.stg_metrics__service_metrics_quarantine").fetchone()
-    return f"staging quarantined {count} row(s) of the folder's metrics ({reasons}); the detector did not see them" if count else None
+def quarantine_note(warehouse: Path, services: dict[str, tuple[str, str]] | None = None) -> str | None:
+    """What staging quarantined of the folder's rows (e.g. repeated timestamps): how many, why, and the
+    series with most; None when nothing was, or when the build stopped before the base model existed.
+    As on a live system they were set aside and the detector did not see them."""
+    # the base model, built first: there even when a test on it stopped the build before the quarantine view
+    rejected = "from staging.base_metrics__service_metrics where quarantine_reason is not null"
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            total = con.execute(f"select count(*) {rejected}").fetchone()[0]
+            if not total:
+                return None
+            reasons = con.execute(f"select quarantine_reason, count(*) as n {rejected} group by 1 order by n desc, 1 limit 3").fetchall()
+            worst = con.execute(f"select coalesce(service_name, '(none)'), count(*) as n {rejected} group by 1 order by n desc, 1 limit 1").fetchone()
+    except (duckdb.Error, OSError):
+        return None
+    series = "/".join(services[worst[0]]) if services and worst[0] in services else worst[0]
+    because = "; ".join(f"{reason} ({count})" for reason, count in reasons)
+    return f"staging quarantined {total} row(s) of the folder's metrics ({because}; most in {series}: {worst[1]})"
 
 
 def _to_series(frame: pd.DataFrame, services: dict[str, tuple[str, str]], mart: str) -> pd.DataFrame:
@@ -159,13 +199,19 @@ def evaluate_folder(folder: Path, project_dir: Path, grain_minutes: int = 60, wo
         logs = work / "logs"
         services = write_logs(metrics, logs, project_dir)
         hours = ev.observed_hours(ev.bucket_metrics(metrics, grain_minutes), grain_minutes)
-        results, notes = {}, []
+        times = accepted_times(metrics)
+        results, notes = {}, ev.input_notes(windows, metrics, grain_minutes)
+        without_data = set(ev.windows_without(windows, ev.bucket_metrics(metrics, grain_minutes), grain_minutes))
         for method in methods:
-            flags, incidents = run_method(project_dir, logs, work / f"{method}.duckdb", method, grain_minutes, services)
+            flags, incidents, scored = run_method(project_dir, logs, work / f"{method}.duckdb", method, grain_minutes, services, times)
             results[method] = ev.evaluate(windows, flags, incidents, hours, grain_minutes)
-            note = quarantine_note(work / f"{method}.duckdb")
-            if note and note not in notes:
-                notes.append(note)
+            note = quarantine_note(work / f"{method}.duckdb", services)
+            if note and f"{note}; the detector did not see them" not in notes:
+                notes.append(f"{note}; the detector did not see them")
+            unjudged = [w for w in ev.windows_without(windows, scored, grain_minutes) if w not in without_data]
+            if unjudged:
+                notes.append(f"{method}: {len(unjudged)} window(s) hold no bucket it scored (too little history before them, "
+                             f"a gap, a flat series) and count as missed: {', '.join(unjudged[:5])}")
     return results, notes
 
 
@@ -228,4 +274,5 @@ def main(argv: list[str]) -> int:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
+        print(f"report written to {args.out.absolute()}", file=sys.stderr)
     return 0

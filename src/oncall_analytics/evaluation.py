@@ -53,21 +53,43 @@ FIGURE_COLUMNS = ["windows", "windows_paged", "windows_flagged", "incidents", "f
                   "false_pages_per_1000_hours", "median_delay_hours"]
 
 
-def utc_times(values, where: str) -> pd.Series:
+# A time of day followed by an offset (Z, +05:30, -0800, +02): what tells a time with an offset from a naive one
+UTC_OFFSET = r"\d{2}:?\d{2}(?::?\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)\s*$"
+
+
+def utc_times(values, where: str, first_line: int | None = None) -> pd.Series:
     """ISO 8601 times as naive UTC (datetime64[ns]): a time with an offset is converted to UTC (offsets may
-    differ row to row, as across a DST change), a time without one is UTC already. Numbers (epoch seconds?)
-    and text that is not a time are refused, naming `where`."""
-    values = pd.Series(values)
+    differ row to row, as across a DST change), a time without one is UTC already. The two kinds are parsed
+    apart: parsed together, pandas reads a naive time that follows an offset one in that offset. Numbers
+    (epoch seconds?), missing times and text that is not a time are refused, naming `where` and the value's
+    position (its line in a file when `first_line`, the line of the first value, is given)."""
+    values = pd.Series(values).reset_index(drop=True)
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         raise ValueError(f"{where}: times must be ISO 8601 text (e.g. 2024-05-07 14:10:00, UTC, or with an offset), "
                          f"found numbers such as {values.iloc[0]}")
+    if values.isna().any():
+        raise ValueError(f"{where}: {int(values.isna().sum())} missing time(s), the first {_position(int(values.isna().idxmax()), first_line)}")
+    text = values.astype(str)
+    if len(text) and pd.to_numeric(text, errors="coerce").notna().all():  # CSV read as text: numbers only
+        raise ValueError(f"{where}: times must be ISO 8601 text (e.g. 2024-05-07 14:10:00, UTC, or with an offset), "
+                         f"found numbers such as {text.iloc[0]}")
+    with_offset = text.str.contains(UTC_OFFSET, regex=True).to_numpy()
+    parsed = pd.Series(np.empty(len(text), dtype="datetime64[ns]"))
     try:
-        parsed = pd.to_datetime(values, utc=True, format="ISO8601")
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{where}: a time that is not ISO 8601 ({error})") from None
-    if parsed.isna().any():
-        raise ValueError(f"{where}: {int(parsed.isna().sum())} missing time(s)")
-    return parsed.dt.tz_localize(None).astype("datetime64[ns]")
+        for rows, utc in ((with_offset, True), (~with_offset, False)):
+            if rows.any():
+                times = pd.to_datetime(text[rows], utc=utc, format="ISO8601")
+                parsed[rows] = (times.dt.tz_localize(None) if utc else times).astype("datetime64[ns]").to_numpy()
+    except (ValueError, TypeError, OverflowError):
+        bad = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce").isna().to_numpy()
+        first = int(np.argmax(bad)) if bad.any() else 0
+        raise ValueError(f"{where}: {_position(first, first_line)}: {text.iloc[first][:60]!r} is not an ISO 8601 time "
+                         "(e.g. 2024-05-07 14:10:00, UTC, or with an offset)") from None
+    return parsed
+
+
+def _position(index: int, first_line: int | None) -> str:
+    return f"value {index + 1}" if first_line is None else f"line {index + first_line}"
 
 
 def parse_windows(raw, where: Path) -> SeriesWindows:
@@ -94,22 +116,60 @@ def parse_windows(raw, where: Path) -> SeriesWindows:
 
 def read_folder(folder: str | Path) -> tuple[pd.DataFrame, SeriesWindows]:
     """(metrics, windows) of a labelled folder, times in naive UTC; every series must have a windows entry
-    and vice versa."""
+    and vice versa. Every refusal names the file, and the line or key at fault. A value that is empty, NaN
+    or infinite is kept (the project quarantines it, and the report says so); text that is not a number is
+    refused."""
     folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"labelled folder {folder.absolute()} does not exist")
     for name in (METRICS_FILE, WINDOWS_FILE):
         if not (folder / name).is_file():
-            raise FileNotFoundError(f"labelled folder {folder}: {name} is missing")
-    metrics = pd.read_csv(folder / METRICS_FILE, dtype={"service_name": str, "metric_name": str, "value": float})
-    missing = [c for c in [*SERIES_KEY, "observed_at", "value"] if c not in metrics.columns]
-    if missing:
-        raise ValueError(f"{folder / METRICS_FILE}: missing column(s) {missing}")
-    metrics["observed_at"] = utc_times(metrics["observed_at"], f"{folder / METRICS_FILE}: observed_at").to_numpy()
-    windows = parse_windows(json.loads((folder / WINDOWS_FILE).read_text()), folder / WINDOWS_FILE)
+            raise FileNotFoundError(f"labelled folder {folder.absolute()}: {name} is missing")
+    metrics = read_metrics(folder / METRICS_FILE)
+    try:
+        raw = json.loads((folder / WINDOWS_FILE).read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"{folder / WINDOWS_FILE}: not valid JSON ({error})") from None
+    windows = parse_windows(raw, folder / WINDOWS_FILE)
     in_metrics = set(metrics[SERIES_KEY].drop_duplicates().itertuples(index=False, name=None))
     if in_metrics != set(windows):
         raise ValueError(f"labelled folder {folder}: series without windows entry {sorted(in_metrics - set(windows))[:5]}, "
                          f"windows entries without metrics {sorted(set(windows) - in_metrics)[:5]}")
     return metrics, windows
+
+
+def read_metrics(path: Path) -> pd.DataFrame:
+    """metrics.csv.gz as (service_name, metric_name, observed_at in naive UTC, value as float), checked."""
+    try:
+        metrics = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ValueError(f"{path}: cannot be read as gzip-compressed UTF-8 CSV ({str(error).splitlines()[0]})") from None
+    missing = [c for c in [*SERIES_KEY, "observed_at", "value"] if c not in metrics.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing} (found {list(metrics.columns)[:8]})")
+    for column in SERIES_KEY:
+        names = metrics[column]
+        empty = (names.str.strip() == "").to_numpy()
+        if empty.any():
+            raise ValueError(f"{path}: line {int(np.argmax(empty)) + 2}: {column} is empty")
+        padded = (names != names.str.strip()).to_numpy()
+        if padded.any():  # staging trims every text of a log: the series would no longer match its windows entry
+            raise ValueError(f"{path}: line {int(np.argmax(padded)) + 2}: {column} {names.iloc[int(np.argmax(padded))]!r} "
+                             "starts or ends with spaces, which the project's staging trims; trim them in the file and in windows.json")
+    slashed = metrics["service_name"].str.contains("/", regex=False).to_numpy()
+    if slashed.any():
+        raise ValueError(f"{path}: line {int(np.argmax(slashed)) + 2}: service_name {metrics['service_name'].iloc[int(np.argmax(slashed))]!r} "
+                         "holds a '/': windows.json's keys are '<service_name>/<metric_name>', split at the first '/'")
+    text = metrics["value"].str.strip()
+    values = pd.to_numeric(text, errors="coerce")
+    missing_value = text.str.lower().isin(["", "nan", "na", "n/a", "null", "none"])
+    not_number = (values.isna() & ~missing_value).to_numpy()
+    if not_number.any():
+        raise ValueError(f"{path}: line {int(np.argmax(not_number)) + 2}: value {text.iloc[int(np.argmax(not_number))][:40]!r} is not a number "
+                         f"({int(not_number.sum())} such value(s); an empty or NaN value is kept as missing)")
+    metrics["value"] = values.to_numpy(dtype=float)
+    metrics["observed_at"] = utc_times(metrics["observed_at"].str.strip(), f"{path}: observed_at", first_line=2).to_numpy()
+    return metrics
 
 
 def floor_to_grain(timestamps, grain_minutes: int) -> np.ndarray:
@@ -164,10 +224,7 @@ def evaluate(windows: SeriesWindows, flags: pd.DataFrame, incidents: pd.DataFram
     for key, spans in windows.items():
         flagged_at = flag_minutes.get(key, np.array([], dtype=np.int64))
         started_at = start_minutes.get(key, np.array([], dtype=np.int64))
-        if spans:
-            bounds = floor_to_grain([t for span in spans for t in span], grain_minutes).astype(np.int64).reshape(-1, 2)
-        else:
-            bounds = np.empty((0, 2), dtype=np.int64)
+        bounds = _window_bounds(spans, grain_minutes)
         first_start = np.searchsorted(started_at, bounds[:, 0], side="left")
         after_end = np.searchsorted(started_at, bounds[:, 1], side="right")
         paged = after_end > first_start
@@ -185,6 +242,58 @@ def evaluate(windows: SeriesWindows, flags: pd.DataFrame, incidents: pd.DataFram
         })
     per_series = pd.DataFrame(rows, columns=[*SERIES_KEY, *FIGURE_COLUMNS[:6], "delays_hours"])
     return _with_rates(per_series)
+
+
+def _window_bounds(spans, grain_minutes: int) -> np.ndarray:
+    """(windows, 2) first and last bucket (minutes since the epoch) of each window at the grain."""
+    if not spans:
+        return np.empty((0, 2), dtype=np.int64)
+    return floor_to_grain([t for span in spans for t in span], grain_minutes).astype(np.int64).reshape(-1, 2)
+
+
+def _shown_window(key: tuple[str, str], low: int, high: int) -> str:
+    return f"{key[0]}/{key[1]} [{pd.Timestamp(low, unit='m'):%Y-%m-%d %H:%M} - {pd.Timestamp(high, unit='m'):%Y-%m-%d %H:%M}]"
+
+
+def windows_without(windows: SeriesWindows, buckets: pd.DataFrame, grain_minutes: int) -> list[str]:
+    """The windows (shown) holding none of `buckets` (service_name, metric_name, observed_at) at the grain:
+    with the bucketed metrics, windows without any observation; with the scored buckets of a method,
+    windows it could not judge (too little history before them, a gap, a flat series). Both count as
+    missed in the figures."""
+    present = _sorted_bucket_minutes(buckets, "observed_at", grain_minutes)
+    found = []
+    for key, spans in windows.items():
+        at = present.get(key, np.array([], dtype=np.int64))
+        for low, high in _window_bounds(spans, grain_minutes):
+            if np.searchsorted(at, high, side="right") == np.searchsorted(at, low, side="left"):
+                found.append(_shown_window(key, low, high))
+    return found
+
+
+def input_notes(windows: SeriesWindows, metrics: pd.DataFrame, grain_minutes: int) -> list[str]:
+    """Sentences on what in a labelled folder bends its figures: windows without any observation (missed
+    by every method), overlapping windows of one series (one incident can page both), and series sampled
+    more coarsely than the grain (most of their buckets are empty: observed hours count buckets with data)."""
+    notes = []
+    empty = windows_without(windows, bucket_metrics(metrics, grain_minutes), grain_minutes)
+    if empty:
+        notes.append(f"{len(empty)} window(s) hold no observation and count as missed by every method: {', '.join(empty[:5])}")
+    overlapping = []
+    for key, spans in windows.items():
+        bounds = _window_bounds(spans, grain_minutes)
+        bounds = bounds[np.argsort(bounds[:, 0], kind="stable")]
+        if (bounds[1:, 0] <= np.maximum.accumulate(bounds[:, 1])[:-1]).any():
+            overlapping.append(f"{key[0]}/{key[1]}")
+    if overlapping:
+        notes.append(f"{len(overlapping)} series have overlapping windows, which one incident can page together: {', '.join(overlapping[:5])}")
+    steps = metrics.sort_values([*SERIES_KEY, "observed_at"]).groupby(SERIES_KEY)["observed_at"].agg(
+        lambda times: times.diff().median())
+    coarse = steps[steps > pd.Timedelta(minutes=grain_minutes)]
+    if len(coarse):
+        notes.append(f"{len(coarse)} series are sampled more coarsely than the {grain_minutes}-minute grain (median step "
+                     f"{coarse.iloc[0]} for {coarse.index[0][0]}/{coarse.index[0][1]}): most of their buckets are empty, "
+                     "and observed hours count only buckets with data")
+    return notes
 
 
 def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -310,6 +419,11 @@ def _cells(row) -> list[str]:
     return [f"{row.windows_paged}/{row.windows}", str(row.windows_flagged), f"{row.false_pages}", rate, delay]
 
 
+def markdown_text(text: str) -> str:
+    """Text for a markdown table cell: a | would split the cell, a line break the row."""
+    return " ".join(str(text).splitlines()).replace("|", "\\|")
+
+
 def side_by_side(results: dict[str, pd.DataFrame], per_series: bool = True) -> str:
     """Markdown table: per series (optional), per NAB folder and in total, each method's figures side by side."""
     methods = list(results)
@@ -326,7 +440,7 @@ def side_by_side(results: dict[str, pd.DataFrame], per_series: bool = True) -> s
             name = first.service_name if not per_series or "metric_name" not in frames[0] else f"{first.service_name}/{first.metric_name}"
             if name == "total":
                 name = "**total**"
-            cells = [name, str(first.windows), f"{first.observed_hours:,.0f}"]
+            cells = [markdown_text(name), str(first.windows), f"{first.observed_hours:,.0f}"]
             for row in rows:
                 cells += _cells(row)
             lines.append("| " + " | ".join(cells) + " |")
