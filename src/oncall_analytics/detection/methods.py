@@ -136,8 +136,10 @@ def flag_anomalies(scores: pd.DataFrame, method: str, window_hours: int, k: floa
         if not in_order:
             chosen = chosen.sort_values([*SERIES_KEY, "observed_at"], ignore_index=True)
             heads = series_heads(chosen)[0]
+    # the rows are all of `method`: their own column says so already (a fresh 8.76M-row object column costs 0.15 s)
+    method_column = chosen["anomaly_method"].to_numpy() if "anomaly_method" in chosen else text_column(method, len(chosen))
     decided = {**flag_method(chosen, method, k, params, heads), "anomaly_k": np.full(len(chosen), float(k)),
-               "anomaly_method": text_column(method, len(chosen)),
+               "anomaly_method": method_column,
                "baseline_points": chosen["baseline_points"].to_numpy(dtype=np.int64)}
     return pd.DataFrame({name: decided[name] if name in decided else chosen[name].to_numpy() for name in ANOMALIES_SCHEMA},
                         copy=False)
