@@ -30,11 +30,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 build: setup
-	@mkdir -p "$$(dirname "$(DBT_DUCKDB_PATH)")"
+	@mkdir -p "$$(dirname "$$DBT_DUCKDB_PATH")"
 	$(DBT) build
 	@echo
-	@echo "Results are in the DuckDB file $(DBT_DUCKDB_PATH) (schemas: marts, intermediate, staging, raw)."
-	@echo "Query them with: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(DBT_DUCKDB_PATH)', read_only=True).sql('select * from marts.canary_version_comparison'))\""
+	@echo "Results are in the DuckDB file $$DBT_DUCKDB_PATH (schemas: marts, intermediate, staging, raw)."
+	@echo "Query them with: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$$DBT_DUCKDB_PATH', read_only=True).sql('select * from marts.canary_version_comparison'))\""
 
 # The suite on TEST_WORKERS parallel workers (pytest-xdist), one test file per worker at a time:
 # a file's shared builds (module fixtures) stay in one process; the slowest tests are listed at the end.
@@ -46,14 +46,14 @@ test: setup
 # disk), then served on http://127.0.0.1:$(DOCS_PORT) until Ctrl-C.
 DOCS_PORT ?= 8080
 docs: setup
-	@mkdir -p "$$(dirname "$(DBT_DUCKDB_PATH)")"
+	@mkdir -p "$$(dirname "$$DBT_DUCKDB_PATH")"
 	$(DBT) docs generate --static
 	$(DBT) docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
 # The on-call report (reports/oncall_report.py) from the warehouse; builds it first if missing.
 report: setup
-	@test -f "$(DBT_DUCKDB_PATH)" || $(MAKE) build
-	$(BIN)/python reports/oncall_report.py --warehouse "$(DBT_DUCKDB_PATH)" --out target/oncall_report.html
+	@test -f "$$DBT_DUCKDB_PATH" || $(MAKE) build
+	$(BIN)/python reports/oncall_report.py --warehouse "$$DBT_DUCKDB_PATH" --out target/oncall_report.html
 
 # Alert delivery (python -m oncall_analytics notify): new incidents, SLO burn-rate alerts and their
 # resolutions, each once per destination (state in the warehouse). Run it after the build, not during
@@ -61,7 +61,7 @@ report: setup
 #   make notify NOTIFY_ARGS="--webhook --jsonl target/notifications.jsonl"  (webhook URL in $$ONCALL_WEBHOOK_URL)
 NOTIFY_ARGS ?= --stdout
 notify: setup
-	$(BIN)/python -m oncall_analytics notify --warehouse "$(DBT_DUCKDB_PATH)" $(NOTIFY_ARGS)
+	$(BIN)/python -m oncall_analytics notify --warehouse "$$DBT_DUCKDB_PATH" $(NOTIFY_ARGS)
 
 # The benchmark (bench/README.md): synthetic logs of SIZE requests and invocations
 # as Parquet, the whole project built on them, figures in target/bench/SIZE/report.md.
@@ -76,14 +76,14 @@ bench: setup
 # notebook's rule side by side. EVAL_ARGS e.g. "--grain-minutes 5 --out target/eval.md".
 EVAL_ARGS ?=
 eval-detector: setup
-	@test -n "$(DATA)" || { echo "usage: make eval-detector DATA=<folder with metrics.csv.gz and windows.json> [EVAL_ARGS=...]" >&2; exit 2; }
-	$(BIN)/python -m oncall_analytics eval-detector "$(DATA)" $(EVAL_ARGS)
+	@test -n "$$DATA" || { echo "usage: make eval-detector DATA=<folder with metrics.csv.gz and windows.json> [EVAL_ARGS=...]" >&2; exit 2; }
+	$(BIN)/python -m oncall_analytics eval-detector "$$DATA" $(EVAL_ARGS)
 
 # SQL lint (sqlfluff with the dbt templater: .sqlfluff, .sqlfluffignore), Python lint (ruff.toml),
 # then the metadata lint: dbt-score on the parsed project's target/manifest.json with the
 # project's rules ([tool.dbt-score] in pyproject.toml, src/oncall_analytics/lint); any finding fails.
 lint: setup
-	@mkdir -p "$$(dirname "$(DBT_DUCKDB_PATH)")"
+	@mkdir -p "$$(dirname "$$DBT_DUCKDB_PATH")"
 	$(BIN)/sqlfluff lint models analyses
 	$(BIN)/ruff check .
 	$(DBT) parse --quiet

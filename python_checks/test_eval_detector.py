@@ -109,6 +109,16 @@ def test_make_without_data_says_how_to_call_it():
     assert result.returncode != 0 and "usage: make eval-detector DATA=" in result.stderr
 
 
+def test_make_passes_data_to_the_command_as_written(tmp_path):
+    # The path reaches the shell as an environment variable, not as recipe text: quotes and
+    # backticks stay part of the name instead of ending the quoting or running a command.
+    folder = tmp_path / "o'neil's \"labelled\" `touch x` data"
+    result = subprocess.run(["make", "-s", "eval-detector", f"DATA={folder}"], capture_output=True, text=True, cwd=PROJECT_DIR)
+    assert result.returncode == 2, result.stderr
+    assert f"labelled folder {folder} does not exist" in result.stderr
+    assert not (PROJECT_DIR / "x").exists()
+
+
 def test_the_logs_hold_one_service_per_series_and_every_other_log_empty(tmp_path):
     metrics, _ = evaluation.read_folder(SAMPLE)
     services = eval_detector.write_logs(metrics, tmp_path / "logs", PROJECT_DIR)

@@ -201,6 +201,11 @@ def test_usage_errors(warehouse, monkeypatch, capsys):
 
 
 def test_make_notify_runs_the_command_as_the_readme_shows(warehouse, tmp_path):
+    # A warehouse folder with quotes and backticks: make hands the path to the shell as an
+    # environment variable, so it stays a name and runs nothing.
+    folder = tmp_path / "o'neil's \"warehouse\" `touch x`"
+    folder.mkdir()
+    warehouse = warehouse.rename(folder / warehouse.name)
     jsonl = tmp_path / "notifications.jsonl"
     command = ["make", "--no-print-directory", "notify", f"DBT_DUCKDB_PATH={warehouse}", f"NOTIFY_ARGS=--jsonl {jsonl}"]
     first = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300)
@@ -209,6 +214,7 @@ def test_make_notify_runs_the_command_as_the_readme_shows(warehouse, tmp_path):
     assert sent and f"notify: jsonl:{jsonl}: {len(sent)} sent" in first.stderr
     second = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0 and "nothing new" in second.stderr and jsonl.read_text().splitlines() == sent
+    assert not (PROJECT_DIR / "x").exists()
 
 
 def test_the_readme_crontab_delivers_after_the_build_with_the_command_as_written(warehouse, monkeypatch, tmp_path):
