@@ -34,29 +34,66 @@
 {#- DuckDB, log_source external: the log's files must be readable as the
     source reads them (<logs_path>/<name>/**/*.parquet, dbt_project.yml), with
     a message naming logs_path rather than DuckDB's "No files found" from deep
-    inside a model's SQL; and no file there may be left unread without a word
-    (a Hive file named 000000_0, a CSV): files whose name starts with `_` or `.`
-    are writers' markers and checksums (_SUCCESS, .part-0.crc), as for Spark
-    and Hadoop, and are skipped. logs_path is validated (no quotes). -#}
+    inside a model's SQL, and every file there must be read as Spark reads the
+    folder, or the run stops naming it:
+    - files whose name starts with `_` or `.` are writers' markers and
+      checksums (_SUCCESS, .part-0.crc), skipped as Spark and Hadoop skip them;
+    - a folder whose name starts with `_` or `.` and holds no `=` (Spark's
+      _temporary/ and .spark-staging-*/: output of a job not yet committed)
+      Spark skips too, but the source's glob would read its Parquet files as
+      rows: the run stops instead;
+    - a Delta table (_delta_log/) keeps replaced files beside current ones;
+    - any other file (a Hive file named 000000_0, a CSV) would be left unread.
+    Those folders are looked for below the log's own folder (the path after
+    its last `/<name>/`), not in logs_path, which DuckDB's glob may have
+    normalised or expanded. logs_path is validated (no quotes). -#}
 {% macro require_log_files(logs_path, name) -%}
     {%- set folder = logs_path ~ '/' ~ name -%}
+    {%- set slash = "[/\\\\]" -%}
     {%- set found = run_query(
-        "with files as (select file, file like '%.parquet' as is_parquet, regexp_matches(file, '[/\\\\][_.][^/\\\\]*$') as is_marker "
-        ~ "from glob('" ~ folder ~ "/**')) "
-        ~ "select count(*) filter (where is_parquet), count(*) filter (where not is_parquet and not is_marker), "
-        ~ "array_to_string((list(file order by file) filter (where not is_parquet and not is_marker))[1:3], ', ') from files") -%}
-    {%- set parquet_files, unread, examples = found.rows[0][0], found.rows[0][1], found.rows[0][2] -%}
-    {%- if parquet_files == 0 -%}
+        "with files as (select file, regexp_extract(file, '.*" ~ slash ~ name ~ slash ~ "(.*)$', 1) as inner_path "
+        ~ "from glob('" ~ folder ~ "/**')), "
+        ~ "kinds as (select file, case "
+        ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")_delta_log" ~ slash ~ "') then 'delta' "
+        ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")[_.][^/\\\\=]*" ~ slash ~ "') then 'uncommitted' "
+        ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")[_.][^/\\\\]*$') then 'marker' "
+        ~ "when file like '%.parquet' then 'parquet' else 'unread' end as kind, "
+        ~ "left(file, length(file) - length(inner_path)) "
+        ~ "|| regexp_extract(inner_path, '^(.*?(^|" ~ slash ~ ")[_.][^/\\\\=]*" ~ slash ~ ")', 1) as hidden_folder from files), "
+        ~ "named as (select kind, case when kind = 'uncommitted' then hidden_folder else file end as example from kinds) "
+        ~ "select kind, count(*), count(distinct example), array_to_string((list(distinct example order by example))[1:3], ', ') "
+        ~ "from named group by kind") -%}
+    {%- set counts, examples = {}, {} -%}
+    {%- for kind, files, distinct_examples, listed in found.rows -%}
+        {%- do counts.update({kind: files}) -%}
+        {%- do examples.update({kind: listed ~ (", ..." if distinct_examples > 3 else "")}) -%}
+    {%- endfor -%}
+    {%- if counts.get('delta') -%}
+        {{ exceptions.raise_compiler_error(
+            folder ~ "/ is a Delta table (it has a _delta_log/ folder): its folder keeps the files of replaced versions "
+            ~ "beside the current ones and only the log says which are current, so reading its Parquet files would count "
+            ~ "old rows. Write the table's current version as plain Parquet (e.g. with Spark, "
+            ~ "spark.read.format('delta').load(path).write.parquet(other_path)) and read that folder.") }}
+    {%- endif -%}
+    {%- if counts.get('uncommitted') -%}
+        {{ exceptions.raise_compiler_error(
+            folder ~ "/ holds " ~ counts['uncommitted'] ~ " file(s) under folders whose names start with `_` or `.`: "
+            ~ examples['uncommitted'] ~ ". That is where Spark and Hadoop jobs keep output they have not committed "
+            ~ "(_temporary/, .spark-staging-*/): a job still writing, or one that failed. Spark skips such folders, and "
+            ~ "this project would read their Parquet files as rows, so it stops: run again when the job is done, or "
+            ~ "delete what a failed job left.") }}
+    {%- endif -%}
+    {%- if counts.get('unread') -%}
+        {{ exceptions.raise_compiler_error(
+            folder ~ "/ holds " ~ counts['unread'] ~ " file(s) the log would not read, since only *.parquet files are: "
+            ~ examples['unread'] ~ ". Give Parquet files the .parquet "
+            ~ "extension, and move other files out of the folder.") }}
+    {%- endif -%}
+    {%- if not counts.get('parquet') -%}
         {%- set logs = graph.sources.values() | selectattr('package_name', 'equalto', project_name) | map(attribute='name') | sort | unique | list -%}
         {{ exceptions.raise_compiler_error(
             "log_source is external and logs_path is `" ~ logs_path ~ "`, but " ~ folder ~ "/ holds no *.parquet file (at any depth). "
             ~ "Each log a model reads needs its folder of Parquet files under logs_path: " ~ logs | join(', ')
             ~ " (README, \"Your own logs\").") }}
-    {%- endif -%}
-    {%- if unread > 0 -%}
-        {{ exceptions.raise_compiler_error(
-            folder ~ "/ holds " ~ unread ~ " file(s) the log would not read, since only *.parquet files are: "
-            ~ examples ~ (", ..." if unread > 3 else "") ~ ". Give Parquet files the .parquet "
-            ~ "extension, and move other files out of the folder.") }}
     {%- endif -%}
 {%- endmacro %}

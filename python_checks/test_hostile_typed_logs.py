@@ -4,7 +4,8 @@ and in another zone), nanosecond timestamps, epoch seconds, milliseconds and
 microseconds where the source declares them, and typed doubles that are NaN
 or infinite or have a fraction where an integer is declared; one log split
 into a file with time zones and a naive one in a partition folder; a column
-no file has; single-precision floats. Each becomes naive UTC (microseconds
+no file has; single-precision floats; Spark's partition folders, a null
+value's __HIVE_DEFAULT_PARTITION__ among them, beside its markers. Each becomes naive UTC (microseconds
 kept) or is quarantined with a reason; the build runs in New York time and
 must not care. One shared build of the staging models."""
 from __future__ import annotations
@@ -22,7 +23,7 @@ from project_copy import copy_project
 UTC_0900 = datetime(2024, 3, 12, 9, 0, 0, 123456)
 EPOCH_0900_US = 1710234000123456     # 2024-03-12 09:00:00.123456 UTC
 STAGED = ["stg_serverless__function_invocations", "stg_metrics__service_metrics", "stg_metrics__service_metrics_hourly",
-          "stg_oncall__incident_labels", "stg_gateway__infrastructure_metrics"]
+          "stg_oncall__incident_labels", "stg_gateway__infrastructure_metrics", "stg_gateway__workflow_tracking"]
 
 
 def _declare_epoch_units(project):
@@ -89,6 +90,17 @@ def typed_build(tmp_path_factory):
                cast(57.56 as float) as memory_utilization, 120.0 as concurrent_connections
         union all
         select 'i-2', {EPOCH_0900_US // 1000}, 'nan'::double, cast(60.0 as float), 120.5""")
+    # Spark's partitionBy: the partition column lives in folder names only, and a null value is the
+    # folder __HIVE_DEFAULT_PARTITION__ (read as null, as Spark reads it: empty means real traffic)
+    for partition, correlation_id in (("true", "spark_test_traffic"), ("__HIVE_DEFAULT_PARTITION__", "spark_null_partition")):
+        write_parquet(logs, f"workflow_tracking/is_test_traffic={partition}", f"""
+            select '{correlation_id}' as correlation_id, 'wf-1' as workflow_id, 'checkout_flow' as scenario_name,
+                   'cart_validation' as workflow_step, 'COMPLETED' as workflow_status, 'CRITICAL' as business_criticality,
+                   879 as total_workflow_time_ms, 0 as retry_attempts, 'u-1' as user_id, false as has_compensation,
+                   timestamp '2024-03-12 09:00:00' as "timestamp", 'us-east' as region, 'prod' as environment""",
+                      part="part-00000-c000.snappy")
+    for marker in ("_SUCCESS", "._SUCCESS.crc", "is_test_traffic=true/.part-00000-c000.snappy.parquet.crc"):
+        (logs / "workflow_tracking" / marker).touch()
     project = copy_project(root / "p")
     _declare_epoch_units(project)
     warehouse = project / "warehouse" / "oncall_analytics.duckdb"
@@ -135,3 +147,9 @@ def test_typed_non_finite_and_fractional_numbers_are_quarantined(typed_build):
     assert metric_reasons == {"nan": "value is missing", "inf": "value is not finite"}
     samples = dict(rows(typed_build, "select instance_id, quarantine_reason from staging.base_gateway__infrastructure_metrics"))
     assert samples == {"i-1": None, "i-2": "cpu_utilization is not finite; concurrent_connections is not an integer"}
+
+
+def test_spark_partition_folders_give_their_values_and_the_null_partition_reads_as_null(typed_build):
+    staged = rows(typed_build, "select correlation_id, is_test_traffic, quarantine_reason from staging.base_gateway__workflow_tracking"
+                               " order by 1")
+    assert staged == [("spark_null_partition", False, None), ("spark_test_traffic", True, None)]

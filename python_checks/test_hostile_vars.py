@@ -149,7 +149,8 @@ def test_a_file_the_log_would_not_read_stops_the_run_naming_it(logs, tmp_path):
     result = run_dbt(["build", "-s", *STAGING, "--target-path", str(tmp_path / "target"),
                       "--vars", external_vars(tmp_path / "hive")], tmp_path / "w.duckdb", check=False)
     assert result.returncode != 0
-    assert f"{folder}/ holds no *.parquet file" in result.stdout
+    assert (f"{folder}/ holds 1 file(s) the log would not read, since only *.parquet files are: {folder}/000000_0. "
+            "Give Parquet files the .parquet extension") in result.stdout
     (folder / "part-1.parquet").write_bytes((logs / "function_invocations" / "part-0.parquet").read_bytes())
     result = run_dbt(["build", "-s", *STAGING, "--target-path", str(tmp_path / "target"),
                       "--vars", external_vars(tmp_path / "hive")], tmp_path / "w.duckdb", check=False)
@@ -158,10 +159,43 @@ def test_a_file_the_log_would_not_read_stops_the_run_naming_it(logs, tmp_path):
             in result.stdout)
 
 
+def test_spark_leftovers_and_delta_tables_stop_the_run_and_markers_do_not(logs, tmp_path):
+    """Spark skips folders whose names start with `_` or `.` (a job's uncommitted output) and the
+    source's glob would not: the run stops naming them. A Delta table's folder holds replaced files.
+    Markers, checksums and partition folders are fine, below a logs_path with such names of its own."""
+    part = (logs / "function_invocations" / "part-0.parquet").read_bytes()
+    layouts = {
+        "committed": ["date=2024-03-12/part-00000-c000.snappy.parquet", "_SUCCESS", "._SUCCESS.crc",
+                      "date=2024-03-12/.part-00000-c000.snappy.parquet.crc", "_metadata"],
+        "failed_job": ["part-00000-c000.snappy.parquet", "_temporary/0/task_0001_m_000000/part-00000-c000.snappy.parquet"],
+        "staging": ["part-00000.parquet", ".spark-staging-5f1e/date=2024-03-12/part-00000.parquet"],
+        "delta": ["part-00000.parquet", "_delta_log/00000000000000000000.json"],
+    }
+    for layout, files in layouts.items():
+        for name in files:
+            path = tmp_path / "_runs" / ".logs" / layout / "function_invocations" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(part if name.endswith(".parquet") else b"")
+    results = run_dbt_concurrently([
+        (["compile", "-s", "base_serverless__function_invocations", "--target-path", str(tmp_path / layout / "target"),
+          "--vars", external_vars(tmp_path / "_runs" / ".logs" / layout)], tmp_path / layout / "w.duckdb") for layout in layouts])
+    outcome = dict(zip(layouts, results))
+    assert outcome["committed"].returncode == 0, outcome["committed"].stdout
+    folder = {layout: tmp_path / "_runs" / ".logs" / layout / "function_invocations" for layout in layouts}
+    assert outcome["failed_job"].returncode != 0
+    assert (f"{folder['failed_job']}/ holds 1 file(s) under folders whose names start with `_` or `.`: "
+            f"{folder['failed_job']}/_temporary/. That is where Spark and Hadoop jobs keep output they have not committed"
+            in outcome["failed_job"].stdout)
+    assert outcome["staging"].returncode != 0
+    assert f": {folder['staging']}/.spark-staging-5f1e/. That is where" in outcome["staging"].stdout
+    assert outcome["delta"].returncode != 0
+    assert f"{folder['delta']}/ is a Delta table (it has a _delta_log/ folder)" in outcome["delta"].stdout
+
+
 def test_make_creates_the_warehouse_folder_of_a_path_with_spaces(tmp_path):
     warehouse = tmp_path / "new dir" / "sub" / "w.duckdb"
-    dry_run = subprocess.run(["make", "-n", "build"], cwd=PROJECT_DIR, env={**os.environ, "DBT_DUCKDB_PATH": str(warehouse)},
-                             capture_output=True, text=True, check=True)
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse)}
+    dry_run = subprocess.run(["make", "-n", "build"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=True)
     mkdir = next(line for line in dry_run.stdout.splitlines() if line.startswith("mkdir"))
-    subprocess.run(["bash", "-c", mkdir], check=True)
+    subprocess.run(["bash", "-c", mkdir], env=env, check=True)   # the recipe reads the path from the environment
     assert warehouse.parent.is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["new dir"]

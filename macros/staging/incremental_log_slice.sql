@@ -120,11 +120,12 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- True for a raw key that clean_text changes (null, empty or padded), so the
-    raw value cannot be matched to the key's group as it is. -#}
+{#- True for a raw key that clean_text changes (null, empty, padded or Hive's
+    null partition), so the raw value cannot be matched to the key's group as it is. -#}
 {% macro is_odd_key(key_column) -%}
     {%- set text = 'cast(' ~ key_column ~ ' as ' ~ dbt.type_string() ~ ')' -%}
-    ({{ text }} is null or {{ text }} = '' or {{ text }} like ' %' or {{ text }} like '% ')
+    ({{ text }} is null or {{ text }} = '' or {{ text }} like ' %' or {{ text }} like '% '
+        or {{ text }} = {{ oncall_analytics.hive_null_partition() }})
 {%- endmacro %}
 
 {#- The load key of a key expression: the key, or '' for every null key (an
