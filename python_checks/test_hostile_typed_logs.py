@@ -22,6 +22,7 @@ from project_copy import copy_project
 
 UTC_0900 = datetime(2024, 3, 12, 9, 0, 0, 123456)
 EPOCH_0900_US = 1710234000123456     # 2024-03-12 09:00:00.123456 UTC
+WIDE_DECIMAL = "0.9277759491420415"   # cast from decimal(38,18) straight to double, one unit in the last place lower
 STAGED = ["stg_serverless__function_invocations", "stg_metrics__service_metrics", "stg_metrics__service_metrics_hourly",
           "stg_oncall__incident_labels", "stg_gateway__infrastructure_metrics", "stg_gateway__workflow_tracking"]
 
@@ -76,7 +77,9 @@ def typed_build(tmp_path_factory):
     # pandas: naive nanosecond timestamps (TIMESTAMP_NS), taken as UTC
     hourly = pd.DataFrame({"service_name": ["svc"], "metric_name": ["m"],
                            "observed_at": pd.to_datetime(["2024-03-12 09:00:00"]), "value": [1.0]})
-    write_parquet(logs, "service_metrics_hourly", "select * from hourly", frames={"hourly": hourly})
+    # ... and the value as a wide decimal (Spark's DecimalType(38,18)): its exact value's nearest double
+    write_parquet(logs, "service_metrics_hourly", f"select * replace (cast('{WIDE_DECIMAL}' as decimal(38, 18)) as value) from hourly",
+                  frames={"hourly": hourly})
     # epoch numbers, declared on the sources: microseconds (bigint) and seconds (text)
     # ... with no `description` column in any file: read as missing (it is optional)
     write_parquet(logs, "incident_labels", f"""
@@ -118,7 +121,8 @@ def test_time_zone_aware_and_nanosecond_timestamps_become_utc(typed_build):
         assert invocations[invocation_id] == (UTC_0900, datetime(2024, 3, 12, 9, 0, 1, 123456), None), invocation_id
     metrics = dict(rows(typed_build, "select metric_name, observed_at from staging.stg_metrics__service_metrics"))
     assert metrics == {"utc": UTC_0900, "kolkata": UTC_0900}  # pandas, tz-aware ns: microseconds kept
-    assert rows(typed_build, "select observed_at from staging.stg_metrics__service_metrics_hourly") == [(datetime(2024, 3, 12, 9),)]
+    assert rows(typed_build, "select observed_at, value from staging.stg_metrics__service_metrics_hourly") == [
+        (datetime(2024, 3, 12, 9), float(WIDE_DECIMAL))]
 
 
 def test_declared_epoch_units_become_utc(typed_build):
