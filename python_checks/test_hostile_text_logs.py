@@ -38,8 +38,10 @@ INVOCATIONS = {
     "far_future": {"start_timestamp": "2999-01-01 00:00:00", "end_timestamp": "2999-01-01 00:00:01"},
     "far_past": {"start_timestamp": "0001-01-01 00:00:00", "end_timestamp": "0001-01-01 00:00:01"},
     "before_floor": {"start_timestamp": "1999-12-31 23:59:59", "end_timestamp": "1999-12-31 23:59:59"},
-    # integers: only plain decimals
+    # integers: only plain decimals, a zero fraction allowed (pandas writes an int column with a gap as floats)
     "int_fraction": {"version_id": "1.5"},
+    "int_zero_fraction": {"version_id": "2.0"},
+    "int_zero_fractions": {"version_id": "-0.000000000"},
     "int_hex": {"version_id": "0x10"},
     "int_underscore": {"version_id": "1_000"},
     "int_exponent": {"version_id": "1e3"},
@@ -64,7 +66,8 @@ GATEWAY = {
     "clean-upper-true": {"service_version": "2.6.0-rc1", "cache_hit": "0", "is_retry": "FALSE", "is_test_traffic": "TRUE"},
     "bad-boolean": {"service_version": "canary", "cache_hit": "1", "is_retry": "maybe", "is_test_traffic": "1"},
     "bad-time-and-status": {"timestamp": "2024-13-01 00:00:00", "status_code": "600", "is_test_traffic": "false"},
-    "bad-status-fraction": {"status_code": "200.0"},
+    "bad-status-fraction": {"status_code": "200.5"},
+    "status-zero-fraction": {"status_code": "503.0"},
     "bad-latency": {"latency_ms": "NaN"},
     "clean-1": {}, "clean-2": {}, "clean-3": {},
 }
@@ -127,14 +130,18 @@ def test_junk_and_non_finite_numbers_are_quarantined_never_changed(text_build):
     for invocation_id in ("int_fraction", "int_hex", "int_underscore", "int_exponent", "int_overflow"):
         assert staged[invocation_id][1:] == (None, 10.0, "version_id is not an integer"), invocation_id
     assert staged["int_plus"][1:] == (2, 10.0, None)
+    assert staged["int_zero_fraction"][1:] == (2, 10.0, None)
+    assert staged["int_zero_fractions"][1:] == (0, 10.0, None)
     for invocation_id in ("num_nan", "num_inf", "num_minus_infinity", "num_overflow"):
         assert staged[invocation_id][2:] == (None, "duration_ms is not finite"), invocation_id
     for invocation_id in ("num_hex", "num_underscore", "num_comma"):
         assert staged[invocation_id][2:] == (None, "duration_ms is not a number"), invocation_id
     assert staged["num_exponent"][2:] == (1500.0, None)
-    # the gateway log by the same rule: a typed-looking 200.0 is not an integer status, NaN no latency
+    # the gateway log by the same rule: 200.5 is not an integer status (503.0 is 503), NaN no latency
     reasons = dict(rows(warehouse, "select request_id, quarantine_reason from staging.base_gateway__api_gateway_logs"))
     assert reasons["bad-status-fraction"] == "status_code is not an integer"
+    assert rows(warehouse, "select status_code, quarantine_reason from staging.base_gateway__api_gateway_logs"
+                           " where request_id = 'status-zero-fraction'") == [(503, None)]
     assert reasons["bad-latency"] == "latency_ms is not finite"
     # and the metrics log (which had its own rule before)
     metric_reasons = dict(rows(warehouse, "select raw_row ->> 'value', quarantine_reason"

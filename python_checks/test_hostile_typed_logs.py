@@ -5,9 +5,11 @@ microseconds where the source declares them, and typed doubles that are NaN
 or infinite or have a fraction where an integer is declared; one log split
 into a file with time zones and a naive one in a partition folder; a column
 no file has; single-precision floats; Spark's partition folders, a null
-value's __HIVE_DEFAULT_PARTITION__ among them, beside its markers. Each becomes naive UTC (microseconds
-kept) or is quarantined with a reason; the build runs in New York time and
-must not care. One shared build of the staging models."""
+value's __HIVE_DEFAULT_PARTITION__ among them, beside its markers; an
+integer column as text in one file and as pandas' float64 in another. Each
+becomes naive UTC (microseconds kept) or is quarantined with a reason; the
+build runs in New York time and must not care. One shared build of the
+staging models."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -95,13 +97,23 @@ def typed_build(tmp_path_factory):
         select 'i-2', {EPOCH_0900_US // 1000}, 'nan'::double, cast(60.0 as float), 120.5""")
     # Spark's partitionBy: the partition column lives in folder names only, and a null value is the
     # folder __HIVE_DEFAULT_PARTITION__ (read as null, as Spark reads it: empty means real traffic)
-    for partition, correlation_id in (("true", "spark_test_traffic"), ("__HIVE_DEFAULT_PARTITION__", "spark_null_partition")):
-        write_parquet(logs, f"workflow_tracking/is_test_traffic={partition}", f"""
-            select '{correlation_id}' as correlation_id, 'wf-1' as workflow_id, 'checkout_flow' as scenario_name,
+    def workflow_steps(rows_sql):
+        return f"""
+            select correlation_id, 'wf-1' as workflow_id, 'checkout_flow' as scenario_name,
                    'cart_validation' as workflow_step, 'COMPLETED' as workflow_status, 'CRITICAL' as business_criticality,
-                   879 as total_workflow_time_ms, 0 as retry_attempts, 'u-1' as user_id, false as has_compensation,
-                   timestamp '2024-03-12 09:00:00' as "timestamp", 'us-east' as region, 'prod' as environment""",
-                      part="part-00000-c000.snappy")
+                   879 as total_workflow_time_ms, retry_attempts, 'u-1' as user_id, false as has_compensation,
+                   timestamp '2024-03-12 09:00:00' as "timestamp", 'us-east' as region, 'prod' as environment
+            from ({rows_sql})"""
+    for partition, correlation_id in (("true", "spark_test_traffic"), ("__HIVE_DEFAULT_PARTITION__", "spark_null_partition")):
+        write_parquet(logs, f"workflow_tracking/is_test_traffic={partition}",
+                      workflow_steps(f"select '{correlation_id}' as correlation_id, 0 as retry_attempts"), part="part-00000-c000.snappy")
+    # two writers of one log: retry_attempts as text in one file and, from pandas, as float64 in another
+    # (an integer column with a gap): the union reads it as text, '2.0', still the integer 2
+    write_parquet(logs, "workflow_tracking/is_test_traffic=false",
+                  workflow_steps("select 'text_writer' as correlation_id, '1' as retry_attempts"), part="part-00000-text")
+    retries = pd.DataFrame({"correlation_id": ["pandas_whole_float", "pandas_gap"], "retry_attempts": [2.0, float("nan")]})
+    write_parquet(logs, "workflow_tracking/is_test_traffic=false", workflow_steps("select * from retries"),
+                  part="part-00000-pandas", frames={"retries": retries})
     for marker in ("_SUCCESS", "._SUCCESS.crc", "is_test_traffic=true/.part-00000-c000.snappy.parquet.crc"):
         (logs / "workflow_tracking" / marker).touch()
     project = copy_project(root / "p")
@@ -155,5 +167,16 @@ def test_typed_non_finite_and_fractional_numbers_are_quarantined(typed_build):
 
 def test_spark_partition_folders_give_their_values_and_the_null_partition_reads_as_null(typed_build):
     staged = rows(typed_build, "select correlation_id, is_test_traffic, quarantine_reason from staging.base_gateway__workflow_tracking"
-                               " order by 1")
+                               " where correlation_id like 'spark%' order by 1")
     assert staged == [("spark_null_partition", False, None), ("spark_test_traffic", True, None)]
+
+
+def test_an_integer_column_text_in_one_file_and_float_in_another_keeps_its_integers(typed_build):
+    logs = typed_build.parents[2] / "logs"   # <root>/p/warehouse/<file>: the files read the column as text
+    assert rows(typed_build, f"select column_type from (describe select * from read_parquet("
+                             f"'{logs}/workflow_tracking/**/*.parquet', union_by_name = true)) where column_name = 'retry_attempts'"
+                ) == [("VARCHAR",)]
+    staged = rows(typed_build, "select correlation_id, retry_attempts, quarantine_reason from staging.base_gateway__workflow_tracking"
+                               " order by 1")
+    assert staged == [("pandas_gap", None, None), ("pandas_whole_float", 2, None), ("spark_null_partition", 0, None),
+                      ("spark_test_traffic", 0, None), ("text_writer", 1, None)]

@@ -3,8 +3,9 @@
   cannot be trusted as it is (staging_checks says why):
     text       trimmed, empty read as null (clean_text), then `case`
     boolean    true/false, 1/0 in any case (normalise_boolean); `empty_means`
-    integer, bigint   a plain decimal integer ('1.5', '0x10', '1_000', '1e3'
-               are not), or a typed number with no fraction, in range
+    integer, bigint   a plain decimal integer, a zero fraction allowed ('2.0';
+               '1.5', '0x10', '1_000', '1e3' are not), or a typed number with
+               no fraction, in range
     double     a plain decimal number (exponent allowed) that is finite
     timestamp  naive text is UTC, as the contract says; text with an offset
                or Z is converted to UTC; typed TIMESTAMP columns as they are,
@@ -60,7 +61,7 @@
 {#- The regular expressions of the plain forms (regex_full_match: anchored, no backslashes). -#}
 {% macro plain_number_pattern(kind) -%}
     {%- set patterns = {
-        'integer': '[+-]?[0-9]+',
+        'whole_number': '[+-]?[0-9]+([.]0*)?',
         'decimal': '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?',
         'naive_timestamp': '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?',
         'offset_timestamp': '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+-][0-9]{2}(:?[0-9]{2})?)',
@@ -76,9 +77,11 @@
         {#- a typed 200.0 is the integer 200; 200.5 is not an integer (a cast would round it) -#}
         case when {{ name }} = floor({{ name }}) then {{ oncall_analytics.try_cast(name, sql_type) }} end
     {%- else -%}
+        {#- '2.0' too: pandas writes an integer column with an empty value as float64, and a
+            log whose other files hold the column as text then reads it as the text '2.0' -#}
         {%- set text = oncall_analytics.clean_text(name) -%}
-        case when {{ oncall_analytics.regex_full_match(text, oncall_analytics.plain_number_pattern('integer')) }}
-            then {{ oncall_analytics.try_cast(text, sql_type) }} end
+        case when {{ oncall_analytics.regex_full_match(text, oncall_analytics.plain_number_pattern('whole_number')) }}
+            then {{ oncall_analytics.try_cast(dbt.split_part(text, "'.'", 1), sql_type) }} end
     {%- endif -%}
 {%- endmacro %}
 
