@@ -51,7 +51,7 @@
     {%- set folder = logs_path ~ '/' ~ name -%}
     {%- set slash = "[/\\\\]" -%}
     {%- set found = run_query(
-        "with files as (select file, regexp_extract(file, '.*" ~ slash ~ name ~ slash ~ "(.*)$', 1) as inner_path "
+        "with files as (select file, " ~ oncall_analytics.path_below_log_folder('file', name) ~ " as inner_path "
         ~ "from glob('" ~ folder ~ "/**')), "
         ~ "kinds as (select file, case "
         ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")_delta_log" ~ slash ~ "') then 'delta' "
@@ -96,4 +96,11 @@
             ~ "Each log a model reads needs its folder of Parquet files under logs_path: " ~ logs | join(', ')
             ~ " (README, \"Your own logs\").") }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- SQL (DuckDB): the part of the file path `file_sql` below the log's own
+    folder, after its last `/<name>/` (or `\<name>\`): where a writer's
+    folders (partitions, _temporary/) are, whatever logs_path looks like. -#}
+{% macro path_below_log_folder(file_sql, name) -%}
+    regexp_extract({{ file_sql }}, '.*[/\\]{{ name }}[/\\](.*)$', 1)
 {%- endmacro %}

@@ -12,6 +12,7 @@ build runs in New York time and must not care. One shared build of the
 staging models."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pandas as pd
@@ -109,8 +110,9 @@ def typed_build(tmp_path_factory):
                       workflow_steps(f"select '{correlation_id}' as correlation_id, 0 as retry_attempts"), part="part-00000-c000.snappy")
     # two writers of one log: retry_attempts as text in one file and, from pandas, as float64 in another
     # (an integer column with a gap): the union reads it as text, '2.0', still the integer 2
-    write_parquet(logs, "workflow_tracking/is_test_traffic=false",
-                  workflow_steps("select 'text_writer' as correlation_id, '1' as retry_attempts"), part="part-00000-text")
+    # ... and that writer's file lacks has_compensation, which the others have: read as missing, with a warning
+    write_parquet(logs, "workflow_tracking/is_test_traffic=false", "select * exclude (has_compensation) from ("
+                  + workflow_steps("select 'text_writer' as correlation_id, '1' as retry_attempts") + ")", part="part-00000-text")
     retries = pd.DataFrame({"correlation_id": ["pandas_whole_float", "pandas_gap"], "retry_attempts": [2.0, float("nan")]})
     write_parquet(logs, "workflow_tracking/is_test_traffic=false", workflow_steps("select * from retries"),
                   part="part-00000-pandas", frames={"retries": retries})
@@ -120,9 +122,10 @@ def typed_build(tmp_path_factory):
     _declare_epoch_units(project)
     warehouse = project / "warehouse" / "oncall_analytics.duckdb"
     with time_zone("America/New_York"):
-        run_dbt(["build", "-s", *(f"+{model}{suffix}" for model in STAGED for suffix in ("", "_quarantine")),
-                 "--exclude", "test_type:unit", "tag:shipped_data", "test_name:quarantined_share", "resource_type:seed",
-                 "--vars", external_vars(logs)], warehouse, cwd=project)
+        build = run_dbt(["build", "-s", *(f"+{model}{suffix}" for model in STAGED for suffix in ("", "_quarantine")),
+                         "--exclude", "test_type:unit", "tag:shipped_data", "test_name:quarantined_share", "resource_type:seed",
+                         "--vars", external_vars(logs)], warehouse, cwd=project)
+    (root / "build.log").write_text(build.stdout)
     return warehouse
 
 
@@ -180,3 +183,19 @@ def test_an_integer_column_text_in_one_file_and_float_in_another_keeps_its_integ
                                " order by 1")
     assert staged == [("pandas_gap", None, None), ("pandas_whole_float", 2, None), ("spark_null_partition", 0, None),
                       ("spark_test_traffic", 0, None), ("text_writer", 1, None)]
+
+
+def test_columns_some_or_all_files_lack_are_read_as_missing_with_a_warning_naming_the_files(typed_build):
+    compensation = dict(rows(typed_build, "select correlation_id, has_compensation from staging.base_gateway__workflow_tracking"))
+    assert compensation["text_writer"] is None and compensation["pandas_gap"] is False
+    root = typed_build.parents[2]
+    results = json.loads((root / "p" / "target" / "run_results.json").read_text())["results"]
+    column_tests = {result["unique_id"].split(".")[2]: (result["status"], result["failures"]) for result in results
+                    if ".log_columns_in_every_file_" in result["unique_id"]}
+    assert column_tests["log_columns_in_every_file_base_gateway__workflow_tracking_gateway__workflow_tracking"] == ("warn", 1)
+    assert column_tests["log_columns_in_every_file_base_oncall__incident_labels_oncall__incident_labels"] == ("warn", 1)
+    assert column_tests["log_columns_in_every_file_base_metrics__service_metrics_metrics__service_metrics"] == ("pass", 0)
+    log = " ".join((root / "build.log").read_text().split())   # dbt wraps long lines
+    assert ("log workflow_tracking: its files lack column(s) of the contract, read as missing in their rows: has_compensation "
+            f"(1 of 4 files: {root}/logs/workflow_tracking/is_test_traffic=false/part-00000-text.parquet; read as null)") in log
+    assert "log incident_labels: its files lack column(s) of the contract, read as missing in their rows: description (no file; read as null)" in log
