@@ -5,16 +5,16 @@
   column as missing, which the staging kit cannot tell from an empty value:
   a flag then takes its empty meaning (is_test_traffic: real traffic).
   Reported by the log_columns_in_every_file test.
-    source_name, table  the log (raw_table)
+    relation            the log's raw table (raw_table(source_name, table))
+    source_name, table  the log
 -#}
-{% macro log_files_missing_columns(source_name, table) -%}
+{% macro log_files_missing_columns(relation, source_name, table) -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
-    {{ return(adapter.dispatch('log_files_missing_columns', 'oncall_analytics')(source_name, table)) }}
+    {{ return(adapter.dispatch('log_files_missing_columns', 'oncall_analytics')(relation, source_name, table)) }}
 {%- endmacro %}
 
 {#- One table (a seed, a warehouse table): a column is in it or not. -#}
-{% macro default__log_files_missing_columns(source_name, table) -%}
-    {%- set relation = oncall_analytics.raw_table(source_name, table) -%}
+{% macro default__log_files_missing_columns(relation, source_name, table) -%}
     {%- set raw_types = oncall_analytics.raw_column_types(relation) -%}
     {%- set missing = [] -%}
     {%- for column in oncall_analytics.staging_columns(table, source_name) if column.name | lower not in raw_types -%}
@@ -26,9 +26,9 @@
 {#- DuckDB, log_source external: each Parquet file's own columns (its footer),
     plus the partition columns of its folders (`<column>=<value>/`), case
     aside, as read_parquet's union_by_name reads them. -#}
-{% macro duckdb__log_files_missing_columns(source_name, table) -%}
+{% macro duckdb__log_files_missing_columns(relation, source_name, table) -%}
     {%- if var('log_source', 'seeds') != 'external' -%}
-        {{ return(oncall_analytics.default__log_files_missing_columns(source_name, table)) }}
+        {{ return(oncall_analytics.default__log_files_missing_columns(relation, source_name, table)) }}
     {%- endif -%}
     {%- set files = oncall_analytics.var_logs_path() ~ '/' ~ table ~ '/**/*.parquet' -%}
     {%- set contract = [] -%}

@@ -9,7 +9,9 @@
 -#}
 {% test log_columns_in_every_file(model, source_name, table) %}
 {{ config(severity='warn') }}
-{%- set missing = oncall_analytics.log_files_missing_columns(source_name, table) -%}
+{#- called while dbt parses too: the raw table (a seed or a source) is a parent of the test -#}
+{%- set relation = oncall_analytics.raw_table(source_name, table) -%}
+{%- set missing = oncall_analytics.log_files_missing_columns(relation, source_name, table) -%}
 {%- if missing -%}
     {%- set declared = {} -%}
     {%- for column in oncall_analytics.staging_columns(table, source_name) -%}{%- do declared.update({column.name: column}) -%}{%- endfor -%}
