@@ -2,7 +2,8 @@
 
 Reads the warehouse (new incidents, SLO burn-rate alerts and their
 resolutions, the troubleshooting guide's priority 1 for a page on a gateway
-SLO), sends each new one to every destination chosen, and records the outcome
+SLO, and the withdrawal of an incident or alert sent earlier that the
+warehouse no longer shows), sends each new one to every destination chosen, and records the outcome
 in the warehouse (`notify.deliveries`), so a second run sends nothing twice
 and a failed delivery is retried on the next run. Run it after the build:
 DuckDB lets one process write the warehouse at a time, so while dbt builds,
@@ -23,7 +24,7 @@ import duckdb
 
 from oncall_analytics.notify.delivery import RetryPolicy, deliver
 from oncall_analytics.notify.destinations import ConfigError, JsonLinesFile, StandardOutput, Webhook
-from oncall_analytics.notify.notifications import LinkBuilder, read_notifications
+from oncall_analytics.notify.notifications import LinkBuilder, Notification, coverage_starts, read_notifications, withdrawals
 from oncall_analytics.notify.state import DeliveryState
 
 DEFAULT_WAREHOUSE = "warehouse/oncall_analytics.duckdb"
@@ -89,11 +90,13 @@ def main(argv: list[str]) -> int:
         return 3
     try:
         notifications = read_notifications(con, LinkBuilder(args.report_url, args.docs_url))
+        covered_from = coverage_starts(con)
         state = DeliveryState(con)
         failed = False
         for destination in destinations:
-            outcome = deliver(notifications, destination, state, policy, args.since,
-                              report=lambda line: print(line, file=sys.stderr))
+            withdrawn = withdrawals(state.sent_records(destination.name, tuple(covered_from)), notifications, covered_from)
+            outcome = deliver(sorted(notifications + withdrawn, key=Notification.sort_key), destination, state, policy,
+                              args.since, report=lambda line: print(line, file=sys.stderr))
             counts = ", ".join(f"{outcome[s]} {s}" for s in ("sent", "pending", "rejected", "baseline", "skipped") if outcome[s])
             print(f"notify: {destination.name}: {counts or 'nothing new'}", file=sys.stderr)
             failed |= bool(outcome["pending"] or outcome["rejected"])

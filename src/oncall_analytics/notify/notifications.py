@@ -1,7 +1,8 @@
 """What should reach a person, read from the warehouse: new incidents, SLO
-burn-rate alerts and their resolutions, and for a page on a gateway SLO the
-troubleshooting guide's priority-1 finding. Each becomes a Notification with
-a stable key (the delivery state is keyed on it)."""
+burn-rate alerts and their resolutions, for a page on a gateway SLO the
+troubleshooting guide's priority-1 finding, and the withdrawal of an
+incident or alert sent earlier that the warehouse no longer shows. Each
+becomes a Notification with a stable key (the delivery state is keyed on it)."""
 from __future__ import annotations
 
 import re
@@ -10,8 +11,8 @@ from datetime import datetime
 
 import duckdb
 
-# Tie-break at equal times: an alert, then its TSG finding, then anything resolved.
-KIND_ORDER = {"incident": 0, "slo_alert": 1, "tsg_finding": 2, "slo_resolved": 3}
+# Tie-break at equal times: an alert, then its TSG finding, then anything resolved or withdrawn.
+KIND_ORDER = {"incident": 0, "slo_alert": 1, "tsg_finding": 2, "slo_resolved": 3, "withdrawn": 4}
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,53 @@ def tsg_notifications(con, alerts: list[Notification], links: LinkBuilder) -> li
         links=links("tsg", "tsg_action_plan"), after=page.key,
         extra={"slo_name": page.extra["slo_name"], "alert_key": page.extra["alert_key"]},
     )]
+
+
+# Where the data of each kind that can be withdrawn starts: a notification sent
+# for an earlier time may have left the warehouse because old logs were
+# removed, not because it was wrong.
+COVERAGE_SQL = {
+    "incident": ("select min(observed_at) as coverage_start from intermediate.int_metrics__anomaly_scores",
+                 ["intermediate.int_metrics__anomaly_scores", "marts.incidents"]),
+    "slo_alert": ("select min(evaluated_at) as coverage_start from marts.slo_status", ["marts.slo_status", "marts.slo_burn_rate_alerts"]),
+}
+
+
+def coverage_starts(con: duckdb.DuckDBPyConnection) -> dict[str, datetime | None]:
+    """Per kind that can be withdrawn, the earliest time its marts are computed
+    from; None when they are not built (nothing of that kind is withdrawn)."""
+    starts = {}
+    for kind, (sql, relations) in COVERAGE_SQL.items():
+        rows = _rows(con, sql, relations)
+        starts[kind] = rows[0]["coverage_start"] if rows else None
+    return starts
+
+
+def withdrawals(sent: list[dict], current: list[Notification], covered_from: dict[str, datetime | None]) -> list[Notification]:
+    """A withdrawal of each incident or alert a destination was sent (`sent`:
+    the records of its state) that the warehouse no longer shows, though its
+    marts still cover that time: rows that arrived later (a late or partly
+    delivered hour of a log) or changed settings made it go away, or moved it
+    (an alert's key holds its start). Without one, the page would stay open
+    forever: its resolution can no longer come."""
+    present = {notification.key for notification in current}
+    out = []
+    for record in sent:
+        start = covered_from.get(record["kind"])
+        occurred = datetime.strptime(record["occurred_at"], "%Y-%m-%d %H:%M:%S")
+        if record["key"] in present or start is None or occurred < start:
+            continue
+        what = "incident" if record["kind"] == "incident" else "alert"
+        out.append(Notification(
+            key=f"withdrawn:{record['key']}", kind="withdrawn", occurred_at=occurred, severity=record["severity"],
+            title=f"[WITHDRAWN] {record['title']}",
+            what=(f"The warehouse no longer shows this {what}: the rows or the settings it was computed from changed "
+                  f"after it was sent (late or re-sent log rows, a rebuild with other vars). Any {what} that replaces it "
+                  f"is sent on its own."),
+            where=record["where"], since=record["since"], how_bad=f"as sent: {record['how_bad']}",
+            links=Links(**record["links"]), after=record["key"],
+        ))
+    return out
 
 
 def read_notifications(con: duckdb.DuckDBPyConnection, links: LinkBuilder) -> list[Notification]:
