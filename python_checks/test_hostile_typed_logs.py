@@ -110,8 +110,10 @@ def typed_build(tmp_path_factory):
                       workflow_steps(f"select '{correlation_id}' as correlation_id, 0 as retry_attempts"), part="part-00000-c000.snappy")
     # two writers of one log: retry_attempts as text in one file and, from pandas, as float64 in another
     # (an integer column with a gap): the union reads it as text, '2.0', still the integer 2
-    # ... and that writer's file lacks has_compensation, which the others have: read as missing, with a warning
-    write_parquet(logs, "workflow_tracking/is_test_traffic=false", "select * exclude (has_compensation) from ("
+    # ... and that writer's file lacks has_compensation, which the others have (a struct's field of that name
+    # is not the column): read as missing, with a warning
+    write_parquet(logs, "workflow_tracking/is_test_traffic=false", "select * exclude (has_compensation)"
+                  ", {'has_compensation': true} as details from ("
                   + workflow_steps("select 'text_writer' as correlation_id, '1' as retry_attempts") + ")", part="part-00000-text")
     retries = pd.DataFrame({"correlation_id": ["pandas_whole_float", "pandas_gap"], "retry_attempts": [2.0, float("nan")]})
     write_parquet(logs, "workflow_tracking/is_test_traffic=false", workflow_steps("select * from retries"),

@@ -23,9 +23,12 @@
     {{ return(missing) }}
 {%- endmacro %}
 
-{#- DuckDB, log_source external: each Parquet file's own columns (its footer),
-    plus the partition columns of its folders (`<column>=<value>/`), case
-    aside, as read_parquet's union_by_name reads them. -#}
+{#- DuckDB, log_source external: each Parquet file's own top-level columns
+    (its footer: the first part of each column chunk's path, so a struct's
+    field `req.status` is not a column `status`), plus the partition columns
+    of its folders (`<column>=<value>/`), case aside, as read_parquet's
+    union_by_name reads them. A file without rows has no row group and no
+    row to read a column from: it is left out. -#}
 {% macro duckdb__log_files_missing_columns(relation, source_name, table) -%}
     {%- if var('log_source', 'seeds') != 'external' -%}
         {{ return(oncall_analytics.default__log_files_missing_columns(relation, source_name, table)) }}
@@ -38,7 +41,8 @@
     {%- endfor -%}
     {%- set found = run_query("
         with schema_columns as (
-            select file_name, lower(name) as column_name from parquet_schema('" ~ files ~ "')
+            select distinct file_name, lower(split_part(path_in_schema, ', ', 1)) as column_name
+            from parquet_metadata('" ~ files ~ "') where row_group_id = 0
         ),
         log_files as (
             select distinct file_name from schema_columns

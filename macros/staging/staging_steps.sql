@@ -62,13 +62,18 @@ staged as (
 
 {#- The log's contract columns that its raw table does not have at all (known
     at run time only; none while dbt parses). Each is read as missing, as in a
-    file of the log without it: a required one then quarantines every row (and
-    the quarantined_share test fails the build), an optional one stays null.
-    The log_columns_in_every_file test warns about them, and about columns
-    only some files lack. -#}
+    file of the log without it, and named in a warning, in every run that
+    builds the model (the hourly one too): a required one then quarantines
+    every row (and the quarantined_share test fails the build), an optional
+    one stays null. The log_columns_in_every_file test reports them in dbt's
+    summary, with the columns only some files lack. -#}
 {% macro absent_columns(log) -%}
     {%- if not (execute and log.raw_types) -%}{{ return([]) }}{%- endif -%}
     {%- set absent = [] -%}
     {%- for column in log.columns if column.name | lower not in log.raw_types -%}{%- do absent.append(column) -%}{%- endfor -%}
+    {%- if absent -%}
+        {%- do exceptions.warn("log " ~ log.table ~ " (" ~ (log.relation | string) ~ "): no file has the column(s) "
+            ~ absent | map(attribute='name') | join(', ') ~ "; read as missing in every row") -%}
+    {%- endif -%}
     {{ return(absent) }}
 {%- endmacro %}

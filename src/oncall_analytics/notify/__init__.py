@@ -24,7 +24,7 @@ import duckdb
 
 from oncall_analytics.notify.delivery import RetryPolicy, deliver
 from oncall_analytics.notify.destinations import ConfigError, JsonLinesFile, StandardOutput, Webhook
-from oncall_analytics.notify.notifications import LinkBuilder, Notification, coverage_starts, read_notifications, withdrawals
+from oncall_analytics.notify.notifications import LinkBuilder, coverage, for_destination, read_notifications
 from oncall_analytics.notify.state import DeliveryState
 
 DEFAULT_WAREHOUSE = "warehouse/oncall_analytics.duckdb"
@@ -90,13 +90,12 @@ def main(argv: list[str]) -> int:
         return 3
     try:
         notifications = read_notifications(con, LinkBuilder(args.report_url, args.docs_url))
-        covered_from = coverage_starts(con)
+        covered = coverage(con)
         state = DeliveryState(con)
         failed = False
         for destination in destinations:
-            withdrawn = withdrawals(state.sent_records(destination.name, tuple(covered_from)), notifications, covered_from)
-            outcome = deliver(sorted(notifications + withdrawn, key=Notification.sort_key), destination, state, policy,
-                              args.since, report=lambda line: print(line, file=sys.stderr))
+            outcome = deliver(for_destination(notifications, state.sent_records(destination.name), covered), destination,
+                              state, policy, args.since, report=lambda line: print(line, file=sys.stderr))
             counts = ", ".join(f"{outcome[s]} {s}" for s in ("sent", "pending", "rejected", "baseline", "skipped") if outcome[s])
             print(f"notify: {destination.name}: {counts or 'nothing new'}", file=sys.stderr)
             failed |= bool(outcome["pending"] or outcome["rejected"])

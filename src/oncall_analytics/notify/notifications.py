@@ -6,8 +6,8 @@ becomes a Notification with a stable key (the delivery state is keyed on it)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 import duckdb
 
@@ -90,7 +90,7 @@ def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
             since=f"{stamp(started)} UTC (last anomalous hour {stamp(row['ended_at'])})",
             how_bad=(f"{row['metric_count']} metric(s), {row['flag_count']} flagged hour(s), peak |z| "
                      f"{row['peak_abs_z_score']:.1f}; {row['involved_metrics']}"),
-            links=links("metrics", "incidents"),
+            links=links("metrics", "incidents"), extra={"service_name": row["service_name"]},
         ))
     return out
 
@@ -186,41 +186,77 @@ def tsg_notifications(con, alerts: list[Notification], links: LinkBuilder) -> li
     )]
 
 
-# Where the data of each kind that can be withdrawn starts: a notification sent
-# for an earlier time may have left the warehouse because old logs were
-# removed, not because it was wrong.
+# Where the marts of each kind that can be withdrawn have data, per scope
+# (an incident's service, an alert's SLO): logs are kept and rebuilt apart.
 COVERAGE_SQL = {
-    "incident": ("select min(observed_at) as coverage_start from intermediate.int_metrics__anomaly_scores",
+    "incident": ("select service_name as scope, min(observed_at) as first_at, max(observed_at) as last_at"
+                 " from intermediate.int_metrics__anomaly_scores group by service_name",
                  ["intermediate.int_metrics__anomaly_scores", "marts.incidents"]),
-    "slo_alert": ("select min(evaluated_at) as coverage_start from marts.slo_status", ["marts.slo_status", "marts.slo_burn_rate_alerts"]),
+    "slo_alert": ("select slo_name as scope, min(evaluated_at) as first_at, max(evaluated_at) as last_at"
+                  " from marts.slo_status group by slo_name", ["marts.slo_status", "marts.slo_burn_rate_alerts"]),
 }
+SCOPE_FIELD = {"incident": "service_name", "slo_alert": "slo_name"}
+# Late rows are late by hours: a page older than this, before its scope's newest
+# data, that left the warehouse left with old logs or an old setting.
+RECENT = timedelta(days=7)
 
 
-def coverage_starts(con: duckdb.DuckDBPyConnection) -> dict[str, datetime | None]:
-    """Per kind that can be withdrawn, the earliest time its marts are computed
-    from; None when they are not built (nothing of that kind is withdrawn)."""
-    starts = {}
-    for kind, (sql, relations) in COVERAGE_SQL.items():
-        rows = _rows(con, sql, relations)
-        starts[kind] = rows[0]["coverage_start"] if rows else None
-    return starts
+def coverage(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, tuple[datetime, datetime]]]:
+    """Per kind that can be withdrawn, per scope, the first and last time its
+    marts are computed from; empty when they are not built."""
+    return {kind: {row["scope"]: (row["first_at"], row["last_at"]) for row in _rows(con, sql, relations)}
+            for kind, (sql, relations) in COVERAGE_SQL.items()}
 
 
-def withdrawals(sent: list[dict], current: list[Notification], covered_from: dict[str, datetime | None]) -> list[Notification]:
-    """A withdrawal of each incident or alert a destination was sent (`sent`:
-    the records of its state) that the warehouse no longer shows, though its
-    marts still cover that time: rows that arrived later (a late or partly
-    delivered hour of a log) or changed settings made it go away, or moved it
-    (an alert's key holds its start). Without one, the page would stay open
-    forever: its resolution can no longer come."""
+def reissued(notifications: list[Notification], sent_keys: set[str]) -> list[Notification]:
+    """A page that was withdrawn and is back in the warehouse is sent again as
+    a new page: its key, its resolution's and what follows it, gets the suffix
+    #2 (#3 after a second withdrawal, ...)."""
+    renamed = {}
+    for notification in notifications:
+        if notification.kind in SCOPE_FIELD:
+            key, generation = notification.key, 1
+            while f"withdrawn:{key}" in sent_keys:
+                generation += 1
+                key = f"{notification.key}#{generation}"
+            if key != notification.key:
+                renamed[notification.key] = key
+    out = []
+    for notification in notifications:
+        if notification.key in renamed:
+            notification = replace(notification, key=renamed[notification.key])
+        elif notification.after in renamed:
+            after = renamed[notification.after]
+            key = f"slo_resolved:{after.split(':', 1)[1]}" if notification.kind == "slo_resolved" else notification.key
+            notification = replace(notification, key=key, after=after)
+        out.append(notification)
+    return out
+
+
+def withdrawals(sent: list[dict], current: list[Notification], covered: dict[str, dict[str, tuple[datetime, datetime]]]
+                ) -> list[Notification]:
+    """A withdrawal of each open page a destination was sent (`sent`: the
+    records of its state) that the warehouse no longer shows: an incident, or
+    an alert whose resolution was not sent. Rows that arrived later (a late or
+    partly delivered hour of a log) or changed settings made it go away, or
+    moved it (an alert's key holds its start); without a withdrawal the page
+    would stay open, its resolution never to come. Only pages of the last
+    RECENT of their scope's data, and within it: what is older, or newer than
+    the data, left with its logs."""
     present = {notification.key for notification in current}
+    sent_keys = {record["key"] for record in sent}
     out = []
     for record in sent:
-        start = covered_from.get(record["kind"])
-        occurred = datetime.strptime(record["occurred_at"], "%Y-%m-%d %H:%M:%S")
-        if record["key"] in present or start is None or occurred < start:
+        kind = record["kind"]
+        if kind not in SCOPE_FIELD or record["key"] in present:
             continue
-        what = "incident" if record["kind"] == "incident" else "alert"
+        if kind == "slo_alert" and f"slo_resolved:{record['key'].split(':', 1)[1]}" in sent_keys:
+            continue
+        span = covered.get(kind, {}).get(record.get(SCOPE_FIELD[kind], record["where"]))
+        occurred = datetime.strptime(record["occurred_at"], "%Y-%m-%d %H:%M:%S")
+        if span is None or not max(span[0], span[1] - RECENT) <= occurred <= span[1]:
+            continue
+        what = "incident" if kind == "incident" else "alert"
         out.append(Notification(
             key=f"withdrawn:{record['key']}", kind="withdrawn", occurred_at=occurred, severity=record["severity"],
             title=f"[WITHDRAWN] {record['title']}",
@@ -231,6 +267,14 @@ def withdrawals(sent: list[dict], current: list[Notification], covered_from: dic
             links=Links(**record["links"]), after=record["key"],
         ))
     return out
+
+
+def for_destination(notifications: list[Notification], sent: list[dict],
+                    covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> list[Notification]:
+    """What one destination should have, given what it was sent: pages back
+    after a withdrawal reissued, and the withdrawals due, oldest first."""
+    current = reissued(notifications, {record["key"] for record in sent})
+    return sorted(current + withdrawals(sent, current, covered), key=Notification.sort_key)
 
 
 def read_notifications(con: duckdb.DuckDBPyConnection, links: LinkBuilder) -> list[Notification]:

@@ -56,11 +56,10 @@ class DeliveryState:
                                 [destination]).fetchall()
         return {key: (status, attempts) for key, status, attempts in rows}
 
-    def sent_records(self, destination: str, kinds: tuple[str, ...]) -> list[dict]:
-        """The notifications of these kinds sent to the destination, as sent (Notification.as_record)."""
-        rows = self.con.execute(f"select message from notify.deliveries where destination = ? and status = 'sent'"
-                                f" and kind in ({', '.join('?' * len(kinds))}) order by occurred_at, notification_key",
-                                [destination, *kinds]).fetchall()
+    def sent_records(self, destination: str) -> list[dict]:
+        """What was sent to the destination, as sent (Notification.as_record), oldest first."""
+        rows = self.con.execute("select message from notify.deliveries where destination = ? and status = 'sent'"
+                                " order by occurred_at, notification_key", [destination]).fetchall()
         return [json.loads(message) for (message,) in rows]
 
     def record(self, notification: Notification, destination: str, status: str, attempts: int = 0,
