@@ -38,6 +38,8 @@
     folder, or the run stops naming it:
     - files whose name starts with `_` or `.` are writers' markers and
       checksums (_SUCCESS, .part-0.crc), skipped as Spark and Hadoop skip them;
+      a Parquet file named so (_part-0.parquet) Spark skips too, but the
+      source's glob would read it: the run stops;
     - a folder whose name starts with `_` or `.` and holds no `=` (Spark's
       _temporary/ and .spark-staging-*/: output of a job not yet committed)
       Spark skips too, but the source's glob would read its Parquet files as
@@ -56,6 +58,7 @@
         ~ "kinds as (select file, case "
         ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")_delta_log" ~ slash ~ "') then 'delta' "
         ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")[_.][^/\\\\=]*" ~ slash ~ "') then 'uncommitted' "
+        ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")[_.][^/\\\\]*[.]parquet$') then 'hidden' "
         ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")[_.][^/\\\\]*$') then 'marker' "
         ~ "when file like '%.parquet' then 'parquet' else 'unread' end as kind, "
         ~ "left(file, length(file) - length(inner_path)) "
@@ -82,6 +85,12 @@
             ~ "(_temporary/, .spark-staging-*/): a job still writing, or one that failed. Spark skips such folders, and "
             ~ "this project would read their Parquet files as rows, so it stops: run again when the job is done, or "
             ~ "delete what a failed job left.") }}
+    {%- endif -%}
+    {%- if counts.get('hidden') -%}
+        {{ exceptions.raise_compiler_error(
+            folder ~ "/ holds " ~ counts['hidden'] ~ " Parquet file(s) whose names start with `_` or `.`: " ~ examples['hidden']
+            ~ ". Spark and Hadoop skip such files as hidden, and this project would read their rows, so it stops: "
+            ~ "rename them if they belong to the log, or move them out of the folder.") }}
     {%- endif -%}
     {%- if counts.get('unread') -%}
         {{ exceptions.raise_compiler_error(

@@ -161,7 +161,8 @@ def test_a_file_the_log_would_not_read_stops_the_run_naming_it(logs, tmp_path):
 
 def test_spark_leftovers_and_delta_tables_stop_the_run_and_markers_do_not(logs, tmp_path):
     """Spark skips folders whose names start with `_` or `.` (a job's uncommitted output) and the
-    source's glob would not: the run stops naming them. A Delta table's folder holds replaced files.
+    source's glob would not: the run stops naming them, and so do Parquet files named so. A Delta
+    table's folder holds replaced files.
     Markers, checksums and partition folders are fine, below a logs_path with such names of its own."""
     part = (logs / "function_invocations" / "part-0.parquet").read_bytes()
     layouts = {
@@ -170,6 +171,7 @@ def test_spark_leftovers_and_delta_tables_stop_the_run_and_markers_do_not(logs, 
         "failed_job": ["part-00000-c000.snappy.parquet", "_temporary/0/task_0001_m_000000/part-00000-c000.snappy.parquet"],
         "staging": ["part-00000.parquet", ".spark-staging-5f1e/date=2024-03-12/part-00000.parquet"],
         "delta": ["part-00000.parquet", "_delta_log/00000000000000000000.json"],
+        "hidden": ["part-00000.parquet", "date=2024-03-12/_part-00001.parquet"],
     }
     for layout, files in layouts.items():
         for name in files:
@@ -190,6 +192,9 @@ def test_spark_leftovers_and_delta_tables_stop_the_run_and_markers_do_not(logs, 
     assert f": {folder['staging']}/.spark-staging-5f1e/. That is where" in outcome["staging"].stdout
     assert outcome["delta"].returncode != 0
     assert f"{folder['delta']}/ is a Delta table (it has a _delta_log/ folder)" in outcome["delta"].stdout
+    assert outcome["hidden"].returncode != 0
+    assert (f"{folder['hidden']}/ holds 1 Parquet file(s) whose names start with `_` or `.`: "
+            f"{folder['hidden']}/date=2024-03-12/_part-00001.parquet. Spark and Hadoop skip" in " ".join(outcome["hidden"].stdout.split()))
 
 
 def test_make_creates_the_warehouse_folder_of_a_path_with_spaces(tmp_path):
