@@ -33,3 +33,15 @@
             ~ oncall_analytics.mixed_setting_ways_out('grain')) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Whether the bucket starting at `bucket_start` is complete: its log holds
+    an event at most bucket_complete_within_seconds before the bucket's end,
+    or later (`newest_log_time`, the log's newest event). A count taken from
+    the first minutes of a bucket still being written looks like a drop in
+    traffic; such a bucket waits for a run where the log has passed it.
+    Written as a shift of the bucket start (never null), not of the log time. -#}
+{% macro is_complete_bucket(bucket_start, newest_log_time) -%}
+    {%- set grain_seconds = oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') | int * 60 -%}
+    {%- set within = oncall_analytics.var_integer('bucket_complete_within_seconds', 0, grain_seconds - 1) | int -%}
+    {{ dbt.dateadd('second', grain_seconds - within, bucket_start) }} <= {{ newest_log_time }}
+{%- endmacro %}

@@ -83,6 +83,11 @@ ABSURD_VARS = [   # (selected node, --vars, the var the error must name)
     # availability strictly between 0 and 100 %, as the tsg command accepts it
     ("tsg_action_plan", "{tsg_sla_threshold: 100}", "tsg_sla_threshold"),
     ("tsg_action_plan", "{tsg_sla_threshold: 0}", "tsg_sla_threshold"),
+    # a bucket complete before it starts; at a 5-minute grain the bound is 299 s
+    ("int_gateway__hourly_metrics", "{bucket_complete_within_seconds: 3600}", "bucket_complete_within_seconds"),
+    ("int_serverless__hourly_metrics", "{detection_grain_minutes: 5, bucket_complete_within_seconds: 300}",
+     "bucket_complete_within_seconds"),
+    ("int_gateway__hourly_metrics", "{bucket_complete_within_seconds: '60 or 1=1'}", "bucket_complete_within_seconds"),
 ]
 
 

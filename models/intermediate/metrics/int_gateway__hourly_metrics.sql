@@ -3,7 +3,9 @@
 -- requests, server_error_rate (5xx share) and p99_latency_ms per service,
 -- environment and bucket, real traffic only. The series is named
 -- `<service_name>/<environment>` so prod is never mixed with staging or dev.
--- A bucket without requests is absent, not zero. Incremental like the
+-- A bucket without requests is absent, not zero, and a bucket the log has
+-- not yet passed waits (is_complete_bucket): its first minutes would read as
+-- a drop in requests. Incremental like the
 -- invocation metrics: whole hours from incremental_lookback_hours back, and
 -- the older hours of request ids reloaded with a repeat (hours_to_recompute),
 -- deleted first by the pre-hook.
@@ -22,6 +24,12 @@
 with requests as (
     select * from {{ ref('stg_gateway__api_gateway_logs') }}
     where {{ in_hours_to_recompute('requested_at', hours) }}
+),
+
+log_progress as (
+    -- the log's newest request, test traffic included (the slice above holds
+    -- every row from the lookback on, so this is the whole log's newest)
+    select max(requested_at) as newest_requested_at from requests
 ),
 
 real_traffic as (
@@ -45,8 +53,15 @@ per_bucket as (
     group by service_name, observed_at
 ),
 
+complete_buckets as (
+    select per_bucket.*
+    from per_bucket
+    cross join log_progress
+    where {{ is_complete_bucket('per_bucket.observed_at', 'log_progress.newest_requested_at') }}
+),
+
 long_format as (
-    {{ unpivot_metrics('per_bucket', ['requests', 'server_error_rate', 'p99_latency_ms']) }}
+    {{ unpivot_metrics('complete_buckets', ['requests', 'server_error_rate', 'p99_latency_ms']) }}
 ),
 
 with_grain as (

@@ -3,7 +3,9 @@
 -- invocations, error_rate and p99_duration_ms per function and start bucket,
 -- computed from the invocations of the bucket (not averaged from finer ones).
 -- A bucket without invocations is absent (not zero): the log cannot tell idle
--- from not exported, and error rate and p99 have no value there.
+-- from not exported, and error rate and p99 have no value there. A bucket
+-- the log has not yet passed waits (is_complete_bucket): its first minutes
+-- would read as a drop in invocations.
 -- Incremental: recomputes whole hours from incremental_lookback_hours before
 -- the newest hour it holds, so late invocations update their hour, and the
 -- older hours of ids the staging base just reloaded with a repeat
@@ -26,6 +28,12 @@ with invocations as (
     where {{ in_hours_to_recompute('start_timestamp', hours) }}
 ),
 
+log_progress as (
+    -- the log's newest invocation (the slice above holds every row from the
+    -- lookback on, so this is the whole log's newest)
+    select max(start_timestamp) as newest_start_timestamp from invocations
+),
+
 per_bucket as (
     select
         function_name as service_name,
@@ -39,8 +47,15 @@ per_bucket as (
     group by 1, 2
 ),
 
+complete_buckets as (
+    select per_bucket.*
+    from per_bucket
+    cross join log_progress
+    where {{ is_complete_bucket('per_bucket.observed_at', 'log_progress.newest_start_timestamp') }}
+),
+
 long_format as (
-    {{ unpivot_metrics('per_bucket', ['invocations', 'error_rate', 'p99_duration_ms']) }}
+    {{ unpivot_metrics('complete_buckets', ['invocations', 'error_rate', 'p99_duration_ms']) }}
 ),
 
 with_grain as (
