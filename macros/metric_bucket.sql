@@ -36,12 +36,30 @@
 
 {#- Whether the bucket starting at `bucket_start` is complete: its log holds
     an event at most bucket_complete_within_seconds before the bucket's end,
-    or later (`newest_log_time`, the log's newest event). A count taken from
-    the first minutes of a bucket still being written looks like a drop in
-    traffic; such a bucket waits for a run where the log has passed it.
-    Written as a shift of the bucket start (never null), not of the log time. -#}
+    or later (`newest_log_time`, the log's newest event), and the bucket had
+    ended that far when the run started. A count taken from the first
+    minutes of a bucket still being written looks like a drop in traffic;
+    such a bucket waits for a run where the log has passed it. The run's
+    start caps the log's progress: one event from a clock running ahead
+    (accepted up to accepted_time_max_hours_ahead) cannot complete a bucket
+    still being written. Written as a shift of the bucket start (never null),
+    not of the log time. -#}
 {% macro is_complete_bucket(bucket_start, newest_log_time) -%}
-    {%- set grain_seconds = oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') | int * 60 -%}
-    {%- set within = oncall_analytics.var_integer('bucket_complete_within_seconds', 0, grain_seconds - 1) | int -%}
-    {{ dbt.dateadd('second', grain_seconds - within, bucket_start) }} <= {{ newest_log_time }}
+    {%- set complete_from = dbt.dateadd('second', oncall_analytics.bucket_seconds_before_complete(), bucket_start) -%}
+    ({{ complete_from }} <= {{ newest_log_time }}
+     and {{ complete_from }} <= {{ oncall_analytics.timestamp_literal(run_started_at.replace(tzinfo=none)) }})
+{%- endmacro %}
+
+{#- Seconds from a bucket's start to the log time that completes it: the
+    grain less bucket_complete_within_seconds (validated: 0 to the grain less
+    one second; unset, one second per minute of the grain, so 60 at the
+    hourly grain and 5 at a 5-minute one). -#}
+{% macro bucket_seconds_before_complete() -%}
+    {%- set grain_minutes = oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') | int -%}
+    {%- if var('bucket_complete_within_seconds', none) is none -%}
+        {%- set within = grain_minutes -%}
+    {%- else -%}
+        {%- set within = oncall_analytics.var_integer('bucket_complete_within_seconds', 0, grain_minutes * 60 - 1) | int -%}
+    {%- endif -%}
+    {{ return(grain_minutes * 60 - within) }}
 {%- endmacro %}

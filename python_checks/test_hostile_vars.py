@@ -91,6 +91,18 @@ ABSURD_VARS = [   # (selected node, --vars, the var the error must name)
 ]
 
 
+def test_every_grain_compiles_with_the_default_bucket_completeness(tmp_path):
+    """Unset, bucket_complete_within_seconds follows the grain (1 s per minute), so no grain is refused."""
+    grains = [1, 5, 60]
+    results = run_dbt_concurrently([
+        (["compile", "-s", "int_gateway__hourly_metrics", "--vars", f"{{detection_grain_minutes: {grain}}}",
+          "--target-path", str(tmp_path / str(grain) / "target")], tmp_path / str(grain) / "w.duckdb") for grain in grains])
+    for grain, result in zip(grains, results):
+        assert result.returncode == 0, result.stdout[-3000:]
+        compiled = next((tmp_path / str(grain) / "target").rglob("int_gateway__hourly_metrics.sql")).read_text()
+        assert f"cast({grain * 60 - grain} as bigint) * interval 1 second" in compiled, grain
+
+
 def test_absurd_vars_fail_at_compile_time_naming_the_var(tmp_path):
     results = run_dbt_concurrently([
         (["compile", "-s", select, "--vars", vars_yaml, "--target-path", str(tmp_path / str(index) / "target")],
