@@ -48,9 +48,23 @@
     - any other file (a Hive file named 000000_0, a CSV) would be left unread.
     Those folders are looked for below the log's own folder (the path after
     its last `/<name>/`), not in logs_path, which DuckDB's glob may have
-    normalised or expanded. logs_path is validated (no quotes). -#}
+    normalised or expanded. logs_path is validated (no quotes), and may not
+    hold a folder named like a partition of one of the log's columns
+    (`region=eu/`): DuckDB reads every `<key>=<value>` folder of a file's
+    path as a column, so every row of the log would read region 'eu',
+    whatever its files hold. Other `<key>=<value>` folders there add a
+    column the log does not read. -#}
 {% macro require_log_files(logs_path, name) -%}
     {%- set folder = logs_path ~ '/' ~ name -%}
+    {%- set contract = oncall_analytics.staging_columns(name) | map(attribute='name') | map('lower') | list -%}
+    {%- for segment in logs_path.replace('\\', '/').split('/') if '=' in segment and segment.split('=')[0] | lower in contract -%}
+        {{ exceptions.raise_compiler_error(
+            "logs_path `" ~ logs_path ~ "` has a folder `" ~ segment ~ "`, named like a partition of the column `"
+            ~ segment.split('=')[0] ~ "` of " ~ name ~ ": DuckDB reads every `<column>=<value>` folder in a file's path as "
+            ~ "that column, so every row of " ~ name ~ " would read " ~ segment.split('=')[0] ~ " "
+            ~ (segment.split('=', 1)[1] | tojson) ~ ", whatever its files hold. Point logs_path at a path without "
+            ~ "such a folder (a symbolic link to the logs' folder will do), or rename the folder.") }}
+    {%- endfor -%}
     {%- set slash = "[/\\\\]" -%}
     {%- set found = run_query(
         "with files as (select file, " ~ oncall_analytics.path_below_log_folder('file', name) ~ " as inner_path "

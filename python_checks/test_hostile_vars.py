@@ -214,6 +214,29 @@ def test_spark_leftovers_and_delta_tables_stop_the_run_and_markers_do_not(logs, 
             f"{folder['hidden']}/date=2024-03-12/_part-00001.parquet. Spark and Hadoop skip" in " ".join(outcome["hidden"].stdout.split()))
 
 
+def test_a_folder_named_like_a_column_partition_above_the_logs_stops_the_run(logs, tmp_path):
+    """DuckDB reads a `<key>=<value>` folder anywhere in a file's path as a column: above the log's folder, a
+    `status=ERROR/` would give every invocation the status ERROR, whatever its file says. The run stops naming
+    the folder; a folder whose key is no column of the log only adds a column nobody reads."""
+    part = (logs / "function_invocations" / "part-0.parquet").read_bytes()
+    roots = {"column": tmp_path / "lake" / "status=ERROR" / "logs", "other": tmp_path / "lake" / "run=3" / "logs"}
+    for root in roots.values():
+        (root / "function_invocations").mkdir(parents=True)
+        (root / "function_invocations" / "part-0.parquet").write_bytes(part)
+    results = run_dbt_concurrently([
+        (["build", "-s", *STAGING, "--target-path", str(tmp_path / kind / "target"), "--vars", external_vars(root)],
+         tmp_path / kind / "w.duckdb") for kind, root in roots.items()])
+    refused, read = results
+    assert refused.returncode != 0
+    assert (f"logs_path `{roots['column']}` has a folder `status=ERROR`, named like a partition of the column `status` of "
+            'function_invocations: DuckDB reads every `<column>=<value>` folder in a file\'s path as that column, so every '
+            'row of function_invocations would read status "ERROR", whatever its files hold.') in " ".join(refused.stdout.split())
+    assert "base_serverless__function_invocations" not in _tables(tmp_path / "column" / "w.duckdb")
+    assert read.returncode == 0, read.stdout[-3000:]
+    assert rows(tmp_path / "other" / "w.duckdb", "select invocation_id, status from staging.stg_serverless__function_invocations") \
+        == [("x1", "SUCCESS")]
+
+
 def test_make_creates_the_warehouse_folder_of_a_path_with_spaces(tmp_path):
     warehouse = tmp_path / "new dir" / "sub" / "w.duckdb"
     env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse)}
