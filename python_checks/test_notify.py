@@ -104,6 +104,36 @@ def test_webhook_receives_each_notification_once_in_order_after_failed_attempts(
     assert fields_of(finding)["Where"] == "us-east / prod / api.gateway.main"
 
 
+# The shipped guide's window is 12:00 to 16:00; the pages on its scope start at 14:05 (availability) and
+# 15:40 (latency): the finding follows the newest page that started in the window, or none.
+AVAILABILITY_PAGES = {f"slo_alert:gateway_main_availability/{rule}/2024-03-12 14:05:00" for rule in ("page_fast_burn", "page_slow_burn")}
+PLAN_WINDOWS = {
+    "the shipped window": ("update {totals} set window_end = window_end",
+                           {"slo_alert:gateway_main_latency/page_fast_burn/2024-03-12 15:40:00"}),
+    "ending at the first page's start": ("update {totals} set window_end = timestamp '2024-03-12 14:05:00'", AVAILABILITY_PAGES),
+    "ending a second before it": ("update {totals} set window_end = timestamp '2024-03-12 14:04:59'", set()),
+    "a month earlier (another incident)": ("update {totals} set window_start = window_start - interval 30 day, "
+                                           "window_end = window_end - interval 30 day", set()),
+    "a warehouse without the window": ("alter table {totals} drop column window_end", set()),
+}
+
+
+@pytest.mark.parametrize("change", PLAN_WINDOWS)
+def test_the_guide_is_sent_only_with_a_page_that_started_in_its_window(warehouse, tmp_path, change):
+    """A plan run for another incident (the one the daily build keeps for the vars' defaults, weeks old) says
+    nothing about today's page on the same service: its finding is not sent with it."""
+    sql, follows = PLAN_WINDOWS[change]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(sql.format(totals="intermediate.int_gateway__scope_totals"))
+    jsonl = tmp_path / "notifications.jsonl"
+    assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
+    lines = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    findings = [line for line in lines if line["kind"] == "tsg_finding"]
+    assert {line["key"] for line in lines} - {line["key"] for line in findings} == set(expected_keys(warehouse))
+    assert len(findings) == (1 if follows else 0)
+    assert all(finding["after"] in follows for finding in findings)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -1,5 +1,9 @@
 {#- One row: the scope's traffic and 5xx in the window, before the incident
-    (the baseline) and during it, the baseline 5xx rate and the availability. -#}
+    (the baseline) and during it, the baseline 5xx rate and the availability,
+    and the window itself (notify attaches the plan only to a page of the
+    scope that started in it). -#}
+{%- set window = tsg_window() -%}
+
 with requests as (
     select * from {{ ref('int_gateway__requests_in_scope') }}
 ),
@@ -19,6 +23,9 @@ rated as (
     select
         {{ var_string_literal('tsg_region') }} || ' / ' || {{ var_one_of('tsg_environment', ['dev', 'staging', 'prod']) }}
         || ' / ' || {{ var_string_literal('tsg_service_name') }} as scope_label,
+        {{ window.window_start }} as window_start,
+        {{ window.incident_start }} as incident_start,
+        {{ window.window_end }} as window_end,
         *,
         -- doubles on every engine (on Spark `x * 1.0` is a decimal, and the
         -- attribution's products of decimals would keep only 6 decimals);

@@ -156,19 +156,24 @@ def tsg_notifications(con, alerts: list[Notification], links: LinkBuilder) -> li
     """The troubleshooting guide's priority-1 finding, once per scope and
     finding, right after the newest page on a gateway SLO whose scope holds the
     scope the guide was run for (its SLA row reads 'region / environment /
-    service'). Nothing when the guide was not built or found nothing."""
+    service') and that started in the guide's window (tsg_incident_start less
+    tsg_lookback_hours to tsg_end_time): a plan run for another incident, such
+    as the one a daily build keeps for the vars' defaults, says nothing about
+    this one. Nothing when the guide was not built or found nothing."""
     plan = _rows(con, "select * from marts.tsg_action_plan order by priority", ["marts.tsg_action_plan"])
     first = next((row for row in plan if row["priority"] == 1), None)
     sla = next((row for row in plan if row["dimension"] == "sla"), None)
     scope = SLA_SCOPE.match(sla["dimension_value"]) if sla else None
-    if first is None or scope is None or first["dimension"] == "sla":
+    totals = _rows(con, "select * from intermediate.int_gateway__scope_totals", ["intermediate.int_gateway__scope_totals"])
+    window = (totals[0].get("window_start"), totals[0].get("window_end")) if len(totals) == 1 else (None, None)
+    if first is None or scope is None or first["dimension"] == "sla" or None in window:
         return []
 
     def covers(alert: Notification) -> bool:
         slo = alert.extra
         return (alert.kind == "slo_alert" and alert.severity == "page" and slo["event_source"] == "gateway_requests"
                 and slo["service_name"] == scope["service"] and slo["environment"] in (None, scope["environment"])
-                and slo["region"] in (None, scope["region"]))
+                and slo["region"] in (None, scope["region"]) and window[0] <= alert.occurred_at <= window[1])
 
     pages = sorted((alert for alert in alerts if covers(alert)), key=Notification.sort_key)
     if not pages:
