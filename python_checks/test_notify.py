@@ -331,3 +331,32 @@ def test_closed_old_or_uncovered_pages_that_left_the_warehouse_are_not_withdrawn
     lines = len(jsonl.read_text().splitlines())
     assert notify(warehouse, "--jsonl", str(jsonl)) == 0
     assert len(jsonl.read_text().splitlines()) == lines
+
+
+def test_a_page_long_past_that_appears_later_is_recorded_not_sent(warehouse, tmp_path):
+    """A rebuild with another grain or window, or logs loaded late, can show an incident or an alert of
+    months ago for the first time: it is recorded as history (and an alert's resolution with it), while
+    one from the last week of its scope's data is sent."""
+    jsonl = tmp_path / "notifications.jsonl"
+    assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
+    with duckdb.connect(str(warehouse)) as con:
+        service, newest = con.execute("select service_name, max(observed_at) from intermediate.int_metrics__anomaly_scores"
+                                      " where service_name in (select service_name from marts.incidents)"
+                                      " group by 1 order by 1 limit 1").fetchone()
+        for start in (newest - timedelta(days=7, hours=1), newest - timedelta(days=6, hours=23)):
+            con.execute("insert into marts.incidents select * replace (cast(? as timestamp) as started_at) from marts.incidents"
+                        " where service_name = ? limit 1", [start, service])
+        slo, slo_newest = con.execute("select slo_name, max(evaluated_at) from marts.slo_status group by 1 order by 1 limit 1").fetchone()
+        old_start = slo_newest - timedelta(days=8)
+        con.execute("insert into marts.slo_burn_rate_alerts select * replace (cast(? as timestamp) as started_at,"
+                    " alert_key || '/old' as alert_key, cast(? as timestamp) as resolved_at, false as is_firing)"
+                    " from marts.slo_burn_rate_alerts where slo_name = ? limit 1", [old_start, old_start + timedelta(hours=1), slo])
+    lines = len(jsonl.read_text().splitlines())
+    assert notify(warehouse, "--jsonl", str(jsonl)) == 0
+    new = [json.loads(line)["key"] for line in jsonl.read_text().splitlines()[lines:]]
+    assert new == [f"incident:{service}/{newest - timedelta(days=6, hours=23):%Y-%m-%d %H:%M:%S}"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        recorded = dict(con.execute("select notification_key, status from notify.deliveries where destination like 'jsonl:%'"
+                                    " and (notification_key like '%/old' or notification_key like 'incident:%')").fetchall())
+    assert recorded[f"incident:{service}/{newest - timedelta(days=7, hours=1):%Y-%m-%d %H:%M:%S}"] == "baseline"
+    assert sorted(status for key, status in recorded.items() if key.endswith("/old")) == ["baseline", "baseline"]

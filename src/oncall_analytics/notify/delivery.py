@@ -47,10 +47,13 @@ class RetryPolicy:
         raise AssertionError("unreachable")
 
 
-def is_history(notification: Notification, first_run: bool, since: datetime | None) -> bool:
+def is_history(notification: Notification, first_run: bool, since: datetime | None, pending: bool = False) -> bool:
+    """Recorded, not sent: before --since when it is given; otherwise on a destination's first run what is
+    over, and on any run a page long past (Notification.long_past) that was never tried (one kept pending
+    is owed)."""
     if since is not None:
         return notification.occurred_at < since
-    return first_run and not notification.is_open and notification.after is None
+    return (notification.long_past and not pending) or (first_run and not notification.is_open and notification.after is None)
 
 
 def deliver(notifications: list[Notification], destination, state: DeliveryState, policy: RetryPolicy,
@@ -73,7 +76,7 @@ def deliver(notifications: list[Notification], destination, state: DeliveryState
         if parent in ("baseline", "rejected", "skipped"):
             record(notification, "baseline" if parent == "baseline" else "skipped")
             continue
-        if is_history(notification, first_run, since):
+        if is_history(notification, first_run, since, pending=status == "pending"):
             record(notification, "baseline")
             continue
         try:

@@ -37,6 +37,7 @@ class Notification:
     links: Links
     after: str | None = None  # key of the notification this one must follow (an alert before its resolution)
     is_open: bool = False     # still going on (an alert still firing): not history on a first run
+    long_past: bool = False   # over, and older than RECENT before its scope's newest data: history, not a page
     extra: dict = field(default_factory=dict)
 
     def sort_key(self):
@@ -274,11 +275,24 @@ def withdrawals(sent: list[dict], current: list[Notification], covered: dict[str
     return out
 
 
+def _past_recent(notification: Notification, covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> bool:
+    """An incident or alert that is over and started more than RECENT before its scope's newest data."""
+    if notification.kind not in SCOPE_FIELD or notification.is_open:
+        return False
+    span = covered.get(notification.kind, {}).get(notification.extra.get(SCOPE_FIELD[notification.kind]))
+    return span is not None and notification.occurred_at < span[1] - RECENT
+
+
 def for_destination(notifications: list[Notification], sent: list[dict],
                     covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> list[Notification]:
     """What one destination should have, given what it was sent: pages back
-    after a withdrawal reissued, and the withdrawals due, oldest first."""
-    current = reissued(notifications, {record["key"] for record in sent})
+    after a withdrawal reissued, pages long past marked as such (a rebuild
+    with another grain or window, or logs loaded late, can show an incident
+    of months ago for the first time: the delivery records it as history,
+    and its resolution follows it there), and the withdrawals due, oldest
+    first."""
+    current = [replace(notification, long_past=True) if _past_recent(notification, covered) else notification
+               for notification in reissued(notifications, {record["key"] for record in sent})]
     return sorted(current + withdrawals(sent, current, covered), key=Notification.sort_key)
 
 
