@@ -353,8 +353,10 @@ def test_a_page_long_past_that_appears_later_is_recorded_not_sent(warehouse, tmp
                     " from marts.slo_burn_rate_alerts where slo_name = ? limit 1", [old_start, old_start + timedelta(hours=1), slo])
     lines = len(jsonl.read_text().splitlines())
     assert notify(warehouse, "--jsonl", str(jsonl)) == 0
-    new = [json.loads(line)["key"] for line in jsonl.read_text().splitlines()[lines:]]
-    assert new == [f"incident:{service}/{newest - timedelta(days=6, hours=23):%Y-%m-%d %H:%M:%S}"]
+    new = [json.loads(line) for line in jsonl.read_text().splitlines()[lines:]]
+    assert [line["key"] for line in new] == [f"incident:{service}/{newest - timedelta(days=6, hours=23):%Y-%m-%d %H:%M:%S}"]
+    # in buckets, not hours: the grain may be 5 minutes
+    assert new[0]["what"].startswith("Anomalous metrics; likely cause ") and " flagged bucket(s) of detection_grain_minutes" in new[0]["how_bad"]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         recorded = dict(con.execute("select notification_key, status from notify.deliveries where destination like 'jsonl:%'"
                                     " and (notification_key like '%/old' or notification_key like 'incident:%')").fetchall())

@@ -86,10 +86,10 @@ def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
             key=f"incident:{row['service_name']}/{stamp(started)}", kind="incident", occurred_at=started,
             severity="info",
             title=f"Incident on {row['service_name']}: {row['root_cause_metric']} moved first",
-            what=f"Anomalous hourly metrics; likely cause {row['root_cause_metric']} (earliest to move)",
+            what=f"Anomalous metrics; likely cause {row['root_cause_metric']} (earliest to move)",
             where=row["service_name"],
-            since=f"{stamp(started)} UTC (last anomalous hour {stamp(row['ended_at'])})",
-            how_bad=(f"{row['metric_count']} metric(s), {row['flag_count']} flagged hour(s), peak |z| "
+            since=f"{stamp(started)} UTC (last anomalous bucket {stamp(row['ended_at'])})",
+            how_bad=(f"{row['metric_count']} metric(s), {row['flag_count']} flagged bucket(s) of detection_grain_minutes, peak |z| "
                      f"{row['peak_abs_z_score']:.1f}; {row['involved_metrics']}"),
             links=links("metrics", "incidents"), extra={"service_name": row["service_name"]},
         ))
