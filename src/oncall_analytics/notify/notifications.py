@@ -275,7 +275,7 @@ def withdrawals(sent: list[dict], current: list[Notification], covered: dict[str
     return out
 
 
-def _past_recent(notification: Notification, covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> bool:
+def _is_long_past(notification: Notification, covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> bool:
     """An incident or alert that is over and started more than RECENT before its scope's newest data."""
     if notification.kind not in SCOPE_FIELD or notification.is_open:
         return False
@@ -291,7 +291,7 @@ def for_destination(notifications: list[Notification], sent: list[dict],
     of months ago for the first time: the delivery records it as history,
     and its resolution follows it there), and the withdrawals due, oldest
     first."""
-    current = [replace(notification, long_past=True) if _past_recent(notification, covered) else notification
+    current = [replace(notification, long_past=True) if _is_long_past(notification, covered) else notification
                for notification in reissued(notifications, {record["key"] for record in sent})]
     return sorted(current + withdrawals(sent, current, covered), key=Notification.sort_key)
 
