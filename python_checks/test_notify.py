@@ -104,34 +104,41 @@ def test_webhook_receives_each_notification_once_in_order_after_failed_attempts(
     assert fields_of(finding)["Where"] == "us-east / prod / api.gateway.main"
 
 
-# The shipped guide's window is 12:00 to 16:00; the pages on its scope start at 14:05 (availability) and
-# 15:40 (latency): the finding follows the newest page that started in the window, or none.
+# The shipped guide's window is 12:00 to 16:00; the pages on its scope start at 14:05 (availability, fast
+# burn resolved at 14:25) and 15:40 (latency): the finding follows the newest page firing in the window, or none.
 AVAILABILITY_PAGES = {f"slo_alert:gateway_main_availability/{rule}/2024-03-12 14:05:00" for rule in ("page_fast_burn", "page_slow_burn")}
+LATENCY_PAGE = "slo_alert:gateway_main_latency/page_fast_burn/2024-03-12 15:40:00"
+TOTALS = "intermediate.int_gateway__scope_totals"
 PLAN_WINDOWS = {
-    "the shipped window": ("update {totals} set window_end = window_end",
-                           {"slo_alert:gateway_main_latency/page_fast_burn/2024-03-12 15:40:00"}),
-    "ending at the first page's start": ("update {totals} set window_end = timestamp '2024-03-12 14:05:00'", AVAILABILITY_PAGES),
-    "ending a second before it": ("update {totals} set window_end = timestamp '2024-03-12 14:04:59'", set()),
-    "a month earlier (another incident)": ("update {totals} set window_start = window_start - interval 30 day, "
+    "the shipped window": ("select 1", {LATENCY_PAGE}),
+    "ending at the first page's start": (f"update {TOTALS} set window_end = timestamp '2024-03-12 14:05:00'", AVAILABILITY_PAGES),
+    "ending a second before it": (f"update {TOTALS} set window_end = timestamp '2024-03-12 14:04:59'", set()),
+    "after every page that started before it resolved": (
+        "update marts.slo_burn_rate_alerts set resolved_at = started_at + interval 10 minute, is_firing = false"
+        f" where resolved_at is null; update {TOTALS} set window_start = timestamp '2024-03-12 15:36:00',"
+        " window_end = timestamp '2024-03-12 15:39:00'", set()),
+    "a month earlier (another incident)": (f"update {TOTALS} set window_start = window_start - interval 30 day, "
                                            "window_end = window_end - interval 30 day", set()),
-    "a warehouse without the window": ("alter table {totals} drop column window_end", set()),
+    "for another scope (an older build)": (f"update {TOTALS} set scope_label = 'eu-west / prod / api.gateway.main'", set()),
+    "a warehouse without the window": (f"alter table {TOTALS} drop column window_end", set()),
 }
 
 
 @pytest.mark.parametrize("change", PLAN_WINDOWS)
-def test_the_guide_is_sent_only_with_a_page_that_started_in_its_window(warehouse, tmp_path, change):
+def test_the_guide_is_sent_only_with_a_page_that_fired_in_its_window(warehouse, tmp_path, change):
     """A plan run for another incident (the one the daily build keeps for the vars' defaults, weeks old) says
-    nothing about today's page on the same service: its finding is not sent with it."""
+    nothing about today's page on the same service: its finding is not sent with it. Its key holds the
+    incident start, so the same finding for a later incident of the scope is sent again."""
     sql, follows = PLAN_WINDOWS[change]
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(sql.format(totals="intermediate.int_gateway__scope_totals"))
+        con.execute(sql)
     jsonl = tmp_path / "notifications.jsonl"
     assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
     lines = [json.loads(line) for line in jsonl.read_text().splitlines()]
     findings = [line for line in lines if line["kind"] == "tsg_finding"]
     assert {line["key"] for line in lines} - {line["key"] for line in findings} == set(expected_keys(warehouse))
     assert len(findings) == (1 if follows else 0)
-    assert all(finding["after"] in follows for finding in findings)
+    assert all(finding["after"] in follows and finding["key"].endswith("/2024-03-12 14:00:00") for finding in findings)
 
 
 def free_port() -> int:
@@ -355,10 +362,40 @@ def test_a_page_long_past_that_appears_later_is_recorded_not_sent(warehouse, tmp
     assert notify(warehouse, "--jsonl", str(jsonl)) == 0
     new = [json.loads(line) for line in jsonl.read_text().splitlines()[lines:]]
     assert [line["key"] for line in new] == [f"incident:{service}/{newest - timedelta(days=6, hours=23):%Y-%m-%d %H:%M:%S}"]
-    # in buckets, not hours: the grain may be 5 minutes
-    assert new[0]["what"].startswith("Anomalous metrics; likely cause ") and " flagged bucket(s) of detection_grain_minutes" in new[0]["how_bad"]
+    # in the detection grain's buckets (the shipped build's: an hour)
+    assert new[0]["what"].startswith("Anomalous metrics; likely cause ") and " flagged hour(s), " in new[0]["how_bad"]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         recorded = dict(con.execute("select notification_key, status from notify.deliveries where destination like 'jsonl:%'"
                                     " and (notification_key like '%/old' or notification_key like 'incident:%')").fetchall())
     assert recorded[f"incident:{service}/{newest - timedelta(days=7, hours=1):%Y-%m-%d %H:%M:%S}"] == "baseline"
     assert sorted(status for key, status in recorded.items() if key.endswith("/old")) == ["baseline", "baseline"]
+
+
+def test_pages_long_past_that_waited_behind_a_failed_delivery_are_still_sent(warehouse, tmp_path, monkeypatch):
+    """A webhook down for over a week: what waited behind the pending delivery is owed, not history."""
+    with webhook(lambda n, payload: 503) as server:
+        assert notify(warehouse, "--webhook", *SINCE, *FAST, url=server.url, monkeypatch=monkeypatch) == 1
+    assert list(states(warehouse).values()) == [("pending", 3)]
+    with webhook() as server:   # back, without --since: every page is long past the shipped data's newest week
+        assert notify(warehouse, "--webhook", *FAST, url=server.url, monkeypatch=monkeypatch) == 0
+    assert set(assert_in_order_once(server.accepted)) >= set(expected_keys(warehouse))
+    assert {status for status, _ in states(warehouse).values()} == {"sent"}
+
+
+
+def test_a_finding_follows_its_page_into_the_past():
+    """A guide built weeks later (a postmortem) attaches its finding to a page long past: neither pages."""
+    from datetime import datetime
+
+    from oncall_analytics.notify.notifications import Links, Notification, for_destination
+
+    links = Links("report", "docs")
+    start = datetime(2024, 3, 1, 14, 5)
+    page = Notification(key="slo_alert:s/page_fast_burn/2024-03-01 14:05:00", kind="slo_alert", occurred_at=start,
+                        severity="page", title="t", what="w", where="s", since="x", how_bad="b", links=links,
+                        extra={"slo_name": "s", "resolved_at": "2024-03-01 15:00:00"})
+    finding = Notification(key="tsg_finding:x", kind="tsg_finding", occurred_at=start, severity="page", title="t", what="w",
+                           where="s", since="x", how_bad="b", links=links, after=page.key)
+    for newest, expected in ((start + timedelta(days=8), [True, True]), (start + timedelta(days=6), [False, False])):
+        marked = for_destination([page, finding], [], {"slo_alert": {"s": (start - timedelta(days=30), newest)}})
+        assert [n.long_past for n in marked] == expected

@@ -12,7 +12,11 @@ history, recorded `baseline` and never sent:
 - on a destination's first run (no state yet), everything but the alerts still
   firing (and what follows them): a first run against a warehouse with months
   of history pages for what is happening now, not for every past incident;
-- with --since, everything that happened before that time.
+- with --since, everything that happened before that time;
+- on any run, a page long past (Notification.long_past: over, and started
+  more than a week before its scope's newest data, shown for the first time
+  after a rebuild), with what follows it; unless the destination owes
+  deliveries (something is pending): what waited behind them is owed too.
 """
 from __future__ import annotations
 
@@ -47,13 +51,12 @@ class RetryPolicy:
         raise AssertionError("unreachable")
 
 
-def is_history(notification: Notification, first_run: bool, since: datetime | None, pending: bool = False) -> bool:
+def is_history(notification: Notification, first_run: bool, since: datetime | None, owing: bool = False) -> bool:
     """Recorded, not sent: before --since when it is given; otherwise on a destination's first run what is
-    over, and on any run a page long past (Notification.long_past) that was never tried (one kept pending
-    is owed)."""
+    over, and a page long past while the destination owes nothing (module docstring)."""
     if since is not None:
         return notification.occurred_at < since
-    return (notification.long_past and not pending) or (first_run and not notification.is_open and notification.after is None)
+    return (notification.long_past and not owing) or (first_run and not notification.is_open and notification.after is None)
 
 
 def deliver(notifications: list[Notification], destination, state: DeliveryState, policy: RetryPolicy,
@@ -61,6 +64,7 @@ def deliver(notifications: list[Notification], destination, state: DeliveryState
     """Sends what is new to `destination`; returns how many notifications ended in each status this run."""
     statuses = state.statuses(destination.name)
     first_run = not statuses
+    owing = any(status == "pending" for status, _ in statuses.values())
     outcome: Counter = Counter()
 
     def record(notification, status, attempts=0, error=None):
@@ -76,7 +80,7 @@ def deliver(notifications: list[Notification], destination, state: DeliveryState
         if parent in ("baseline", "rejected", "skipped"):
             record(notification, "baseline" if parent == "baseline" else "skipped")
             continue
-        if is_history(notification, first_run, since, pending=status == "pending"):
+        if is_history(notification, first_run, since, owing):
             record(notification, "baseline")
             continue
         try:

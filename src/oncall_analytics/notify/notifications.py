@@ -77,8 +77,25 @@ class LinkBuilder:
         return Links(f"{self.report_url}#{anchor}", f"{self.docs_url}/#!/model/model.oncall_analytics.{model}")
 
 
+GRAIN_SQL = """
+    select distinct grain_minutes from intermediate.int_gateway__hourly_metrics
+    union select distinct grain_minutes from intermediate.int_serverless__hourly_metrics
+"""
+
+
+def bucket_words(con) -> str:
+    """What a flagged bucket is: 'hour', or '5-minute bucket' at that detection grain (as the metric models
+    recorded it), or 'bucket' when they do not say."""
+    grains = [row["grain_minutes"] for row in _rows(con, GRAIN_SQL, ["intermediate.int_gateway__hourly_metrics",
+                                                                     "intermediate.int_serverless__hourly_metrics"])]
+    if len(grains) != 1 or grains[0] is None:
+        return "bucket"
+    return "hour" if grains[0] == 60 else f"{grains[0]}-minute bucket"
+
+
 def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
     rows = _rows(con, "select * from marts.incidents order by started_at, service_name", ["marts.incidents"])
+    bucket = bucket_words(con)
     out = []
     for row in rows:
         started = row["started_at"]
@@ -88,8 +105,8 @@ def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
             title=f"Incident on {row['service_name']}: {row['root_cause_metric']} moved first",
             what=f"Anomalous metrics; likely cause {row['root_cause_metric']} (earliest to move)",
             where=row["service_name"],
-            since=f"{stamp(started)} UTC (last anomalous bucket {stamp(row['ended_at'])})",
-            how_bad=(f"{row['metric_count']} metric(s), {row['flag_count']} flagged bucket(s) of detection_grain_minutes, peak |z| "
+            since=f"{stamp(started)} UTC (last anomalous {bucket} {stamp(row['ended_at'])})",
+            how_bad=(f"{row['metric_count']} metric(s), {row['flag_count']} flagged {bucket}(s), peak |z| "
                      f"{row['peak_abs_z_score']:.1f}; {row['involved_metrics']}"),
             links=links("metrics", "incidents"), extra={"service_name": row["service_name"]},
         ))
@@ -113,8 +130,9 @@ def _scope(row: dict) -> str:
 
 
 def _alert_fields(row: dict) -> dict:
-    """What identifies the alert and its SLO's scope (the TSG finding is matched on it)."""
-    return {name: row[name] for name in ("slo_name", "rule_name", "alert_key", "service_name", "event_source", "environment", "region")}
+    """What identifies the alert, its SLO's scope and when it fired (the TSG finding is matched on them)."""
+    fields = {name: row[name] for name in ("slo_name", "rule_name", "alert_key", "service_name", "event_source", "environment", "region")}
+    return {**fields, "resolved_at": stamp(row["resolved_at"]) if row["resolved_at"] is not None else None}
 
 
 def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
@@ -154,34 +172,39 @@ SLA_SCOPE = re.compile(r"^(?P<region>.+?) / (?P<environment>.+?) / (?P<service>.
 
 
 def tsg_notifications(con, alerts: list[Notification], links: LinkBuilder) -> list[Notification]:
-    """The troubleshooting guide's priority-1 finding, once per scope and
-    finding, right after the newest page on a gateway SLO whose scope holds the
-    scope the guide was run for (its SLA row reads 'region / environment /
-    service') and that started in the guide's window (tsg_incident_start less
-    tsg_lookback_hours to tsg_end_time): a plan run for another incident, such
-    as the one a daily build keeps for the vars' defaults, says nothing about
-    this one. Nothing when the guide was not built or found nothing."""
+    """The troubleshooting guide's priority-1 finding, once per scope, finding
+    and window, right after the newest page on a gateway SLO whose scope holds
+    the scope the guide was run for (its SLA row reads 'region / environment /
+    service') and that fired during the guide's window (tsg_incident_start
+    less tsg_lookback_hours to tsg_end_time): a plan run for another incident,
+    such as the one a daily build keeps for the vars' defaults, says nothing
+    about this one. Nothing when the guide was not built, found nothing, or
+    its window (int_gateway__scope_totals) is not the plan's scope's."""
     plan = _rows(con, "select * from marts.tsg_action_plan order by priority", ["marts.tsg_action_plan"])
     first = next((row for row in plan if row["priority"] == 1), None)
     sla = next((row for row in plan if row["dimension"] == "sla"), None)
     scope = SLA_SCOPE.match(sla["dimension_value"]) if sla else None
     totals = _rows(con, "select * from intermediate.int_gateway__scope_totals", ["intermediate.int_gateway__scope_totals"])
-    window = (totals[0].get("window_start"), totals[0].get("window_end")) if len(totals) == 1 else (None, None)
-    if first is None or scope is None or first["dimension"] == "sla" or None in window:
+    window = totals[0] if len(totals) == 1 and sla and totals[0].get("scope_label") == sla["dimension_value"] else {}
+    start, end = window.get("window_start"), window.get("window_end")
+    if first is None or scope is None or first["dimension"] == "sla" or start is None or end is None:
         return []
 
     def covers(alert: Notification) -> bool:
         slo = alert.extra
+        resolved = slo["resolved_at"]
         return (alert.kind == "slo_alert" and alert.severity == "page" and slo["event_source"] == "gateway_requests"
                 and slo["service_name"] == scope["service"] and slo["environment"] in (None, scope["environment"])
-                and slo["region"] in (None, scope["region"]) and window[0] <= alert.occurred_at <= window[1])
+                and slo["region"] in (None, scope["region"])
+                and alert.occurred_at <= end and (resolved is None or resolved >= stamp(start)))
 
     pages = sorted((alert for alert in alerts if covers(alert)), key=Notification.sort_key)
     if not pages:
         return []
     page = pages[-1]
     return [Notification(
-        key=f"tsg_finding:{sla['dimension_value']}/{first['dimension']}={first['dimension_value']}", kind="tsg_finding",
+        key=f"tsg_finding:{sla['dimension_value']}/{first['dimension']}={first['dimension_value']}"
+            f"/{stamp(window['incident_start'])}", kind="tsg_finding",
         occurred_at=page.occurred_at, severity="page",
         title=f"Troubleshooting guide, priority 1 for {sla['dimension_value']}: {first['recommended_action']}",
         what=f"{first['dimension']} {first['dimension_value']}: {first['finding']}",
@@ -291,8 +314,12 @@ def for_destination(notifications: list[Notification], sent: list[dict],
     of months ago for the first time: the delivery records it as history,
     and its resolution follows it there), and the withdrawals due, oldest
     first."""
-    current = [replace(notification, long_past=True) if _is_long_past(notification, covered) else notification
-               for notification in reissued(notifications, {record["key"] for record in sent})]
+    current = reissued(notifications, {record["key"] for record in sent})
+    long_past = {notification.key for notification in current if _is_long_past(notification, covered)}
+    # a finding follows its page: a guide built weeks later for a postmortem does not page
+    current = [replace(notification, long_past=True) if notification.key in long_past
+               or (notification.kind == "tsg_finding" and notification.after in long_past) else notification
+               for notification in current]
     return sorted(current + withdrawals(sent, current, covered), key=Notification.sort_key)
 
 

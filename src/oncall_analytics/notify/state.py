@@ -6,7 +6,7 @@ notification and destination with what became of it.
     pending   failed with a retryable error; tried again on the next run
     rejected  refused for good (a 4xx); reported, not retried
     baseline  already history when this destination first ran (or older than
-              --since): recorded, never sent
+              --since, or long past when first shown): recorded, never sent
     skipped   a resolution or finding whose alert was never sent (baseline or
               rejected): not sent either
 
