@@ -1,7 +1,7 @@
 {#- One row: the scope's traffic and 5xx in the window, before the incident
     (the baseline) and during it, the baseline 5xx rate and the availability,
     and the window itself (notify attaches the plan only to a page of the
-    scope that started in it). -#}
+    scope firing during it). -#}
 {%- set window = tsg_window() -%}
 
 with requests as (
