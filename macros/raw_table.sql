@@ -57,13 +57,16 @@
 {% macro require_log_files(logs_path, name) -%}
     {%- set folder = logs_path ~ '/' ~ name -%}
     {%- set contract = oncall_analytics.staging_columns(name) | map(attribute='name') | map('lower') | list -%}
-    {%- for segment in logs_path.replace('\\', '/').split('/') if '=' in segment and segment.split('=')[0] | lower in contract -%}
-        {{ exceptions.raise_compiler_error(
-            "logs_path `" ~ logs_path ~ "` has a folder `" ~ segment ~ "`, named like a partition of the column `"
-            ~ segment.split('=')[0] ~ "` of " ~ name ~ ": DuckDB reads every `<column>=<value>` folder in a file's path as "
-            ~ "that column, so every row of " ~ name ~ " would read " ~ segment.split('=')[0] ~ " "
-            ~ (segment.split('=', 1)[1] | tojson) ~ ", whatever its files hold. Point logs_path at a path without "
-            ~ "such a folder (a symbolic link to the logs' folder will do), or rename the folder.") }}
+    {%- for segment in logs_path.replace('\\', '/').split('/') if '=' in segment -%}
+        {%- set column, value = segment.split('=', 1) -%}
+        {%- if column | lower in contract -%}
+            {{ exceptions.raise_compiler_error(
+                "logs_path `" ~ logs_path ~ "` has a folder `" ~ segment ~ "`, named like a partition of the column `"
+                ~ column ~ "` of " ~ name ~ ": DuckDB reads every `<column>=<value>` folder in a file's path as "
+                ~ "that column, so every row of " ~ name ~ " would read " ~ column ~ " " ~ (value | tojson)
+                ~ ", whatever its files hold. Point logs_path at a path without such a folder (a symbolic link to "
+                ~ "the logs' folder will do), or rename the folder.") }}
+        {%- endif -%}
     {%- endfor -%}
     {%- set slash = "[/\\\\]" -%}
     {%- set found = run_query(
