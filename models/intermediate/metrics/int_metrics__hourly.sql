@@ -13,6 +13,16 @@
 -- an int_ or stg_ model of that shape and add its name to the right list;
 -- nothing else changes. A series (service and metric) must come from one
 -- model only (the unique_combination_of_columns test says so).
+--
+-- A share metric of a model at the grain (bad events among all events of
+-- the bucket) carries its bucket's events as `sample_size`: the count
+-- metric of the same model, service and bucket named in `share_sample_sizes`.
+-- The robust detector weighs a share by it (one 5xx in 7 requests is not
+-- one in 7,000); every other row has none.
+{%- set share_sample_sizes = {
+    'server_error_rate': 'requests',
+    'error_rate': 'invocations',
+} %}
 {%- set metric_models_at_grain = [
     'int_serverless__hourly_metrics',
     'int_gateway__hourly_metrics',
@@ -29,6 +39,27 @@ with
     ),
 {% endfor %}
 
+{% for model_name in metric_models_at_grain %}
+    {{ model_name }}_with_sample_size as (
+        select
+            metrics.service_name,
+            metrics.metric_name,
+            metrics.observed_at,
+            metrics.value,
+            sample_sizes.value as sample_size
+        from {{ model_name }} as metrics
+        left join {{ model_name }} as sample_sizes
+            on
+                metrics.service_name = sample_sizes.service_name
+                and metrics.observed_at = sample_sizes.observed_at
+                and sample_sizes.metric_name = case metrics.metric_name
+                    {%- for share, count in share_sample_sizes.items() %}
+                        when '{{ share }}' then '{{ count }}'
+                    {%- endfor %}
+                end
+    ),
+{% endfor %}
+
 {% for model_name in metric_models_to_bucket %}
     {{ model_name }}_bucketed as (
         select
@@ -36,7 +67,9 @@ with
             metric_name,
             {{ metric_bucket('observed_at') }} as observed_at,
             -- in a fixed order: the same mean to the last bit on every run, however the log's files are read
-            {{ deterministic_aggregate('avg', 'cast(value as double)') }} as value
+            {{ deterministic_aggregate('avg', 'cast(value as double)') }} as value,
+            -- readings carry no count of events
+            cast(null as bigint) as sample_size
         from {{ model_name }}
         group by service_name, metric_name, {{ metric_bucket('observed_at') }}
     ),
@@ -44,12 +77,13 @@ with
 
 unioned as (
     {%- for model_name in metric_models_at_grain + metric_models_to_bucket %}
-        {%- set relation = model_name ~ ('_bucketed' if model_name in metric_models_to_bucket else '') %}
+        {%- set relation = model_name ~ ('_bucketed' if model_name in metric_models_to_bucket else '_with_sample_size') %}
         select
             service_name,
             metric_name,
             cast(observed_at as {{ dbt.type_timestamp() }}) as observed_at,
             cast(value as double) as value,
+            cast(sample_size as {{ dbt.type_bigint() }}) as sample_size,
             '{{ model_name }}' as source_model
         from {{ relation }}
         {%- if not loop.last %}

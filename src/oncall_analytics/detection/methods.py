@@ -27,7 +27,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from oncall_analytics.detection import paging, robust, scoring
+from oncall_analytics.detection import paging, robust, scoring, share_evidence
 from oncall_analytics.detection.incidents import INCIDENT_METRICS_SCHEMA, localize, number_incidents
 from oncall_analytics.detection.rules import ANOMALIES_SCHEMA, decide
 from oncall_analytics.detection.series import SERIES_KEY, per_window, rows_of, series_heads, series_order
@@ -35,7 +35,8 @@ from oncall_analytics.drivers import by_group, where
 from oncall_analytics.frames import as_pandas, conform, empty, is_spark
 from oncall_analytics.parameters import METHODS  # the methods, validated by the on-run-start hook
 
-SCORES_SCHEMA = {"anomaly_method": "varchar", **scoring.SCORES_SCHEMA}
+# the two last columns: the bucket's events behind a share, and what they tell (share_evidence.py)
+SCORES_SCHEMA = {"anomaly_method": "varchar", **scoring.SCORES_SCHEMA, "sample_size": "bigint", "share_evidence_z": "double"}
 
 
 def robust_params(grain_minutes: int, window_hours: float, min_history_hours: float = robust.DEFAULTS.min_history_hours
@@ -49,7 +50,25 @@ def robust_params(grain_minutes: int, window_hours: float, min_history_hours: fl
 # int_metrics__anomaly_scores column <- robust.score_many column
 ROBUST_COLUMNS = {"baseline_points": "scale_points", "baseline_mean": "expected_value", "baseline_std": "scale",
                   "is_scored": "is_scored", "z_score": "z_score", "weekly_reference_value": "weekly_reference_value",
-                  "weekly_difference_z": "weekly_difference_z", "weekly_reference_z": "weekly_reference_z"}
+                  "weekly_difference_z": "weekly_difference_z", "weekly_reference_z": "weekly_reference_z",
+                  "sample_size": "sample_size", "share_evidence_z": "share_evidence_z"}
+
+
+def ordered_sample_sizes(metrics: pd.DataFrame, rows: np.ndarray | None, size: int) -> np.ndarray:
+    """The bucket's `sample_size` (events behind a share; NaN for other metrics, or for a frame without the
+    column) in series_order's order."""
+    if "sample_size" not in metrics:
+        return np.full(size, np.nan)
+    return rows_of(metrics["sample_size"].to_numpy(dtype=float, na_value=np.nan), rows)
+
+
+def with_share_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minutes: np.ndarray, values: np.ndarray,
+                        sizes: np.ndarray, window_hours: int) -> dict[str, np.ndarray]:
+    """The robust kernel's scores of one window with a share's |z| capped at its count's evidence
+    (share_evidence.py), and the sample size and evidence as columns."""
+    evidence = share_evidence.share_evidence_z(edges, minutes, values, sizes, scores["expected_value"], window_hours * 60)
+    return {**scores, "z_score": share_evidence.cap_by_evidence(scores["z_score"], evidence), "sample_size": sizes,
+            "share_evidence_z": evidence}
 
 
 def text_column(text: str, size: int) -> np.ndarray:
@@ -68,7 +87,9 @@ def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
     if len(values) == 0 or not windows:
         return empty(SCORES_SCHEMA)
     size, copies = len(values), len(windows)
-    scored = [robust.score_chunks(minutes, values, edges, robust_params(grain_minutes, window, min_history_hours)) for window in windows]
+    sizes = ordered_sample_sizes(metrics, rows, size)
+    scored = [with_share_evidence(robust.score_chunks(minutes, values, edges, robust_params(grain_minutes, window, min_history_hours)),
+                                  edges, minutes, values, sizes, window) for window in windows]
     scored = {name: per_window([copy[source] for copy in scored]) for name, source in ROBUST_COLUMNS.items()}
     keys = {
         "anomaly_method": text_column("robust", size * copies),
@@ -82,14 +103,27 @@ def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
     return pd.DataFrame({name: keys[name] if name in keys else scored[name] for name in SCORES_SCHEMA}, copy=False)
 
 
+def score_notebook(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction: float, grain_minutes: int) -> pd.DataFrame:
+    """SCORES_SCHEMA rows of the notebook's kernel (scoring.score_frame): it reads values only, so the sample
+    size is shown and nothing is capped."""
+    notebook = scoring.score_frame(metrics, windows, min_baseline_fraction, grain_minutes=grain_minutes)
+    notebook.insert(0, "anomaly_method", text_column("notebook", len(notebook)))
+    copies = len({int(window) for window in windows})
+    if len(notebook):  # one copy of the usable rows per window, each in series_order's order
+        rows = series_order(metrics)[0] if "sample_size" in metrics else None
+        notebook["sample_size"] = np.tile(ordered_sample_sizes(metrics, rows, len(notebook) // copies), copies)
+    else:
+        notebook["sample_size"] = np.zeros(0)
+    notebook["share_evidence_z"] = np.nan
+    return conform(notebook, SCORES_SCHEMA)
+
+
 def score_both(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction: float, grain_minutes: int,
                min_history_hours: float = robust.DEFAULTS.min_history_hours, methods: tuple[str, ...] = METHODS) -> pd.DataFrame:
     """Scores of `methods` (both by default: alert_budget compares them) for every window."""
     frames = []
     if "notebook" in methods:
-        notebook = scoring.score_frame(metrics, windows, min_baseline_fraction, grain_minutes=grain_minutes)
-        notebook.insert(0, "anomaly_method", text_column("notebook", len(notebook)))
-        frames.append(conform(notebook, SCORES_SCHEMA))
+        frames.append(score_notebook(metrics, windows, min_baseline_fraction, grain_minutes))
     if "robust" in methods:
         frames.append(conform(score_robust(metrics, windows, grain_minutes, min_history_hours), SCORES_SCHEMA))
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
@@ -141,6 +175,9 @@ def flag_anomalies(scores: pd.DataFrame, method: str, window_hours: int, k: floa
     decided = {**flag_method(chosen, method, k, params, heads), "anomaly_k": np.full(len(chosen), float(k)),
                "anomaly_method": method_column,
                "baseline_points": chosen["baseline_points"].to_numpy(dtype=np.int64)}
+    for name in ["sample_size", "share_evidence_z"]:  # absent from scoring.score_metrics' scores alone
+        if name not in chosen:
+            decided[name] = np.full(len(chosen), np.nan)
     return pd.DataFrame({name: decided[name] if name in decided else chosen[name].to_numpy() for name in ANOMALIES_SCHEMA},
                         copy=False)
 
