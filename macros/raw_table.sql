@@ -53,7 +53,9 @@
     (`region=eu/`): DuckDB reads every `<key>=<value>` folder of a file's
     path as a column, so every row of the log would read region 'eu',
     whatever its files hold. Other `<key>=<value>` folders there add a
-    column the log does not read. -#}
+    column the log does not read. Below the log's folder, such a folder may
+    name a column its files hold too only where they agree
+    (require_partitions_match_files). -#}
 {% macro require_log_files(logs_path, name) -%}
     {%- set folder = logs_path ~ '/' ~ name -%}
     {%- set contract = oncall_analytics.staging_columns(name) | map(attribute='name') | map('lower') | list -%}
@@ -122,6 +124,7 @@
             ~ "Each log a model reads needs its folder of Parquet files under logs_path: " ~ logs | join(', ')
             ~ " (README, \"Your own logs\").") }}
     {%- endif -%}
+    {%- do oncall_analytics.require_partitions_match_files(logs_path, name) -%}
 {%- endmacro %}
 
 {#- SQL (DuckDB): the part of the file path `file_sql` below the log's own

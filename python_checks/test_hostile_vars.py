@@ -237,6 +237,30 @@ def test_a_folder_named_like_a_column_partition_above_the_logs_stops_the_run(log
         == [("x1", "SUCCESS")]
 
 
+def test_a_partition_folder_over_files_holding_its_column_must_agree_with_them(logs, tmp_path):
+    """Inside the log's folder too, DuckDB reads a `status=ERROR/` folder's value on every row of its files,
+    also where the files hold a status of their own (Spark refuses such a table). Files that agree with
+    their folder are read as they are; a file whose rows say otherwise stops the run, naming it and both
+    values, before anything is loaded."""
+    part = (logs / "function_invocations" / "part-0.parquet").read_bytes()   # x1, status SUCCESS
+    folders = {"agree": "status=SUCCESS", "differ": "status=ERROR"}
+    for kind, partition in folders.items():
+        (tmp_path / kind / "logs" / "function_invocations" / partition).mkdir(parents=True)
+        (tmp_path / kind / "logs" / "function_invocations" / partition / "part-0.parquet").write_bytes(part)
+    agreed, refused = run_dbt_concurrently([
+        (["build", "-s", *STAGING, "--target-path", str(tmp_path / kind / "target"), "--vars", external_vars(tmp_path / kind / "logs")],
+         tmp_path / kind / "w.duckdb") for kind in folders])
+    assert agreed.returncode == 0, agreed.stdout[-3000:]
+    assert rows(tmp_path / "agree" / "w.duckdb", "select invocation_id, status from staging.stg_serverless__function_invocations") \
+        == [("x1", "SUCCESS")]
+    assert refused.returncode != 0
+    file = tmp_path / "differ" / "logs" / "function_invocations" / "status=ERROR" / "part-0.parquet"
+    assert (f"{tmp_path / 'differ' / 'logs'}/function_invocations/ has files inside `status=<value>/` folders that hold a "
+            f"`status` column of their own, with other values: 1 row(s) in 1 file(s) ({file}), e.g. \"SUCCESS\" in a file "
+            'where its folder says "ERROR".') in " ".join(refused.stdout.split())
+    assert "base_serverless__function_invocations" not in _tables(tmp_path / "differ" / "w.duckdb")
+
+
 def test_make_creates_the_warehouse_folder_of_a_path_with_spaces(tmp_path):
     warehouse = tmp_path / "new dir" / "sub" / "w.duckdb"
     env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse)}

@@ -24,11 +24,8 @@
 {%- endmacro %}
 
 {#- DuckDB, log_source external: each Parquet file's own top-level columns
-    (its footer: the first part of each column chunk's path, so a struct's
-    field `req.status` is not a column `status`), plus the partition columns
-    of its folders (`<column>=<value>/`), case aside, as read_parquet's
-    union_by_name reads them. A file without rows has no row group and no
-    row to read a column from: it is left out. -#}
+    plus the partition columns of its folders (`<column>=<value>/`), case
+    aside, as read_parquet's union_by_name reads them (log_file_columns_ctes). -#}
 {% macro duckdb__log_files_missing_columns(relation, source_name, table) -%}
     {%- if var('log_source', 'seeds') != 'external' -%}
         {{ return(oncall_analytics.default__log_files_missing_columns(relation, source_name, table)) }}
@@ -40,18 +37,7 @@
                                ~ oncall_analytics.sql_literal(column.name) ~ ')') -%}
     {%- endfor -%}
     {%- set found = run_query("
-        with schema_columns as (
-            select distinct file_name, lower(split_part(path_in_schema, ', ', 1)) as column_name
-            from parquet_metadata('" ~ files ~ "') where row_group_id = 0
-        ),
-        log_files as (
-            select distinct file_name from schema_columns
-        ),
-        partition_columns as (
-            select file_name, lower(unnest(regexp_extract_all("
-                ~ oncall_analytics.path_below_log_folder('file_name', table) ~ ", '([^/\\\\=]+)=[^/\\\\]*[/\\\\]', 1))) as column_name
-            from log_files
-        ),
+        with " ~ oncall_analytics.log_file_columns_ctes(files, table) ~ ",
         file_columns as (
             select * from schema_columns union select * from partition_columns
         ),
