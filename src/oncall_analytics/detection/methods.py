@@ -55,17 +55,20 @@ ROBUST_COLUMNS = {"baseline_points": "scale_points", "baseline_mean": "expected_
 
 
 def ordered_sample_sizes(metrics: pd.DataFrame, rows: np.ndarray | None, size: int) -> np.ndarray:
-    """The bucket's `sample_size` (events behind a share; NaN for other metrics, or for a frame without the
-    column) in series_order's order."""
+    """The bucket's `sample_size` (events behind a share; NaN for other metrics) in series_order's order. For
+    a frame without the column, `size` NaN in a read-only view of one value: no memory per row (bench/)."""
     if "sample_size" not in metrics:
-        return np.full(size, np.nan)
+        return np.broadcast_to(np.float64(np.nan), (size,))
     return rows_of(metrics["sample_size"].to_numpy(dtype=float, na_value=np.nan), rows)
 
 
 def with_share_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minutes: np.ndarray, values: np.ndarray,
                         sizes: np.ndarray, window_hours: int) -> dict[str, np.ndarray]:
     """The robust kernel's scores of one window with a share's |z| capped at its count's evidence
-    (share_evidence.py), and the sample size and evidence as columns."""
+    (share_evidence.py), and the sample size and evidence as columns. Without any share (logs of readings,
+    the bench's metrics) nothing is computed: both columns are the all-missing `sizes` (read only)."""
+    if sizes.strides == (0,) or not np.isfinite(sizes).any():  # strides 0: the view of one NaN, nothing to scan
+        return {**scores, "sample_size": sizes, "share_evidence_z": sizes}
     evidence = share_evidence.share_evidence_z(edges, minutes, values, sizes, scores["expected_value"], window_hours * 60)
     return {**scores, "z_score": share_evidence.cap_by_evidence(scores["z_score"], evidence), "sample_size": sizes,
             "share_evidence_z": evidence}
@@ -111,7 +114,7 @@ def score_notebook(metrics: pd.DataFrame, windows: list[int], min_baseline_fract
     copies = len({int(window) for window in windows})
     if len(notebook):  # one copy of the usable rows per window, each in series_order's order
         rows = series_order(metrics)[0] if "sample_size" in metrics else None
-        notebook["sample_size"] = np.tile(ordered_sample_sizes(metrics, rows, len(notebook) // copies), copies)
+        notebook["sample_size"] = per_window([ordered_sample_sizes(metrics, rows, len(notebook) // copies)] * copies)
     else:
         notebook["sample_size"] = np.zeros(0)
     notebook["share_evidence_z"] = np.nan

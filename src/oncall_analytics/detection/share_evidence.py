@@ -98,8 +98,11 @@ def chunk_evidence(minutes: np.ndarray, values: np.ndarray, sample_sizes: np.nda
 
 def cap_by_evidence(z_score: np.ndarray, evidence: np.ndarray) -> np.ndarray:
     """z_score with |z| at most the evidence in its own direction (0 when the count points the other way);
-    unchanged where there is no evidence (NaN: not a share)."""
+    unchanged where there is no evidence (NaN: not a share). Array work on the shares' rows only."""
+    rows = np.flatnonzero(~np.isnan(evidence))
+    z_score = np.array(z_score, dtype=float)  # a copy: the kernel's column stays as it was
+    shares, evidence = z_score[rows], evidence[rows]
     with np.errstate(invalid="ignore"):
-        direction = np.sign(z_score)
-        capped = direction * np.minimum(np.abs(z_score), np.maximum(evidence * direction, 0.0))
-    return np.where(np.isnan(evidence), z_score, capped)
+        direction = np.sign(shares)
+        z_score[rows] = direction * np.minimum(np.abs(shares), np.maximum(evidence * direction, 0.0))
+    return z_score
