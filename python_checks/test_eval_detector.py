@@ -164,15 +164,17 @@ def test_the_report_of_a_folder_without_labelled_windows_prints_no_nan():
     assert "nan" not in text.lower()
 
 
-def _hourly_folder(folder: Path, start: str, windows: dict, repeat_every_row: bool = False) -> Path:
-    """svc/m: ten days of hourly noise around 100 with a +60 spike on day 8 at 12:00."""
+def _hourly_folder(folder: Path, start: str, windows: dict, repeat_every_row: bool = False, repeated_hours: int = 0) -> Path:
+    """svc/m: ten days of hourly noise around 100 with a +60 spike on day 8 at 12:00; the first
+    `repeated_hours` hours (or every hour) twice, with different values."""
     times = pd.date_range(start, periods=240, freq="h")
     values = 100 + pd.Series(range(240)).mod(7).to_numpy(dtype=float)
     values[7 * 24 + 12] += 60
     frame = pd.DataFrame({"service_name": "svc", "metric_name": "m", "observed_at": times.strftime("%Y-%m-%d %H:%M:%S"),
                           "value": values})
-    if repeat_every_row:  # two hosts writing the same series: every time twice, with different values
-        frame = pd.concat([frame, frame.assign(value=frame["value"] + 1)], ignore_index=True)
+    if repeat_every_row or repeated_hours:  # two hosts writing the same series: a time twice, with different values
+        repeated = frame if repeat_every_row else frame.head(repeated_hours)
+        frame = pd.concat([frame, repeated.assign(value=repeated["value"] + 1)], ignore_index=True)
     folder.mkdir()
     frame.to_csv(folder / "metrics.csv.gz", index=False)
     (folder / "windows.json").write_text(json.dumps(windows))
@@ -197,6 +199,18 @@ def test_labelled_data_older_than_the_live_floor_is_scored_and_a_mostly_quaranti
     assert message.startswith("python -m oncall_analytics eval-detector: error: dbt build with anomaly_method robust failed: "
                               "staging quarantined 480 row(s) of the folder's metrics (")
     assert "repeated with different values (480); most in svc/m: 480)" in message and "quarantine_share_error_pct" in message
+
+
+def test_hours_whose_rows_staging_quarantined_are_not_observed_hours(tmp_path):
+    """The false pages' denominator counts the buckets the detector read: ten hours written twice with
+    different values are quarantined (a warning, not a failure), and the series has 230 observed hours, not
+    the folder's 240."""
+    folder = _hourly_folder(tmp_path / "repeats", "2024-03-01", {"svc/m": [["2024-03-08 10:00:00", "2024-03-08 16:00:00"]]},
+                            repeated_hours=10)
+    result = _run([str(folder), "--method", "robust"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| svc/m | 1 | 230 | 1/1 |" in result.stdout
+    assert "staging quarantined 20 row(s) of the folder's metrics (" in result.stdout
 
 
 def test_the_accepted_time_range_follows_the_folder_within_the_projects_bounds():

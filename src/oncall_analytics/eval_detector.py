@@ -17,7 +17,7 @@ and checks it). The command:
    that warehouse and scores them with oncall_analytics.evaluation: per series, per labelled service and
    in total, windows paged and flagged, false pages per 1,000 series-hours and the median delay, both
    methods side by side (markdown on stdout, and in --out), with notes on what bends the figures: rows
-   staging quarantined, windows without observations or without any bucket a method scored (counted as
+   staging quarantined (their buckets are not observed hours either), windows without observations or without any bucket a method scored (counted as
    missed), overlapping windows, series sampled more coarsely than the grain. A build that fails because
    staging quarantined too many rows says so in one line.
 
@@ -152,6 +152,15 @@ def read_detector_output(warehouse: Path, services: dict[str, tuple[str, str]], 
             _to_series(scored, services, "metric_anomalies"))
 
 
+def detector_hours(warehouse: Path, services: dict[str, tuple[str, str]], grain_minutes: int) -> pd.Series:
+    """Observed hours per series (evaluation.observed_hours) of the buckets the detector read, scored or not:
+    a bucket whose rows staging quarantined is no hour the detector could have paged in (the folder's own
+    buckets would count it in the false pages' denominator)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        buckets = con.execute("select service_name, metric_name, observed_at from marts.metric_anomalies").df()
+    return ev.observed_hours(_to_series(buckets, services, "metric_anomalies"), grain_minutes)
+
+
 def quarantine_note(warehouse: Path, services: dict[str, tuple[str, str]] | None = None) -> str | None:
     """What staging quarantined of the folder's rows (e.g. repeated timestamps): how many, why, and the
     series with most; None when nothing was, or when the build stopped before the base model existed.
@@ -198,12 +207,12 @@ def evaluate_folder(folder: Path, project_dir: Path, grain_minutes: int = 60, wo
             raise EvalError(f"work folder {_shown(str(work))}: its path may not hold {{ }} ' \" \\ * ? [ ] or control characters", 2)
         logs = work / "logs"
         services = write_logs(metrics, logs, project_dir)
-        hours = ev.observed_hours(ev.bucket_metrics(metrics, grain_minutes), grain_minutes)
         times = accepted_times(metrics)
         results, notes = {}, ev.input_notes(windows, metrics, grain_minutes)
         without_data = set(ev.windows_without(windows, ev.bucket_metrics(metrics, grain_minutes), grain_minutes))
         for method in methods:
             flags, incidents, scored = run_method(project_dir, logs, work / f"{method}.duckdb", method, grain_minutes, services, times)
+            hours = detector_hours(work / f"{method}.duckdb", services, grain_minutes)
             results[method] = ev.evaluate(windows, flags, incidents, hours, grain_minutes)
             note = quarantine_note(work / f"{method}.duckdb", services)
             if note and f"{note}; the detector did not see them" not in notes:
