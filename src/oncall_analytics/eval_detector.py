@@ -17,9 +17,10 @@ and checks it). The command:
    that warehouse and scores them with oncall_analytics.evaluation: per series, per labelled service and
    in total, windows paged and flagged, false pages per 1,000 series-hours and the median delay, both
    methods side by side (markdown on stdout, and in --out), with notes on what bends the figures: rows
-   staging quarantined (their buckets are not observed hours either), windows without observations or without any bucket a method scored (counted as
-   missed), overlapping windows, series sampled more coarsely than the grain. A build that fails because
-   staging quarantined too many rows says so in one line.
+   staging quarantined (observed hours count only the buckets the detector read), windows without
+   observations or without any bucket a method scored (counted as missed), overlapping windows, series
+   sampled more coarsely than the grain. A build that fails because staging quarantined too many rows says
+   so in one line.
 
 Exit codes: 0 scored, 2 a bad argument or a malformed folder (nothing run), 1 dbt failed or the detector
 did not read the folder's series.
