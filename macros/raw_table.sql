@@ -124,7 +124,7 @@
             ~ "Each log a model reads needs its folder of Parquet files under logs_path: " ~ logs | join(', ')
             ~ " (README, \"Your own logs\").") }}
     {%- endif -%}
-    {%- do oncall_analytics.require_partitions_match_files(logs_path, name) -%}
+    {%- do oncall_analytics.require_partitions_match_files(logs_path, name, contract) -%}
 {%- endmacro %}
 
 {#- SQL (DuckDB): the part of the file path `file_sql` below the log's own

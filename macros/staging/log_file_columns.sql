@@ -32,18 +32,16 @@
     files, folder value and file value, when any row differs: that would be a
     silent change of value. Files that agree with their folders (a writer
     that keeps the partition column in its files) are read as they are. -#}
-{% macro require_partitions_match_files(logs_path, name) -%}
+{% macro require_partitions_match_files(logs_path, name, contract) -%}
     {%- set files = logs_path ~ '/' ~ name ~ '/**/*.parquet' -%}
-    {%- set contract = [] -%}
-    {%- for column in oncall_analytics.staging_columns(name) -%}
-        {%- do contract.append(oncall_analytics.sql_literal(column.name | lower)) -%}
-    {%- endfor -%}
+    {%- set contract_literals = [] -%}
+    {%- for column_name in contract -%}{%- do contract_literals.append(oncall_analytics.sql_literal(column_name)) -%}{%- endfor -%}
     {%- set ctes = oncall_analytics.log_file_columns_ctes(files, name) -%}
     {%- set overlaps = run_query(
         "with " ~ ctes ~ "
         select distinct column_name
         from schema_columns inner join partition_columns using (file_name, column_name)
-        where column_name in (" ~ contract | join(', ') ~ ")
+        where column_name in (" ~ contract_literals | join(', ') ~ ")
         order by column_name") -%}
     {%- for column_name in overlaps.columns[0].values() -%}
         {%- set read_options = oncall_analytics.sql_literal(files) ~ ", union_by_name = true, filename = true, file_row_number = true" -%}

@@ -26,6 +26,7 @@ from functools import partial
 
 import numpy as np
 
+from oncall_analytics.detection.robust import time_window_sums
 from oncall_analytics.detection.series import chunked, per_series
 
 PRIOR_BAD, PRIOR_EVENTS = 0.5, 1.0  # Jeffreys-like: the pooled share of a window without events is 1/2, never 0
@@ -54,17 +55,10 @@ def binomial_z(share: np.ndarray, null: np.ndarray, sample_size: np.ndarray) -> 
 def past_window_sums(edges: np.ndarray, minutes: np.ndarray, columns: list[np.ndarray], window_minutes: int) -> list[np.ndarray]:
     """For each row, the sums of each column over the rows of its series (rows grouped by series in time
     order, `edges` their series_edges) observed in [minutes - window_minutes, minutes): the window before
-    the bucket, the bucket itself left out."""
+    the bucket, the bucket itself left out (robust.time_window_sums over one key for every series)."""
     series = per_series(edges, np.arange(len(edges) - 1, dtype=np.int64))
     # one sorted key over every series: the series number above any minute count (minutes < 2^40)
-    keys = (series << 40) + minutes.astype(np.int64)
-    first = np.searchsorted(keys, keys - int(window_minutes), side="left")
-    here = np.arange(len(keys))
-    sums = []
-    for column in columns:
-        prefix = np.concatenate(([0.0], np.cumsum(column, dtype=float)))
-        sums.append(prefix[here] - prefix[first])
-    return sums
+    return time_window_sums((series << 40) + minutes.astype(np.int64), columns, int(window_minutes))
 
 
 def share_evidence_z(edges: np.ndarray, minutes: np.ndarray, values: np.ndarray, sample_sizes: np.ndarray,
