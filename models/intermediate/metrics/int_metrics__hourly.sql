@@ -14,14 +14,22 @@
 -- nothing else changes. A series (service and metric) must come from one
 -- model only (the unique_combination_of_columns test says so).
 --
--- A share metric of a model at the grain (bad events among all events of
--- the bucket) carries its bucket's events as `sample_size`: the count
--- metric of the same model, service and bucket named in `share_sample_sizes`.
--- The robust detector weighs a share by it (one 5xx in 7 requests is not
--- one in 7,000); every other row has none.
-{%- set share_sample_sizes = {
+-- A share or a percentile of a model at the grain (bad events among the
+-- bucket's events; a quantile of their latencies) carries its bucket's
+-- events as `sample_size`: the count metric of the same model, service and
+-- bucket named in `bucket_event_counts`; a percentile also carries its
+-- level as `quantile_level`. The robust detector weighs them by it (one 5xx
+-- in 7 requests is not one in 7,000; the p99 of 7 requests is the slowest
+-- of them); every other row has neither.
+{%- set bucket_event_counts = {
     'server_error_rate': 'requests',
     'error_rate': 'invocations',
+    'p99_latency_ms': 'requests',
+    'p99_duration_ms': 'invocations',
+} %}
+{%- set quantile_levels = {
+    'p99_latency_ms': 0.99,
+    'p99_duration_ms': 0.99,
 } %}
 {%- set metric_models_at_grain = [
     'int_serverless__hourly_metrics',
@@ -46,15 +54,20 @@ with
             metrics.metric_name,
             metrics.observed_at,
             metrics.value,
-            sample_sizes.value as sample_size
+            sample_sizes.value as sample_size,
+            case metrics.metric_name
+                {%- for quantile, level in quantile_levels.items() %}
+                    when '{{ quantile }}' then {{ level }}
+                {%- endfor %}
+            end as quantile_level
         from {{ model_name }} as metrics
         left join {{ model_name }} as sample_sizes
             on
                 metrics.service_name = sample_sizes.service_name
                 and metrics.observed_at = sample_sizes.observed_at
                 and sample_sizes.metric_name = case metrics.metric_name
-                    {%- for share, count in share_sample_sizes.items() %}
-                        when '{{ share }}' then '{{ count }}'
+                    {%- for metric, count in bucket_event_counts.items() %}
+                        when '{{ metric }}' then '{{ count }}'
                     {%- endfor %}
                 end
     ),
@@ -69,7 +82,8 @@ with
             -- in a fixed order: the same mean to the last bit on every run, however the log's files are read
             {{ deterministic_aggregate('avg', 'cast(value as double)') }} as value,
             -- readings carry no count of events
-            cast(null as bigint) as sample_size
+            cast(null as bigint) as sample_size,
+            cast(null as double) as quantile_level
         from {{ model_name }}
         group by service_name, metric_name, {{ metric_bucket('observed_at') }}
     ),
@@ -84,6 +98,7 @@ unioned as (
             cast(observed_at as {{ dbt.type_timestamp() }}) as observed_at,
             cast(value as double) as value,
             cast(sample_size as {{ dbt.type_bigint() }}) as sample_size,
+            cast(quantile_level as double) as quantile_level,
             '{{ model_name }}' as source_model
         from {{ relation }}
         {%- if not loop.last %}

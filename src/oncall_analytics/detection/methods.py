@@ -27,7 +27,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from oncall_analytics.detection import paging, robust, scoring, share_evidence
+from oncall_analytics.detection import paging, robust, sample_evidence, scoring
 from oncall_analytics.detection.incidents import INCIDENT_METRICS_SCHEMA, localize, number_incidents
 from oncall_analytics.detection.rules import ANOMALIES_SCHEMA, decide
 from oncall_analytics.detection.series import SERIES_KEY, per_window, rows_of, series_heads, series_order
@@ -35,8 +35,8 @@ from oncall_analytics.drivers import by_group, where
 from oncall_analytics.frames import as_pandas, conform, empty, is_spark
 from oncall_analytics.parameters import METHODS  # the methods, validated by the on-run-start hook
 
-# the two last columns: the bucket's events behind a share, and what they tell (share_evidence.py)
-SCORES_SCHEMA = {"anomaly_method": "varchar", **scoring.SCORES_SCHEMA, "sample_size": "bigint", "share_evidence_z": "double"}
+# the two last columns: the bucket's events behind a share or a percentile, and what they tell (sample_evidence.py)
+SCORES_SCHEMA = {"anomaly_method": "varchar", **scoring.SCORES_SCHEMA, "sample_size": "bigint", "sample_evidence_z": "double"}
 
 
 def robust_params(grain_minutes: int, window_hours: float, min_history_hours: float = robust.DEFAULTS.min_history_hours
@@ -51,27 +51,33 @@ def robust_params(grain_minutes: int, window_hours: float, min_history_hours: fl
 ROBUST_COLUMNS = {"baseline_points": "scale_points", "baseline_mean": "expected_value", "baseline_std": "scale",
                   "is_scored": "is_scored", "z_score": "z_score", "weekly_reference_value": "weekly_reference_value",
                   "weekly_difference_z": "weekly_difference_z", "weekly_reference_z": "weekly_reference_z",
-                  "sample_size": "sample_size", "share_evidence_z": "share_evidence_z"}
+                  "sample_size": "sample_size", "sample_evidence_z": "sample_evidence_z"}
 
 
-def ordered_sample_sizes(metrics: pd.DataFrame, rows: np.ndarray | None, size: int) -> np.ndarray:
-    """The bucket's `sample_size` (events behind a share; NaN for other metrics) in series_order's order. For
-    a frame without the column, `size` NaN in a read-only view of one value: no memory per row (bench/)."""
-    if "sample_size" not in metrics:
+def ordered_column(metrics: pd.DataFrame, name: str, rows: np.ndarray | None, size: int) -> np.ndarray:
+    """int_metrics__hourly's `sample_size` or `quantile_level` (NaN for other metrics) in series_order's order.
+    For a frame without the column, `size` NaN in a read-only view of one value: no memory per row (bench/)."""
+    if name not in metrics:
         return np.broadcast_to(np.float64(np.nan), (size,))
-    return rows_of(metrics["sample_size"].to_numpy(dtype=float, na_value=np.nan), rows)
+    return rows_of(metrics[name].to_numpy(dtype=float, na_value=np.nan), rows)
 
 
-def with_share_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minutes: np.ndarray, values: np.ndarray,
-                        sizes: np.ndarray, window_hours: int) -> dict[str, np.ndarray]:
-    """The robust kernel's scores of one window with a share's |z| capped at its count's evidence
-    (share_evidence.py), and the sample size and evidence as columns. Without any share (logs of readings,
-    the bench's metrics) nothing is computed: both columns are the all-missing `sizes` (read only)."""
+def with_sample_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minutes: np.ndarray, values: np.ndarray,
+                         sizes: np.ndarray, levels: np.ndarray, window_hours: int) -> dict[str, np.ndarray]:
+    """The robust kernel's scores of one window with the |z| of a share or a percentile capped at what its
+    bucket's events can tell (sample_evidence.py), and the sample size and evidence as columns. Without any
+    sample size (logs of readings, the bench's metrics) nothing is computed: both columns are the
+    all-missing `sizes` (read only)."""
     if sizes.strides == (0,) or not np.isfinite(sizes).any():  # strides 0: the view of one NaN, nothing to scan
-        return {**scores, "sample_size": sizes, "share_evidence_z": sizes}
-    evidence = share_evidence.share_evidence_z(edges, minutes, values, sizes, scores["expected_value"], window_hours * 60)
-    return {**scores, "z_score": share_evidence.cap_by_evidence(scores["z_score"], evidence), "sample_size": sizes,
-            "share_evidence_z": evidence}
+        return {**scores, "sample_size": sizes, "sample_evidence_z": sizes}
+    # a percentile is not a share: each rule on its own rows (each returns NaN on the other's)
+    is_quantile = np.isfinite(levels)
+    shares = sample_evidence.share_evidence(edges, minutes, values, np.where(is_quantile, np.nan, sizes),
+                                            scores["expected_value"], window_hours * 60)
+    quantiles = sample_evidence.quantile_evidence(edges, minutes, sizes, levels, window_hours * 60)
+    evidence = np.where(is_quantile, quantiles, shares)
+    return {**scores, "z_score": sample_evidence.cap_by_evidence(scores["z_score"], evidence), "sample_size": sizes,
+            "sample_evidence_z": evidence}
 
 
 def text_column(text: str, size: int) -> np.ndarray:
@@ -90,9 +96,9 @@ def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
     if len(values) == 0 or not windows:
         return empty(SCORES_SCHEMA)
     size, copies = len(values), len(windows)
-    sizes = ordered_sample_sizes(metrics, rows, size)
-    scored = [with_share_evidence(robust.score_chunks(minutes, values, edges, robust_params(grain_minutes, window, min_history_hours)),
-                                  edges, minutes, values, sizes, window) for window in windows]
+    sizes, levels = (ordered_column(metrics, name, rows, size) for name in ("sample_size", "quantile_level"))
+    scored = [with_sample_evidence(robust.score_chunks(minutes, values, edges, robust_params(grain_minutes, window, min_history_hours)),
+                                   edges, minutes, values, sizes, levels, window) for window in windows]
     scored = {name: per_window([copy[source] for copy in scored]) for name, source in ROBUST_COLUMNS.items()}
     keys = {
         "anomaly_method": text_column("robust", size * copies),
@@ -114,10 +120,10 @@ def score_notebook(metrics: pd.DataFrame, windows: list[int], min_baseline_fract
     copies = len({int(window) for window in windows})
     if len(notebook):  # one copy of the usable rows per window, each in series_order's order
         rows = series_order(metrics)[0] if "sample_size" in metrics else None
-        notebook["sample_size"] = per_window([ordered_sample_sizes(metrics, rows, len(notebook) // copies)] * copies)
+        notebook["sample_size"] = per_window([ordered_column(metrics, "sample_size", rows, len(notebook) // copies)] * copies)
     else:
         notebook["sample_size"] = np.zeros(0)
-    notebook["share_evidence_z"] = np.nan
+    notebook["sample_evidence_z"] = np.nan
     return conform(notebook, SCORES_SCHEMA)
 
 
@@ -178,7 +184,7 @@ def flag_anomalies(scores: pd.DataFrame, method: str, window_hours: int, k: floa
     decided = {**flag_method(chosen, method, k, params, heads), "anomaly_k": np.full(len(chosen), float(k)),
                "anomaly_method": method_column,
                "baseline_points": chosen["baseline_points"].to_numpy(dtype=np.int64)}
-    for name in ["sample_size", "share_evidence_z"]:  # absent from scoring.score_metrics' scores alone
+    for name in ["sample_size", "sample_evidence_z"]:  # absent from scoring.score_metrics' scores alone
         if name not in chosen:
             decided[name] = np.full(len(chosen), np.nan)
     return pd.DataFrame({name: decided[name] if name in decided else chosen[name].to_numpy() for name in ANOMALIES_SCHEMA},

@@ -19,7 +19,7 @@ ANOMALIES_SCHEMA = {
     "is_outlier": "boolean", "matches_weekly_pattern": "boolean", "weekly_reference_value": "double",
     "weekly_difference_z": "double", "weekly_reference_z": "double", "baseline_points": "bigint",
     "is_scored": "boolean", "window_hours": "bigint", "anomaly_k": "double", "anomaly_method": "varchar",
-    "is_sustained": "boolean", "sample_size": "bigint", "share_evidence_z": "double",
+    "is_sustained": "boolean", "sample_size": "bigint", "sample_evidence_z": "double",
 }
 
 

@@ -1,24 +1,32 @@
-"""How much a share's bucket can tell, from the events behind it (the robust method).
+"""How much a bucket can tell, from the events behind it (the robust method).
 
 A share (server_error_rate: 5xx among requests; error_rate: errors among
-invocations) of a bucket with few events is mostly counting noise: one 5xx in
-7 requests is a share of 0.14. The robust kernel's scale cannot see that: it
-follows the metric's spread over the past days and floors at its resolution,
-which for a share with a changing denominator is tiny, so the one 5xx scored
-z +6.6 and paged in an operator trial. The events themselves say how unusual
-the count is: under the expected share p0, the bucket's bad events are
-binomial in its `sample_size` n. `share_evidence_z` is that evidence as a z
-(the signed root of the binomial deviance, the likelihood-ratio z,
-2 n KL(share || p0), signed by the direction of the move), and the robust
-method's |z_score| never exceeds it in the same direction (`cap_by_evidence`):
-a bucket pages on a share only when both its size against the metric's usual
-spread and its count against binomial noise are beyond k.
+invocations) or a percentile (p99_latency_ms, p99_duration_ms) of a bucket
+with few events is mostly counting noise. The robust kernel's scale cannot
+see that: it follows the metric's spread over the past days and floors at
+its resolution. In an operator trial one 5xx in 7 requests scored z +6.6 and
+paged. `sample_evidence_z` is what the bucket's `sample_size` n events can
+support, as a z, and the robust method's |z_score| never exceeds it in the
+same direction (`cap_by_evidence`).
 
-p0 is the kernel's expected value, but never below the window's pooled
-share, (bad events + 0.5) / (events + 1) over the same series' buckets in the
-baseline window before the bucket: a median of mostly error-free buckets is
-0, and against 0 any error would be infinitely unusual. One 5xx in 7 after
-8 in 4,800 the two days before scores 2.7; five in 7 scores 7.4.
+A share (`share_evidence`): under the expected share p0, the bucket's bad
+events are binomial in n; the evidence is the signed root of the binomial
+deviance, the likelihood-ratio z, 2 n KL(share || p0), signed by the
+direction of the move. p0 is the kernel's expected value, but never below
+the window's pooled share, (bad events + 0.5) / (events + 1) over the same
+series' buckets in the baseline window before the bucket: a median of
+mostly error-free buckets is 0, and against 0 any error would be infinitely
+unusual. One 5xx in 7 after 8 in 4,800 the two days before scores 2.7; five
+in 7 scores 7.4.
+
+A percentile at level q (`quantile_evidence`): with fewer than 1 / (1 - q)
+events (100 for a p99) the bucket has no tail of its own, and its
+percentile is its slowest event, or an interpolation weighted to it. When
+at least half of the same series' buckets in the window before had their
+tail, the kernel's robust scale was learnt mostly from real percentiles and
+says nothing about one slow event: the evidence is 0, and the bucket does
+not flag on that metric. A series whose buckets are mostly that small keeps
+its z (its scale was learnt from buckets like it).
 """
 from __future__ import annotations
 
@@ -29,6 +37,7 @@ import numpy as np
 from oncall_analytics.detection.robust import time_window_sums
 from oncall_analytics.detection.series import chunked, per_series
 
+TAIL_MARGIN = 1e-9  # 1 - 0.99 is 0.01000000000000001 in binary: 100 events of a p99 are a tail of one
 PRIOR_BAD, PRIOR_EVENTS = 0.5, 1.0  # Jeffreys-like: the pooled share of a window without events is 1/2, never 0
 
 
@@ -43,7 +52,7 @@ def binomial_z(share: np.ndarray, null: np.ndarray, sample_size: np.ndarray) -> 
     sign(share - null) * sqrt(2 n KL(share || null)); NaN where an input is missing or the share is outside
     [0, 1] (then it is not a share). Closed form, no tail sums: for a handful of events it lies a few
     tenths above the exact binomial tail's z (2.65 against 2.26 for one in 7 at p0 = 0.0017), closer as
-    counts grow (python_checks/test_detection_share_evidence.py)."""
+    counts grow (python_checks/test_detection_sample_evidence.py)."""
     share, null, sample_size = (np.asarray(column, dtype=float) for column in (share, null, sample_size))
     divergence = entropy_term(share, null) + entropy_term(1.0 - share, 1.0 - null)
     valid = (share >= 0) & (share <= 1) & (sample_size >= 1) & (null > 0) & (null < 1)
@@ -61,7 +70,7 @@ def past_window_sums(edges: np.ndarray, minutes: np.ndarray, columns: list[np.nd
     return time_window_sums((series << 40) + minutes.astype(np.int64), columns, int(window_minutes))
 
 
-def share_evidence_z(edges: np.ndarray, minutes: np.ndarray, values: np.ndarray, sample_sizes: np.ndarray,
+def share_evidence(edges: np.ndarray, minutes: np.ndarray, values: np.ndarray, sample_sizes: np.ndarray,
                      expected: np.ndarray, window_minutes: int) -> np.ndarray:
     """binomial_z of each share bucket (rows with a sample size) against max(expected value, the window's
     pooled share); NaN for other rows. Rows grouped by series in time order (`edges`); the shares are
@@ -81,7 +90,7 @@ def share_evidence_z(edges: np.ndarray, minutes: np.ndarray, values: np.ndarray,
 
 def chunk_evidence(minutes: np.ndarray, values: np.ndarray, sample_sizes: np.ndarray, expected: np.ndarray,
                    edges: np.ndarray, window_minutes: int) -> dict[str, np.ndarray]:
-    """share_evidence_z of share rows only (every row has a sample size), grouped by series (`edges`)."""
+    """share_evidence of share rows only (every row has a sample size), grouped by series (`edges`)."""
     share = np.clip(values, 0.0, 1.0)
     past_bad, past_events = past_window_sums(edges, minutes, [share * sample_sizes, sample_sizes], window_minutes)
     pooled = (past_bad + PRIOR_BAD) / (past_events + PRIOR_EVENTS)
@@ -90,13 +99,33 @@ def chunk_evidence(minutes: np.ndarray, values: np.ndarray, sample_sizes: np.nda
     return {"evidence": binomial_z(values, null, sample_sizes)}
 
 
+def quantile_evidence(edges: np.ndarray, minutes: np.ndarray, sample_sizes: np.ndarray, levels: np.ndarray,
+                      window_minutes: int) -> np.ndarray:
+    """0 for each percentile bucket (rows with a sample size and a quantile level q) of fewer than 1 / (1 - q)
+    events when at least half of its series' buckets in the window before had that many; NaN for other rows.
+    Rows grouped by series in time order (`edges`)."""
+    sample_sizes, levels = np.asarray(sample_sizes, dtype=float), np.asarray(levels, dtype=float)
+    rows = np.flatnonzero(np.isfinite(sample_sizes) & (sample_sizes >= 1) & (levels > 0) & (levels < 1))
+    evidence = np.full(len(sample_sizes), np.nan)
+    if not len(rows):
+        return evidence
+    has_tail = sample_sizes[rows] * (1.0 - levels[rows]) >= 1.0 - TAIL_MARGIN
+    quantile_edges = np.unique(np.searchsorted(rows, edges))
+    past_with_tail, past_buckets = past_window_sums(quantile_edges, minutes[rows], [has_tail.astype(float), np.ones(len(rows))],
+                                                    window_minutes)
+    usually_has_tail = (past_buckets > 0) & (2 * past_with_tail >= past_buckets)
+    evidence[rows] = np.where(~has_tail & usually_has_tail, 0.0, np.nan)
+    return evidence
+
+
 def cap_by_evidence(z_score: np.ndarray, evidence: np.ndarray) -> np.ndarray:
     """z_score with |z| at most the evidence in its own direction (0 when the count points the other way);
-    unchanged where there is no evidence (NaN: not a share). Array work on the shares' rows only."""
+    unchanged where there is no evidence (NaN: not a share, nor a percentile without its tail). Array work on the
+    rows with evidence only."""
     rows = np.flatnonzero(~np.isnan(evidence))
     z_score = np.array(z_score, dtype=float)  # a copy: the kernel's column stays as it was
-    shares, evidence = z_score[rows], evidence[rows]
+    capped, evidence = z_score[rows], evidence[rows]
     with np.errstate(invalid="ignore"):
-        direction = np.sign(shares)
-        z_score[rows] = direction * np.minimum(np.abs(shares), np.maximum(evidence * direction, 0.0))
+        direction = np.sign(capped)
+        z_score[rows] = direction * np.minimum(np.abs(capped), np.maximum(evidence * direction, 0.0))
     return z_score
