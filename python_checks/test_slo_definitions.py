@@ -52,6 +52,11 @@ def parse_error(tmp_path, dbt_vars: dict) -> str:
      "field 'indicator.source' is \"kafka_topic\"; expected one of function_invocations, gateway_requests"),
     ([slo(time_window="28 days")], "field 'time_window' is \"28 days\"; expected a rolling window"),
     ([slo(time_window="7m")], "field 'time_window' is \"7m\""),  # not whole 5-minute buckets
+    ([slo(time_window="99999999999w")], "field 'time_window' is \"99999999999w\"; expected a rolling window"),  # over a year
+    ([slo(time_window="367d")], "field 'time_window' is \"367d\""),
+    ([indicator(kind="latency", threshold_ms="1e400")], "field 'indicator.threshold_ms' is \"1e400\"; expected a latency in ms > 0"),
+    ([indicator(kind="latency", threshold_ms="2e15")], "field 'indicator.threshold_ms' is \"2e15\"; expected a latency in ms > 0"),
+    ([indicator(kind="latency", threshold_ms="\u0662\u0660")], "field 'indicator.threshold_ms' is"),   # Arabic-Indic digits
     ([indicator(kind="latency")], "field 'indicator.threshold_ms' missing; expected a latency in ms > 0"),
     ([slo(indicator={"kind": "availability", "source": "function_invocations", "filter": {"environment": "prod"}})],
      "field 'indicator.filter.environment' is \"prod\"; expected no such filter for source function_invocations"),
@@ -66,6 +71,7 @@ def test_a_malformed_slo_fails_at_parse_time_with_its_name_and_field(tmp_path, s
     ({**GOOD_RULE, "short_window": "1h"},
      "Invalid rule 'page_fast_burn' in var 'slo_burn_rate_rules': field 'short_window' is \"1h\"; expected a window"),
     ({**GOOD_RULE, "burn_rate_threshold": 0}, "field 'burn_rate_threshold' is 0; expected a burn rate > 0"),
+    ({**GOOD_RULE, "burn_rate_threshold": "1e400"}, "field 'burn_rate_threshold' is \"1e400\"; expected a burn rate > 0"),
     ({**GOOD_RULE, "severity": "sms"}, "field 'severity' is \"sms\"; expected page or ticket"),
 ])
 def test_a_malformed_alert_rule_fails_at_parse_time_with_its_name_and_field(tmp_path, rule, message):

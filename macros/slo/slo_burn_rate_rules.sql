@@ -31,7 +31,7 @@
         {%- if item['severity'] not in ['page', 'ticket'] -%}
             {{ oncall_analytics._slo_rule_error(name, 'severity', item['severity'], "page or ticket") }}
         {%- endif -%}
-        {%- set window_form = "a window <n>m, <n>h, <n>d or <n>w, a positive multiple of 5 minutes" -%}
+        {%- set window_form = "a window <n>m, <n>h, <n>d or <n>w, a positive multiple of 5 minutes, at most 366d" -%}
         {%- set long_minutes = oncall_analytics.slo_duration_minutes(item['long_window']) -%}
         {%- if long_minutes is none -%}
             {{ oncall_analytics._slo_rule_error(name, 'long_window', item['long_window'], window_form) }}
@@ -67,7 +67,7 @@
     {%- set value = var('slo_status_burn_rate_window', none) -%}
     {%- set minutes = oncall_analytics.slo_duration_minutes(value) -%}
     {%- if minutes is none -%}
-        {{ oncall_analytics._var_error('slo_status_burn_rate_window', value, "a window <n>m, <n>h, <n>d or <n>w, a positive multiple of 5 minutes, e.g. 1h") }}
+        {{ oncall_analytics._var_error('slo_status_burn_rate_window', value, "a window <n>m, <n>h, <n>d or <n>w, a positive multiple of 5 minutes, at most 366d, e.g. 1h") }}
     {%- endif -%}
     {{ return(minutes) }}
 {%- endmacro %}

@@ -51,24 +51,28 @@
 {%- endmacro %}
 
 {#- A duration `<n>m|h|d|w` (OpenSLO style: 5m, 1h, 28d, 4w) in minutes, or
-    none when it is not one or not a positive multiple of the 5-minute bucket. -#}
+    none when it is not one, not a positive multiple of the 5-minute bucket
+    or longer than a year (366 days). -#}
 {% macro slo_duration_minutes(value) -%}
-    {%- set parsed = modules.re.match('^([0-9]+)([mhdw])$', value | trim) if value is string else none -%}
+    {%- set parsed = modules.re.match('^([0-9]{1,9})([mhdw])$', value | trim) if value is string else none -%}
     {%- if parsed is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set minutes = (parsed.group(1) | int) * {'m': 1, 'h': 60, 'd': 1440, 'w': 10080}[parsed.group(2)] -%}
-    {{ return(minutes if minutes > 0 and minutes % 5 == 0 else none) }}
+    {#- at most a year (366 days), as the lookback vars -#}
+    {{ return(minutes if 0 < minutes <= 527040 and minutes % 5 == 0 else none) }}
 {%- endmacro %}
 
-{#- A number strictly within (low, high) (high none: unbounded) as SQL number
-    text, or none. -#}
+{#- A number strictly within (low, high) (high none: at most 1e15, as every
+    number var) as SQL number text, or none: plain ASCII decimal text, finite
+    (1e400 would read as infinity). -#}
 {% macro _slo_number(value, low, high) -%}
     {%- set text = value | string | trim -%}
-    {%- if value is boolean or value is none or not modules.re.match('^(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?$', text) -%}
+    {%- if value is boolean or value is none or not modules.re.match('^([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?$', text) -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return(text if text | float > low and (high is none or text | float < high) else none) }}
+    {%- set number = text | float -%}
+    {{ return(text if number > low and number <= 1e15 and (high is none or number < high) else none) }}
 {%- endmacro %}
 
 {#- The validated SLOs: a list of mappings with
@@ -160,7 +164,7 @@
         {%- endif -%}
         {%- set window_minutes = oncall_analytics.slo_duration_minutes(item['time_window']) -%}
         {%- if window_minutes is none -%}
-            {{ oncall_analytics._slo_error(name, 'time_window', item['time_window'], "a rolling window <n>m, <n>h, <n>d or <n>w, a positive multiple of 5 minutes, e.g. 28d") }}
+            {{ oncall_analytics._slo_error(name, 'time_window', item['time_window'], "a rolling window <n>m, <n>h, <n>d or <n>w, a positive multiple of 5 minutes, at most 366d, e.g. 28d") }}
         {%- endif -%}
         {%- do slos.append({
             'name': name,

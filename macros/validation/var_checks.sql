@@ -34,7 +34,7 @@
 {% macro var_datetime(name) -%}
     {%- set value = oncall_analytics.required_var(name) | string | trim -%}
     {%- set expected = "a UTC timestamp 'YYYY-MM-DD HH:MM:SS[.ffffff]' between 1900-01-01 00:00:00 and 2199-12-31 23:59:59" -%}
-    {%- if not modules.re.match('^\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?$', value) -%}
+    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?$', value) -%}
         {{ oncall_analytics._var_error(name, value, expected) }}
     {%- endif -%}
     {%- set normalised = value.replace('T', ' ') -%}
@@ -50,7 +50,7 @@
 
 {% macro _is_valid_datetime(text) -%}
     {#- strptime raises on 2023-02-30; Jinja cannot catch, so check the fields. -#}
-    {%- set parts = modules.re.match('^(\\d{4})-(\\d{2})-(\\d{2}) (\\d{2}):(\\d{2}):(\\d{2})', text) -%}
+    {%- set parts = modules.re.match('^([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})', text) -%}
     {%- set y, m, d = parts.group(1) | int, parts.group(2) | int, parts.group(3) | int -%}
     {%- set hh, mm, ss = parts.group(4) | int, parts.group(5) | int, parts.group(6) | int -%}
     {%- if m < 1 or m > 12 or d < 1 or hh > 23 or mm > 59 or ss > 59 -%}
@@ -103,7 +103,7 @@
 {% macro _parse_number(name, value, expected, integer=false, item=none) -%}
     {%- set raw = value if item is none else item -%}
     {%- set text = raw | string | trim -%}
-    {%- set pattern = '^-?\\d+$' if integer else '^-?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?$' -%}
+    {%- set pattern = '^-?[0-9]+$' if integer else '^-?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?$' -%}
     {%- if raw is boolean or not modules.re.match(pattern, text) -%}
         {{ oncall_analytics._var_error(name, value, expected) }}
     {%- endif -%}

@@ -45,7 +45,7 @@
     {%- set parsed = [] -%}
     {%- set seen = [] -%}
     {%- for key, weight in pairs -%}
-        {%- if not modules.re.match('^-?\\d+$', key) or key | int in seen or not modules.re.match('^(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?$', weight)
+        {%- if not modules.re.match('^-?[0-9]+$', key) or key | int in seen or not modules.re.match('^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?$', weight)
             or weight | float <= 0 or weight | float > 1e15 or (key | int) | abs > 1e15 -%}
             {{ oncall_analytics._var_error(name, value, kind) }}
         {%- endif -%}
