@@ -54,8 +54,10 @@
     path as a column, so every row of the log would read region 'eu',
     whatever its files hold. Other `<key>=<value>` folders there add a
     column the log does not read. Below the log's folder, such a folder may
-    name a column its files hold too only where they agree
-    (require_partitions_match_files). -#}
+    name a column its files hold too only where they agree, and every file
+    must sit in folders of the same columns where one would be lost
+    (require_partitions_match_files). A contract column must not mix types
+    that one table cannot hold as written (require_one_kind_per_column). -#}
 {% macro require_log_files(logs_path, name) -%}
     {%- set folder = logs_path ~ '/' ~ name -%}
     {%- set contract = oncall_analytics.staging_columns(name) | map(attribute='name') | map('lower') | list -%}
@@ -124,7 +126,12 @@
             ~ "Each log a model reads needs its folder of Parquet files under logs_path: " ~ logs | join(', ')
             ~ " (README, \"Your own logs\").") }}
     {%- endif -%}
-    {%- do oncall_analytics.require_partitions_match_files(logs_path, name, contract) -%}
+    {%- set files = folder ~ '/**/*.parquet' -%}
+    {%- set contract_literals = [] -%}
+    {%- for column_name in contract -%}{%- do contract_literals.append(oncall_analytics.sql_literal(column_name)) -%}{%- endfor -%}
+    {%- set ctes = oncall_analytics.log_file_columns_ctes(files, name) -%}
+    {%- do oncall_analytics.require_one_kind_per_column(logs_path, name, files, ctes, contract_literals) -%}
+    {%- do oncall_analytics.require_partitions_match_files(logs_path, name, files, ctes, contract_literals) -%}
 {%- endmacro %}
 
 {#- SQL (DuckDB): the part of the file path `file_sql` below the log's own

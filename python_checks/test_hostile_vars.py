@@ -8,10 +8,12 @@ not declare (a typo) stops the run; so does a log folder without Parquet
 files, and an incremental run that would append another input's rows."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 
+import duckdb
 import pytest
 import yaml
 
@@ -152,13 +154,36 @@ def test_an_incremental_run_on_another_input_stops_naming_both(logs, tmp_path):
     assert rows(warehouse, loaded_from) == [("seed function_invocations",)]
     switched = run_dbt(["build", "-s", *STAGING, *target, "--vars", external_vars(logs)], warehouse, check=False)
     assert switched.returncode != 0
-    assert ("holds rows loaded from `seed function_invocations`, and this run reads "
-            f"`read_parquet({logs}/function_invocations/**/*.parquet, union_by_name = true)`") in switched.stdout
+    parquet = f"read_parquet({logs}/function_invocations/**/*.parquet, union_by_name = true, binary_as_string = true)"
+    assert f"holds rows loaded from `seed function_invocations`, and this run reads `{parquet}`" in switched.stdout
     assert rows(warehouse, "select count(*) from staging.base_serverless__function_invocations")[0][0] > 1   # untouched
     for extra in (["--full-refresh"], []):   # a full refresh starts over from the new input; then it loads incrementally
         run_dbt(["build", "-s", *STAGING, *target, "--vars", external_vars(logs), *extra], warehouse)
         assert rows(warehouse, "select invocation_id from staging.stg_serverless__function_invocations") == [("x1",)]
-    assert rows(warehouse, loaded_from) == [(f"read_parquet({logs}/function_invocations/**/*.parquet, union_by_name = true)",)]
+    assert rows(warehouse, loaded_from) == [(parquet,)]
+    # rows an earlier version read with other options (before binary_as_string) are the same input
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update staging.base_serverless__function_invocations set loaded_from = "
+                    f"'read_parquet({logs}/function_invocations/**/*.parquet, union_by_name = true)'")
+    run_dbt(["build", "-s", *STAGING, *target, "--vars", external_vars(logs)], warehouse)
+    assert rows(warehouse, "select invocation_id from staging.stg_serverless__function_invocations") == [("x1",)]
+    # ... and so are rows read through the same folder with a trailing slash
+    run_dbt(["build", "-s", *STAGING, *target, "--vars", json.dumps({"log_source": "external", "logs_path": f"{logs}/"})], warehouse)
+    assert rows(warehouse, "select invocation_id from staging.stg_serverless__function_invocations") == [("x1",)]
+
+
+def test_a_run_on_another_input_stops_before_building_anything(logs, tmp_path):
+    """A run on the seeds over a warehouse of one's own logs used to rebuild the logs materialized as tables
+    (feature flags, products, host samples) from the seeds before the first incremental model stopped it,
+    leaving the warehouse mixed (operator trial): the on-run-start hook now stops it before any model."""
+    warehouse, target = tmp_path / "w.duckdb", ["--target-path", str(tmp_path / "target")]
+    run_dbt(["build", "-s", *STAGING, *target, "--vars", external_vars(logs)], warehouse)
+    mixed = run_dbt(["build", "-s", "+stg_serverless__function_invocations", "+stg_gateway__feature_flags",
+                     "--exclude", "test_type:unit", "tag:shipped_data", *target], warehouse, check=False)
+    assert mixed.returncode != 0
+    assert ("base_serverless__function_invocations holds rows loaded from `read_parquet(" in mixed.stdout
+            and "the run stops before building anything" in " ".join(mixed.stdout.split()))
+    assert "base_gateway__feature_flags" not in _tables(warehouse)
 
 
 def test_a_file_the_log_would_not_read_stops_the_run_naming_it(logs, tmp_path):
@@ -262,6 +287,33 @@ def test_a_partition_folder_over_files_holding_its_column_must_agree_with_them(l
             f"`status` column of their own, with other values: 1 row(s) in 1 file(s) ({file}), e.g. \"SUCCESS\" in a file "
             'where its folder says "ERROR".') in " ".join(refused.stdout.split())
     assert "base_serverless__function_invocations" not in _tables(tmp_path / "differ" / "w.duckdb")
+
+
+def test_files_in_different_partition_layouts_stop_the_run_when_a_column_would_be_lost(logs, tmp_path):
+    """DuckDB reads `<column>=<value>/` folders only when every file of a log sits in folders of the same
+    columns, and none otherwise, silently: a Spark job's `status=SUCCESS/` output beside a plain file would
+    read status as missing on all its rows. The run stops, naming the layouts and the files; layouts that
+    lose nothing (a file that holds the column its folder names) are read as they are."""
+    part = (logs / "function_invocations" / "part-0.parquet").read_bytes()   # x1, status SUCCESS
+    for kind in ("lost", "kept"):
+        (tmp_path / kind / "logs" / "function_invocations" / "status=SUCCESS").mkdir(parents=True)
+        (tmp_path / kind / "logs" / "function_invocations" / "part-0.parquet").write_bytes(part)
+    second = INVOCATION.replace("'x1'", "'x2'")
+    write_parquet(tmp_path / "lost" / "logs", "function_invocations/status=SUCCESS", second.replace(", 'SUCCESS' as status", ""))
+    write_parquet(tmp_path / "kept" / "logs", "function_invocations/status=SUCCESS", second)
+    refused, read = run_dbt_concurrently([
+        (["build", "-s", *STAGING, "--target-path", str(tmp_path / kind / "target"), "--vars", external_vars(tmp_path / kind / "logs")],
+         tmp_path / kind / "w.duckdb") for kind in ("lost", "kept")])
+    assert refused.returncode != 0
+    folder = tmp_path / "lost" / "logs" / "function_invocations"
+    assert (f"{folder}/ mixes partition layouts (no partition folder: 1 file(s); `status=`: 1 file(s)). DuckDB reads partition "
+            "folders as columns only when every file of a log sits in folders of the same columns, and reads none otherwise, so "
+            f"`status` would read as missing on every row of the 1 file(s) that have it in their folders only "
+            f"({folder}/status=SUCCESS/part-0.parquet).") in " ".join(refused.stdout.split())
+    assert "base_serverless__function_invocations" not in _tables(tmp_path / "lost" / "w.duckdb")
+    assert read.returncode == 0, read.stdout[-3000:]
+    assert rows(tmp_path / "kept" / "w.duckdb", "select invocation_id, status from staging.stg_serverless__function_invocations "
+                "order by invocation_id") == [("x1", "SUCCESS"), ("x2", "SUCCESS")]
 
 
 def test_make_creates_the_warehouse_folder_of_a_path_with_spaces(tmp_path):

@@ -6,8 +6,8 @@
   column_name: the `<column>=<value>/` folders of its path below the log's
   folder), column names lower-cased, for the files of the glob `files`. A
   file without rows has no row group and no row to read a column from: it is
-  left out. Shared by log_files_missing_columns and
-  require_partitions_match_files.
+  left out. Shared by log_files_missing_columns and the checks of
+  require_log_files.
 -#}
 {% macro log_file_columns_ctes(files, table) -%}
         schema_columns as (
@@ -18,10 +18,16 @@
             select distinct file_name from schema_columns
         ),
         partition_columns as (
-            select file_name, lower(unnest(regexp_extract_all(
-                {{- oncall_analytics.path_below_log_folder('file_name', table) }}, '([^/\\=]+)=[^/\\]*[/\\]', 1))) as column_name
+            select file_name, unnest({{ oncall_analytics.partition_keys('file_name', table) }}) as column_name
             from log_files
         )
+{%- endmacro %}
+
+{#- SQL (DuckDB): the lower-cased column names of the `<column>=<value>/`
+    folders in the path `file_sql` below the log's folder, in path order. -#}
+{% macro partition_keys(file_sql, table) -%}
+    list_transform(regexp_extract_all(
+        {{- oncall_analytics.path_below_log_folder(file_sql, table) }}, '([^/\\=]+)=[^/\\]*[/\\]', 1), key -> lower(key))
 {%- endmacro %}
 
 {#- DuckDB, log_source external: a file inside a `<column>=<value>/` folder
@@ -32,11 +38,11 @@
     files, folder value and file value, when any row differs: that would be a
     silent change of value. Files that agree with their folders (a writer
     that keeps the partition column in its files) are read as they are. -#}
-{% macro require_partitions_match_files(logs_path, name, contract) -%}
-    {%- set files = logs_path ~ '/' ~ name ~ '/**/*.parquet' -%}
-    {%- set contract_literals = [] -%}
-    {%- for column_name in contract -%}{%- do contract_literals.append(oncall_analytics.sql_literal(column_name)) -%}{%- endfor -%}
-    {%- set ctes = oncall_analytics.log_file_columns_ctes(files, name) -%}
+{% macro require_partitions_match_files(logs_path, name, files, ctes, contract_literals) -%}
+    {%- if oncall_analytics.require_one_partition_layout(logs_path, name, files, ctes, contract_literals) -%}
+        {#- mixed layouts: DuckDB reads no folder as a column, so every file is read as it is -#}
+        {{ return(none) }}
+    {%- endif -%}
     {%- set overlaps = run_query(
         "with " ~ ctes ~ "
         select distinct column_name
@@ -82,5 +88,113 @@
                 ~ "so the run stops rather than change them. Write the files without the column, as Spark's and "
                 ~ "pandas' partitionBy do, or put each file in the folder of its values.") }}
         {%- endif -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- DuckDB reads `<column>=<value>/` folders as columns only when every file of
+    a log sits in folders of the same columns; otherwise it reads none of
+    them, silently (a job that changed its partitionBy, or files added beside
+    a partitioned folder). A contract column that some file has in its
+    folders only would then read as missing on all its rows: the run stops,
+    naming the column and files of each layout. Returns true when the
+    layouts differ harmlessly (no contract column is lost: e.g. a `date=`
+    folder beside files without one), so the caller knows no folder is read. -#}
+{% macro require_one_partition_layout(logs_path, name, files, ctes, contract_literals) -%}
+    {%- set layouts -%}
+        layouts as (
+            select file, list_sort(list_distinct({{ oncall_analytics.partition_keys('file', name) }})) as keys
+            from glob({{ oncall_analytics.sql_literal(files) }})
+        )
+    {%- endset -%}
+    {%- if not run_query("with " ~ layouts ~ " select count(distinct keys) > 1 from layouts").columns[0].values()[0] -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set lost = run_query(
+        "with " ~ ctes ~ ", " ~ layouts ~ ",
+        lost as (
+            select partition_columns.column_name, partition_columns.file_name
+            from partition_columns
+            left join schema_columns using (file_name, column_name)
+            where schema_columns.file_name is null and partition_columns.column_name in (" ~ contract_literals | join(', ') ~ ")
+        )
+        select column_name, count(distinct file_name), array_to_string((list(distinct file_name order by file_name))[1:3], ', ')
+        from lost
+        group by column_name
+        order by column_name") -%}
+    {%- if lost.rows | length -%}
+        {%- set described = [] -%}
+        {%- for folders, count in run_query("with " ~ layouts ~ " select array_to_string(list_transform(keys, key -> '`' || key || '=`'), ' / '), "
+                                              ~ "count(*) from layouts group by keys order by keys").rows -%}
+            {%- do described.append((folders or 'no partition folder') ~ ": " ~ count ~ " file(s)") -%}
+        {%- endfor -%}
+        {%- set column_name, lost_files, lost_examples = lost.rows[0] -%}
+        {{ exceptions.raise_compiler_error(
+            logs_path ~ "/" ~ name ~ "/ mixes partition layouts (" ~ described | join('; ') ~ "). DuckDB reads "
+            ~ "partition folders as columns only when every file of a log sits in folders of the same columns, and "
+            ~ "reads none otherwise, so `" ~ column_name ~ "` would read as missing on every row of the "
+            ~ lost_files ~ " file(s) that have it in their folders only (" ~ lost_examples
+            ~ (", ..." if lost_files > 3 else "") ~ "). Write every file of the log with the same partition "
+            ~ "folders (one partitionBy), or write the column into the files.") }}
+    {%- endif -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{#- A contract column that the log's files hold with types DuckDB cannot read
+    as one table without changing values: single-precision floats beside
+    another number type (widened: 58.47 would read 58.470001), a DATE beside
+    timestamps (read as midnight, where alone it is quarantined), naive
+    nanosecond timestamps beside time-zone-aware ones (DuckDB stops with an
+    error naming neither kind). The run stops naming the column, both kinds
+    and their files; write the column with one type in every file. -#}
+{% macro require_one_kind_per_column(logs_path, name, files, ctes, contract_literals) -%}
+    {%- set clashes = run_query(
+        "with " ~ ctes ~ ",
+        schema_rows as (
+            -- leaves whose file holds a top-level column of that name (a struct's field of the name is no column)
+            select leaves.file_name, schema_columns.column_name, leaves.type, leaves.converted_type, leaves.logical_type
+            from parquet_schema(" ~ oncall_analytics.sql_literal(files) ~ ") as leaves
+            inner join schema_columns
+                on schema_columns.file_name = leaves.file_name and schema_columns.column_name = lower(leaves.name)
+            where leaves.num_children is null
+        ),
+        kinds as (
+            select distinct file_name, column_name, case
+                when type = 'FLOAT' then 'single-precision float'
+                when type = 'DOUBLE' or type in ('INT32', 'INT64') and coalesce(converted_type, '') not in ('DATE', 'TIMESTAMP_MILLIS', 'TIMESTAMP_MICROS')
+                    and coalesce(logical_type, '') not like 'TimestampType%' then 'other number'
+                when converted_type = 'DATE' then 'date'
+                when logical_type like 'TimestampType(isAdjustedToUTC=1%' then 'time-zone-aware timestamp'
+                when logical_type like 'TimestampType(isAdjustedToUTC=0%NanoSeconds()%' then 'naive nanosecond timestamp'
+                when type = 'INT96' or converted_type like 'TIMESTAMP%' or logical_type like 'TimestampType%' then 'naive timestamp'
+            end as kind
+            from schema_rows
+            where column_name in (" ~ contract_literals | join(', ') ~ ")
+        ),
+        clashing_pairs as (
+            select * from (values
+                ('single-precision float', 'other number'),
+                ('date', 'naive timestamp'), ('date', 'naive nanosecond timestamp'), ('date', 'time-zone-aware timestamp'),
+                ('naive nanosecond timestamp', 'time-zone-aware timestamp')) as pairs(first_kind, second_kind)
+        ),
+        per_kind as (
+            select column_name, kind, count(distinct file_name) as files,
+                   array_to_string((list(distinct file_name order by file_name))[1:3], ', ') as examples
+            from kinds where kind is not null group by column_name, kind
+        )
+        select first.column_name, first.kind, first.files, first.examples, second.kind, second.files, second.examples
+        from clashing_pairs
+        inner join per_kind as first on first.kind = clashing_pairs.first_kind
+        inner join per_kind as second on second.kind = clashing_pairs.second_kind and second.column_name = first.column_name
+        order by first.column_name, first.kind, second.kind") -%}
+    {%- for column_name, kind, files_of_kind, examples, other_kind, other_files, other_examples in clashes.rows -%}
+        {{ exceptions.raise_compiler_error(
+            logs_path ~ "/" ~ name ~ "/ holds the column `" ~ column_name ~ "` as " ~ kind ~ " in " ~ files_of_kind
+            ~ " file(s) (" ~ examples ~ (", ..." if files_of_kind > 3 else "") ~ ") and as " ~ other_kind ~ " in "
+            ~ other_files ~ " file(s) (" ~ other_examples ~ (", ..." if other_files > 3 else "") ~ "). Read as one table, "
+            ~ {'single-precision float': "DuckDB would widen the single-precision values (58.47 would read 58.470001), a silent change of value",
+               'date': "DuckDB would read the dates alone as midnight (alone, a date is no event time and is quarantined)",
+               'naive nanosecond timestamp': "DuckDB cannot hold both kinds in one column"}[kind]
+            ~ ", so the run stops. Write the column with one type in every file (for pandas' nanoseconds: "
+            ~ "to_parquet(..., coerce_timestamps=\"us\"), or all with a time zone).") }}
     {%- endfor -%}
 {%- endmacro %}

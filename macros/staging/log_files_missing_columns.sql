@@ -16,6 +16,7 @@
 {#- One table (a seed, a warehouse table): a column is in it or not. -#}
 {% macro default__log_files_missing_columns(relation, source_name, table) -%}
     {%- set raw_types = oncall_analytics.raw_column_types(relation) -%}
+    {%- if not raw_types -%}{{ return([]) }}{%- endif -%}{#- not loaded yet (a fresh clone's dbt compile): nothing known -#}
     {%- set missing = [] -%}
     {%- for column in oncall_analytics.staging_columns(table, source_name) if column.name | lower not in raw_types -%}
         {%- do missing.append([column.name, 1, 1, relation | string]) -%}

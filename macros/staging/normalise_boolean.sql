@@ -1,12 +1,17 @@
 {#- The contract's boolean spellings (true/false, 1/0, any case) as a boolean;
-    empty -> null. Anything else is also null here and is caught by
-    `is_invalid_boolean`, so the row can be quarantined with a reason. -#}
+    empty -> null. 1.0 and 0.0 too: pandas writes a 0/1 column with an empty
+    value as float64, read as that text when other files hold the column as
+    text or booleans (as an integer's `2.0`). Anything else is also null
+    here and is caught by `is_invalid_boolean`, so the row can be
+    quarantined with a reason. -#}
 {% macro normalise_boolean(column) -%}
     case lower({{ oncall_analytics.clean_text(column) }})
         when 'true' then true
         when '1' then true
+        when '1.0' then true
         when 'false' then false
         when '0' then false
+        when '0.0' then false
     end
 {%- endmacro %}
 
@@ -15,7 +20,7 @@
 {% macro is_invalid_boolean(column, typed_column=none) -%}
     {%- if typed_column is none -%}
     ({{ oncall_analytics.clean_text(column) }} is not null
-        and lower({{ oncall_analytics.clean_text(column) }}) not in ('true', 'false', '1', '0'))
+        and lower({{ oncall_analytics.clean_text(column) }}) not in ('true', 'false', '1', '0', '1.0', '0.0'))
     {%- else -%}
     (case when {{ typed_column }} is null then {{ oncall_analytics.clean_text(column) }} is not null else false end)
     {%- endif -%}

@@ -13,19 +13,63 @@
     new input.
 -#}
 {% macro log_input(log) -%}
-    {%- set input = ('seed ' ~ log.table) if var('log_source', 'seeds') == 'seeds' else (log.relation | string) -%}
+    {{ return(oncall_analytics.log_input_of(log.table, log.relation | string)) }}
+{%- endmacro %}
+
+{#- log_input of the log `table` whose raw relation, as text, is `relation_text`. -#}
+{% macro log_input_of(table, relation_text) -%}
+    {%- set input = ('seed ' ~ table) if var('log_source', 'seeds') == 'seeds' else relation_text -%}
     {{ return(input | replace("'", "") | replace("\\", "/")) }}
+{%- endmacro %}
+
+{#- The on-run-start hook's check, DuckDB: every selected base model that
+    already holds rows from another input than this run's stops the run
+    before any model is built. The per-model check below comes too late for
+    a run that rebuilds some logs before it reaches an incremental one: in
+    an operator trial, a run on the seeds over a warehouse of one's own logs
+    rebuilt three base tables from the seeds before the first incremental
+    model stopped it, and left the warehouse mixed. Nothing on a full
+    refresh, which starts every model over from the new input. -#}
+{% macro check_same_log_inputs() -%}
+    {%- if not execute or flags.FULL_REFRESH or target.type != 'duckdb' -%}{{ return('') }}{%- endif -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.package_name == project_name
+            and node.name.startswith('base_') and '__' in node.name and node.unique_id in selected_resources -%}
+        {%- set source_name, table = node.name[5:].split('__', 1) -%}
+        {%- set source_node = graph.sources.get('source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table) -%}
+        {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+        {%- if source_node is not none and relation is not none
+              and 'loaded_from' in adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+            {%- do oncall_analytics.require_loaded_from(relation, oncall_analytics.log_input_of(table, source_node.relation_name),
+                                                        "; the run stops before building anything, rather than mix the two logs.") -%}
+        {%- endif -%}
+    {%- endfor -%}
 {%- endmacro %}
 
 {% macro check_same_log_input(log) -%}
     {%- if not oncall_analytics.recorded_setting_to_check('loaded_from') -%}{{ return('') }}{%- endif -%}
-    {%- set found = run_query("select loaded_from from " ~ this ~ " where loaded_from is not null limit 1") -%}
+    {%- do oncall_analytics.require_loaded_from(this, oncall_analytics.log_input(log), ". An incremental run would mix the two logs.") -%}
+{%- endmacro %}
+
+{#- Stops the run when the rows of `relation` were loaded from another input
+    than `reading` (input_location compared), naming both; `consequence`
+    follows the names in the message. -#}
+{% macro require_loaded_from(relation, reading, consequence) -%}
+    {%- set found = run_query("select loaded_from from " ~ relation ~ " where loaded_from is not null limit 1") -%}
     {%- set loaded_from = found.rows[0][0] if found.rows | length > 0 else none -%}
-    {%- set reading = oncall_analytics.log_input(log) -%}
-    {%- if loaded_from is not none and loaded_from != reading -%}
+    {%- if loaded_from is not none and oncall_analytics.input_location(loaded_from) != oncall_analytics.input_location(reading) -%}
         {{ exceptions.raise_compiler_error(
-            this.identifier ~ " holds rows loaded from `" ~ loaded_from ~ "`, and this run reads `" ~ reading
-            ~ "` (vars log_source and logs_path). An incremental run would mix the two logs."
-            ~ oncall_analytics.mixed_setting_ways_out('vars')) }}
+            relation.identifier ~ " holds rows loaded from `" ~ loaded_from ~ "`, and this run reads `" ~ reading
+            ~ "` (vars log_source and logs_path)" ~ consequence ~ oncall_analytics.mixed_setting_ways_out('vars')) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- An input without the read options that follow its files on DuckDB
+    (`read_parquet(<path>/**/*.parquet, union_by_name = true, ...)`): rows a
+    previous version of the project read with other options come from the
+    same files, and so do rows read through `<logs_path>/` (slashes
+    repeated). -#}
+{% macro input_location(input) -%}
+    {%- set match = modules.re.match('^(read_parquet[(].*?/[*][*]/[*][.]parquet)', input) -%}
+    {#- a logs_path given with a trailing slash reads the same files -#}
+    {{ return(modules.re.sub('/{2,}', '/', match.group(1)) if match else input) }}
 {%- endmacro %}

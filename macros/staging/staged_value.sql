@@ -2,7 +2,7 @@
   One declared column of a raw row as its staged value, null where the value
   cannot be trusted as it is (staging_checks says why):
     text       trimmed, empty read as null (clean_text), then `case`
-    boolean    true/false, 1/0 in any case (normalise_boolean); `empty_means`
+    boolean    true/false, 1/0 in any case, 1.0/0.0 (normalise_boolean); `empty_means`
     integer, bigint   a plain decimal integer, a zero fraction allowed ('2.0';
                '1.5', '0x10', '1_000', '1e3' are not), or a typed number with
                no fraction, in range
@@ -51,7 +51,8 @@
         {{ return('decimal') }}
     {%- elif raw_type in ['timestamp with time zone', 'timestamptz'] -%}
         {{ return('zoned_timestamp') }}
-    {%- elif raw_type in ['timestamp', 'timestamp_ns', 'timestamp_ms', 'timestamp_s', 'timestamp without time zone', 'datetime', 'date', 'timestamp_ntz'] -%}
+    {#- not a DATE: a date alone is no time of an event, typed or as text ('2024-03-12') -#}
+    {%- elif raw_type in ['timestamp', 'timestamp_ns', 'timestamp_ms', 'timestamp_s', 'timestamp without time zone', 'datetime', 'timestamp_ntz'] -%}
         {{ return('timestamp') }}
     {%- else -%}
         {{ return('text') }}
@@ -144,10 +145,16 @@
 {%- endmacro %}
 
 {#- The columns of a raw table and their types, as {lower name: lower type};
-    empty while dbt parses, and for a unit test's fixture (no table to read),
-    so that everything then goes through text, which is always correct. -#}
+    empty while dbt parses, for a unit test's fixture (no table to read), and
+    for a seed not loaded yet (`dbt compile`, `make docs` or sqlfluff on a
+    fresh clone; `dbt build` loads the seeds before the models that read
+    them), so that everything then goes through text, which is always
+    correct. -#}
 {% macro raw_column_types(relation) -%}
     {%- if not execute or (relation | string).startswith('__dbt__cte__') -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- if var('log_source', 'seeds') == 'seeds' and relation.identifier and load_relation(relation) is none -%}
         {{ return({}) }}
     {%- endif -%}
     {{ return(adapter.dispatch('raw_column_types', 'oncall_analytics')(relation)) }}

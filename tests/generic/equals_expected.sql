@@ -13,7 +13,8 @@
 {%- for column in expected_columns if wanted is none or column.name | lower in wanted -%}
     {%- do columns.append(column) -%}
 {%- endfor -%}
-{%- if execute and columns | length == 0 -%}
+{#- a seed not loaded yet (dbt compile on a fresh clone) has no columns to read: nothing to say -#}
+{%- if execute and columns | length == 0 and load_relation(expected) is not none -%}
     {{ exceptions.raise_compiler_error("equals_expected: no columns to compare between " ~ model ~ " and " ~ expected) }}
 {%- endif -%}
 

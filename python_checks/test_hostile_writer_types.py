@@ -1,0 +1,97 @@
+"""Types other writers give a log's columns (found by an operator trial): pandas writes a 0/1 flag with
+an empty value as float64, which turns the other files' booleans into 1.0 and 0.0 when the log is read
+as one table; Impala, older Hive and parquet-mr store text as plain BINARY, without the UTF-8 mark; a
+Parquet DATE in a time column is a date alone. Flags read as booleans, text as text, and a date alone is
+quarantined as it is in text. One shared build of two staging models."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import run_dbt
+from hostile import external_vars, rows, run_dbt_concurrently, write_parquet
+from project_copy import copy_project
+
+STAGED = ["stg_gateway__workflow_tracking", "stg_metrics__service_metrics"]
+
+
+def workflow_steps(rows_sql: str) -> str:
+    """workflow_tracking rows: correlation_id, the two flags and user_id from `rows_sql`, the rest fixed."""
+    return f"""
+        select correlation_id, 'wf-1' as workflow_id, 'checkout_flow' as scenario_name, 'cart_validation' as workflow_step,
+               'COMPLETED' as workflow_status, 'CRITICAL' as business_criticality, 879 as total_workflow_time_ms,
+               0 as retry_attempts, user_id, has_compensation, is_test_traffic,
+               timestamp '2024-03-12 09:00:00' as "timestamp", 'us-east' as region, 'prod' as environment
+        from ({rows_sql})"""
+
+
+@pytest.fixture(scope="module")
+def writer_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("writer_types")
+    logs = root / "logs"
+    write_parquet(logs, "workflow_tracking", workflow_steps(
+        "select 'typed' as correlation_id, 'u-1' as user_id, false as has_compensation, true as is_test_traffic"), part="typed")
+    flags = pd.DataFrame({"correlation_id": ["pandas_flags", "pandas_gap"], "user_id": ["u-2", "u-3"],
+                          "has_compensation": [1.0, float("nan")], "is_test_traffic": [0.0, 1.0]})
+    write_parquet(logs, "workflow_tracking", workflow_steps("select * from flags"), part="pandas", frames={"flags": flags})
+    write_parquet(logs, "workflow_tracking", workflow_steps(
+        "select 'binary_text' as correlation_id, encode('zürich') as user_id, true as has_compensation, false as is_test_traffic"),
+        part="binary")
+    write_parquet(logs, "service_metrics", "select 'svc' as service_name, 'm' as metric_name, date '2024-03-12' as observed_at, 1.0 as value"
+                  " union all select 'svc', 'n', date '2024-03-13', 2.0")
+    project = copy_project(root / "p")
+    warehouse = project / "warehouse" / "oncall_analytics.duckdb"
+    run_dbt(["build", "-s", *(f"+{model}{suffix}" for model in STAGED for suffix in ("", "_quarantine")),
+             "--exclude", "test_type:unit", "tag:shipped_data", "test_name:quarantined_share", "resource_type:seed",
+             "--vars", external_vars(logs)], warehouse, cwd=project)
+    return warehouse
+
+
+def test_float_flags_from_pandas_read_as_booleans_beside_typed_ones(writer_build):
+    staged = rows(writer_build, "select correlation_id, has_compensation, is_test_traffic, quarantine_reason "
+                                "from staging.base_gateway__workflow_tracking order by 1")
+    assert staged == [("binary_text", True, False, None), ("pandas_flags", True, False, None), ("pandas_gap", None, True, None),
+                      ("typed", False, True, None)]
+
+
+def test_text_stored_as_plain_binary_reads_as_text(writer_build):
+    users = dict(rows(writer_build, "select correlation_id, user_id from staging.stg_gateway__workflow_tracking"))
+    assert users["binary_text"] == "zürich"
+
+
+def test_a_parquet_date_in_a_time_column_is_quarantined_as_a_date_alone(writer_build):
+    assert rows(writer_build, "select metric_name, quarantine_reason from staging.stg_metrics__service_metrics_quarantine order by 1") == [
+        ("m", "observed_at is not a timestamp"), ("n", "observed_at is not a timestamp")]
+    assert rows(writer_build, "select count(*) from staging.stg_metrics__service_metrics") == [(0,)]
+
+
+def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_path):
+    """Read as one table, single-precision floats beside doubles widen (58.47 would read 58.470001), a DATE
+    beside timestamps reads as midnight, and naive nanoseconds beside time zones stop DuckDB with an error
+    naming neither kind: the run stops first, naming the column, both kinds and their files."""
+    def metrics(kind_sql: str) -> str:
+        return f"select 'svc' as service_name, 'm' as metric_name, {kind_sql}"
+    cases = {
+        "float32": ("timestamp '2024-03-12 09:00:00' as observed_at, cast(58.47 as float) as value",
+                    "timestamp '2024-03-12 10:00:00' as observed_at, 1.5 :: double as value",
+                    "value` as single-precision float in 1 file(s) ({log}/a.parquet) and as other number in 1 file(s) "
+                    "({log}/b.parquet). Read as one table, DuckDB would widen the single-precision values"),
+        "date": ("date '2024-03-12' as observed_at, 1.0 :: double as value",
+                 "timestamp '2024-03-12 10:00:00' as observed_at, 1.0 :: double as value",
+                 "observed_at` as date in 1 file(s) ({log}/a.parquet) and as naive timestamp in 1 file(s) ({log}/b.parquet)"),
+        "nanoseconds": ("timestamp_ns '2024-03-12 09:00:00' as observed_at, 1.0 :: double as value",
+                        "timestamptz '2024-03-12 10:00:00+00:00' as observed_at, 1.0 :: double as value",
+                        "observed_at` as naive nanosecond timestamp in 1 file(s) ({log}/a.parquet) and as time-zone-aware "
+                        "timestamp in 1 file(s) ({log}/b.parquet). Read as one table, DuckDB cannot hold both kinds"),
+    }
+    for case, (first, second, _) in cases.items():
+        write_parquet(tmp_path / case, "service_metrics", metrics(first), part="a")
+        write_parquet(tmp_path / case, "service_metrics", metrics(second), part="b")
+    results = run_dbt_concurrently([
+        (["build", "-s", "+stg_metrics__service_metrics", "--exclude", "test_type:unit", "tag:shipped_data",
+          "--target-path", str(tmp_path / case / "target"), "--vars", external_vars(tmp_path / case)],
+         tmp_path / case / "w.duckdb") for case in cases])
+    for (case, (_, _, message)), result in zip(cases.items(), results):
+        assert result.returncode != 0, case
+        log = tmp_path / case / "service_metrics"
+        assert f"{tmp_path / case}/service_metrics/ holds the column `" + message.format(log=log) in " ".join(result.stdout.split()), case
