@@ -119,6 +119,10 @@ def test_a_folder_must_match_its_windows(folder):
     (folder / "windows.json").write_text(json.dumps(windows))
     with pytest.raises(ValueError, match="ends before it starts"):
         ev.read_folder(folder)
+    windows["svcA/m2"] = [["2024-01-07", "2024-01-07"]]   # a date alone is no time: refused, not read as midnight
+    (folder / "windows.json").write_text(json.dumps(windows))
+    with pytest.raises(ValueError, match="window time '2024-01-07' without a time of day"):
+        ev.read_folder(folder)
     (folder / "windows.json").unlink()
     with pytest.raises(FileNotFoundError, match="windows.json"):
         ev.read_folder(folder)

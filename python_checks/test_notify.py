@@ -236,7 +236,24 @@ def test_usage_errors(warehouse, monkeypatch, capsys):
         notify(warehouse)                                   # no destination
     with pytest.raises(SystemExit):
         notify(warehouse, "--stdout", "--since", "yesterday")
+    with pytest.raises(SystemExit):   # a future --since would record every page as history, never sent
+        notify(warehouse, "--stdout", "--since", "2999-01-01 00:00:00")
+    assert "is in the future" in capsys.readouterr().err
     assert notify(warehouse.with_name("missing.duckdb"), "--stdout") == 3
+
+
+def test_a_path_that_is_no_built_warehouse_is_refused(tmp_path, capsys):
+    """An empty DuckDB file, a folder or a CSV said "nothing new" (exit 0), or "in use" (exit 3): now exit 2,
+    naming what is wrong, and nothing is written into the file (found by an operator trial)."""
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    (tmp_path / "log.csv").write_text("a,b\n1,2\n")
+    for path, message in ((empty, "holds none of marts.slo_burn_rate_alerts, marts.incidents, marts.tsg_action_plan"),
+                          (tmp_path, "is a folder"), (tmp_path / "log.csv", "holds none of marts.slo_burn_rate_alerts")):
+        assert notify(path, "--stdout") == 2, path
+        assert message in capsys.readouterr().err, path
+    with duckdb.connect(str(empty), read_only=True) as con:
+        assert con.execute("select count(*) from information_schema.schemata where schema_name = 'notify'").fetchone()[0] == 0
 
 
 def test_make_notify_runs_the_command_as_the_readme_shows(warehouse, tmp_path):

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from oncall_analytics import evaluation as ev
+from oncall_analytics.cli_paths import output_file
 from oncall_analytics.tsg_rerun import PATH_FORBIDDEN, _default_project_dir, _project_dir, _shown
 
 METHODS = ("robust", "notebook")
@@ -249,7 +250,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--grain-minutes", type=int, default=60, help="detection_grain_minutes of the run: a divisor of 60 (default 60)")
     p.add_argument("--method", choices=METHODS, action="append", dest="methods",
                    help="score only this anomaly_method (repeatable; default: robust and notebook)")
-    p.add_argument("--out", type=Path, help="also write the report (markdown) to this file")
+    p.add_argument("--out", type=output_file, help="also write the report (markdown) to this file")
     p.add_argument("--project-dir", type=_project_dir, default=_default_project_dir(),
                    help="the dbt project (default: the current folder if it is the project, else this package's checkout)")
     p.add_argument("--work-dir", type=Path,

@@ -36,6 +36,7 @@ into incidents the notebook's way (a gap of more than 24 h starts a new one).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +93,9 @@ def _position(index: int, first_line: int | None) -> str:
     return f"value {index + 1}" if first_line is None else f"line {index + first_line}"
 
 
+DATE_ALONE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_windows(raw, where: Path) -> SeriesWindows:
     """windows.json's object {"<service_name>/<metric_name>": [[start, end], ...]} as UTC times (utc_times);
     every shape error names the file and the key."""
@@ -106,6 +110,10 @@ def parse_windows(raw, where: Path) -> SeriesWindows:
                 isinstance(span, list) and len(span) == 2 and all(isinstance(t, str) and t.strip() for t in span) for span in spans):
             raise ValueError(f"{where}: {key} must be a list of [start, end] pairs of times as text (an empty list: no window), "
                              f"found {json.dumps(spans)[:80]}")
+        dates_alone = [t for span in spans for t in span if DATE_ALONE.fullmatch(t.strip())]
+        if dates_alone:  # a label's '2024-01-07' means a day, and would read as its midnight
+            raise ValueError(f"{where}: {key} has a window time {dates_alone[0][:40]!r} without a time of day; give one "
+                             "(e.g. [\"2024-01-07 00:00:00\", \"2024-01-07 23:59:59\"] for the day)")
         times = utc_times([t for span in spans for t in span], f"{where}: {key}") if spans else pd.Series([], dtype="datetime64[ns]")
         parsed = [(pd.Timestamp(times.iloc[2 * i]), pd.Timestamp(times.iloc[2 * i + 1])) for i in range(len(spans))]
         if any(end < start for start, end in parsed):

@@ -88,12 +88,15 @@ def _sla(value: str) -> float:
 
 
 def _logs_path(value: str) -> Path:
-    # checked as given and as passed on (absolute, links resolved): the current
-    # folder or a link target could bring the characters back
+    # checked as given, as passed on and with its links resolved: the current folder or a link target could
+    # bring the characters back. Passed on absolute but with its links kept, as the scheduled build names it:
+    # the warehouse's rows record the path they were read from, and the README's way around a partition-like
+    # folder in a path is a symbolic link
     resolved = Path(value).resolve() if value and "\x00" not in value else None
-    if resolved is None or PATH_FORBIDDEN.search(value) or PATH_FORBIDDEN.search(str(resolved)) or not resolved.is_dir():
+    absolute = Path(os.path.abspath(value)) if resolved is not None else None
+    if resolved is None or any(PATH_FORBIDDEN.search(str(path)) for path in (value, absolute, resolved)) or not resolved.is_dir():
         raise argparse.ArgumentTypeError(f"got {_shown(value)}; expected {PATH_FORM}")
-    return resolved
+    return absolute
 
 
 def _is_this_project(folder: Path) -> bool:

@@ -17,11 +17,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from oncall_analytics.cli_paths import output_file
 from oncall_analytics.notify.delivery import RetryPolicy, deliver
 from oncall_analytics.notify.destinations import ConfigError, JsonLinesFile, StandardOutput, Webhook
 from oncall_analytics.notify.notifications import LinkBuilder, coverage, for_destination, read_notifications
@@ -35,7 +36,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warehouse", default=os.environ.get("DBT_DUCKDB_PATH", DEFAULT_WAREHOUSE),
                         help="DuckDB file (default: $DBT_DUCKDB_PATH, else %(default)s)")
     parser.add_argument("--stdout", action="store_true", help="print each notification")
-    parser.add_argument("--jsonl", type=Path, help="append each notification as a JSON line to this file")
+    parser.add_argument("--jsonl", type=output_file, help="append each notification as a JSON line to this file")
     parser.add_argument("--webhook", action="store_true",
                         help="POST Slack-compatible JSON to the URL in the environment variable --webhook-url-env")
     parser.add_argument("--webhook-url-env", default="ONCALL_WEBHOOK_URL", help="default: %(default)s")
@@ -53,6 +54,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("choose at least one destination: --stdout, --jsonl PATH, --webhook")
     if args.retries < 0 or args.backoff_s < 0 or args.timeout_s <= 0:
         parser.error("--retries and --backoff-s must be >= 0, --timeout-s > 0")
+    if args.since is not None and args.since > datetime.now(UTC).replace(tzinfo=None):
+        # everything would be recorded as history, and never sent by a later run
+        parser.error(f"--since {args.since} is in the future: every page would be recorded as history and never sent")
     return args
 
 
@@ -63,17 +67,37 @@ def timestamp(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"expected 'YYYY-MM-DD HH:MM:SS' (UTC), got {text!r}") from None
 
 
-def connect(warehouse: str) -> duckdb.DuckDBPyConnection | None:
-    """Read-write (the state table is written): None, with the reason on stderr, when it cannot be opened."""
-    if not Path(warehouse).exists():
+# what notify reads: a warehouse holding none of them is not a built one (an empty file, another database)
+NOTIFIED_MARTS = ("marts.slo_burn_rate_alerts", "marts.incidents", "marts.tsg_action_plan")
+
+
+def connect(warehouse: str) -> tuple[duckdb.DuckDBPyConnection | None, int]:
+    """Read-write (the state table is written), and 0; or None, with the reason on stderr, and the exit code:
+    3 when it is busy or not built yet (the next run sends), 2 when the path is no warehouse of this project
+    (a folder, another file, a database without its marts: nothing a later run would change)."""
+    path = Path(warehouse)
+    if not path.exists():
         print(f"notify: no warehouse at {warehouse}: build it first (make build)", file=sys.stderr)
-        return None
+        return None, 3
+    if path.is_dir():
+        print(f"notify: {warehouse} is a folder; give --warehouse the DuckDB file", file=sys.stderr)
+        return None, 2
     try:
-        return duckdb.connect(warehouse)
+        con = duckdb.connect(warehouse)
     except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            print(f"notify: {warehouse} cannot be opened as a DuckDB warehouse ({error})", file=sys.stderr)
+            return None, 2
         print(f"notify: the warehouse {warehouse} is in use by another process (a dbt run?); run notify after the build. "
               f"Nothing was sent; the next run sends it. ({error})", file=sys.stderr)
-        return None
+        return None, 3
+    built = con.execute("select count(*) from information_schema.tables where table_schema || '.' || table_name in "
+                        f"({', '.join('?' * len(NOTIFIED_MARTS))})", list(NOTIFIED_MARTS)).fetchone()[0]
+    if not built:
+        con.close()
+        print(f"notify: {warehouse} holds none of {', '.join(NOTIFIED_MARTS)}: build it first (make build)", file=sys.stderr)
+        return None, 2
+    return con, 0
 
 
 def main(argv: list[str]) -> int:
@@ -85,9 +109,9 @@ def main(argv: list[str]) -> int:
         print(f"notify: {error}", file=sys.stderr)
         return 2
     policy = RetryPolicy(retries=args.retries, backoff_s=args.backoff_s)
-    con = connect(args.warehouse)
+    con, exit_code = connect(args.warehouse)
     if con is None:
-        return 3
+        return exit_code
     try:
         notifications = read_notifications(con, LinkBuilder(args.report_url, args.docs_url))
         covered = coverage(con)
