@@ -208,6 +208,9 @@ prioritised as (
     select
         cast(row_number() over (
             order by
+                -- a scope without traffic first: its findings come from other scopes (other
+                -- regions, cross-region checks), and its parameters are what to check
+                case when wording_status = 'NO_TRAFFIC' then 0 else 1 end,
                 case finding_role
                     when 'LIKELY_ROOT_CAUSE' then 1
                     when 'SEPARATE_FINDING' then 2
