@@ -184,3 +184,23 @@ def test_slo_chart_shades_the_alert_periods():
     with_alert, without = report.slo_budget_chart(status, alerts, "a"), report.slo_budget_chart(status, None, "a")
     assert with_alert.chart_id == "slo_a"
     assert shaded_pixels(with_alert) > shaded_pixels(without) + 10_000
+
+
+def test_a_path_that_is_no_built_warehouse_stops_with_its_reason(tmp_path, capsys):
+    """An operator trial wrote "0 charts" with exit 0 from an empty DuckDB file: the report now stops, saying
+    why, with notify's exit codes (3: build it, 2: not a warehouse); an --out it cannot write stops first."""
+    import duckdb
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    (tmp_path / "notes.txt").write_text("not a database")
+    out = tmp_path / "out.html"
+    for warehouse, code, reason in ((tmp_path / "missing.duckdb", 3, "no warehouse at"),
+                                    (empty, 2, "holds none of marts.metric_anomalies"),
+                                    (tmp_path, 2, "is a folder"),
+                                    (tmp_path / "notes.txt", 2, "cannot be opened as a DuckDB warehouse")):
+        assert report.main(["--warehouse", str(warehouse), "--out", str(out)]) == code
+        assert reason in capsys.readouterr().err
+    assert not out.exists()
+    with pytest.raises(SystemExit) as usage:
+        report.main(["--warehouse", str(empty), "--out", str(tmp_path)])
+    assert usage.value.code == 2 and "a folder; expected a file path" in capsys.readouterr().err

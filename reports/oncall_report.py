@@ -20,6 +20,7 @@ import html
 import io
 import os
 import re
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,9 @@ matplotlib.use("Agg")  # headless: no display on CI or servers
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from oncall_analytics.cli_paths import output_file  # noqa: E402
+from oncall_analytics.warehouse_file import open_warehouse  # noqa: E402
 
 DEFAULT_WAREHOUSE = "warehouse/oncall_analytics.duckdb"
 DEFAULT_OUT = "target/oncall_report.html"
@@ -506,27 +510,30 @@ REPORT_TABLES = {
 }
 
 
-def build_report(warehouse: Path, out: Path) -> list[Chart]:
+def build_report(con: duckdb.DuckDBPyConnection, out: Path) -> list[Chart]:
     """Reads the marts from the warehouse and writes the report; returns its charts."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = {name: read_table(con, relation) for name, relation in REPORT_TABLES.items()}
+    tables = {name: read_table(con, relation) for name, relation in REPORT_TABLES.items()}
     document, charts = render_report(tables, datetime.now(UTC))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(document, encoding="utf-8")
     return charts
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
+    """Exit codes as notify's: 0 written; 2 a usage error or a path that is no built warehouse; 3 the
+    warehouse is missing or busy (a dbt run)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", default=os.environ.get("DBT_DUCKDB_PATH", DEFAULT_WAREHOUSE))
-    parser.add_argument("--out", default=DEFAULT_OUT)
+    parser.add_argument("--out", type=output_file, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
-    warehouse = Path(args.warehouse)
-    if not warehouse.exists():
-        raise SystemExit(f"No warehouse at {warehouse}: run `make build` first.")
-    charts = build_report(warehouse, Path(args.out))
+    con, exit_code = open_warehouse(args.warehouse, "report", tuple(REPORT_TABLES.values()), read_only=True)
+    if con is None:
+        return exit_code
+    with con:
+        charts = build_report(con, Path(args.out))
     print(f"Wrote {args.out} with {len(charts)} charts: {', '.join(c.chart_id for c in charts)}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -18,15 +18,13 @@ import argparse
 import os
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
-
-import duckdb
 
 from oncall_analytics.cli_paths import output_file
 from oncall_analytics.notify.delivery import RetryPolicy, deliver
 from oncall_analytics.notify.destinations import ConfigError, JsonLinesFile, StandardOutput, Webhook
 from oncall_analytics.notify.notifications import LinkBuilder, coverage, for_destination, read_notifications
 from oncall_analytics.notify.state import DeliveryState
+from oncall_analytics.warehouse_file import open_warehouse
 
 DEFAULT_WAREHOUSE = "warehouse/oncall_analytics.duckdb"
 
@@ -71,35 +69,6 @@ def timestamp(text: str) -> datetime:
 NOTIFIED_MARTS = ("marts.slo_burn_rate_alerts", "marts.incidents", "marts.tsg_action_plan")
 
 
-def connect(warehouse: str) -> tuple[duckdb.DuckDBPyConnection | None, int]:
-    """Read-write (the state table is written), and 0; or None, with the reason on stderr, and the exit code:
-    3 when it is busy or not built yet (the next run sends), 2 when the path is no warehouse of this project
-    (a folder, another file, a database without its marts: nothing a later run would change)."""
-    path = Path(warehouse)
-    if not path.exists():
-        print(f"notify: no warehouse at {warehouse}: build it first (make build)", file=sys.stderr)
-        return None, 3
-    if path.is_dir():
-        print(f"notify: {warehouse} is a folder; give --warehouse the DuckDB file", file=sys.stderr)
-        return None, 2
-    try:
-        con = duckdb.connect(warehouse)
-    except duckdb.IOException as error:
-        if "lock" not in str(error).lower():
-            print(f"notify: {warehouse} cannot be opened as a DuckDB warehouse ({error})", file=sys.stderr)
-            return None, 2
-        print(f"notify: the warehouse {warehouse} is in use by another process (a dbt run?); run notify after the build. "
-              f"Nothing was sent; the next run sends it. ({error})", file=sys.stderr)
-        return None, 3
-    built = con.execute("select count(*) from information_schema.tables where table_schema || '.' || table_name in "
-                        f"({', '.join('?' * len(NOTIFIED_MARTS))})", list(NOTIFIED_MARTS)).fetchone()[0]
-    if not built:
-        con.close()
-        print(f"notify: {warehouse} holds none of {', '.join(NOTIFIED_MARTS)}: build it first (make build)", file=sys.stderr)
-        return None, 2
-    return con, 0
-
-
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
@@ -109,7 +78,7 @@ def main(argv: list[str]) -> int:
         print(f"notify: {error}", file=sys.stderr)
         return 2
     policy = RetryPolicy(retries=args.retries, backoff_s=args.backoff_s)
-    con, exit_code = connect(args.warehouse)
+    con, exit_code = open_warehouse(args.warehouse, "notify", NOTIFIED_MARTS, read_only=False)   # state is written
     if con is None:
         return exit_code
     try:

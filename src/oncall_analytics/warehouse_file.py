@@ -1,0 +1,40 @@
+"""Opening the built warehouse from a command (notify, the on-call report), with a clear reason when it cannot be."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+# exit codes: the warehouse is busy or not built yet (a later run can succeed), or the path is no
+# warehouse of this project (a folder, another file, a database without its marts: a later run would not change it)
+NOT_YET, NOT_A_WAREHOUSE = 3, 2
+
+
+def open_warehouse(warehouse: str, tool: str, marts: tuple[str, ...], read_only: bool
+                   ) -> tuple[duckdb.DuckDBPyConnection | None, int]:
+    """A connection and 0; or None, with the reason on stderr (prefixed `tool:`), and the exit code:
+    NOT_YET when the file is missing or locked, NOT_A_WAREHOUSE when it is a folder, not DuckDB, or holds
+    none of `marts` (schema.table)."""
+    def fail(reason: str, code: int):
+        print(f"{tool}: {reason}", file=sys.stderr)
+        return None, code
+
+    path = Path(warehouse)
+    if not path.exists():
+        return fail(f"no warehouse at {warehouse}: build it first (make build)", NOT_YET)
+    if path.is_dir():
+        return fail(f"{warehouse} is a folder; give --warehouse the DuckDB file", NOT_A_WAREHOUSE)
+    try:
+        con = duckdb.connect(warehouse, read_only=read_only)
+    except duckdb.Error as error:
+        if "lock" in str(error).lower():
+            return fail(f"the warehouse {warehouse} is in use by another process (a dbt run?); run {tool} after the build; "
+                        f"nothing was done, and a later run catches up ({error})", NOT_YET)
+        return fail(f"{warehouse} cannot be opened as a DuckDB warehouse ({error})", NOT_A_WAREHOUSE)
+    built = con.execute("select count(*) from information_schema.tables where table_schema || '.' || table_name in "
+                        f"({', '.join('?' * len(marts))})", list(marts)).fetchone()[0]
+    if not built:
+        con.close()
+        return fail(f"{warehouse} holds none of {', '.join(marts)}: build it first (make build)", NOT_A_WAREHOUSE)
+    return con, 0
