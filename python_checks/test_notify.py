@@ -416,3 +416,49 @@ def test_a_finding_follows_its_page_into_the_past():
     for newest, expected in ((start + timedelta(days=8), [True, True]), (start + timedelta(days=6), [False, False])):
         marked = for_destination([page, finding], [], {"slo_alert": {"s": (start - timedelta(days=30), newest)}})
         assert [n.long_past for n in marked] == expected
+
+
+def test_a_warehouse_rebuilt_from_other_logs_is_a_first_run_and_ongoing_incidents_page(warehouse, tmp_path, capsys):
+    """In an operator trial, the first notify after a rebuild from one's own logs (log_source external) sent
+    518 pages of the new logs' last week, most of them long over. A destination's first run on other logs
+    is now like its first run: what is still going on is sent (alerts firing, and incidents flagged at their
+    service's newest bucket, which a first run used to record as history too), the rest is history."""
+    jsonl = tmp_path / "notifications.jsonl"
+    with duckdb.connect(str(warehouse)) as con:
+        service, newest = con.execute("select service_name, max(observed_at) from intermediate.int_metrics__anomaly_scores"
+                                      " where service_name in (select service_name from marts.incidents)"
+                                      " group by 1 order by 1 limit 1").fetchone()
+
+    def add_incident(hours_before_newest: int, ongoing: bool) -> str:
+        start = newest - timedelta(hours=hours_before_newest)
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute("insert into marts.incidents select * replace (cast(? as timestamp) as started_at, cast(? as timestamp)"
+                        " as ended_at) from marts.incidents where service_name = ? limit 1",
+                        [start, newest if ongoing else start, service])
+        return f"incident:{service}/{start:%Y-%m-%d %H:%M:%S}"
+
+    def new_incident_keys(run) -> list[str]:
+        before = len(jsonl.read_text().splitlines()) if jsonl.exists() else 0
+        assert run() == 0
+        return [line["key"] for line in map(json.loads, jsonl.read_text().splitlines()[before:]) if line["kind"] == "incident"]
+
+    over, ongoing = add_incident(48, ongoing=False), add_incident(3, ongoing=True)
+    assert new_incident_keys(lambda: notify(warehouse, "--jsonl", str(jsonl))) == [ongoing]      # first run
+    later = add_incident(24, ongoing=False)
+    assert new_incident_keys(lambda: notify(warehouse, "--jsonl", str(jsonl))) == [later]        # same logs: sent
+    assert "now reads other logs" not in capsys.readouterr().err
+    with duckdb.connect(str(warehouse)) as con:   # what a full refresh on one's own logs leaves in staging
+        for (table,) in con.execute("select table_name from information_schema.columns where table_schema = 'staging'"
+                                    " and column_name = 'loaded_from' and starts_with(table_name, 'base_')").fetchall():
+            log = table.split("__", 1)[1]
+            con.execute(f"update staging.{table} set loaded_from = ?",
+                        [f"read_parquet(/data/logs/{log}/**/*.parquet, union_by_name = true, binary_as_string = true)"])
+    over_after_switch, ongoing_after_switch = add_incident(12, ongoing=False), add_incident(1, ongoing=True)
+    assert new_incident_keys(lambda: notify(warehouse, "--jsonl", str(jsonl))) == [ongoing_after_switch]
+    err = capsys.readouterr().err
+    assert "the warehouse now reads other logs (read_parquet(/data/logs/{log}/**/*.parquet; before: seed {log})" in err
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        recorded = dict(con.execute("select notification_key, status from notify.deliveries where kind = 'incident'").fetchall())
+    assert recorded[over] == recorded[over_after_switch] == "baseline"
+    assert new_incident_keys(lambda: notify(warehouse, "--jsonl", str(jsonl))) == []              # recorded: once
+    assert "now reads other logs" not in capsys.readouterr().err

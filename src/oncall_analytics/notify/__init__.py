@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from oncall_analytics.cli_paths import output_file
 from oncall_analytics.notify.delivery import RetryPolicy, deliver
 from oncall_analytics.notify.destinations import ConfigError, JsonLinesFile, StandardOutput, Webhook
-from oncall_analytics.notify.notifications import LinkBuilder, coverage, for_destination, read_notifications
+from oncall_analytics.notify.notifications import LinkBuilder, coverage, for_destination, log_input, read_notifications
 from oncall_analytics.notify.state import DeliveryState
 from oncall_analytics.warehouse_file import open_warehouse
 
@@ -84,11 +84,20 @@ def main(argv: list[str]) -> int:
     try:
         notifications = read_notifications(con, LinkBuilder(args.report_url, args.docs_url))
         covered = coverage(con)
+        logs = log_input(con)
         state = DeliveryState(con)
         failed = False
         for destination in destinations:
+            previous_logs = state.log_input(destination.name)
+            new_logs = previous_logs is not None and logs is not None and previous_logs != logs
+            if new_logs and args.since is None:
+                print(f"notify: {destination.name}: the warehouse now reads other logs ({logs}; before: {previous_logs}): "
+                      "as on a first run, only what is still going on is sent, the rest is recorded as history",
+                      file=sys.stderr)
             outcome = deliver(for_destination(notifications, state.sent_records(destination.name), covered), destination,
-                              state, policy, args.since, report=lambda line: print(line, file=sys.stderr))
+                              state, policy, args.since, report=lambda line: print(line, file=sys.stderr), new_logs=new_logs)
+            if logs is not None:
+                state.record_log_input(destination.name, logs)
             counts = ", ".join(f"{outcome[s]} {s}" for s in ("sent", "pending", "rejected", "baseline", "skipped") if outcome[s])
             print(f"notify: {destination.name}: {counts or 'nothing new'}", file=sys.stderr)
             failed |= bool(outcome["pending"] or outcome["rejected"])

@@ -9,9 +9,12 @@ reported, and the run goes on with the next notification.
 
 What counts as new: everything not yet recorded for the destination, except
 history, recorded `baseline` and never sent:
-- on a destination's first run (no state yet), everything but the alerts still
-  firing (and what follows them): a first run against a warehouse with months
-  of history pages for what is happening now, not for every past incident;
+- on a destination's first run (no state yet), and on its first run after the
+  warehouse was rebuilt from other logs (another log_source or logs_path),
+  everything but what is still going on (alerts firing, incidents flagged at
+  their service's newest bucket) and what follows it: a first run against a
+  warehouse with months of history pages for what is happening now, not for
+  every past incident;
 - with --since, everything that happened before that time;
 - on any run, a page long past (Notification.long_past: over, and started
   more than a week before its scope's newest data, shown for the first time
@@ -60,10 +63,11 @@ def is_history(notification: Notification, first_run: bool, since: datetime | No
 
 
 def deliver(notifications: list[Notification], destination, state: DeliveryState, policy: RetryPolicy,
-            since: datetime | None = None, report: Callable[[str], None] = print) -> Counter:
-    """Sends what is new to `destination`; returns how many notifications ended in each status this run."""
+            since: datetime | None = None, report: Callable[[str], None] = print, new_logs: bool = False) -> Counter:
+    """Sends what is new to `destination`; returns how many notifications ended in each status this run.
+    `new_logs`: the warehouse reads other logs than at the destination's last run (a first run for them)."""
     statuses = state.statuses(destination.name)
-    first_run = not statuses
+    first_run = not statuses or new_logs
     owing = any(status == "pending" for status, _ in statuses.values())
     outcome: Counter = Counter()
 

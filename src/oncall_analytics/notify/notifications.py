@@ -36,7 +36,7 @@ class Notification:
     how_bad: str
     links: Links
     after: str | None = None  # key of the notification this one must follow (an alert before its resolution)
-    is_open: bool = False     # still going on (an alert still firing): not history on a first run
+    is_open: bool = False     # still going on (an alert firing, an incident flagged at its newest bucket): not history on a first run
     long_past: bool = False   # over, and older than RECENT before its scope's newest data: history, not a page
     extra: dict = field(default_factory=dict)
 
@@ -93,8 +93,20 @@ def bucket_words(con) -> str:
     return "hour" if grains[0] == 60 else f"{grains[0]}-minute bucket"
 
 
+# An incident is still going on while its service's newest scored bucket is flagged in it.
+INCIDENTS_SQL = """
+    select incidents.*, incidents.ended_at >= newest.observed_at as is_ongoing
+    from marts.incidents as incidents
+    left join (
+        select service_name, max(observed_at) as observed_at
+        from intermediate.int_metrics__anomaly_scores group by service_name
+    ) as newest on incidents.service_name = newest.service_name
+    order by incidents.started_at, incidents.service_name
+"""
+
+
 def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
-    rows = _rows(con, "select * from marts.incidents order by started_at, service_name", ["marts.incidents"])
+    rows = _rows(con, INCIDENTS_SQL, ["marts.incidents", "intermediate.int_metrics__anomaly_scores"])
     bucket = bucket_words(con)
     out = []
     for row in rows:
@@ -109,6 +121,7 @@ def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
             how_bad=(f"{row['metric_count']} metric(s), {row['flag_count']} flagged {bucket}(s), peak |z| "
                      f"{row['peak_abs_z_score']:.1f}; {row['involved_metrics']}"),
             links=links("metrics", "incidents"), extra={"service_name": row["service_name"]},
+            is_open=bool(row["is_ongoing"]),
         ))
     return out
 
@@ -321,6 +334,28 @@ def for_destination(notifications: list[Notification], sent: list[dict],
                or (notification.kind == "tsg_finding" and notification.after in long_past) else notification
                for notification in current]
     return sorted(current + withdrawals(sent, current, covered), key=Notification.sort_key)
+
+
+BASE_TABLES_SQL = """
+    select table_name from information_schema.columns
+    where table_schema = 'staging' and column_name = 'loaded_from' and starts_with(table_name, 'base_')
+    order by table_name
+"""
+
+
+def log_input(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The logs the warehouse's base tables were loaded from (their `loaded_from`, one input per table), as one
+    text: each table's log name is written {log}, so `seed {log}` for the shipped seeds, or
+    `read_parquet(<logs_path>/{log}/**/*.parquet` for one's own logs (read options and repeated slashes left
+    out, as the build's own input check does); None when no base table has rows."""
+    inputs = set()
+    for (table,) in con.execute(BASE_TABLES_SQL).fetchall():
+        row = con.execute(f'select loaded_from from staging."{table}" limit 1').fetchone()
+        if row is not None and row[0] is not None:
+            log = table.split("__", 1)[-1]
+            location = re.sub("/+", "/", row[0].split(", ", 1)[0])
+            inputs.add(re.sub(rf"(^seed |/){re.escape(log)}(/|$)", r"\1{log}\2", location))
+    return " + ".join(sorted(inputs)) or None
 
 
 def read_notifications(con: duckdb.DuckDBPyConnection, links: LinkBuilder) -> list[Notification]:

@@ -10,7 +10,10 @@ notification and destination with what became of it.
     skipped   a resolution or finding whose alert was never sent (baseline or
               rejected): not sent either
 
-Each outcome is written as soon as it is known, in its own transaction."""
+Each outcome is written as soon as it is known, in its own transaction.
+`notify.destination_inputs` keeps, per destination, the logs the warehouse
+read at its last run (notifications.log_input): a rebuild from other logs is
+a first run for them (delivery)."""
 from __future__ import annotations
 
 import json
@@ -37,6 +40,11 @@ create table if not exists notify.deliveries (
     last_error varchar,
     message json,
     primary key (notification_key, destination)
+);
+create table if not exists notify.destination_inputs (
+    destination varchar primary key,
+    log_input varchar not null,
+    recorded_at timestamp not null
 );
 """
 
@@ -79,3 +87,11 @@ class DeliveryState:
         """, [notification.key, destination, notification.kind, notification.occurred_at, status, attempts,
               moment if tried else None, moment if tried else None, moment if status == "sent" else None, error,
               json.dumps(notification.as_record())])
+
+    def log_input(self, destination: str) -> str | None:
+        """The logs the warehouse read when the destination last ran (notifications.log_input), or None."""
+        row = self.con.execute("select log_input from notify.destination_inputs where destination = ?", [destination]).fetchone()
+        return row[0] if row else None
+
+    def record_log_input(self, destination: str, log_input: str) -> None:
+        self.con.execute("insert or replace into notify.destination_inputs values (?, ?, ?)", [destination, log_input, now()])
