@@ -16,7 +16,7 @@
 {% macro raw_table(source_name, name) -%}
     {%- set mode = var('log_source', 'seeds') -%}
     {%- if mode not in ['seeds', 'external'] -%}
-        {{ exceptions.raise_compiler_error("Invalid var 'log_source': got " ~ (mode | string | tojson) ~ "; expected 'seeds' (the shipped seed files) or 'external' (your own logs, see the README).") }}
+        {{ exceptions.raise_compiler_error("Invalid var 'log_source': got " ~ oncall_analytics.shown_value(mode) ~ "; expected 'seeds' (the shipped seed files) or 'external' (your own logs, see the README).") }}
     {%- endif -%}
     {%- if not execute -%}
         {%- do source(source_name, name) -%}
@@ -67,7 +67,7 @@
             {{ exceptions.raise_compiler_error(
                 "logs_path `" ~ logs_path ~ "` has a folder `" ~ segment ~ "`, named like a partition of the column `"
                 ~ column ~ "` of " ~ name ~ ": DuckDB reads every `<column>=<value>` folder in a file's path as "
-                ~ "that column, so every row of " ~ name ~ " would read " ~ column ~ " " ~ (value | tojson)
+                ~ "that column, so every row of " ~ name ~ " would read " ~ column ~ " " ~ oncall_analytics.shown_value(value)
                 ~ ", whatever its files hold. Point logs_path at a path without such a folder (a symbolic link to "
                 ~ "the logs' folder will do), or rename the folder.") }}
         {%- endif -%}

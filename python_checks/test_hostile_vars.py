@@ -82,6 +82,9 @@ ABSURD_VARS = [   # (selected node, --vars, the var the error must name)
     ("test_name:accepted_range,chained_invocations", "{chain_max_gap_us: '1) or (1=1'}", "chain_max_gap_us"),
     # a warning level above the error level: the share would fail before it warned
     ("test_name:quarantined_share", "{quarantine_share_warn_pct: 60}", "quarantine_share_warn_pct"),
+    # a pair of thresholds inverted: the milder label would never be given
+    ("tsg_step04_regional_availability", "{tsg_region_critical_availability_pct: 99.5}", "tsg_region_critical_availability_pct"),
+    ("tsg_step06_zones", "{tsg_zone_critical_success_pct: 96}", "tsg_zone_critical_success_pct"),
     # availability strictly between 0 and 100 %, as the tsg command accepts it
     ("tsg_action_plan", "{tsg_sla_threshold: 100}", "tsg_sla_threshold"),
     ("tsg_action_plan", "{tsg_sla_threshold: 0}", "tsg_sla_threshold"),

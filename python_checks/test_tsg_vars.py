@@ -18,6 +18,13 @@ from conftest import run_dbt
          "'tsg_incident_start' (2024-03-12 17:00:00) must be before 'tsg_end_time'"),
         ("int_gateway__requests_in_window", "{tsg_environment: production}",
          "Invalid var 'tsg_environment': got \"production\"; expected one of dev, staging, prod"),
+        # shown as typed, not as Jinja's tojson shows a quote (\u0027)
+        ("int_gateway__requests_in_window", "{tsg_environment: \"it's prod\"}",
+         "Invalid var 'tsg_environment': got \"it's prod\"; expected one of dev, staging, prod"),
+        # null does not fall back to the default in dbt_project.yml: the message says so
+        ("tsg_step04_regional_availability", "{tsg_region_min_requests: null}",
+         "Invalid var 'tsg_region_min_requests': got null; expected a value (null or empty is no value, "
+         "and does not fall back to the project's default: leave the var out of --vars for that)"),
         ("int_gateway__requests_in_window", "{tsg_end_time: '2024-02-30 10:00:00'}",
          "Invalid var 'tsg_end_time'"),
         ("tsg_action_plan", "{tsg_sla_threshold: 120}", "Invalid var 'tsg_sla_threshold'"),

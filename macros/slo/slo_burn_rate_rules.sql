@@ -58,7 +58,7 @@
 {%- endmacro %}
 
 {% macro _slo_rule_error(rule_name, field, value, expected) -%}
-    {%- set shown = 'missing' if value is none else 'is ' ~ (value | tojson) -%}
+    {%- set shown = 'missing' if value is none else 'is ' ~ oncall_analytics.shown_value(value) -%}
     {{ exceptions.raise_compiler_error("Invalid rule '" ~ rule_name ~ "' in var 'slo_burn_rate_rules': field '" ~ field ~ "' " ~ shown ~ "; expected " ~ expected ~ ".") }}
 {%- endmacro %}
 

@@ -46,7 +46,7 @@
 {%- endmacro %}
 
 {% macro _slo_error(slo_name, field, value, expected) -%}
-    {%- set shown = 'missing' if value is none else 'is ' ~ (value | tojson) -%}
+    {%- set shown = 'missing' if value is none else 'is ' ~ oncall_analytics.shown_value(value) -%}
     {{ exceptions.raise_compiler_error("Invalid SLO '" ~ slo_name ~ "' in var 'slos': field '" ~ field ~ "' " ~ shown ~ "; expected " ~ expected ~ ".") }}
 {%- endmacro %}
 

@@ -83,7 +83,7 @@
                 logs_path ~ "/" ~ name ~ "/ has files inside `" ~ column_name ~ "=<value>/` folders that hold a `"
                 ~ column_name ~ "` column of their own, with other values: " ~ rows_differing ~ " row(s) in "
                 ~ files_differing ~ " file(s) (" ~ examples ~ (", ..." if files_differing > 3 else "") ~ "), e.g. "
-                ~ (file_value | tojson) ~ " in a file where its folder says " ~ (folder_value | tojson)
+                ~ oncall_analytics.shown_value(file_value) ~ " in a file where its folder says " ~ oncall_analytics.shown_value(folder_value)
                 ~ ". DuckDB would read the folder's value on every row of such a file (Spark refuses such a table), "
                 ~ "so the run stops rather than change them. Write the files without the column, as Spark's and "
                 ~ "pandas' partitionBy do, or put each file in the folder of its values.") }}

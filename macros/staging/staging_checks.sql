@@ -78,7 +78,7 @@
 {#- A declared bound as SQL number text; anything else is an error in the declaration. -#}
 {% macro declared_number(value, log, column) -%}
     {%- if value is boolean or not modules.re.match('^-?[0-9]+([.][0-9]+)?$', value | string) -%}
-        {{ exceptions.raise_compiler_error("Invalid bound " ~ (value | string | tojson) ~ " declared on seed " ~ log.table ~ ", column " ~ column.name ~ ": expected a plain number") }}
+        {{ exceptions.raise_compiler_error("Invalid bound " ~ oncall_analytics.shown_value(value) ~ " declared on seed " ~ log.table ~ ", column " ~ column.name ~ ": expected a plain number") }}
     {%- endif -%}
     {{ return(value | string) }}
 {%- endmacro %}

@@ -81,7 +81,7 @@
         {%- endif -%}
         {%- set epoch_unit = oncall_analytics._column_meta(source_columns.get(name, {})).get('epoch_unit') -%}
         {%- if epoch_unit is not none and (type != 'timestamp' or epoch_unit not in ['s', 'ms', 'us']) -%}
-            {{ exceptions.raise_compiler_error("Invalid epoch_unit " ~ (epoch_unit | string | tojson) ~ " on source " ~ source_name ~ "." ~ table_name ~ ", column " ~ name ~ ": expected s, ms or us, on a timestamp column") }}
+            {{ exceptions.raise_compiler_error("Invalid epoch_unit " ~ oncall_analytics.shown_value(epoch_unit) ~ " on source " ~ source_name ~ "." ~ table_name ~ ", column " ~ name ~ ": expected s, ms or us, on a timestamp column") }}
         {%- endif -%}
         {%- do columns.append({
             'name': name,

@@ -6,14 +6,25 @@
 -#}
 
 {% macro _var_error(name, value, expected) -%}
-    {{ exceptions.raise_compiler_error("Invalid var '" ~ name ~ "': got " ~ (value | string | tojson) ~ "; expected " ~ expected ~ ". Pass it as --vars '{" ~ name ~ ": ...}'.") }}
+    {%- set expected = expected ~ " (null or empty is no value, and does not fall back to the project's default: leave the var out of --vars for that)" if value is none or (value is string and value | trim == '') else expected -%}
+    {{ exceptions.raise_compiler_error("Invalid var '" ~ name ~ "': got " ~ oncall_analytics.shown_value(value) ~ "; expected " ~ expected ~ ". Pass it as --vars '{" ~ name ~ ": ...}'.") }}
+{%- endmacro %}
+
+{#- A value as an error message shows it: text in double quotes with
+    backslashes, quotes and line breaks escaped (Jinja's tojson would show a
+    quote as \u0027), anything else as JSON (null, 100, true, [3, 4]). -#}
+{% macro shown_value(value) -%}
+    {%- if value is not string -%}
+        {{ return(value | tojson) }}
+    {%- endif -%}
+    {{ return('"' ~ (value | string | replace('\\', '\\\\') | replace('"', '\\"') | replace('\n', '\\n') | replace('\r', '\\r')) ~ '"') }}
 {%- endmacro %}
 
 {#- A required var, or a clear error when it is missing. -#}
 {% macro required_var(name) -%}
     {%- set value = var(name, none) -%}
     {%- if value is none or (value is string and value | trim == '') -%}
-        {{ oncall_analytics._var_error(name, value, "a value (this var has no default here)") }}
+        {{ oncall_analytics._var_error(name, value, "a value") }}
     {%- endif -%}
     {{ return(value) }}
 {%- endmacro %}
@@ -72,6 +83,15 @@
     {%- set window_end = oncall_analytics.var_datetime(end_name) -%}
     {%- if window_start > window_end -%}
         {{ exceptions.raise_compiler_error("Invalid vars: '" ~ start_name ~ "' (" ~ window_start ~ ") is after '" ~ end_name ~ "' (" ~ window_end ~ "); the window must start before it ends.") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Fail unless the number var `name` (SQL number text `value`, as var_number
+    returned it) is at most the var `upper_name` (`upper_value`); `why` says
+    what an inverted pair would silently do. -#}
+{% macro assert_var_at_most(name, value, upper_name, upper_value, why) -%}
+    {%- if value | float > upper_value | float -%}
+        {{ oncall_analytics._var_error(name, value, "a number at most " ~ upper_name ~ " (" ~ upper_value ~ "): " ~ why) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -11,7 +11,7 @@
     var goes through a validating reader, e.g. var_integer) -#}
 {%- for bound in [min_value, max_value] if execute and bound is not none -%}
     {%- if bound is boolean or not modules.re.match('^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$', bound | string | trim) -%}
-        {{ exceptions.raise_compiler_error("accepted_range on " ~ column_name ~ ": a bound must be a plain number, got " ~ (bound | string | tojson)) }}
+        {{ exceptions.raise_compiler_error("accepted_range on " ~ column_name ~ ": a bound must be a plain number, got " ~ oncall_analytics.shown_value(bound)) }}
     {%- endif -%}
 {%- endfor -%}
 {%- set lower_op = ">=" if inclusive else ">" -%}

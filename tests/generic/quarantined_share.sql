@@ -12,10 +12,8 @@
 {% test quarantined_share(model) %}
 {%- set warn_pct = oncall_analytics.var_integer('quarantine_share_warn_pct', 0, 100) -%}
 {%- set error_pct = oncall_analytics.var_integer('quarantine_share_error_pct', 0, 100) -%}
-{%- if warn_pct | int > error_pct | int -%}
-    {{ oncall_analytics._var_error('quarantine_share_warn_pct', warn_pct | int,
-         "a whole percentage from 0 to quarantine_share_error_pct (" ~ error_pct ~ "): a share that fails the build warns first") }}
-{%- endif -%}
+{%- do oncall_analytics.assert_var_at_most('quarantine_share_warn_pct', warn_pct, 'quarantine_share_error_pct', error_pct,
+        "a share that fails the build warns first") -%}
 {{ config(
     fail_calc='coalesce(ceil(100 * cast(count(*) as double) / max(log_rows)), 0)',
     warn_if='> ' ~ warn_pct,

@@ -2,6 +2,8 @@
 {%- set min_requests = var_integer('tsg_region_min_requests', 0) -%}
 {%- set critical_pct = var_number('tsg_region_critical_availability_pct', 0, 100) -%}
 {%- set warning_pct = var_number('tsg_region_warning_availability_pct', 0, 100) -%}
+{%- do assert_var_at_most('tsg_region_critical_availability_pct', critical_pct, 'tsg_region_warning_availability_pct', warning_pct,
+        'a region below it is CRITICAL before it could be WARNING, so WARNING would never be given') -%}
 {%- set trend_pp_per_hour = var_number('tsg_region_trend_pp_per_hour', 0) -%}
 
 with requests as (

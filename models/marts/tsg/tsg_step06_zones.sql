@@ -1,6 +1,8 @@
 {%- set min_requests = var_integer('tsg_zone_min_requests', 0) -%}
 {%- set critical_success_pct = var_number('tsg_zone_critical_success_pct', 0, 100) -%}
 {%- set degraded_success_pct = var_number('tsg_zone_degraded_success_pct', 0, 100) -%}
+{%- do assert_var_at_most('tsg_zone_critical_success_pct', critical_success_pct, 'tsg_zone_degraded_success_pct', degraded_success_pct,
+        'a zone below it is CRITICAL before it could be DEGRADED, so DEGRADED would never be given') -%}
 {%- set infra_error_rate_pct = var_number('tsg_zone_infra_error_rate_pct', 0, 100) -%}
 {%- set high_latency_ms = var_number('tsg_zone_high_latency_ms', 0) -%}
 {%- set cpu_pct = var_number('tsg_zone_cpu_pct', 0, 100) -%}
