@@ -68,3 +68,18 @@ def test_source_freshness_reads_past_a_malformed_timestamp(tmp_path):
             f"select max(try_cast(timestamp as timestamp)) from read_csv('{PROJECT_DIR / 'seeds' / 'api_gateway_logs.csv'}', all_varchar = true)"
         ).fetchall()
     assert datetime.fromisoformat(result["max_loaded_at"]).replace(tzinfo=None) == newest
+
+
+def test_source_freshness_without_logs_of_ones_own_says_why(tmp_path):
+    """An operator trial ran `dbt source freshness` as the README's schedule does, first in seeds mode, then
+    with a logs_path whose folders were still empty, and read DuckDB's "No files found" twice."""
+    (tmp_path / "logs").mkdir()
+    seeds = run_dbt(["source", "freshness", "-s", "source:serverless", "--target-path", str(tmp_path / "t1")],
+                    tmp_path / "w1.duckdb", check=False)
+    assert seeds.returncode != 0 and "No files found" not in seeds.stdout
+    assert ("dbt source freshness checks your own logs, and log_source is \"seeds\": the shipped seeds are files that "
+            "do not grow. Run it with --vars '{log_source: external, logs_path: <your logs>}'") in seeds.stdout
+    empty = run_dbt(["source", "freshness", "-s", "source:serverless", "--vars", external_vars(tmp_path / "logs"),
+                     "--target-path", str(tmp_path / "t2")], tmp_path / "w2.duckdb", check=False)
+    assert empty.returncode != 0 and "No files found" not in empty.stdout
+    assert f"{tmp_path / 'logs'}/function_invocations/ holds no *.parquet file (at any depth)" in empty.stdout

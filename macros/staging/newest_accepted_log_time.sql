@@ -6,11 +6,22 @@
   '2024-03-12 25:61:00' is skipped rather than failing the query (a hard cast
   did, and the scheduled `freshness && build` never built), and one row dated
   2999 cannot make stale logs look fresh. Rendered by dbt at freshness time,
-  where `model` is the source table and `this` its relation.
+  where `model` is the source table and `this` its relation. The sources are
+  your own logs: in seeds mode the command stops saying so, and on DuckDB a
+  log folder without Parquet files stops it naming logs_path and the folder
+  (require_log_files, as the build), not with DuckDB's "No files found".
 -#}
 {% macro newest_accepted_log_time() -%}
-    {%- if target.type == 'duckdb' and var('log_source', 'seeds') == 'external' -%}
-        {%- do oncall_analytics.var_logs_path() -%}
+    {%- set mode = var('log_source', 'seeds') -%}
+    {%- if execute and mode != 'external' -%}
+        {{ exceptions.raise_compiler_error(
+            "dbt source freshness checks your own logs, and log_source is " ~ oncall_analytics.shown_value(mode)
+            ~ ": the shipped seeds are files that do not grow. Run it with --vars '{log_source: external, logs_path: <your logs>}' "
+            ~ "(README, \"Your own logs\").") }}
+    {%- endif -%}
+    {%- if target.type == 'duckdb' and mode == 'external' -%}
+        {%- set logs_path = oncall_analytics.var_logs_path() -%}
+        {%- if execute -%}{%- do oncall_analytics.require_log_files(logs_path, model.name) -%}{%- endif -%}
     {%- endif -%}
     {%- set event_times = [] -%}
     {%- for column in oncall_analytics.staging_columns(model.name, model.source_name) if column.event_time -%}
