@@ -53,7 +53,8 @@ def test_sql_in_logs_path_never_runs(logs, tmp_path):
 
 
 def test_control_braces_and_unmeant_globs_in_logs_path_are_refused(logs, tmp_path):
-    bad_paths = [f"{logs}\n", f"{logs}/*", f"{logs}/../l?gs", f"{logs}/{{name}}"]
+    # a backslash: DuckDB's glob finds nothing below it (a Windows-style path written on Linux)
+    bad_paths = [f"{logs}\n", f"{logs}/*", f"{logs}/../l?gs", f"{logs}/{{name}}", str(logs).replace("/", "\\")]
     results = run_dbt_concurrently([
         (["compile", "-s", "base_serverless__function_invocations", "--target-path", str(tmp_path / str(index) / "target"),
           "--vars", external_vars(logs, logs_path=bad_path)], tmp_path / str(index) / "w.duckdb")
@@ -61,6 +62,7 @@ def test_control_braces_and_unmeant_globs_in_logs_path_are_refused(logs, tmp_pat
     for bad_path, result in zip(bad_paths, results):
         assert result.returncode != 0, bad_path
         assert "Invalid var 'logs_path'" in result.stdout, bad_path
+    assert "with / between folders, not \\" in results[-1].stdout
 
 
 def test_a_glob_in_logs_path_reads_when_asked_for(logs, tmp_path):

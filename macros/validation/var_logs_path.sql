@@ -8,7 +8,10 @@
     - a quote ('), a control character (newline, tab, NUL ...), or { } (the
       location is a Python format string);
     - a glob character (* ? [ ]): it silently reads every matching folder.
-      To read several folders on purpose, set logs_path_glob: true.
+      To read several folders on purpose, set logs_path_glob: true;
+    - a backslash: DuckDB's glob finds no file below a path that holds one
+      (a Windows-style path, or a folder named with one), and the run would
+      stop saying the folder holds no Parquet file. `/` works everywhere.
   raw_table calls it before any SQL of an external log is written, and so do
   the freshness query and the row-count test of a source.
 -#}
@@ -20,6 +23,9 @@
     {%- endif -%}
     {%- if modules.re.search("['{}\\x00-\\x1f\\x7f]", value) -%}
         {{ oncall_analytics._var_error('logs_path', value, expected) }}
+    {%- endif -%}
+    {%- if '\\' in value -%}
+        {{ oncall_analytics._var_error('logs_path', value, expected ~ ", and with / between folders, not \\ (DuckDB reads no file below a path with a backslash; / works on Windows too)") }}
     {%- endif -%}
     {%- set glob = oncall_analytics.var_boolean('logs_path_glob') -%}
     {%- if not glob and modules.re.search('[*?\\[\\]]', value) -%}
