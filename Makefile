@@ -33,7 +33,7 @@ build: setup
 	@mkdir -p "$$(dirname "$$DBT_DUCKDB_PATH")"
 	$(DBT) build
 	@echo
-	@echo "Results are in the DuckDB file $$DBT_DUCKDB_PATH (schemas: marts, intermediate, staging, raw)."
+	@echo "Results are in the DuckDB file $$DBT_DUCKDB_PATH (schemas: marts, intermediate, staging, raw, and expected: the shipped data's expected results)."
 	@echo "Query them with: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$$DBT_DUCKDB_PATH', read_only=True).sql('select * from marts.canary_version_comparison'))\""
 
 # The suite on TEST_WORKERS parallel workers (pytest-xdist), one test file per worker at a time:
