@@ -262,6 +262,23 @@ def test_level_shift_statistic_accounts_for_autocorrelation():
     assert np.nanmax(after[24 * 30:24 * 30 + 12]) > 5
 
 
+
+def test_level_shift_statistic_waits_for_an_estimate_of_the_autocorrelation():
+    """A stationary daily cycle every 5 minutes (operator trial): its z-scores are strongly autocorrelated, and
+    on the first scored day, with no earlier day to estimate rho from, the statistic read them as independent
+    and raised a level shift on every series. It is NaN until min_history_hours of pairs precede the day."""
+    rng = np.random.default_rng(5)
+    params = robust.RobustParams(grain_minutes=5, level_shift_hours=6)
+    times = ZERO + pd.Timedelta(minutes=5) * np.arange(288 * 10)
+    hours = np.arange(len(times)) / 12
+    values = 200 + 50 * np.sin(2 * np.pi * hours / 24) + rng.normal(0, 5, len(times))
+    z = robust.score_series(times, values, params)["z_score"]
+    statistic = robust.level_shift_z(times, z, params)
+    first_scored_day = (np.flatnonzero(~np.isnan(z))[0] // 288) * 288
+    assert np.isnan(statistic[first_scored_day:first_scored_day + 288]).all()
+    assert (~np.isnan(statistic)).sum() > 288 and np.nanmax(np.abs(statistic)) < 5
+
+
 # --- flags and pages ----------------------------------------------------------------------------
 
 def test_sustained_evidence_just_under_k_flags_from_its_second_point():

@@ -72,7 +72,9 @@ def detect_level_shifts(anomalies: pd.DataFrame, span_hours: int, threshold: flo
     if anomalies.empty:
         return empty(LEVEL_SHIFTS_SCHEMA)
     rows = shift_statistics(anomalies, span_hours, grain_minutes, method)
-    rows["direction"] = np.where(rows["t_stat"] > threshold, "up", np.where(rows["t_stat"] < -threshold, "down", None))
+    # an alarm needs the baseline before its span (the robust statistic does not read it): a shift has a size
+    t_stat = rows["t_stat"].where(rows["before_mean"].notna())
+    rows["direction"] = np.where(t_stat > threshold, "up", np.where(t_stat < -threshold, "down", None))
     alarmed = rows[rows["direction"].notna()].copy()
     if alarmed.empty:
         return empty(LEVEL_SHIFTS_SCHEMA)

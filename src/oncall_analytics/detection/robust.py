@@ -355,7 +355,10 @@ def level_shift_z(times, z_score, params: RobustParams = DEFAULTS) -> np.ndarray
     """Level-shift statistic of one series (score_series' times and z-scores): the mean z of the scored
     buckets in (t - level_shift_hours, t], divided by its standard error under AR(1) noise,
     sqrt((1 + rho) / (1 - rho) / m), rho = the lag-1 autocorrelation of the z-scores of consecutive
-    buckets over the previous scale_hours of complete days (clipped to [0, 0.95]). Reported, not paged."""
+    buckets over the previous scale_hours of complete days (clipped to [0, 0.95]). NaN until those days
+    hold min_history_hours of such pairs: with no estimate of rho, strongly autocorrelated z-scores (a
+    daily cycle at 5 minutes) would be read as independent, and every series shifted on its first scored
+    day (operator trial). Reported, not paged."""
     minutes = to_minutes(times)
     z_score = np.asarray(z_score, dtype=float)
     if len(minutes) == 0:
@@ -370,10 +373,12 @@ def level_shift_z(times, z_score, params: RobustParams = DEFAULTS) -> np.ndarray
     day = (minutes // DAY_MINUTES) - minutes[0] // DAY_MINUTES
     days = int(day[-1]) + 1
     per_day = np.stack([np.bincount(day, weights=products, minlength=days),
-                        np.bincount(day, weights=np.where(scored, z * z, 0.0), minlength=days)], axis=1)
+                        np.bincount(day, weights=np.where(scored, z * z, 0.0), minlength=days),
+                        np.bincount(day, weights=pair.astype(float), minlength=days)], axis=1)
     in_window = previous_rows(per_day, params.scale_days, 0.0).sum(axis=-1)
+    known = in_window[:, 2] >= params.min_history_hours * 60 / params.grain_minutes
     with np.errstate(invalid="ignore", divide="ignore"):
-        rho = np.clip(np.nan_to_num(in_window[:, 0] / in_window[:, 1]), 0.0, 0.95)[day]
+        rho = np.where(known, np.clip(in_window[:, 0] / in_window[:, 1], 0.0, 0.95), np.nan)[day]
         statistic = total / count * np.sqrt(count * (1 - rho) / (1 + rho))
     return np.where(scored, statistic, np.nan)
 
