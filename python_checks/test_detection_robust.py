@@ -91,7 +91,8 @@ def test_unseen_weekly_and_constant_metrics_never_flag(unseen):
     assert repeats["metric_name"].tolist() == ["batch_rows_written"] * 2
     assert hours_after(repeats["observed_at"], ZERO) == [20 + 168, 20 + 336]
     constant = scored[scored["metric_name"].isin(["build_info", "replicas"])]
-    assert not constant["is_scored"].any() and not constant["is_anomaly"].any()  # flat: not scored at all
+    # flat: scored once the history is there (min_relative_scale), at z 0, never flagged
+    assert constant["is_scored"].any() and (constant["z_score"].dropna() == 0).all() and not constant["is_anomaly"].any()
 
 
 @pytest.mark.parametrize("shape", ["step", "decay"])
@@ -166,10 +167,40 @@ def test_flat_and_quantised_metrics_do_not_page_on_a_tick():
     flat = np.full(24 * 14, 7.0)
     counts = rng.poisson(0.3, 24 * 14).astype(float)  # mostly 0, sometimes 1 or 2
     scored, _, incidents = detect(pd.concat([series(flat, metric="flat"), series(counts, metric="counts")]))
-    assert not scored.loc[scored["metric_name"] == "flat", "is_scored"].any()
+    flat_scores = scored[scored["metric_name"] == "flat"]
+    assert flat_scores["is_scored"].any() and (flat_scores["z_score"].dropna() == 0).all()
     quantised = scored[scored["metric_name"] == "counts"]
     assert quantised["is_scored"].any() and (quantised["scale"].dropna() >= 1.0).all()  # never below one step
     assert incidents.empty
+
+
+def test_a_metric_that_barely_moved_pages_on_a_real_change_only():
+    """Operator trial: a constant whose hourly means differ in their last bit (some buckets missed a reading)
+    paged a 0.1 % change at z = 7e12; a constant with one tick of 0.001 in a fortnight paged a 0.01 % change at
+    z = 10; a constant never scored, so a jump of 50 % or an idle queue that fills never paged. The scale is
+    at least min_relative_scale (0.1 %) of the baseline; a series flat at zero has no size, and is not scored."""
+    hours = 24 * 20
+    at = 24 * 18 + 5
+
+    def z_at(values):
+        scores = robust.score_series(ZERO + HOUR * np.arange(hours), values)
+        return scores["z_score"][at], scores
+
+    last_bit = np.full(hours, 3.3)
+    last_bit[100:300:7] = 3.2999999999999994
+    last_bit[at] = 3.3033
+    assert abs(z_at(last_bit)[0]) < 2                      # 0.1 % of the level: one scale
+    one_tick = np.full(hours, 100.0)
+    one_tick[60] = 100.001
+    one_tick[at] = 100.01
+    assert abs(z_at(one_tick)[0]) < 1
+    jump = np.full(hours, 100.0)
+    jump[at:at + 3] = 150
+    assert z_at(jump)[0] == pytest.approx(500)
+    assert np.isfinite(z_at(jump)[1]["z_score"]).sum() > 24 * 15
+    idle_queue = np.zeros(hours)
+    idle_queue[at:at + 3] = 500
+    assert not z_at(idle_queue)[1]["is_scored"][:at + 3].any()
 
 
 def test_the_daily_profile_is_used_only_when_it_is_real():

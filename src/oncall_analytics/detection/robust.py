@@ -26,8 +26,14 @@ bucket pulled in):
   MAD every burst of a heavy-tailed metric would), while one bad day, or an
   incident of a day, does not widen it. It never goes below the metric's
   resolution (the smallest non-zero step between consecutive values in
-  those days), so a quantised metric does not page on one tick; a metric
-  that never changed in those days is flat and is not scored.
+  those days), so a quantised metric does not page on one tick, nor below
+  `min_relative_scale` (0.1 %) of the baseline's size, so a metric that
+  barely moved (a constant, one tick in a fortnight, means that differ in
+  their last bit) does not page on a change of a fraction of a percent at a
+  z of thousands, while a constant that jumps by more than k times that
+  share pages. A metric flat at exactly zero has no size to measure a move
+  against (one error after days of none, or a disk that starts writing,
+  would read z = infinity): it is not scored until it has moved.
 - **model choice** (per day): the seasonal baseline replaces the level when
   its residual scale is at most `seasonal_scale_ratio` times the level's over
   the same days, i.e. when the daily profile is real in the past data.
@@ -66,7 +72,8 @@ MIN_DAY_POINTS = 6  # residuals a day needs to give a scale estimate
 
 @dataclass(frozen=True)
 class RobustParams:
-    """Parameters of the robust detector (each becomes a dbt var of the same name)."""
+    """Parameters of the robust detector (the dbt vars set some of them: methods.robust_params; the rest are
+    the package's defaults, chosen in bench/detector_eval)."""
 
     grain_minutes: int = 60  # bucket size of the input, minutes; must divide a day
     baseline_hours: float = 48  # level baseline: median over this many hours before the bucket's block
@@ -78,6 +85,7 @@ class RobustParams:
     seasonal_min_days: int = 3  # ... of which at least this many observed
     seasonal_scale_ratio: float = 0.7  # use the daily profile when its residual scale <= ratio x the level's (0: never)
     level_shift_hours: float = 6  # level-shift statistic: mean z over this many hours
+    min_relative_scale: float = 1e-3  # the scale is at least this share of |baseline| (a series that barely moves)
 
     def __post_init__(self):
         if int(self.grain_minutes) != self.grain_minutes or self.grain_minutes < 1 or DAY_MINUTES % int(self.grain_minutes):
@@ -92,6 +100,8 @@ class RobustParams:
             raise ValueError(f"scale_day_quantile must be in (0, 1], got {self.scale_day_quantile!r}")
         if not 1 <= self.seasonal_min_days <= self.seasonal_days:
             raise ValueError(f"seasonal_min_days must be in [1, seasonal_days], got {self.seasonal_min_days!r}")
+        if not 0 <= self.min_relative_scale < 1:
+            raise ValueError(f"min_relative_scale must be in [0, 1), got {self.min_relative_scale!r}")
         if not self.seasonal_scale_ratio >= 0:
             raise ValueError(f"seasonal_scale_ratio must not be negative (0 turns the daily profile off), got {self.seasonal_scale_ratio!r}")
 
@@ -213,6 +223,14 @@ def daily_scale(abs_residual: np.ndarray, steps_abs: np.ndarray, params: RobustP
     return np.where(days_seen.T > 0, scale, np.nan), points
 
 
+def relative_floor(scale: np.ndarray, expected: np.ndarray, share: float) -> np.ndarray:
+    """The scale a bucket is scored with: never below `share` of |baseline| (module docstring), so a series
+    that barely moved (a constant, a quantised metric with one tick, means that differ in their last bit)
+    does not page on a change of a fraction of a percent at z in the thousands or the trillions. 0 for a
+    series flat at zero, NaN where there is no scale yet."""
+    return np.where(np.isnan(scale), np.nan, np.fmax(scale, share * np.abs(expected)))
+
+
 @lru_cache(maxsize=16)
 def order_statistic_table(per_day: int, scale_quantile: float) -> tuple[np.ndarray, np.ndarray]:
     """For each count n of residuals in a day (0 to per_day): the rank r = ceil((1 - scale_quantile) * n)
@@ -329,7 +347,7 @@ def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, param
     day = position // per_day
     is_seasonal = use_seasonal_day[day] & ~np.isnan(seasonal[position])
     expected = np.where(is_seasonal, seasonal[position], level[position])
-    scale = np.where(is_seasonal, seasonal_scale[day], level_scale[day])
+    scale = relative_floor(np.where(is_seasonal, seasonal_scale[day], level_scale[day]), expected, params.min_relative_scale)
     scale_points = np.where(is_seasonal, seasonal_points[day], level_points[day]).astype(np.int64)
     with np.errstate(invalid="ignore"):
         is_scored = ~np.isnan(expected) & (scale_points >= min_points) & (scale > 0)
