@@ -155,3 +155,9 @@ def test_postmortems_are_drafted_from_the_data():
     assert "model_score_mean -> ctr" in drafts.loc[2, "root_cause"]
     assert "level-shift alerts on ctr" in drafts.loc[2, "prevention"]
     assert drafts[["impact", "detection", "root_cause", "fix", "prevention"]].notna().all().all()
+    one_metric = incidents.head(1).assign(involved_metrics="cache_hit_rate", metric_count=1)
+    alone = POSTMORTEMS.postmortems(one_metric, incident_metrics[incident_metrics["is_root_cause"]].head(1), anomalies,
+                                    LEVEL_SHIFTS.detect_level_shifts(anomalies, 6, 5.0).head(0),
+                                    CAUSAL_GRAPH.causal_graph(metrics, incidents, 24, 12, 0.6).head(0), 24)
+    assert alone["fix"].iloc[0].startswith("Find what changed for ")   # one metric: "returns to its baseline"
+    assert alone["fix"].iloc[0].endswith("; confirm cache_hit_rate returns to its baseline.")

@@ -66,8 +66,9 @@ def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.D
     chain = "; ".join(f"{e.cause_metric} -> {e.effect_metric} (+{e.lag_hours} h, r {e.correlation:+.2f})" for e in edges.itertuples())
     root_cause = f"{root} moved first" + (f", with {', '.join(symptoms)} following" if symptoms else "")
     root_cause += f". Lagged correlations: {chain}." if chain else "."
+    recovered = f"{root} and {', '.join(symptoms)} return to their baselines" if symptoms else f"{root} returns to its baseline"
     fix = (f"Find what changed for {root} around {_when(incident.started_at)} (deploy, config, upstream data) and revert or "
-           f"repair it; confirm {root}{' and ' + ', '.join(symptoms) if symptoms else ''} return to their baselines.")
+           f"repair it; confirm {recovered}.")
     prevention = f"Keep a direct alert on {root} (it paged in the first hour)"
     if symptoms:
         prevention += f"; gate rollouts on {', '.join(symptoms)}"
