@@ -76,6 +76,11 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
                     "timestamp '2024-03-12 10:00:00' as observed_at, 1.5 :: double as value",
                     "value` as single-precision float in 1 file(s) ({log}/a.parquet) and as other number in 1 file(s) "
                     "({log}/b.parquet). Read as one table, DuckDB would widen the single-precision values"),
+        # a decimal of more than 18 digits is stored as bytes (pyarrow's and Spark's decimals; operator trial)
+        "float32_decimal": ("timestamp '2024-03-12 09:00:00' as observed_at, cast(58.47 as float) as value",
+                            "timestamp '2024-03-12 10:00:00' as observed_at, 1234.56789 :: decimal(38, 10) as value",
+                            "value` as single-precision float in 1 file(s) ({log}/a.parquet) and as other number in 1 file(s) "
+                            "({log}/b.parquet)"),
         "date": ("date '2024-03-12' as observed_at, 1.0 :: double as value",
                  "timestamp '2024-03-12 10:00:00' as observed_at, 1.0 :: double as value",
                  "observed_at` as date in 1 file(s) ({log}/a.parquet) and as naive timestamp in 1 file(s) ({log}/b.parquet)"),

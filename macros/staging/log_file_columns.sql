@@ -162,6 +162,8 @@
                 when type = 'FLOAT' then 'single-precision float'
                 when type = 'DOUBLE' or type in ('INT32', 'INT64') and coalesce(converted_type, '') not in ('DATE', 'TIMESTAMP_MILLIS', 'TIMESTAMP_MICROS')
                     and coalesce(logical_type, '') not like 'TimestampType%' then 'other number'
+                -- a decimal wider than 18 digits is stored as bytes (pyarrow, Spark): a number all the same
+                when converted_type = 'DECIMAL' or logical_type like 'DecimalType%' then 'other number'
                 when converted_type = 'DATE' then 'date'
                 when logical_type like 'TimestampType(isAdjustedToUTC=1%' then 'time-zone-aware timestamp'
                 when logical_type like 'TimestampType(isAdjustedToUTC=0%NanoSeconds()%' then 'naive nanosecond timestamp'
