@@ -62,6 +62,11 @@ def parse_error(tmp_path, dbt_vars: dict) -> str:
      "field 'indicator.filter.environment' is \"prod\"; expected no such filter for source function_invocations"),
     ([slo(objective=99.9)], "field 'objective' is 99.9; expected no such field"),
     ([slo(), slo()], "Invalid SLO 'api_availability' in var 'slos': field 'name' is \"api_availability\"; expected a name no other SLO has"),
+    # found by an operator trial: a final line break passed the name pattern (a second SLO read the same),
+    # a list as source raised Python's "unhashable type", and [] as filter meant no filter
+    ([slo(name="api_availability\n")], "field 'name' is \"api_availability\\n\"; expected a lower-case identifier"),
+    ([indicator(source=["gateway_requests"])], "field 'indicator.source' is [\"gateway_requests\"]; expected one of"),
+    ([indicator(filter=[])], "field 'indicator.filter' is []; expected a mapping of column to value"),
 ])
 def test_a_malformed_slo_fails_at_parse_time_with_its_name_and_field(tmp_path, slos, message):
     assert message in parse_error(tmp_path, {"slos": slos})
@@ -73,6 +78,19 @@ def test_a_malformed_slo_fails_at_parse_time_with_its_name_and_field(tmp_path, s
     ({**GOOD_RULE, "burn_rate_threshold": 0}, "field 'burn_rate_threshold' is 0; expected a burn rate > 0"),
     ({**GOOD_RULE, "burn_rate_threshold": "1e400"}, "field 'burn_rate_threshold' is \"1e400\"; expected a burn rate > 0"),
     ({**GOOD_RULE, "severity": "sms"}, "field 'severity' is \"sms\"; expected page or ticket"),
+    ({**GOOD_RULE, "name": "page_fast_burn\n"}, "\"name\": \"page_fast_burn\\n\", \"severity\": \"page\", \"short_window\": \"5m\"}; expected each rule to be a mapping with a unique lower-case identifier"),
 ])
 def test_a_malformed_alert_rule_fails_at_parse_time_with_its_name_and_field(tmp_path, rule, message):
     assert message in parse_error(tmp_path, {"slo_burn_rate_rules": [rule]})
+
+
+def test_filter_values_are_compared_as_staging_writes_them(tmp_path):
+    """Staging lower-cases the gateway's environment and region: an SLO on `environment: PROD` counted no
+    request at all, and no alert could fire (operator trial). The filter is lower-cased the same way."""
+    result = dbtRunner().invoke([
+        "compile", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--quiet",
+        "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+        "--inline", "{% set d = oncall_analytics.slo_definitions()[0] %}select '{{ d.environment }}/{{ d.region }}' as scope",
+        "--vars", json.dumps({"slos": [indicator(filter={"environment": " PROD", "region": "US-East"})]}),
+    ])
+    assert result.success and "'prod/us-east'" in result.result.results[0].node.compiled_code

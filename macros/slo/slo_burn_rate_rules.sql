@@ -14,7 +14,7 @@
     {%- set seen = [] -%}
     {%- for item in value -%}
         {%- set name = item.get('name') if item is mapping else none -%}
-        {%- if name is not string or not modules.re.match('^[a-z][a-z0-9_]*$', name) or name in seen -%}
+        {%- if name is not string or not modules.re.match('^[a-z][a-z0-9_]*\\Z', name) or name in seen -%}
             {{ oncall_analytics._var_error('slo_burn_rate_rules', item, "each rule to be a mapping with a unique lower-case identifier as its name (rule " ~ loop.index ~ ")") }}
         {%- endif -%}
         {%- do seen.append(name) -%}

@@ -95,7 +95,8 @@
             {{ oncall_analytics._var_error('slos', item, "each SLO to be a mapping (SLO " ~ position ~ ")") }}
         {%- endif -%}
         {%- set name = item.get('name') -%}
-        {%- if name is not string or not modules.re.match('^[a-z][a-z0-9_]*$', name) -%}
+        {#- \Z, not $: $ also matches before a final line break ("gw_avail\n") -#}
+        {%- if name is not string or not modules.re.match('^[a-z][a-z0-9_]*\\Z', name) -%}
             {{ oncall_analytics._slo_error(position, 'name', name, "a lower-case identifier (letters, digits, _), unique") }}
         {%- endif -%}
         {%- if name in seen -%}
@@ -134,7 +135,7 @@
             {{ oncall_analytics._slo_error(name, 'indicator.kind', kind, "availability or latency") }}
         {%- endif -%}
         {%- set source = indicator.get('source') -%}
-        {%- if source not in sources -%}
+        {%- if source is not string or source not in sources -%}
             {{ oncall_analytics._slo_error(name, 'indicator.source', source, "one of " ~ (sources.keys() | sort | join(', '))) }}
         {%- endif -%}
         {%- set threshold = indicator.get('threshold_ms') -%}
@@ -146,7 +147,8 @@
         {%- elif threshold is not none -%}
             {{ oncall_analytics._slo_error(name, 'indicator.threshold_ms', threshold, "nothing: only a latency SLI has a threshold") }}
         {%- endif -%}
-        {%- set filter = indicator.get('filter') or {} -%}
+        {#- absent or null: no filter; anything else must be a mapping ([] or '' would read as none) -#}
+        {%- set filter = indicator.get('filter') if indicator.get('filter') is not none else {} -%}
         {%- if filter is not mapping -%}
             {{ oncall_analytics._slo_error(name, 'indicator.filter', filter, "a mapping of column to value") }}
         {%- endif -%}
@@ -166,14 +168,15 @@
         {%- if window_minutes is none -%}
             {{ oncall_analytics._slo_error(name, 'time_window', item['time_window'], "a rolling window <n>m, <n>h, <n>d or <n>w, a positive multiple of 5 minutes, at most 366d, e.g. 28d") }}
         {%- endif -%}
+        {#- filter values lower-cased as staging writes both columns (case: lower): PROD counts prod's requests -#}
         {%- do slos.append({
             'name': name,
             'service': service | trim,
             'description': description | trim,
             'sli_kind': kind,
             'event_source': source,
-            'environment': (filter.get('environment') | trim) if filter.get('environment') is not none else none,
-            'region': (filter.get('region') | trim) if filter.get('region') is not none else none,
+            'environment': (filter.get('environment') | trim | lower) if filter.get('environment') is not none else none,
+            'region': (filter.get('region') | trim | lower) if filter.get('region') is not none else none,
             'latency_threshold_ms': threshold,
             'objective_pct': objective,
             'time_window': item['time_window'] | trim,
