@@ -240,6 +240,18 @@ def test_usage_errors(warehouse, monkeypatch, capsys):
         notify(warehouse, "--stdout", "--since", "2999-01-01 00:00:00")
     assert "is in the future" in capsys.readouterr().err
     assert notify(warehouse.with_name("missing.duckdb"), "--stdout") == 3
+    # a URL with a port that is no number crashed the first delivery with a traceback (operator trial)
+    monkeypatch.setenv("ONCALL_WEBHOOK_URL", "http://127.0.0.1:abc/")
+    assert notify(warehouse, "--webhook") == 2
+    assert "the URL in ONCALL_WEBHOOK_URL is malformed" in capsys.readouterr().err
+    assert notify("", "--stdout") == 2 and "no warehouse given" in capsys.readouterr().err
+
+
+def test_a_warehouse_path_with_a_tilde_is_the_one_dbt_wrote(warehouse, monkeypatch, capsys):
+    """dbt (DuckDB) reads DBT_DUCKDB_PATH=~/x.duckdb in the home folder; notify said "no warehouse" (exit 3,
+    "the next run sends") forever (operator trial)."""
+    monkeypatch.setenv("HOME", str(warehouse.parent))
+    assert notify(f"~/{warehouse.name}", "--stdout") == 0
 
 
 def test_a_path_that_is_no_built_warehouse_is_refused(tmp_path, capsys):

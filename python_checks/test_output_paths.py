@@ -34,3 +34,24 @@ def test_a_new_file_in_a_new_folder_is_accepted(tmp_path):
     assert eval_detector.parser().parse_args([str(tmp_path), "--out", str(tmp_path / "new" / "report.md")]).out \
         == tmp_path / "new" / "report.md"
     assert notify.parse_args(["--jsonl", str(tmp_path / "alerts.jsonl")]).jsonl == tmp_path / "alerts.jsonl"
+
+
+def test_eval_detector_refuses_a_work_dir_it_could_not_create(tmp_path, capsys):
+    """--work-dir under a file, or where this user cannot write, failed with a traceback (operator trial)."""
+    (tmp_path / "a file").write_text("")
+    for value in ("", str(tmp_path), str(tmp_path / "a file" / "sub")):
+        with pytest.raises(SystemExit) as stopped:
+            eval_detector.parser().parse_args([str(tmp_path), "--work-dir", value])
+        assert stopped.value.code == 2, value
+        assert "argument --work-dir: got " in capsys.readouterr().err, value
+    assert eval_detector.parser().parse_args([str(tmp_path), "--work-dir", str(tmp_path / "new" / "work")]).work_dir \
+        == tmp_path / "new" / "work"
+
+
+def test_notify_refuses_retry_settings_that_are_no_number_of_seconds(capsys):
+    """NaN passed `< 0` checks and crashed in the first delivery (operator trial); so did infinity."""
+    for option, value in (("--backoff-s", "nan"), ("--backoff-s", "inf"), ("--timeout-s", "nan"), ("--timeout-s", "0")):
+        with pytest.raises(SystemExit) as stopped:
+            notify.parse_args(["--stdout", option, value])
+        assert stopped.value.code == 2, (option, value)
+        assert "--backoff-s a number of seconds" in capsys.readouterr().err

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from oncall_analytics import evaluation as ev
-from oncall_analytics.cli_paths import output_file
+from oncall_analytics.cli_paths import new_folder, output_file
 from oncall_analytics.tsg_rerun import PATH_FORBIDDEN, _default_project_dir, _project_dir, _shown
 
 METHODS = ("robust", "notebook")
@@ -253,7 +253,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=output_file, help="also write the report (markdown) to this file")
     p.add_argument("--project-dir", type=_project_dir, default=_default_project_dir(),
                    help="the dbt project (default: the current folder if it is the project, else this package's checkout)")
-    p.add_argument("--work-dir", type=Path,
+    p.add_argument("--work-dir", type=new_folder,
                    help="keep the logs and the two warehouses in this new folder (default: a temporary folder, removed)")
     return p
 
@@ -267,9 +267,6 @@ def main(argv: list[str]) -> int:
     if args.grain_minutes < 1 or 60 % args.grain_minutes:  # the rule of the var detection_grain_minutes
         print(f"{p.prog}: error: --grain-minutes must divide an hour (as detection_grain_minutes), got {args.grain_minutes}",
               file=sys.stderr)
-        return 2
-    if args.work_dir is not None and args.work_dir.exists():
-        print(f"{p.prog}: error: --work-dir {args.work_dir} exists; give a new folder", file=sys.stderr)
         return 2
     if not Path(sys.executable).with_name("dbt").is_file():
         print(f"{p.prog}: error: dbt not found next to this Python; run `make setup`", file=sys.stderr)

@@ -191,6 +191,6 @@ def main(argv: list[str]) -> int:
     # warehouse path is the project's; a relative DBT_DUCKDB_PATH still means
     # relative to where this command was started
     if env.get("DBT_DUCKDB_PATH"):
-        env["DBT_DUCKDB_PATH"] = str(Path(env["DBT_DUCKDB_PATH"]).resolve())
+        env["DBT_DUCKDB_PATH"] = str(Path(env["DBT_DUCKDB_PATH"]).expanduser().resolve())   # ~ as DuckDB reads it
     print(f"running: {shlex.join(command)}", file=sys.stderr, flush=True)
     return subprocess.run(command, cwd=args.project_dir, env=env).returncode

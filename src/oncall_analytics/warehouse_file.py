@@ -20,7 +20,10 @@ def open_warehouse(warehouse: str, tool: str, marts: tuple[str, ...], read_only:
         print(f"{tool}: {reason}", file=sys.stderr)
         return None, code
 
-    path = Path(warehouse)
+    if not warehouse.strip():
+        return fail("no warehouse given (an empty --warehouse, or DBT_DUCKDB_PATH set empty)", NOT_A_WAREHOUSE)
+    path = Path(warehouse).expanduser()   # ~ as DuckDB, and so dbt, reads it
+    warehouse = str(path)
     if not path.exists():
         return fail(f"no warehouse at {warehouse}: build it first (make build)", NOT_YET)
     if path.is_dir():

@@ -50,8 +50,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not (args.stdout or args.jsonl or args.webhook):
         parser.error("choose at least one destination: --stdout, --jsonl PATH, --webhook")
-    if args.retries < 0 or args.backoff_s < 0 or args.timeout_s <= 0:
-        parser.error("--retries and --backoff-s must be >= 0, --timeout-s > 0")
+    if args.retries < 0 or not 0 <= args.backoff_s <= 3600 or not 0 < args.timeout_s <= 3600:   # NaN fails each test
+        parser.error("--retries must be >= 0, --backoff-s a number of seconds from 0 to 3600, --timeout-s above 0 and at most 3600")
     if args.since is not None and args.since > datetime.now(UTC).replace(tzinfo=None):
         # everything would be recorded as history, and never sent by a later run
         parser.error(f"--since {args.since} is in the future: every page would be recorded as history and never sent")

@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -59,6 +60,13 @@ class Webhook:
         url = os.environ.get(env_var, "").strip()
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"--webhook: set the environment variable {env_var} to the webhook's http(s) URL")
+        try:   # a malformed port or host failed in the first delivery, with a traceback
+            parts = urllib.parse.urlsplit(url)
+            parts.port  # noqa: B018 (reading it validates it)
+        except ValueError as error:
+            raise ConfigError(f"--webhook: the URL in {env_var} is malformed ({error})") from None
+        if not parts.hostname:
+            raise ConfigError(f"--webhook: the URL in {env_var} names no host")
         self.url, self.timeout_s = url, timeout_s
         self.name = f"webhook:{env_var}"
 
