@@ -53,8 +53,8 @@ def test_sql_in_logs_path_never_runs(logs, tmp_path):
 
 
 def test_control_braces_and_unmeant_globs_in_logs_path_are_refused(logs, tmp_path):
-    # a backslash: DuckDB's glob finds nothing below it (a Windows-style path written on Linux)
-    bad_paths = [f"{logs}\n", f"{logs}/*", f"{logs}/../l?gs", f"{logs}/{{name}}", str(logs).replace("/", "\\")]
+    # a URL (DuckDB would download an extension); a backslash: DuckDB's glob finds nothing below it
+    bad_paths = [f"{logs}\n", f"{logs}/*", f"{logs}/../l?gs", f"{logs}/{{name}}", "http://127.0.0.1:9/logs", str(logs).replace("/", "\\")]
     results = run_dbt_concurrently([
         (["compile", "-s", "base_serverless__function_invocations", "--target-path", str(tmp_path / str(index) / "target"),
           "--vars", external_vars(logs, logs_path=bad_path)], tmp_path / str(index) / "w.duckdb")

@@ -9,6 +9,8 @@
       location is a Python format string);
     - a glob character (* ? [ ]): it silently reads every matching folder.
       To read several folders on purpose, set logs_path_glob: true;
+    - a URL (s3://, http://): DuckDB would install an extension and read
+      over the network; logs_path is a folder on this machine;
     - a backslash: DuckDB's glob finds no file below a path that holds one
       (a Windows-style path, or a folder named with one), and the run would
       stop saying the folder holds no Parquet file. `/` works everywhere.
@@ -23,6 +25,9 @@
     {%- endif -%}
     {%- if modules.re.search("['{}\\x00-\\x1f\\x7f]", value) -%}
         {{ oncall_analytics._var_error('logs_path', value, expected) }}
+    {%- endif -%}
+    {%- if modules.re.match('^[A-Za-z][A-Za-z0-9+.-]*://', value) -%}
+        {{ oncall_analytics._var_error('logs_path', value, expected ~ " on this machine, not a URL (DuckDB would fetch an extension and read over the network)") }}
     {%- endif -%}
     {%- if '\\' in value -%}
         {{ oncall_analytics._var_error('logs_path', value, expected ~ ", and with / between folders, not \\ (DuckDB reads no file below a path with a backslash; / works on Windows too)") }}
