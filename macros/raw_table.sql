@@ -57,7 +57,8 @@
     name a column its files hold too only where they agree, and every file
     must sit in folders of the same columns where one would be lost
     (require_partitions_match_files). A contract column must not mix types
-    that one table cannot hold as written (require_one_kind_per_column). -#}
+    that one table cannot hold as written (require_one_kind_per_column), and
+    a time column may not be in the folders only (require_no_time_in_folders_only). -#}
 {% macro require_log_files(logs_path, name) -%}
     {%- set folder = logs_path ~ '/' ~ name -%}
     {%- set contract = oncall_analytics.staging_columns(name) | map(attribute='name') | map('lower') | list -%}
@@ -132,6 +133,11 @@
     {%- set ctes = oncall_analytics.log_file_columns_ctes(files, name) -%}
     {%- do oncall_analytics.require_one_kind_per_column(logs_path, name, files, ctes, contract_literals) -%}
     {%- do oncall_analytics.require_partitions_match_files(logs_path, name, files, ctes, contract_literals) -%}
+    {%- set time_literals = [] -%}
+    {%- for column in oncall_analytics.staging_columns(name) if column.type == 'timestamp' -%}
+        {%- do time_literals.append(oncall_analytics.sql_literal(column.name | lower)) -%}
+    {%- endfor -%}
+    {%- do oncall_analytics.require_no_time_in_folders_only(logs_path, name, ctes, time_literals) -%}
 {%- endmacro %}
 
 {#- SQL (DuckDB): the part of the file path `file_sql` below the log's own

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+from datetime import datetime
 
 import duckdb
 import pytest
@@ -319,6 +320,31 @@ def test_files_in_different_partition_layouts_stop_the_run_when_a_column_would_b
     assert read.returncode == 0, read.stdout[-3000:]
     assert rows(tmp_path / "kept" / "w.duckdb", "select invocation_id, status from staging.stg_serverless__function_invocations "
                 "order by invocation_id") == [("x1", "SUCCESS"), ("x2", "SUCCESS")]
+
+
+def test_a_time_in_partition_folders_only_stops_and_one_written_two_ways_agrees(tmp_path):
+    """Operator trial. Spark's partitionBy on a timestamp names the folder in its session's time zone
+    (`start_timestamp=2024-03-12 04%3A00%3A00` for 09:00 UTC in New York) and leaves the column out of the
+    files: read as UTC, every time moved 5 hours, silently; the run stops instead. Polars keeps the column
+    in its files and names the folder `2024-03-12 09:00:00.000000`, and a null folder
+    `__HIVE_DEFAULT_PARTITION__`: the same values written two ways, which used to stop the run; they read."""
+    without_time = INVOCATION.replace(" timestamp '2024-03-12 09:00:00' as start_timestamp,", "")
+    write_parquet(tmp_path / "spark" / "logs", "function_invocations/start_timestamp=2024-03-12 04%3A00%3A00", without_time)
+    write_parquet(tmp_path / "polars" / "logs", "function_invocations/start_timestamp=2024-03-12 09:00:00.000000", INVOCATION)
+    null_status = INVOCATION.replace("'x1'", "'x2'").replace("'SUCCESS' as status", "cast(null as varchar) as status")
+    write_parquet(tmp_path / "polars" / "logs", "function_invocations/start_timestamp=2024-03-12 09:00:00.000000", null_status, part="part-1")
+    refused, read = run_dbt_concurrently([
+        (["build", "-s", *STAGING, "--target-path", str(tmp_path / kind / "target"), "--vars", external_vars(tmp_path / kind / "logs")],
+         tmp_path / kind / "w.duckdb") for kind in ("spark", "polars")])
+    assert refused.returncode != 0
+    folder = tmp_path / "spark" / "logs" / "function_invocations"
+    assert (f"{folder}/ has the time column `start_timestamp` in `start_timestamp=<value>/` folders only, in 1 file(s) "
+            f"({folder}/start_timestamp=2024-03-12 04%3A00%3A00/part-0.parquet). A folder name holds no time zone") \
+        in " ".join(refused.stdout.split())
+    assert "base_serverless__function_invocations" not in _tables(tmp_path / "spark" / "w.duckdb")
+    assert read.returncode == 0, read.stdout[-3000:]
+    assert rows(tmp_path / "polars" / "w.duckdb", "select invocation_id, start_timestamp from staging.base_serverless__function_invocations"
+                " order by 1") == [("x1", datetime(2024, 3, 12, 9)), ("x2", datetime(2024, 3, 12, 9))]
 
 
 def test_make_creates_the_warehouse_folder_of_a_path_with_spaces(tmp_path):

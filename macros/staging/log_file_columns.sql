@@ -49,6 +49,10 @@
         from schema_columns inner join partition_columns using (file_name, column_name)
         where column_name in (" ~ contract_literals | join(', ') ~ ")
         order by column_name") -%}
+    {#- a folder value in a form staging reads as it would read the file's value (a plain time, number or flag) -#}
+    {%- set folder_time = oncall_analytics.sql_literal('^(' ~ oncall_analytics.plain_number_pattern('naive_timestamp') ~ '|'
+                                                       ~ oncall_analytics.plain_number_pattern('offset_timestamp') ~ ')$') -%}
+    {%- set folder_number = oncall_analytics.sql_literal('^[+-]?[0-9]+([.][0-9]*)?$') -%}
     {%- for column_name in overlaps.columns[0].values() -%}
         {%- set read_options = oncall_analytics.sql_literal(files) ~ ", union_by_name = true, filename = true, file_row_number = true" -%}
         {%- set differing = run_query(
@@ -69,9 +73,20 @@
                 where filename in (select file_name from overlapping)
             ),
             differences as (
+                -- the same value written two ways is no difference: a writer's null folder, a time with
+                -- or without its zone or fraction (polars), 1 and 1.0, true and 1 (staging reads them alike)
                 select folder_read.filename, folder_read.value as folder_value, file_read.value as file_value
                 from folder_read inner join file_read using (filename, file_row_number)
-                where folder_read.value is distinct from file_read.value
+                where not (
+                    folder_read.value is not distinct from file_read.value
+                    or (folder_read.value = '__HIVE_DEFAULT_PARTITION__' and file_read.value is null)
+                    or coalesce(regexp_matches(folder_read.value, " ~ folder_time ~ ")
+                        and try_cast(folder_read.value as timestamptz) = try_cast(file_read.value as timestamptz), false)
+                    or coalesce(regexp_matches(folder_read.value, " ~ folder_number ~ ")
+                        and try_cast(folder_read.value as double) = try_cast(file_read.value as double), false)
+                    or coalesce(lower(folder_read.value) in ('true', 'false', '1', '0')
+                        and try_cast(folder_read.value as boolean) = try_cast(file_read.value as boolean), false)
+                )
             )
             select count(*), count(distinct filename),
                    array_to_string((list(distinct filename order by filename))[1:3], ', '),
@@ -198,5 +213,34 @@
                'naive nanosecond timestamp': "DuckDB cannot hold both kinds in one column"}[kind]
             ~ ", so the run stops. Write the column with one type in every file (for pandas' nanoseconds: "
             ~ "to_parquet(..., coerce_timestamps=\"us\"), or all with a time zone).") }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- DuckDB, log_source external: a time column that a file has in its
+    `<column>=<value>/` folders only. A folder name is text without a time
+    zone, and writers put the time there as their session's wall clock
+    (Spark's partitionBy on a timestamp in a New York session names the
+    folder 05:00 for 10:00 UTC), which this project would read as UTC: every
+    time shifted, silently (operator trial). The run stops, naming the
+    column and files; files that also hold the column are compared with
+    their folders (require_partitions_match_files). -#}
+{% macro require_no_time_in_folders_only(logs_path, name, ctes, time_literals) -%}
+    {%- if not time_literals -%}{{ return(none) }}{%- endif -%}
+    {%- set found = run_query(
+        "with " ~ ctes ~ ",
+        folders_only as (
+            select column_name, file_name from partition_columns
+            anti join schema_columns using (file_name, column_name)
+            where column_name in (" ~ time_literals | join(', ') ~ ")
+        )
+        select column_name, count(*), array_to_string((list(file_name order by file_name))[1:3], ', ')
+        from folders_only group by column_name order by column_name") -%}
+    {%- for column_name, files, examples in found.rows -%}
+        {{ exceptions.raise_compiler_error(
+            logs_path ~ "/" ~ name ~ "/ has the time column `" ~ column_name ~ "` in `" ~ column_name ~ "=<value>/` folders only, in "
+            ~ files ~ " file(s) (" ~ examples ~ (", ..." if files > 3 else "") ~ "). A folder name holds no time zone, and "
+            ~ "writers name it in their session's time zone (Spark's spark.sql.session.timeZone, the machine's by default), "
+            ~ "which this project would read as UTC, shifting every time. Keep the column in the files (partition by a "
+            ~ "date or hour text column of its own instead), and the run reads it as written.") }}
     {%- endfor -%}
 {%- endmacro %}
