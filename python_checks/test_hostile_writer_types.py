@@ -81,6 +81,11 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
                             "timestamp '2024-03-12 10:00:00' as observed_at, 1234.56789 :: decimal(38, 10) as value",
                             "value` as single-precision float in 1 file(s) ({log}/a.parquet) and as other number in 1 file(s) "
                             "({log}/b.parquet)"),
+        # a file without rows (no row group) has no columns in the footer's row groups, but its schema is read
+        "empty_nanoseconds": ("timestamptz '2024-03-12 10:00:00+00:00' as observed_at, 1.0 :: double as value",
+                              "timestamp_ns '2024-03-12 10:00:00' as observed_at, 1.0 :: double as value where false",
+                              "observed_at` as naive nanosecond timestamp in 1 file(s) ({log}/b.parquet) and as time-zone-aware "
+                              "timestamp in 1 file(s) ({log}/a.parquet)"),
         "date": ("date '2024-03-12' as observed_at, 1.0 :: double as value",
                  "timestamp '2024-03-12 10:00:00' as observed_at, 1.0 :: double as value",
                  "observed_at` as date in 1 file(s) ({log}/a.parquet) and as naive timestamp in 1 file(s) ({log}/b.parquet)"),

@@ -164,13 +164,17 @@
 {% macro require_one_kind_per_column(logs_path, name, files, ctes, contract_literals) -%}
     {%- set clashes = run_query(
         "with " ~ ctes ~ ",
+        leaves as (
+            select file_name, lower(name) as column_name, type, converted_type, logical_type
+            from parquet_schema(" ~ oncall_analytics.sql_literal(files) ~ ") where num_children is null
+        ),
         schema_rows as (
             -- leaves whose file holds a top-level column of that name (a struct's field of the name is no column)
-            select leaves.file_name, schema_columns.column_name, leaves.type, leaves.converted_type, leaves.logical_type
-            from parquet_schema(" ~ oncall_analytics.sql_literal(files) ~ ") as leaves
-            inner join schema_columns
-                on schema_columns.file_name = leaves.file_name and schema_columns.column_name = lower(leaves.name)
-            where leaves.num_children is null
+            select leaves.* from leaves inner join schema_columns using (file_name, column_name)
+            -- a file without rows (no row group: a streaming writer that got none) is not in schema_columns,
+            -- but DuckDB reads its schema all the same, and a clash there stopped the read with a raw error
+            union all
+            select leaves.* from leaves anti join log_files using (file_name)
         ),
         kinds as (
             select distinct file_name, column_name, case
