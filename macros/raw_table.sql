@@ -61,7 +61,8 @@
     a time column may not be in the folders only (require_no_time_in_folders_only). -#}
 {% macro require_log_files(logs_path, name) -%}
     {%- set folder = logs_path ~ '/' ~ name -%}
-    {%- set contract = oncall_analytics.staging_columns(name) | map(attribute='name') | map('lower') | list -%}
+    {%- set contract_columns = oncall_analytics.staging_columns(name) -%}
+    {%- set contract = contract_columns | map(attribute='name') | map('lower') | list -%}
     {%- for segment in logs_path.replace('\\', '/').split('/') if '=' in segment -%}
         {%- set column, value = segment.split('=', 1) -%}
         {%- if column | lower in contract -%}
@@ -134,7 +135,7 @@
     {%- do oncall_analytics.require_one_kind_per_column(logs_path, name, files, ctes, contract_literals) -%}
     {%- do oncall_analytics.require_partitions_match_files(logs_path, name, files, ctes, contract_literals) -%}
     {%- set time_literals = [] -%}
-    {%- for column in oncall_analytics.staging_columns(name) if column.type == 'timestamp' -%}
+    {%- for column in contract_columns if column.type == 'timestamp' -%}
         {%- do time_literals.append(oncall_analytics.sql_literal(column.name | lower)) -%}
     {%- endfor -%}
     {%- do oncall_analytics.require_no_time_in_folders_only(logs_path, name, ctes, time_literals) -%}
