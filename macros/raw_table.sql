@@ -138,7 +138,7 @@
     {%- for column in contract_columns if column.type == 'timestamp' -%}
         {%- do time_literals.append(oncall_analytics.sql_literal(column.name | lower)) -%}
     {%- endfor -%}
-    {%- do oncall_analytics.require_no_time_in_folders_only(logs_path, name, ctes, time_literals) -%}
+    {%- do oncall_analytics.require_no_time_in_folders_only(logs_path, name, files, ctes, time_literals) -%}
 {%- endmacro %}
 
 {#- SQL (DuckDB): the part of the file path `file_sql` below the log's own

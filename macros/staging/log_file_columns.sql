@@ -228,8 +228,13 @@
     time shifted, silently (operator trial). The run stops, naming the
     column and files; files that also hold the column are compared with
     their folders (require_partitions_match_files). -#}
-{% macro require_no_time_in_folders_only(logs_path, name, ctes, time_literals) -%}
+{% macro require_no_time_in_folders_only(logs_path, name, files, ctes, time_literals) -%}
     {%- if not time_literals -%}{{ return(none) }}{%- endif -%}
+    {#- the file names alone first: most logs have no such folder, and the footers need not be read -#}
+    {%- set in_folders = run_query(
+        "select count(*) from (select unnest(" ~ oncall_analytics.partition_keys('file', name) ~ ") as column_name"
+        ~ " from glob(" ~ oncall_analytics.sql_literal(files) ~ ")) where column_name in (" ~ time_literals | join(', ') ~ ")") -%}
+    {%- if in_folders.rows[0][0] == 0 -%}{{ return(none) }}{%- endif -%}
     {%- set found = run_query(
         "with " ~ ctes ~ ",
         folders_only as (
