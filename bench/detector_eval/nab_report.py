@@ -54,7 +54,8 @@ def parameter_rows() -> pd.DataFrame:
         "seasonal_min_days": "a profile needs three days before it can replace the level",
         "seasonal_scale_ratio": "the profile is used when it explains the residuals clearly better (30 %); 0.5-0.9 give the same figures",
         "level_shift_hours": "the project's level_shift_window_hours; the statistic is reported, not paged (it only added false pages)",
-        "min_relative_scale": "a floor for metrics that barely move (constants, one tick, last-bit noise: operator trial); nab_dev's figures are the same with 0",
+        "min_relative_scale": ("a floor for metrics that barely move (constants, one tick, last-bit noise: operator trial); "
+                               "nab_dev's figures are the same with 0"),
         "anomaly_k": "the notebook's k; with this scale it keeps false pages at or under 1 per 1,000 h",
         "sustained_k_ratio": "Western Electric rule 2 (2 of 3 beyond 2 of 3 sigma limits) scaled to k",
         "sustained_points": "Western Electric rule 2",
