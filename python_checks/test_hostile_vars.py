@@ -40,6 +40,13 @@ def _tables(warehouse):
     return {name for name, in rows(warehouse, "select table_name from information_schema.tables")}
 
 
+def build_staging_of(tmp_path, kinds) -> list:
+    """The staging build of each kind's logs, <tmp_path>/<kind>/logs, into its own warehouse, concurrently."""
+    return run_dbt_concurrently([
+        (["build", "-s", *STAGING, "--target-path", str(tmp_path / kind / "target"), "--vars", external_vars(tmp_path / kind / "logs")],
+         tmp_path / kind / "w.duckdb") for kind in kinds])
+
+
 def test_sql_in_logs_path_never_runs(logs, tmp_path):
     payload = f"{logs}'); create table main.pwned as select 1; select * from read_parquet('{logs}"
     commands = {"build": ["build", "-s", *STAGING], "freshness": ["source", "freshness", "-s", "source:serverless"],
@@ -281,9 +288,7 @@ def test_a_partition_folder_over_files_holding_its_column_must_agree_with_them(l
     for kind, partition in folders.items():
         (tmp_path / kind / "logs" / "function_invocations" / partition).mkdir(parents=True)
         (tmp_path / kind / "logs" / "function_invocations" / partition / "part-0.parquet").write_bytes(part)
-    agreed, refused = run_dbt_concurrently([
-        (["build", "-s", *STAGING, "--target-path", str(tmp_path / kind / "target"), "--vars", external_vars(tmp_path / kind / "logs")],
-         tmp_path / kind / "w.duckdb") for kind in folders])
+    agreed, refused = build_staging_of(tmp_path, folders)
     assert agreed.returncode == 0, agreed.stdout[-3000:]
     assert rows(tmp_path / "agree" / "w.duckdb", "select invocation_id, status from staging.stg_serverless__function_invocations") \
         == [("x1", "SUCCESS")]
@@ -307,9 +312,7 @@ def test_files_in_different_partition_layouts_stop_the_run_when_a_column_would_b
     second = INVOCATION.replace("'x1'", "'x2'")
     write_parquet(tmp_path / "lost" / "logs", "function_invocations/status=SUCCESS", second.replace(", 'SUCCESS' as status", ""))
     write_parquet(tmp_path / "kept" / "logs", "function_invocations/status=SUCCESS", second)
-    refused, read = run_dbt_concurrently([
-        (["build", "-s", *STAGING, "--target-path", str(tmp_path / kind / "target"), "--vars", external_vars(tmp_path / kind / "logs")],
-         tmp_path / kind / "w.duckdb") for kind in ("lost", "kept")])
+    refused, read = build_staging_of(tmp_path, ("lost", "kept"))
     assert refused.returncode != 0
     folder = tmp_path / "lost" / "logs" / "function_invocations"
     assert (f"{folder}/ mixes partition layouts (no partition folder: 1 file(s); `status=`: 1 file(s)). DuckDB reads partition "
@@ -332,10 +335,9 @@ def test_a_time_in_partition_folders_only_stops_and_one_written_two_ways_agrees(
     write_parquet(tmp_path / "spark" / "logs", "function_invocations/start_timestamp=2024-03-12 04%3A00%3A00", without_time)
     write_parquet(tmp_path / "polars" / "logs", "function_invocations/start_timestamp=2024-03-12 09:00:00.000000", INVOCATION)
     null_status = INVOCATION.replace("'x1'", "'x2'").replace("'SUCCESS' as status", "cast(null as varchar) as status")
-    write_parquet(tmp_path / "polars" / "logs", "function_invocations/start_timestamp=2024-03-12 09:00:00.000000", null_status, part="part-1")
-    refused, read = run_dbt_concurrently([
-        (["build", "-s", *STAGING, "--target-path", str(tmp_path / kind / "target"), "--vars", external_vars(tmp_path / kind / "logs")],
-         tmp_path / kind / "w.duckdb") for kind in ("spark", "polars")])
+    write_parquet(tmp_path / "nulls" / "logs", "function_invocations/status=SUCCESS", INVOCATION)
+    write_parquet(tmp_path / "nulls" / "logs", "function_invocations/status=__HIVE_DEFAULT_PARTITION__", null_status)
+    refused, read, nulls = build_staging_of(tmp_path, ("spark", "polars", "nulls"))
     assert refused.returncode != 0
     folder = tmp_path / "spark" / "logs" / "function_invocations"
     assert (f"{folder}/ has the time column `start_timestamp` in `start_timestamp=<value>/` folders only, in 1 file(s) "
@@ -344,7 +346,10 @@ def test_a_time_in_partition_folders_only_stops_and_one_written_two_ways_agrees(
     assert "base_serverless__function_invocations" not in _tables(tmp_path / "spark" / "w.duckdb")
     assert read.returncode == 0, read.stdout[-3000:]
     assert rows(tmp_path / "polars" / "w.duckdb", "select invocation_id, start_timestamp from staging.base_serverless__function_invocations"
-                " order by 1") == [("x1", datetime(2024, 3, 12, 9)), ("x2", datetime(2024, 3, 12, 9))]
+                " order by 1") == [("x1", datetime(2024, 3, 12, 9))]
+    assert nulls.returncode == 0, nulls.stdout[-3000:]
+    assert rows(tmp_path / "nulls" / "w.duckdb", "select invocation_id, status, quarantine_reason from staging.base_serverless__function_invocations"
+                " order by 1") == [("x1", "SUCCESS", None), ("x2", None, "status is missing")]
 
 
 def test_make_creates_the_warehouse_folder_of_a_path_with_spaces(tmp_path):
