@@ -353,7 +353,9 @@ def log_input(con: duckdb.DuckDBPyConnection) -> str | None:
         row = con.execute(f'select loaded_from from staging."{table}" limit 1').fetchone()
         if row is not None and row[0] is not None:
             log = table.split("__", 1)[-1]
-            location = re.sub("/+", "/", row[0].split(", ", 1)[0])
+            # the build's own rule (macro input_location): the files' glob without read options, slashes once
+            files = re.match(r"^(read_parquet[(].*?/[*][*]/[*][.]parquet)", row[0])
+            location = re.sub("/{2,}", "/", files.group(1)) if files else row[0]
             inputs.add(re.sub(rf"(^seed |/){re.escape(log)}(/|$)", r"\1{log}\2", location))
     return " + ".join(sorted(inputs)) or None
 
