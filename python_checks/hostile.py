@@ -34,14 +34,23 @@ def contract_csv(seed_name: str, rows: list[dict]) -> str:
     return out.getvalue()
 
 
-def write_parquet(logs: Path, table: str, select_sql: str, part: str = "part-0", frames: dict | None = None) -> None:
+def write_parquet(logs: Path, table: str, select_sql: str, part: str = "part-0", frames: dict | None = None,
+                  key_value_metadata: dict[str, str] | None = None) -> None:
     """The rows of `select_sql` (DuckDB SQL; `frames` are pandas frames it may read by name)
-    as <logs>/<table>/<part>.parquet, with the column types the query gives them."""
+    as <logs>/<table>/<part>.parquet, with the column types the query gives them, and
+    `key_value_metadata` in the footer (where pandas and Spark keep their own schema)."""
     (logs / table).mkdir(parents=True, exist_ok=True)
+    metadata = ", ".join(f"{sql_text(key)}: {sql_text(value)}" for key, value in (key_value_metadata or {}).items())
     with duckdb.connect() as con:
         for name, frame in (frames or {}).items():
             con.register(name, frame)
-        con.execute(f"copy ({select_sql}) to '{logs / table / part}.parquet' (format parquet)")
+        con.execute(f"copy ({select_sql}) to '{logs / table / part}.parquet' (format parquet"
+                    + (f", kv_metadata {{{metadata}}})" if metadata else ")"))
+
+
+def sql_text(text: str) -> str:
+    """`text` as a DuckDB string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def external_vars(logs: Path, **extra) -> str:

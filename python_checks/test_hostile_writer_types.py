@@ -5,6 +5,8 @@ Parquet DATE in a time column is a date alone. Flags read as booleans, text as t
 quarantined as it is in text. One shared build of two staging models."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -68,7 +70,8 @@ def test_a_parquet_date_in_a_time_column_is_quarantined_as_a_date_alone(writer_b
 def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_path):
     """Read as one table, single-precision floats beside doubles widen (58.47 would read 58.470001), a DATE
     beside timestamps reads as midnight, and naive nanoseconds beside time zones stop DuckDB with an error
-    naming neither kind: the run stops first, naming the column, both kinds and their files."""
+    naming neither kind: the run stops first, naming the column, both kinds and their files. A duration
+    (pandas timedelta, Spark interval) would read as an integer of its unit: the run stops too."""
     def metrics(kind_sql: str) -> str:
         return f"select 'svc' as service_name, 'm' as metric_name, {kind_sql}"
     cases = {
@@ -93,10 +96,21 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
                         "timestamptz '2024-03-12 10:00:00+00:00' as observed_at, 1.0 :: double as value",
                         "observed_at` as naive nanosecond timestamp in 1 file(s) ({log}/a.parquet) and as time-zone-aware "
                         "timestamp in 1 file(s) ({log}/b.parquet). Read as one table, DuckDB cannot hold both kinds"),
+        # a duration is stored as an integer of its unit; the writer's schema in the footer says so (operator trial)
+        "duration": ("timestamp '2024-03-12 09:00:00' as observed_at, 1500000 :: bigint as value",
+                     "timestamp '2024-03-12 10:00:00' as observed_at, 1500 :: bigint as value",
+                     "value` as a duration (Spark interval second, pandas timedelta64[ns]) in 2 file(s) ({log}/a.parquet, "
+                     "{log}/b.parquet). Parquet stores a duration as a plain integer of its unit"),
     }
+    writer_schemas = {"duration": (
+        {"pandas": json.dumps({"columns": [{"name": "value", "field_name": "value", "pandas_type": "object",
+                                            "numpy_type": "timedelta64[ns]"}]})},
+        {"org.apache.spark.sql.parquet.row.metadata": json.dumps({"type": "struct", "fields": [
+            {"name": "observed_at", "type": "timestamp"}, {"name": "Value", "type": "interval second"}]})})}
     for case, (first, second, _) in cases.items():
-        write_parquet(tmp_path / case, "service_metrics", metrics(first), part="a")
-        write_parquet(tmp_path / case, "service_metrics", metrics(second), part="b")
+        first_schema, second_schema = writer_schemas.get(case, (None, None))
+        write_parquet(tmp_path / case, "service_metrics", metrics(first), part="a", key_value_metadata=first_schema)
+        write_parquet(tmp_path / case, "service_metrics", metrics(second), part="b", key_value_metadata=second_schema)
     results = run_dbt_concurrently([
         (["build", "-s", "+stg_metrics__service_metrics", "--exclude", "test_type:unit", "tag:shipped_data",
           "--target-path", str(tmp_path / case / "target"), "--vars", external_vars(tmp_path / case)],

@@ -253,3 +253,53 @@
             ~ "date or hour text column of its own instead), and the run reads it as written.") }}
     {%- endfor -%}
 {%- endmacro %}
+
+{#- DuckDB, log_source external: a contract column that a writer stored as a
+    duration. Parquet has no duration type, so pandas' timedelta64 and
+    Spark's intervals are stored as plain integers of their unit
+    (nanoseconds for pandas, microseconds or months for Spark), and DuckDB
+    reads them as numbers: a duration_ms of 1.5 ms would read 1500000, a
+    silent change of value (operator trial). The writer's own schema, kept in
+    the file's key-value metadata (`pandas`, Spark's row metadata), names the
+    type: the run stops, naming the column, the written types and files.
+    A writer that keeps no such schema (pyarrow without pandas, polars) is
+    indistinguishable from a number (README, "Your own logs"). -#}
+{% macro require_no_duration_columns(logs_path, name, files, contract_literals) -%}
+    {%- set found = run_query(
+        "with writer_schemas as (
+            select file_name, decode(key) as writer, decode(value) as written_schema
+            from parquet_kv_metadata(" ~ oncall_analytics.sql_literal(files) ~ ")
+            where key in ('pandas' :: blob, 'org.apache.spark.sql.parquet.row.metadata' :: blob)
+        ),
+        written_columns as (
+            select file_name, writer,
+                   unnest(case when writer = 'pandas' then json_extract(written_schema, '$.columns[*]')
+                               else json_extract(written_schema, '$.fields[*]') end) as written
+            from writer_schemas
+            where json_valid(written_schema)
+        ),
+        written_types as (
+            select file_name, lower(coalesce(json_extract_string(written, 'field_name'), json_extract_string(written, 'name'))) as column_name,
+                   writer, json_extract_string(written, case when writer = 'pandas' then 'numpy_type' else 'type' end) as written_type
+            from written_columns
+        ),
+        durations as (
+            select file_name, column_name, case when writer = 'pandas' then 'pandas ' else 'Spark ' end || written_type as written_type
+            from written_types
+            where writer = 'pandas' and written_type like 'timedelta%' or writer <> 'pandas' and written_type like 'interval%'
+        )
+        select column_name, count(distinct file_name), array_to_string((list(distinct file_name order by file_name))[1:3], ', '),
+               array_to_string(list(distinct written_type order by written_type), ', ')
+        from durations
+        where column_name in (" ~ contract_literals | join(', ') ~ ")
+        group by column_name
+        order by column_name") -%}
+    {%- for column_name, files_found, examples, written_types in found.rows -%}
+        {{ exceptions.raise_compiler_error(
+            logs_path ~ "/" ~ name ~ "/ holds the column `" ~ column_name ~ "` as a duration (" ~ written_types ~ ") in "
+            ~ files_found ~ " file(s) (" ~ examples ~ (", ..." if files_found > 3 else "") ~ "). Parquet stores a duration "
+            ~ "as a plain integer of its unit (pandas: nanoseconds; Spark: microseconds, or months), which this project "
+            ~ "would read as the number itself (1.5 ms would read 1500000), so the run stops. Write the column as a number "
+            ~ "in the contract's unit (pandas: df[\"" ~ column_name ~ "\"] / pd.Timedelta(milliseconds=1) for milliseconds).") }}
+    {%- endfor -%}
+{%- endmacro %}
