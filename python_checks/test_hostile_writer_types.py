@@ -39,8 +39,8 @@ def writer_build(tmp_path_factory):
     write_parquet(logs, "workflow_tracking", workflow_steps(
         "select 'binary_text' as correlation_id, encode('zürich') as user_id, true as has_compensation, false as is_test_traffic"),
         part="binary")
-    write_parquet(logs, "service_metrics", "select 'svc' as service_name, 'm' as metric_name, date '2024-03-12' as observed_at, 1.0 as value"
-                  " union all select 'svc', 'n', date '2024-03-13', 2.0")
+    write_parquet(logs, "service_metrics", "select 'svc' as service_name, 'm' as metric_name, date '2024-03-12' as observed_at,"
+                  " cast(100.7 as float) as value union all select 'svc', 'n', date '2024-03-13', cast(2.0 as float)")
     project = copy_project(root / "p")
     warehouse = project / "warehouse" / "oncall_analytics.duckdb"
     run_dbt(["build", "-s", *(f"+{model}{suffix}" for model in STAGED for suffix in ("", "_quarantine")),
@@ -62,8 +62,9 @@ def test_text_stored_as_plain_binary_reads_as_text(writer_build):
 
 
 def test_a_parquet_date_in_a_time_column_is_quarantined_as_a_date_alone(writer_build):
-    assert rows(writer_build, "select metric_name, quarantine_reason from staging.stg_metrics__service_metrics_quarantine order by 1") == [
-        ("m", "observed_at is not a timestamp"), ("n", "observed_at is not a timestamp")]
+    """The quarantine shows a single-precision value as its writer wrote it, not widened (100.69999694824219)."""
+    assert rows(writer_build, "select metric_name, value, quarantine_reason from staging.stg_metrics__service_metrics_quarantine order by 1") == [
+        ("m", "100.7", "observed_at is not a timestamp"), ("n", "2.0", "observed_at is not a timestamp")]
     assert rows(writer_build, "select count(*) from staging.stg_metrics__service_metrics") == [(0,)]
 
 
