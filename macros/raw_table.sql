@@ -59,8 +59,9 @@
     (require_partitions_match_files). A contract column must not mix types
     that one table cannot hold as written (require_one_kind_per_column) or
     be a duration its writer stored as an integer of its unit
-    (require_no_duration_columns), and a time column may not be in the
-    folders only (require_no_time_in_folders_only). -#}
+    (require_no_duration_columns); text stored as bytes, in any column,
+    must be UTF-8 (require_utf8_text), and a time column may not be in the folders only
+    (require_no_time_in_folders_only). -#}
 {% macro require_log_files(logs_path, name) -%}
     {%- set folder = logs_path ~ '/' ~ name -%}
     {%- set contract_columns = oncall_analytics.staging_columns(name) -%}
@@ -136,6 +137,7 @@
     {%- set ctes = oncall_analytics.log_file_columns_ctes(files, name) -%}
     {%- do oncall_analytics.require_one_kind_per_column(logs_path, name, files, ctes, contract_literals) -%}
     {%- do oncall_analytics.require_no_duration_columns(logs_path, name, files, contract_literals) -%}
+    {%- do oncall_analytics.require_utf8_text(logs_path, name, files, ctes) -%}
     {%- do oncall_analytics.require_partitions_match_files(logs_path, name, files, ctes, contract_literals) -%}
     {%- set time_literals = [] -%}
     {%- for column in contract_columns if column.type == 'timestamp' -%}

@@ -74,34 +74,40 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
     naming neither kind: the run stops first, naming the column, both kinds and their files. A duration
     (pandas timedelta, Spark interval) would read as an integer of its unit: the run stops too."""
     def metrics(kind_sql: str) -> str:
-        return f"select 'svc' as service_name, 'm' as metric_name, {kind_sql}"
+        return kind_sql if kind_sql.startswith("select ") else f"select 'svc' as service_name, 'm' as metric_name, {kind_sql}"
     cases = {
         "float32": ("timestamp '2024-03-12 09:00:00' as observed_at, cast(58.47 as float) as value",
                     "timestamp '2024-03-12 10:00:00' as observed_at, 1.5 :: double as value",
-                    "value` as single-precision float in 1 file(s) ({log}/a.parquet) and as other number in 1 file(s) "
+                    "the column `value` as single-precision float in 1 file(s) ({log}/a.parquet) and as other number in 1 file(s) "
                     "({log}/b.parquet). Read as one table, DuckDB would widen the single-precision values"),
         # a decimal of more than 18 digits is stored as bytes (pyarrow's and Spark's decimals; operator trial)
         "float32_decimal": ("timestamp '2024-03-12 09:00:00' as observed_at, cast(58.47 as float) as value",
                             "timestamp '2024-03-12 10:00:00' as observed_at, 1234.56789 :: decimal(38, 10) as value",
-                            "value` as single-precision float in 1 file(s) ({log}/a.parquet) and as other number in 1 file(s) "
-                            "({log}/b.parquet)"),
+                            "the column `value` as single-precision float in 1 file(s) ({log}/a.parquet) and as other number "
+                            "in 1 file(s) ({log}/b.parquet)"),
         # a file without rows (no row group) has no columns in the footer's row groups, but its schema is read
         "empty_nanoseconds": ("timestamptz '2024-03-12 10:00:00+00:00' as observed_at, 1.0 :: double as value",
                               "timestamp_ns '2024-03-12 10:00:00' as observed_at, 1.0 :: double as value where false",
-                              "observed_at` as naive nanosecond timestamp in 1 file(s) ({log}/b.parquet) and as time-zone-aware "
-                              "timestamp in 1 file(s) ({log}/a.parquet)"),
+                              "the column `observed_at` as naive nanosecond timestamp in 1 file(s) ({log}/b.parquet) and as "
+                              "time-zone-aware timestamp in 1 file(s) ({log}/a.parquet)"),
         "date": ("date '2024-03-12' as observed_at, 1.0 :: double as value",
                  "timestamp '2024-03-12 10:00:00' as observed_at, 1.0 :: double as value",
-                 "observed_at` as date in 1 file(s) ({log}/a.parquet) and as naive timestamp in 1 file(s) ({log}/b.parquet)"),
+                 "the column `observed_at` as date in 1 file(s) ({log}/a.parquet) and as naive timestamp in 1 file(s) ({log}/b.parquet)"),
         "nanoseconds": ("timestamp_ns '2024-03-12 09:00:00' as observed_at, 1.0 :: double as value",
                         "timestamptz '2024-03-12 10:00:00+00:00' as observed_at, 1.0 :: double as value",
-                        "observed_at` as naive nanosecond timestamp in 1 file(s) ({log}/a.parquet) and as time-zone-aware "
-                        "timestamp in 1 file(s) ({log}/b.parquet). Read as one table, DuckDB cannot hold both kinds"),
+                        "the column `observed_at` as naive nanosecond timestamp in 1 file(s) ({log}/a.parquet) and as "
+                        "time-zone-aware timestamp in 1 file(s) ({log}/b.parquet). Read as one table, DuckDB cannot hold both kinds"),
         # a duration is stored as an integer of its unit; the writer's schema in the footer says so (operator trial)
         "duration": ("timestamp '2024-03-12 09:00:00' as observed_at, 1500000 :: bigint as value",
                      "timestamp '2024-03-12 10:00:00' as observed_at, 1500 :: bigint as value",
-                     "value` as a duration (Spark interval second, pandas timedelta64[ns]) in 2 file(s) ({log}/a.parquet, "
+                     "the column `value` as a duration (Spark interval second, pandas timedelta64[ns]) in 2 file(s) ({log}/a.parquet, "
                      "{log}/b.parquet). Parquet stores a duration as a plain integer of its unit"),
+        # text stored as bytes without the UTF-8 mark (Impala, older Hive) that is not UTF-8 (Latin-1 é; operator trial),
+        # in any column: the log is read whole
+        "latin1": ("select encode('svc') as service_name, 'm' as metric_name, timestamp '2024-03-12 09:00:00' as observed_at, 1.0 as value",
+                   "select encode('svc') as service_name, 'm' as metric_name, timestamp '2024-03-12 10:00:00' as observed_at, 1.0 as value,"
+                   " '\\xE9t\\xE9'::blob as comment",
+                   "1 value(s) of the column `comment` that are not UTF-8 text, in 1 file(s) ({log}/b.parquet), e.g. `\\xE9t\\xE9`"),
     }
     writer_schemas = {"duration": (
         {"pandas": json.dumps({"columns": [{"name": "value", "field_name": "value", "pandas_type": "object",
@@ -119,4 +125,4 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
     for (case, (_, _, message)), result in zip(cases.items(), results):
         assert result.returncode != 0, case
         log = tmp_path / case / "service_metrics"
-        assert f"{tmp_path / case}/service_metrics/ holds the column `" + message.format(log=log) in " ".join(result.stdout.split()), case
+        assert f"{tmp_path / case}/service_metrics/ holds " + message.format(log=log) in " ".join(result.stdout.split()), case

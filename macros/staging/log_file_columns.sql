@@ -303,3 +303,45 @@
             ~ "in the contract's unit (pandas: df[\"" ~ column_name ~ "\"] / pd.Timedelta(milliseconds=1) for milliseconds).") }}
     {%- endfor -%}
 {%- endmacro %}
+
+{#- DuckDB, log_source external: a column stored as plain BINARY (Impala,
+    older Hive, parquet-mr: text without the UTF-8 mark) is read as text
+    (binary_as_string), and one value that is not UTF-8 (a Latin-1 `Zürich`)
+    stops DuckDB's read of the whole log with "Invalid string encoding"
+    naming no column, whether the column is the contract's or not. Only such
+    columns can hold one (a column marked as text is checked by its writer):
+    they are read as bytes, and the run stops naming the column, the count,
+    the files and an example. A struct's field is not checked (it keeps
+    DuckDB's error). -#}
+{% macro require_utf8_text(logs_path, name, files, ctes) -%}
+    {%- set binary_columns = run_query(
+        "with " ~ ctes ~ ",
+        binary_leaves as (
+            select file_name, lower(name) as column_name from parquet_schema(" ~ oncall_analytics.sql_literal(files) ~ ")
+            where type = 'BYTE_ARRAY' and converted_type is null and logical_type is null and num_children is null
+        )
+        -- a column of a file with rows, any column (the log is read whole); a struct's field of a column's name
+        -- makes that column a candidate too, so it is read as bytes either way
+        select file_name, column_name from binary_leaves inner join schema_columns using (file_name, column_name)
+        order by column_name, file_name") -%}
+    {%- set files_of = {} -%}
+    {%- for file_name, column_name in binary_columns.rows -%}
+        {%- do files_of.setdefault(column_name, []).append(oncall_analytics.sql_literal(file_name)) -%}
+    {%- endfor -%}
+    {%- for column_name, file_literals in files_of.items() -%}
+        {%- set found = run_query(
+            "select count(*), count(distinct filename), array_to_string((list(distinct filename order by filename))[1:3], ', '),
+                    cast(min(" ~ adapter.quote(column_name) ~ ") as varchar)
+            from read_parquet([" ~ file_literals | join(', ') ~ "], union_by_name = true, binary_as_string = false, filename = true)
+            where " ~ adapter.quote(column_name) ~ " is not null and try(decode(cast(" ~ adapter.quote(column_name) ~ " as blob))) is null") -%}
+        {%- set values, files_found, examples, example = found.rows[0] -%}
+        {%- if values -%}
+            {{ exceptions.raise_compiler_error(
+                logs_path ~ "/" ~ name ~ "/ holds " ~ values ~ " value(s) of the column `" ~ column_name ~ "` that are not UTF-8 text, in "
+                ~ files_found ~ " file(s) (" ~ examples ~ (", ..." if files_found > 3 else "") ~ "), e.g. `"
+                ~ example ~ "` (bytes as DuckDB shows them). The column is stored as bytes without a text "
+                ~ "type, which DuckDB reads as UTF-8 text and cannot read otherwise, so the run stops. Write the "
+                ~ "column as UTF-8 text (from Latin-1: decode('latin-1') in Python, or a string type in the writer).") }}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endmacro %}
