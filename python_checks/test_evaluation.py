@@ -134,6 +134,8 @@ def test_a_folder_must_match_its_windows(folder):
     ({"svcA/m1": [[None, None]], "svcA/m2": [], "svcB/m3": []}, "svcA/m1 must be a list of \\[start, end\\] pairs"),
     ({"svcA/m1": [["2024-01-01 10:00:00"]], "svcA/m2": [], "svcB/m3": []}, "svcA/m1 must be a list of \\[start, end\\] pairs"),
     ({"svcA/m1": [["soon", "later"]], "svcA/m2": [], "svcB/m3": []}, "svcA/m1: value 1: .soon. is not an ISO 8601 time"),
+    ({"svcA/m1": [["2300-01-01 00:00:00", "2300-01-02 00:00:00"]], "svcA/m2": [], "svcB/m3": []},
+     "svcA/m1: value 1: .2300-01-01 00:00:00. is outside the times that can be held"),
 ])
 def test_a_malformed_windows_file_is_refused_naming_the_file_and_key(folder, content, message):
     """A window of nulls was once counted as a window (its page then a false one); other shapes crashed."""
@@ -187,6 +189,11 @@ def test_missing_values_are_kept_and_unreadable_files_are_named(folder):
     ev.read_folder(folder)
     (folder / "windows.json").write_text('{"svcA/m1": [],}')
     with pytest.raises(ValueError, match="windows.json: not valid JSON"):
+        ev.read_folder(folder)
+    # json keeps the last of a repeated key: the series' first windows were lost, silently (operator trial)
+    (folder / "windows.json").write_text('{"svcA/m1": [["2024-01-01 10:00:00", "2024-01-01 11:00:00"]], "svcA/m2": [], "svcB/m3": [],'
+                                         ' "svcA/m1": []}')
+    with pytest.raises(ValueError, match="windows.json: not valid JSON .the key 'svcA/m1' appears twice"):
         ev.read_folder(folder)
     (folder / "metrics.csv.gz").write_bytes(b"service_name,metric_name\n")
     with pytest.raises(ValueError, match="metrics.csv.gz: cannot be read as gzip-compressed"):

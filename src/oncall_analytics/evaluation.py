@@ -84,6 +84,9 @@ def utc_times(values, where: str, first_line: int | None = None) -> pd.Series:
     except (ValueError, TypeError, OverflowError):
         bad = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce").isna().to_numpy()
         first = int(np.argmax(bad)) if bad.any() else 0
+        if ISO_TIME_FORM.fullmatch(text.iloc[first].strip()):  # the form is right, the year is not: say so
+            raise ValueError(f"{where}: {_position(first, first_line)}: {text.iloc[first][:60]!r} is outside the times that can "
+                             "be held (years 1678 to 2261; the project itself keeps 1900 to 2199)") from None
         raise ValueError(f"{where}: {_position(first, first_line)}: {text.iloc[first][:60]!r} is not an ISO 8601 time "
                          "(e.g. 2024-05-07 14:10:00, UTC, or with an offset)") from None
     return parsed
@@ -94,6 +97,7 @@ def _position(index: int, first_line: int | None) -> str:
 
 
 DATE_ALONE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_TIME_FORM = re.compile(r"[0-9]{4}-[0-1][0-9]-[0-3][0-9]([ T][0-2][0-9]:[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?")
 
 
 def parse_windows(raw, where: Path) -> SeriesWindows:
@@ -135,7 +139,7 @@ def read_folder(folder: str | Path) -> tuple[pd.DataFrame, SeriesWindows]:
             raise FileNotFoundError(f"labelled folder {folder.absolute()}: {name} is missing")
     metrics = read_metrics(folder / METRICS_FILE)
     try:
-        raw = json.loads((folder / WINDOWS_FILE).read_text(encoding="utf-8-sig"))
+        raw = json.loads((folder / WINDOWS_FILE).read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_keys)
     except (ValueError, UnicodeDecodeError) as error:
         raise ValueError(f"{folder / WINDOWS_FILE}: not valid JSON ({error})") from None
     windows = parse_windows(raw, folder / WINDOWS_FILE)
@@ -144,6 +148,17 @@ def read_folder(folder: str | Path) -> tuple[pd.DataFrame, SeriesWindows]:
         raise ValueError(f"labelled folder {folder}: series without windows entry {sorted(in_metrics - set(windows))[:5]}, "
                          f"windows entries without metrics {sorted(set(windows) - in_metrics)[:5]}")
     return metrics, windows
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose keys are distinct: json keeps the last of a repeated key, and a series listed
+    twice in windows.json would lose its first windows, silently (operator trial)."""
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"the key {key!r} appears twice (list all of a series' windows under one key)")
+        seen[key] = value
+    return seen
 
 
 def read_metrics(path: Path) -> pd.DataFrame:
