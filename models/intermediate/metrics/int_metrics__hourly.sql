@@ -11,8 +11,10 @@
 -- time falls in the bucket; an hourly reading at a 5-minute grain stays one
 -- reading, in the bucket starting on its hour). To watch another log, build
 -- an int_ or stg_ model of that shape and add its name to the right list;
--- nothing else changes. A series (service and metric) must come from one
--- model only (the unique_combination_of_columns test says so).
+-- nothing else changes. A series (service and metric) may come from several
+-- models, but each of its buckets from one: readings of one bucket in two
+-- logs (hourly rollups beside raw samples of the same hours) cannot be told
+-- apart, and the run stops naming the series, the bucket and both models.
 --
 -- A share or a percentile of a model at the grain (bad events among the
 -- bucket's events; a quantile of their latencies) carries its bucket's
@@ -105,6 +107,52 @@ unioned as (
             union all
         {%- endif %}
     {%- endfor %}
+),
+
+buckets_from_two_models as (
+    select
+        service_name,
+        metric_name,
+        observed_at,
+        min(source_model) as first_model,
+        max(source_model) as second_model
+    from unioned
+    group by service_name, metric_name, observed_at
+    having count(*) > 1
+),
+
+first_overlap as (
+    select
+        service_name,
+        metric_name,
+        observed_at,
+        first_model,
+        second_model,
+        row_number() over (order by observed_at, service_name, metric_name) as overlap_rank,
+        count(*) over () as overlapping_buckets
+    from buckets_from_two_models
+),
+
+overlap_summary as (
+    -- one row, overlaps or not
+    select
+        coalesce(max(overlapping_buckets), 0) as overlapping_buckets,
+        max(
+            cast(overlapping_buckets as {{ dbt.type_string() }}) || ' bucket(s) hold readings of one series from two models, e.g. service '
+            || service_name || ', metric ' || metric_name || ' at ' || cast(observed_at as {{ dbt.type_string() }})
+            || ' from ' || first_model || ' and ' || second_model
+            || ': which to trust cannot be told. Keep each hour of a series in one log (e.g. drop the hourly rollups'
+            || ' of hours the raw samples cover).'
+        ) as message
+    from first_overlap
+    where overlap_rank = 1
+),
+
+checked as (
+    select unioned.*
+    from unioned
+    cross join overlap_summary
+    where {{ fail_unless('overlap_summary.overlapping_buckets = 0', 'overlap_summary.message') }}
 )
 
-select * from unioned
+select * from checked
