@@ -13,7 +13,7 @@ import pytest
 
 from conftest import PROJECT_DIR
 from detection_synthetic import long_format, planted_incident, weekly_spike_metrics
-from oncall_analytics.detection import paging, robust
+from oncall_analytics.detection import level_shifts, methods, paging, robust
 from oncall_analytics.detection import series as series_module
 
 HOUR = pd.Timedelta(hours=1)
@@ -308,6 +308,24 @@ def test_level_shift_statistic_waits_for_an_estimate_of_the_autocorrelation():
     first_scored_day = (np.flatnonzero(~np.isnan(z))[0] // 288) * 288
     assert np.isnan(statistic[first_scored_day:first_scored_day + 288]).all()
     assert (~np.isnan(statistic)).sum() > 288 and np.nanmax(np.abs(statistic)) < 5
+
+
+def test_a_level_shift_of_a_daily_cycle_is_sized_against_the_profile():
+    """A drop of 12 (6 sd) for a day in a daily cycle of amplitude 50: the robust statistic says `down`. Sized
+    against the span's first expected value, the cycle's rise over the span gave the shift a sign of its own
+    (operator trial: `down` with shift +0.7; here +20.8). The sizes now follow the statistic: expected against
+    read over the span's scored buckets (at the first alarm, 3 of its 6 hours dropped: about -6)."""
+    rng = np.random.default_rng(3)
+    hours = np.arange(24 * 28)
+    values = 100 + 50 * np.sin(2 * np.pi * hours / 24) + rng.normal(0, 2, len(hours))
+    drop = slice(24 * 24 + 3, 24 * 25 + 3)   # from 03:00, on the cycle's rise
+    values[drop] -= 12
+    anomalies = methods.score_robust(series(values), [48], 60).assign(is_anomaly=False)
+    shifts = level_shifts.detect_level_shifts(anomalies, 6, 5.0, 60, "robust")
+    assert len(shifts) >= 1 and (shifts["direction"] == "down").all() and (shifts["shift"] < 0).all()
+    first = shifts.iloc[0]
+    assert drop.start <= hours_after([first["detected_at"]], ZERO)[0] < drop.stop
+    assert -9 < first["shift"] < -3
 
 
 # --- flags and pages ----------------------------------------------------------------------------

@@ -12,9 +12,12 @@ with the same direction form one level shift, reported at its first alarm.
 That statistic treats consecutive readings as independent, which they are
 not, so with the `robust` method (anomaly_method) the statistic is the
 robust kernel's `level_shift_z` instead: the mean robust z over the span
-divided by its standard error under AR(1) noise (robust.py). Before and
-after means are reported the same way for both. At a grain under an hour
-the span is level_shift_window_hours of buckets.
+divided by its standard error under AR(1) noise (robust.py). Its sizes
+follow it: before_mean is what the baseline expected over the span's
+scored buckets (a daily profile's values, hour by hour), after_mean what
+they read, before_std their mean robust scale. An alarm's direction is
+the sign of its shift. At a grain under an hour the span is
+level_shift_window_hours of buckets.
 
 Per series: on Spark it runs series by series (groupBy(service_name,
 metric_name).applyInPandas), over pandas once for every series.
@@ -57,6 +60,15 @@ def shift_statistics(anomalies: pd.DataFrame, span_hours: int, grain_minutes: in
         standard_error = rows["before_std"] * np.sqrt(1 / rows["after_points"] + 1 / rows["before_points"])
         rows["t_stat"] = np.where(rows["before_std"] > 0, (rows["after_mean"] - rows["before_mean"]) / standard_error, np.nan)
     if method == "robust":
+        # the robust statistic compares each bucket with its own expected value (a daily profile moves it hour
+        # by hour), so its sizes do too: what the baseline expected over the span's scored buckets, against
+        # what they read. The span's first baseline alone (above) would give a seasonal series a shift of the
+        # wrong sign beside the statistic's direction (operator trial: `down` with shift +0.7).
+        scored = rows["is_scored"].astype(bool)
+        over_span = rows.assign(value=rows["value"].where(scored), expected=rows["baseline_mean"].where(scored),
+                                scale=rows["baseline_std"].where(scored)).set_index("observed_at").groupby(SERIES_KEY)
+        for column, name in (("value", "after_mean"), ("expected", "before_mean"), ("scale", "before_std")):
+            rows[name] = over_span[column].rolling(f"{span_hours}h").mean().to_numpy()
         params = RobustParams(grain_minutes=grain_minutes, level_shift_hours=span_hours)
         starts = np.r_[0, np.flatnonzero((rows[SERIES_KEY] != rows[SERIES_KEY].shift()).any(axis=1).to_numpy()[1:]) + 1, len(rows)]
         t_stat = np.full(len(rows), np.nan)
@@ -72,8 +84,10 @@ def detect_level_shifts(anomalies: pd.DataFrame, span_hours: int, threshold: flo
     if anomalies.empty:
         return empty(LEVEL_SHIFTS_SCHEMA)
     rows = shift_statistics(anomalies, span_hours, grain_minutes, method)
-    # an alarm needs the baseline before its span (the robust statistic does not read it): a shift has a size
-    t_stat = rows["t_stat"].where(rows["before_mean"].notna())
+    # an alarm needs the baseline before its span (the robust statistic does not read it): a shift has a size,
+    # and its sign is the statistic's (the robust z's are scaled bucket by bucket, the sizes are not)
+    shift = rows["after_mean"] - rows["before_mean"]
+    t_stat = rows["t_stat"].where(rows["before_mean"].notna() & (np.sign(shift) == np.sign(rows["t_stat"])))
     rows["direction"] = np.where(t_stat > threshold, "up", np.where(t_stat < -threshold, "down", None))
     alarmed = rows[rows["direction"].notna()].copy()
     if alarmed.empty:
