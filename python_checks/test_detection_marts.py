@@ -114,6 +114,7 @@ def test_postmortems_mart_and_clean_staging(query):
     ("{detection_grain_minutes: 0}", "detection_grain_minutes"),
     ("{incident_quiet_hours: -1}", "incident_quiet_hours"),
     ("{incident_join_min_abs_correlation: 2}", "incident_join_min_abs_correlation"),
+    ("{seasonality_time_zone: Mars/Olympus}", "seasonality_time_zone"),
 ])
 def test_bad_detection_vars_fail_compilation_naming_the_var(tmp_path, bad_vars, name):
     """Python models' vars fail in the on-run-start hook, before any model runs; SQL models' inline."""

@@ -256,6 +256,26 @@ def test_series_scored_together_equal_series_scored_alone(grain_minutes):
     assert alone["is_scored"].any() and alone["weekly_reference_value"][~np.isnan(alone["weekly_reference_value"])].size
 
 
+@pytest.mark.parametrize("first_day, change", [("2025-03-16", "2025-03-30"), ("2025-10-12", "2025-10-26")])
+def test_a_daily_cycle_on_local_time_does_not_page_when_the_clocks_change(first_day, change):
+    """Traffic that follows Berlin's clock moves an hour in UTC when the clocks change: on UTC profiles it
+    read as an anomaly for days (operator trial: two false incidents at 5 minutes). On the clock of
+    time_zone the same time of day is 23 or 25 hours back, and nothing pages, while a real drop does."""
+    rng = np.random.default_rng(1)
+    times = pd.date_range(first_day, periods=288 * 24, freq="5min")
+    local = times.tz_localize("UTC").tz_convert("Europe/Berlin")
+    values = np.asarray(100 + 50 * np.sin(2 * np.pi * (local.hour + local.minute / 60 - 6) / 24) + rng.normal(0, 3, len(times)))
+    frame = series(values, start=times[0], step=pd.Timedelta(minutes=5))
+    on_utc, _, utc_incidents = detect(frame, robust.RobustParams(grain_minutes=5))
+    assert len(utc_incidents) > 0 and on_utc.loc[on_utc["observed_at"] >= change, "is_anomaly"].any()
+    berlin = robust.RobustParams(grain_minutes=5, time_zone="Europe/Berlin")
+    assert len(detect(frame, berlin)[2]) == 0
+    drop_at = np.flatnonzero(times == pd.Timestamp(change) + pd.Timedelta(days=2, hours=10))[0]
+    values[drop_at:drop_at + 12] -= 40
+    incidents = detect(series(values, start=times[0], step=pd.Timedelta(minutes=5)), berlin)[2]
+    assert pd.to_datetime(incidents["started_at"]).tolist() == [times[drop_at]]
+
+
 def test_grain_and_input_are_validated():
     with pytest.raises(ValueError, match="grain_minutes"):
         robust.RobustParams(grain_minutes=7)

@@ -15,6 +15,7 @@
     {%- do oncall_analytics.var_number('anomaly_k', 0.1, 1000) -%}
     {%- do oncall_analytics.var_number('anomaly_min_baseline_fraction', 0, 1) -%}
     {%- do oncall_analytics.var_number('min_history_hours', 0.1, 8760) -%}
+    {%- do oncall_analytics.var_time_zone('seasonality_time_zone') -%}
     {%- do oncall_analytics.var_integer('incident_cluster_gap_hours', 0, 8760) -%}
     {%- do oncall_analytics.var_number('incident_quiet_hours', 0, 8760) -%}
     {%- do oncall_analytics.var_number('incident_join_gap_hours', 0, 8760) -%}

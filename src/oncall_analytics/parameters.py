@@ -45,6 +45,11 @@ def method(value) -> str:
     return text
 
 
+def time_zone(value) -> str:
+    """seasonality_time_zone: an IANA time zone name (the hook has checked it against the tz database)."""
+    return str(value).strip()
+
+
 def paging_params(k, incident_quiet_hours, incident_join_gap_hours, incident_join_min_abs_correlation,
                   incident_join_max_lag_hours) -> PagingParams:
     """The robust method's paging rules at threshold k from the incident_* vars (as dbt.config.get gives

@@ -2,7 +2,7 @@
 against the labelled incidents: the package's oncall_analytics.detection.alert_budget."""
 from oncall_analytics.detection.alert_budget import ALERT_BUDGET_SCHEMA, alert_budget
 from oncall_analytics.frames import to_warehouse_frame
-from oncall_analytics.parameters import integer, integer_list, method, number, number_list, paging_params
+from oncall_analytics.parameters import integer, integer_list, method, number, number_list, paging_params, time_zone
 
 
 def model(dbt, session):
@@ -18,5 +18,6 @@ def model(dbt, session):
         grain_minutes=integer(dbt.config.get("detection_grain_minutes")), params=paging,
         min_baseline_fraction=number(dbt.config.get("anomaly_min_baseline_fraction")),
         min_history_hours=number(dbt.config.get("min_history_hours")),
+        time_zone=time_zone(dbt.config.get("seasonality_time_zone")),
     )
     return to_warehouse_frame(result, session, ALERT_BUDGET_SCHEMA)

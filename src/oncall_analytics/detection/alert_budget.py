@@ -138,17 +138,18 @@ def combine(counts: pd.DataFrame, labelled_incidents: int, current_method: str, 
 
 def score_and_count(metrics: pd.DataFrame, labels: pd.DataFrame, ks: list[float], windows: list[int], gap_hours: float,
                     min_baseline_fraction: float, grain_minutes: int, min_history_hours: float,
-                    params: paging.PagingParams) -> pd.DataFrame:
+                    params: paging.PagingParams, time_zone: str = robust.DEFAULTS.time_zone) -> pd.DataFrame:
     """service_counts of the scores of both methods at every window of the grid, from the bucketed metrics of
     one or more services (scored here: the daily grid search needs them, the hourly run does not)."""
     metrics = metrics[metrics["service_name"].isin(labels["service_name"])]
-    scores = score_both(metrics, windows, min_baseline_fraction, grain_minutes, min_history_hours)
+    scores = score_both(metrics, windows, min_baseline_fraction, grain_minutes, min_history_hours, time_zone=time_zone)
     return service_counts(scores, labels, ks, gap_hours, grain_minutes, params)
 
 
 def alert_budget(metrics, labels, ks: list[float], windows: list[int], gap_hours: float, current_method: str, current_window: int,
                  current_k: float, grain_minutes: int = 60, params: paging.PagingParams = paging.DEFAULTS,
-                 min_baseline_fraction: float = 0.5, min_history_hours: float = robust.DEFAULTS.min_history_hours):
+                 min_baseline_fraction: float = 0.5, min_history_hours: float = robust.DEFAULTS.min_history_hours,
+                 time_zone: str = robust.DEFAULTS.time_zone):
     """The alert_budget rows from the bucketed metrics (int_metrics__hourly) and the labels (pandas, DuckDB or
     Spark: service by service)."""
     labels = as_pandas(labels)
@@ -158,6 +159,6 @@ def alert_budget(metrics, labels, ks: list[float], windows: list[int], gap_hours
         metrics = metrics.order("service_name, metric_name, observed_at")
     kernel = partial(score_and_count, labels=labels, ks=sorted(set(ks)), windows=sorted(set(int(w) for w in windows)),
                      gap_hours=gap_hours, min_baseline_fraction=min_baseline_fraction, grain_minutes=grain_minutes,
-                     min_history_hours=min_history_hours, params=params)
+                     min_history_hours=min_history_hours, params=params, time_zone=time_zone)
     counts = as_pandas(by_group(metrics, ["service_name"], kernel, COUNTS_SCHEMA))
     return combine(counts, len(labels), current_method, current_window, current_k)

@@ -39,12 +39,13 @@ from oncall_analytics.parameters import METHODS  # the methods, validated by the
 SCORES_SCHEMA = {"anomaly_method": "varchar", **scoring.SCORES_SCHEMA, "sample_size": "bigint", "sample_evidence_z": "double"}
 
 
-def robust_params(grain_minutes: int, window_hours: float, min_history_hours: float = robust.DEFAULTS.min_history_hours
-                  ) -> robust.RobustParams:
+def robust_params(grain_minutes: int, window_hours: float, min_history_hours: float = robust.DEFAULTS.min_history_hours,
+                  time_zone: str = robust.DEFAULTS.time_zone) -> robust.RobustParams:
     """The robust kernel at the grain, its level baseline over the window, scoring once the scale rests on
-    min_history_hours of residuals (the package's defaults otherwise)."""
+    min_history_hours of residuals, its daily and weekly profiles on the clock of time_zone (the package's
+    defaults otherwise)."""
     return robust.RobustParams(grain_minutes=int(grain_minutes), baseline_hours=float(window_hours),
-                               min_history_hours=float(min_history_hours))
+                               min_history_hours=float(min_history_hours), time_zone=time_zone)
 
 
 # int_metrics__anomaly_scores column <- robust.score_many column
@@ -88,7 +89,8 @@ def text_column(text: str, size: int) -> np.ndarray:
 
 
 def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
-                 min_history_hours: float = robust.DEFAULTS.min_history_hours) -> pd.DataFrame:
+                 min_history_hours: float = robust.DEFAULTS.min_history_hours, time_zone: str = robust.DEFAULTS.time_zone
+                 ) -> pd.DataFrame:
     """SCORES_SCHEMA rows of the robust kernel (robust.score_many, chunks of series at once), one copy per window,
     grouped by series in time order. `observed_at` must be bucket starts at the grain (int_metrics__hourly)."""
     rows, edges, minutes, values = series_order(metrics)
@@ -97,7 +99,7 @@ def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
         return empty(SCORES_SCHEMA)
     size, copies = len(values), len(windows)
     sizes, levels = (ordered_column(metrics, name, rows, size) for name in ("sample_size", "quantile_level"))
-    scored = [with_sample_evidence(robust.score_chunks(minutes, values, edges, robust_params(grain_minutes, window, min_history_hours)),
+    scored = [with_sample_evidence(robust.score_chunks(minutes, values, edges, robust_params(grain_minutes, window, min_history_hours, time_zone)),
                                    edges, minutes, values, sizes, levels, window) for window in windows]
     scored = {name: per_window([copy[source] for copy in scored]) for name, source in ROBUST_COLUMNS.items()}
     keys = {
@@ -128,22 +130,24 @@ def score_notebook(metrics: pd.DataFrame, windows: list[int], min_baseline_fract
 
 
 def score_both(metrics: pd.DataFrame, windows: list[int], min_baseline_fraction: float, grain_minutes: int,
-               min_history_hours: float = robust.DEFAULTS.min_history_hours, methods: tuple[str, ...] = METHODS) -> pd.DataFrame:
+               min_history_hours: float = robust.DEFAULTS.min_history_hours, methods: tuple[str, ...] = METHODS,
+               time_zone: str = robust.DEFAULTS.time_zone) -> pd.DataFrame:
     """Scores of `methods` (both by default: alert_budget compares them) for every window."""
     frames = []
     if "notebook" in methods:
         frames.append(score_notebook(metrics, windows, min_baseline_fraction, grain_minutes))
     if "robust" in methods:
-        frames.append(conform(score_robust(metrics, windows, grain_minutes, min_history_hours), SCORES_SCHEMA))
+        frames.append(conform(score_robust(metrics, windows, grain_minutes, min_history_hours, time_zone), SCORES_SCHEMA))
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def score_metrics(metrics, windows: list[int], min_baseline_fraction: float, grain_minutes: int,
-                  min_history_hours: float = robust.DEFAULTS.min_history_hours, methods: tuple[str, ...] = METHODS):
+                  min_history_hours: float = robust.DEFAULTS.min_history_hours, methods: tuple[str, ...] = METHODS,
+                  time_zone: str = robust.DEFAULTS.time_zone):
     """Scores of `methods` at `windows` from the bucketed metrics (pandas, DuckDB or Spark: series by series):
     int_metrics__anomaly_scores holds the var's method at anomaly_window_hours."""
     kernel = partial(score_both, windows=windows, min_baseline_fraction=min_baseline_fraction, grain_minutes=grain_minutes,
-                     min_history_hours=min_history_hours, methods=tuple(methods))
+                     min_history_hours=min_history_hours, methods=tuple(methods), time_zone=time_zone)
     if is_spark(metrics):
         return by_group(metrics, SERIES_KEY, kernel, SCORES_SCHEMA)
     if callable(getattr(type(metrics), "order", None)):  # DuckDB: ordered in the engine, which spares a sort here

@@ -14,7 +14,11 @@ bucket pulled in):
   never pulls its own baseline towards it during its first hours.
 - **daily seasonal baseline**: the trimmed mean (highest and lowest dropped)
   of the same time of day on the previous `seasonal_days` days, from at least
-  `seasonal_min_days` of them.
+  `seasonal_min_days` of them. The time of day is read on the clock of
+  `time_zone` (UTC by default): for traffic on local time, the same time of
+  day is 23 or 25 hours back across a change of the clocks, so a daily
+  cycle does not read as an anomaly for days after it. The weekly pair
+  below reads the same clock.
 - **scale** (one per UTC day, from the complete days in the previous
   `scale_hours`): each day's residuals |value - baseline| give one estimate of
   the standard deviation, their `scale_quantile` quantile (at an hourly
@@ -57,6 +61,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from statistics import NormalDist
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -68,6 +73,14 @@ WEEK_DAYS = 7
 LEVEL_BLOCKS = 8  # blocks per level baseline window
 MIN_LEVEL_BLOCKS = 2  # blocks with data needed for a level baseline
 MIN_DAY_POINTS = 6  # residuals a day needs to give a scale estimate
+
+
+@lru_cache(maxsize=64)
+def zone(name: str):
+    """The tz database's zone `name` (ZoneInfo; ValueError or KeyError when there is none)."""
+    if not isinstance(name, str) or not name or name != name.strip():
+        raise ValueError(name)
+    return ZoneInfo(name)
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,7 @@ class RobustParams:
     seasonal_scale_ratio: float = 0.7  # use the daily profile when its residual scale <= ratio x the level's (0: never)
     level_shift_hours: float = 6  # level-shift statistic: mean z over this many hours
     min_relative_scale: float = 1e-3  # the scale is at least this share of |baseline| (a series that barely moves)
+    time_zone: str = "UTC"  # the clock the daily and weekly profiles follow (an IANA name: traffic on local time)
 
     def __post_init__(self):
         if int(self.grain_minutes) != self.grain_minutes or self.grain_minutes < 1 or DAY_MINUTES % int(self.grain_minutes):
@@ -104,6 +118,10 @@ class RobustParams:
             raise ValueError(f"min_relative_scale must be in [0, 1), got {self.min_relative_scale!r}")
         if not self.seasonal_scale_ratio >= 0:
             raise ValueError(f"seasonal_scale_ratio must not be negative (0 turns the daily profile off), got {self.seasonal_scale_ratio!r}")
+        try:
+            zone(self.time_zone)
+        except (ValueError, TypeError, KeyError, OSError) as error:
+            raise ValueError(f"time_zone must be an IANA time zone name such as Europe/Berlin, got {self.time_zone!r}") from error
 
     @property
     def points_per_day(self) -> int:
@@ -168,8 +186,10 @@ def level_baseline(grid: np.ndarray, block: int) -> np.ndarray:
     return np.repeat(np.where(counts >= MIN_LEVEL_BLOCKS, baseline, np.nan), block)
 
 
-def seasonal_baseline(grid: np.ndarray, period: int, days: int, min_days: int) -> np.ndarray:
-    """Per grid position: trimmed mean (max and min dropped from 3 values on) of the same phase on the previous days."""
+def seasonal_baseline(grid: np.ndarray, period: int, days: int, min_days: int, clock: np.ndarray | None = None) -> np.ndarray:
+    """Per grid position: trimmed mean (max and min dropped from 3 values on) of the same phase on the previous days.
+    `clock` (local_clock_shift): per grid position, the buckets its local clock is ahead of UTC; the same
+    phase is then the same local time of day (23 or 25 hours back across a change of the clocks)."""
     size = len(grid)
     padded = np.concatenate([np.full(days * period, np.nan), grid])
     count = np.zeros(size)
@@ -178,6 +198,8 @@ def seasonal_baseline(grid: np.ndarray, period: int, days: int, min_days: int) -
     low = np.full(size, np.nan)
     for day in range(1, days + 1):  # contiguous slices: the grid `day` days earlier
         earlier = padded[(days - day) * period:(days - day) * period + size]
+        if clock is not None:
+            earlier = same_local_time(padded, clock, day * period, days * period)
         seen = earlier == earlier  # not NaN
         count += seen
         total += np.where(seen, earlier, 0.0)
@@ -187,6 +209,28 @@ def seasonal_baseline(grid: np.ndarray, period: int, days: int, min_days: int) -
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(trim, total - high - low, total) / (count - 2 * trim)
     return np.where(count >= min_days, mean, np.nan)
+
+
+def local_clock_shift(first_step: np.ndarray, stretch: np.ndarray, grain: int, time_zone: str) -> np.ndarray | None:
+    """Per grid cell: how many buckets the local clock of `time_zone` is ahead of UTC at the cell's time (None
+    for UTC: nothing to shift). `first_step`: per series stretch of layout(), the bucket number (minutes // grain)
+    of its first cell; `stretch`: the stretch sizes."""
+    if time_zone == "UTC":
+        return None
+    steps = np.arange(int(stretch.sum())) + np.repeat(first_step - np.r_[0, np.cumsum(stretch)[:-1]], stretch)
+    utc = pd.DatetimeIndex((steps * grain * 60_000_000_000).astype("datetime64[ns]"), tz="UTC")
+    local = utc.tz_convert(zone(time_zone)).tz_localize(None)
+    offset_minutes = (local.asi8 - utc.tz_localize(None).asi8) // 60_000_000_000
+    return np.rint(offset_minutes / grain).astype(np.int64)
+
+
+def same_local_time(padded: np.ndarray, clock: np.ndarray, back: int, pad: int) -> np.ndarray:
+    """Per grid position i: the cell `back` buckets earlier on the local clock, i - back + clock[i] -
+    clock[i - back], read from `padded` (the grid after `pad` NaN cells); NaN before the grid."""
+    position = np.arange(len(clock))
+    earlier = position - back
+    shift = clock - clock[np.maximum(earlier, 0)]
+    return padded[np.clip(earlier + shift + pad, 0, None)]
 
 
 def daily_scale(abs_residual: np.ndarray, steps_abs: np.ndarray, params: RobustParams) -> tuple[np.ndarray, np.ndarray]:
@@ -245,18 +289,22 @@ def order_statistic_table(per_day: int, scale_quantile: float) -> tuple[np.ndarr
     return ranks, gaussian
 
 
-def weekly_reference(grid: np.ndarray, position: np.ndarray, week: int, first_position: np.ndarray) -> np.ndarray:
+def weekly_reference(grid: np.ndarray, position: np.ndarray, week: int, first_position: np.ndarray,
+                     clock: np.ndarray | None = None) -> np.ndarray:
     """Per observation: the value at the same phase in the latest earlier week of its series where it was
     observed. `first_position`: per observation, the grid cell of its series' first bucket (series laid out
-    by layout(): at least a week of empty cells before it, weeks aligned on the grid)."""
+    by layout(): at least a week of empty cells before it, weeks aligned on the grid). `clock`: as in
+    seasonal_baseline, the same phase is the same local time."""
     earlier = position - week
+    if clock is not None:
+        earlier = earlier + clock[position] - clock[earlier]
     reference = grid[earlier]  # the empty cells before a series: NaN in its first week
     missing = np.isnan(reference) & (earlier - week >= first_position)  # an older week of the series may hold that phase
     if missing.any():
         table = grid.reshape(-1, week)
         latest = np.where(np.isnan(table), -1, np.arange(len(table))[:, None])
         np.maximum.accumulate(latest, axis=0, out=latest)
-        week_of, phase = position[missing] // week, position[missing] % week
+        week_of, phase = earlier[missing] // week + 1, earlier[missing] % week
         found = latest[week_of - 1, phase]
         in_series = found >= first_position[missing] // week  # not a week of an earlier series
         reference[missing] = np.where(in_series, table[np.maximum(found, 0), phase], np.nan)
@@ -290,8 +338,8 @@ def score_series(times, values, params: RobustParams = DEFAULTS) -> dict[str, np
     return score_many(minutes, values, np.array([0, len(values)]), params)
 
 
-def layout(steps: np.ndarray, edges: np.ndarray, params: RobustParams) -> tuple[np.ndarray, int]:
-    """(grid cell of each observation, grid size) of series laid end to end
+def layout(steps: np.ndarray, edges: np.ndarray, params: RobustParams) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """(grid cell of each observation, grid size, each stretch's first bucket number, stretch sizes) of series laid end to end
     on one grid of buckets. A series' stretch starts with `lead` empty cells (at least every look-back: the
     scale's days, the daily profile's days, the level's blocks, a week), then its days from the UTC midnight
     before its first bucket; stretches are whole multiples of a block, a day and a week, so every reshape
@@ -307,7 +355,7 @@ def layout(steps: np.ndarray, edges: np.ndarray, params: RobustParams) -> tuple[
     first_cell = np.r_[0, np.cumsum(stretch)[:-1]]
     counts = np.diff(edges)
     position = steps - np.repeat(origin - first_cell - lead, counts)
-    return position, int(stretch.sum())
+    return position, int(stretch.sum()), origin - lead, stretch
 
 
 def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, params: RobustParams = DEFAULTS) -> dict[str, np.ndarray]:
@@ -328,12 +376,13 @@ def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, param
         raise ValueError("score_series: values must be finite")
 
     per_day = params.points_per_day
-    position, size = layout(minutes // grain, edges, params)
+    position, size, first_step, stretch = layout(minutes // grain, edges, params)
     grid = np.full(size, np.nan)
     grid[position] = values
+    clock = local_clock_shift(first_step, stretch, grain, params.time_zone)
 
     level = level_baseline(grid, params.block_points)
-    seasonal = seasonal_baseline(grid, per_day, params.seasonal_days, params.seasonal_min_days)
+    seasonal = seasonal_baseline(grid, per_day, params.seasonal_days, params.seasonal_min_days, clock)
     step_sizes = np.full(size, np.nan)
     step_sizes[position[1:][same_series]] = np.abs(np.diff(values))[same_series]
     day_rows = size // per_day
@@ -353,7 +402,7 @@ def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, param
         is_scored = ~np.isnan(expected) & (scale_points >= min_points) & (scale > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         z_score = np.where(is_scored, (values - expected) / scale, np.nan)
-        reference = weekly_reference(grid, position, WEEK_DAYS * per_day, np.repeat(position[edges[:-1]], np.diff(edges)))
+        reference = weekly_reference(grid, position, WEEK_DAYS * per_day, np.repeat(position[edges[:-1]], np.diff(edges)), clock)
         weekly_difference_z = np.where(is_scored, (values - reference) / (np.sqrt(2.0) * scale), np.nan)
         weekly_reference_z = np.where(is_scored, (reference - expected) / scale, np.nan)
     return {
