@@ -13,9 +13,14 @@
 {%- for column in expected_columns if wanted is none or column.name | lower in wanted -%}
     {%- do columns.append(column) -%}
 {%- endfor -%}
-{#- a seed not loaded yet (dbt compile on a fresh clone) has no columns to read: nothing to say -#}
+{#- a seed not loaded yet (dbt compile on a fresh clone) has no columns to read: nothing to say, unless the
+    test is to run (a selection that took the model but not its expected seed: say so, not a SQL parser error) -#}
 {%- if execute and columns | length == 0 and load_relation(expected) is not none -%}
     {{ exceptions.raise_compiler_error("equals_expected: no columns to compare between " ~ model ~ " and " ~ expected) }}
+{%- elif execute and columns | length == 0 and flags.WHICH in ['build', 'test', 'retry'] -%}
+    {{ exceptions.raise_compiler_error("equals_expected: the expected table " ~ expected ~ " is not in the warehouse: "
+        ~ "select its seed too (e.g. dbt build -s <model> " ~ expected.identifier ~ "), or leave the shipped data's "
+        ~ "tests out (--exclude tag:shipped_data)") }}
 {%- endif -%}
 
 
