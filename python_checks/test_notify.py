@@ -213,6 +213,32 @@ def test_first_run_sends_what_is_still_firing_and_records_history(warehouse, mon
     assert capsys.readouterr().out == "" and len(jsonl.read_text().splitlines()) == len(lines)
 
 
+def test_a_run_killed_after_writing_a_line_does_not_write_it_again(warehouse, tmp_path):
+    """notify appends a line, fsyncs it, then records it; killed in between (operator trial: 4 runs in 5), the
+    next run appended the line again. The file's own keys now count as written, and a line cut short by the
+    kill does not swallow the next one."""
+    jsonl = tmp_path / "notifications.jsonl"
+    assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
+    lines = jsonl.read_text().splitlines()
+    assert len(lines) > 3
+    with duckdb.connect(str(warehouse)) as con:   # the kill: the last two lines written, their records lost
+        last_keys = [json.loads(line)["key"] for line in lines[-2:]]
+        con.execute("delete from notify.deliveries where notification_key in (?, ?)", last_keys)
+    jsonl.write_text("\n".join(lines) + "\n" + lines[-1][:20])   # and a third line cut short
+    assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
+    after = jsonl.read_text().splitlines()
+    assert after[:len(lines)] == lines and after[len(lines)] == lines[-1][:20] and len(after) == len(lines) + 1
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from notify.deliveries where notification_key in (?, ?) and status = 'sent'",
+                           last_keys).fetchone() == (2,)
+    # a key the file does not hold is written on a line of its own after the cut one
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from notify.deliveries where notification_key = ?", [json.loads(lines[0])["key"]])
+    jsonl.write_text("\n".join(lines[1:]) + "\n" + lines[-1][:20])
+    assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
+    assert jsonl.read_text().splitlines()[-2:] == [lines[-1][:20], lines[0]]
+
+
 def test_notify_waits_for_the_build_when_the_warehouse_is_locked(warehouse):
     # a dbt run holds DuckDB's write lock for the whole build: notify says so and sends nothing
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
