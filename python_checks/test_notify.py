@@ -372,6 +372,28 @@ def test_an_open_page_that_left_the_warehouse_is_withdrawn_once_and_sent_again_i
     assert notified() == []
 
 
+def test_a_resolution_that_late_rows_prove_wrong_is_taken_back_and_sent_again_when_it_comes(warehouse, tmp_path):
+    """[RESOLVED] went out, then a slower writer's rows showed the alert still firing, and notify said
+    "nothing new" (operator trial): the person was never told. A [STILL FIRING] message now takes the
+    resolution back, once, and the alert's next resolution is sent anew."""
+    jsonl = tmp_path / "notifications.jsonl"
+    assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
+    with duckdb.connect(str(warehouse)) as con:
+        alert_key, resolved_at = con.execute(
+            "select alert_key, resolved_at from marts.slo_burn_rate_alerts as alerts where resolved_at is not null and"
+            " resolved_at >= (select max(evaluated_at) from marts.slo_status where slo_name = alerts.slo_name) - interval 7 day"
+            " order by resolved_at desc limit 1").fetchone()
+        con.execute("update marts.slo_burn_rate_alerts set resolved_at = null, is_firing = true where alert_key = ?", [alert_key])
+    lines = len(jsonl.read_text().splitlines())
+    assert notify(warehouse, "--jsonl", str(jsonl)) == 0 and notify(warehouse, "--jsonl", str(jsonl)) == 0
+    taken_back = [json.loads(line) for line in jsonl.read_text().splitlines()[lines:]]
+    assert [(line["key"], line["title"].split("]")[0]) for line in taken_back] == [(f"withdrawn:slo_resolved:{alert_key}", "[STILL FIRING")]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.slo_burn_rate_alerts set resolved_at = ?, is_firing = false where alert_key = ?", [resolved_at, alert_key])
+    assert notify(warehouse, "--jsonl", str(jsonl)) == 0
+    assert [json.loads(line)["key"] for line in jsonl.read_text().splitlines()[lines + 1:]] == [f"slo_resolved:{alert_key}#2"]
+
+
 def test_closed_old_or_uncovered_pages_that_left_the_warehouse_are_not_withdrawn(warehouse, tmp_path):
     jsonl = tmp_path / "notifications.jsonl"
     assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0

@@ -271,6 +271,12 @@ def reissued(notifications: list[Notification], sent_keys: set[str]) -> list[Not
             after = renamed[notification.after]
             key = f"slo_resolved:{after.split(':', 1)[1]}" if notification.kind == "slo_resolved" else notification.key
             notification = replace(notification, key=key, after=after)
+        if notification.kind == "slo_resolved":   # a resolution taken back (still firing) and come again
+            key, generation = notification.key, 1
+            while f"withdrawn:{key}" in sent_keys:
+                generation += 1
+                key = f"{notification.key}#{generation}"
+            notification = replace(notification, key=key)
         out.append(notification)
     return out
 
@@ -285,11 +291,14 @@ def withdrawals(sent: list[dict], current: list[Notification], covered: dict[str
     would stay open, its resolution never to come. Only pages of the last
     RECENT of their scope's data, and within it: what is older, or newer than
     the data, left with its logs."""
-    present = {notification.key for notification in current}
+    present = {notification.key: notification for notification in current}
     sent_keys = {record["key"] for record in sent}
     out = []
     for record in sent:
         kind = record["kind"]
+        if kind == "slo_resolved":
+            out.extend(resolution_withdrawal(record, present, covered))
+            continue
         if kind not in SCOPE_FIELD or record["key"] in present:
             continue
         if kind == "slo_alert" and f"slo_resolved:{record['key'].split(':', 1)[1]}" in sent_keys:
@@ -309,6 +318,28 @@ def withdrawals(sent: list[dict], current: list[Notification], covered: dict[str
             links=Links(**record["links"]), after=record["key"],
         ))
     return out
+
+
+def resolution_withdrawal(record: dict, present: dict[str, Notification],
+                          covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> list[Notification]:
+    """A [STILL FIRING] message for a resolution that was sent while the warehouse now shows its alert firing:
+    rows that arrived later (a slower writer's part of an hour) proved it wrong, and the person who read
+    [RESOLVED] would never hear otherwise (operator trial). Its alert's next resolution is sent anew
+    (reissued). Only within the last RECENT of the SLO's data, as for the other withdrawals."""
+    alert = present.get(record.get("after") or "")
+    if record["key"] in present or alert is None or not alert.is_open:
+        return []
+    span = covered.get("slo_alert", {}).get(record.get("slo_name"))
+    occurred = datetime.strptime(record["occurred_at"], "%Y-%m-%d %H:%M:%S")
+    if span is None or not max(span[0], span[1] - RECENT) <= occurred <= span[1]:
+        return []
+    return [Notification(
+        key=f"withdrawn:{record['key']}", kind="withdrawn", occurred_at=occurred, severity=alert.severity,
+        title=f"[STILL FIRING] {alert.title}",
+        what=(f"The resolution sent for this alert ({record['since']}) was wrong: rows that arrived after it was sent show "
+              f"the alert still firing. Its resolution is sent when it comes."),
+        where=alert.where, since=alert.since, how_bad=alert.how_bad, links=alert.links, after=record["key"],
+    )]
 
 
 def _is_long_past(notification: Notification, covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> bool:
