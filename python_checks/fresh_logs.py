@@ -53,6 +53,20 @@ def write_fresh_logs(logs: Path, next_hour: Path, rows: int = 1000) -> None:
                 shutil.copytree(folder, target / folder.name)
 
 
+def write_clock_ahead_rows(folder: Path, ahead: timedelta) -> None:
+    """Three invocations from a writer whose clock runs `ahead` (new ids, the log's three newest rows moved):
+    within the accepted horizon, they must not hold back the loading of the hours behind them (operator
+    trial: the next two hours' invocations were never loaded by the hourly runs)."""
+    staging = folder.parent / f"{folder.name}-clock-ahead"
+    staging.mkdir()
+    with duckdb.connect() as con:
+        con.execute(f"copy (select * replace ('clock-ahead-' || row_number() over () as invocation_id) from ("
+                    f"select * from read_parquet('{folder}/*.parquet') order by try_cast(start_timestamp as timestamp) desc limit 3))"
+                    f" to '{staging}/clock-ahead.parquet' (format parquet)")
+        _write_shifted(con, staging, folder, ["start_timestamp", "end_timestamp"], ahead)
+    shutil.rmtree(staging)
+
+
 def _newest(con, folder: Path, columns: list[str]) -> datetime:
     return max(con.execute(f"select max(try_cast({_quoted(c)} as timestamp)) from read_parquet('{folder}/*.parquet')").fetchone()[0]
                for c in columns)

@@ -26,13 +26,14 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from conftest import PROJECT_DIR
-from fresh_logs import write_fresh_logs
+from fresh_logs import write_clock_ahead_rows, write_fresh_logs
 from project_copy import copy_project
 from readme_commands import ReadmeCommand, readme_commands, yaml_blocks
 from webhook_server import webhook
@@ -115,6 +116,7 @@ class ReadmeSession:
         _link_virtual_env(self.project)
         self.logs, self.next_hour = root / "logs", root / "next_hour"
         write_fresh_logs(self.logs, self.next_hour)
+        write_clock_ahead_rows(self.logs / "function_invocations", timedelta(hours=10))
         self.warehouse = self.project / "warehouse" / "oncall_analytics.duckdb"
         self.docs_port = _free_port()
         self.query = next(c for c in COMMANDS if "read_only=True" in c.text)
