@@ -81,6 +81,7 @@ HOSTILE = [
     ("sla", "9_9"),
     ("sla", "99.9; drop table x"),
     ("sla", "{{ 99 }}"),
+    ("sla", "99.9999999999"),   # more decimals than the var keeps: the message names the limit
     ("target", "dev --full-refresh"),
     ("target", "{{ target.name }}"),
 ]
@@ -91,6 +92,7 @@ def test_hostile_values_are_refused_before_anything_runs(name, value, nothing_ru
     assert tsg_rerun.main([*arguments(**{name: value}), "--dry-run"]) == 2
     message = capsys.readouterr().err.splitlines()[-1]
     assert f"argument --{name}: got " in message and "expected" in message
+    assert name != "sla" or "at most 9 decimals" in message
     assert len(message) < 400                      # a 100k-character value is not echoed back whole
 
 

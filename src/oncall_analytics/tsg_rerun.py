@@ -33,7 +33,7 @@ SELECTION = ["-s", "+tsg_action_plan", "--exclude", "tag:shipped_data"]
 ENVIRONMENTS = ("dev", "staging", "prod")      # the values tsg_environment accepts (var_one_of in the models)
 NAME_FORM = "1-64 characters of A-Z a-z 0-9 . _ -"
 TIMESTAMP_FORM = "a UTC timestamp 'YYYY-MM-DD HH:MM:SS[.ffffff]' in the years 2000-2099"
-SLA_FORM = "a plain decimal number greater than 0 and less than 100, e.g. 99.9"
+SLA_FORM = "a plain decimal number greater than 0 and less than 100, with at most 9 decimals, e.g. 99.9"
 TARGET_FORM = "1-64 characters of A-Z a-z 0-9 _ -"
 # Characters a path may not hold: Jinja delimiters (dbt renders var values),
 # SQL quotes, glob patterns (a `*` would read other folders) and control characters.
