@@ -28,3 +28,12 @@ def test_unique_on_duckdb_ignores_nulls_and_counts_each_repeat(tmp_path):
 
 def test_unique_combination_of_columns_passes_on_distinct_keys(tmp_path):
     assert show(tmp_path, "{{ duplicated_keys(\"" + ROWS + "\", ['k', 'v'], \"v = 'b'\") }}") == []
+
+
+def test_equals_expected_without_its_expected_seed_says_which_to_select(tmp_path):
+    """A selection that takes a model's equals_expected test but not the seed it compares with (`-s +model+`)
+    gave DuckDB's 'SELECT clause without selection list'; it now names the table and how to select it."""
+    result = run_dbt(["test", "-s", "incidents_start_and_root_cause_of_both_methods"], tmp_path / "w.duckdb", check=False)
+    assert result.returncode != 0
+    assert ('equals_expected: the expected table "w"."expected"."expected_incidents" is not in the warehouse: select its seed '
+            "too (e.g. dbt build -s <model> expected_incidents)") in " ".join(result.stdout.split())

@@ -1,14 +1,13 @@
 """The any-resolution metrics log: the staging kit stages it at its native
 resolution (5 minutes), the sharp incident included, from declarations alone
 (its seed is its generator's output: test_detection_seed.py)."""
-import os
 import shutil
 from datetime import datetime, timedelta
 
 import duckdb
 import pytest
 
-from conftest import PROJECT_DIR
+from conftest import run_dbt
 
 
 def test_staged_at_native_resolution_with_the_incident(query):
@@ -34,11 +33,12 @@ def test_a_bucket_read_from_two_logs_stops_naming_the_series_and_both_models(bui
     """A series may come from both metrics logs, but not one bucket of it: hourly rollups beside raw samples of
     the same hour cannot be told apart. The unique test after the model only said 'Got 1 results' and every
     detection mart was skipped (operator trial); the model now stops naming the series, bucket and models.
-    Run as dbt compiled it, on a copy of the build with one hourly reading copied into the other log."""
-    compiled = (PROJECT_DIR / "target" / f"pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}" / "compiled" / "oncall_analytics"
-                / "models" / "intermediate" / "metrics" / "int_metrics__hourly.sql").read_text()
+    Run as dbt compiles it, on a copy of the build with one hourly reading copied into the other log."""
     copy = tmp_path / built_warehouse.name   # the same file name: the compiled SQL names its catalog
     shutil.copy(built_warehouse, copy)
+    run_dbt(["compile", "-s", "int_metrics__hourly", "--target-path", str(tmp_path / "target")], copy)
+    compiled = (tmp_path / "target" / "compiled" / "oncall_analytics" / "models" / "intermediate" / "metrics"
+                / "int_metrics__hourly.sql").read_text()
     with duckdb.connect(str(copy)) as con:
         assert con.sql(f"select count(*) from ({compiled})").fetchall() == con.sql("select count(*) from intermediate.int_metrics__hourly").fetchall()
         con.execute("create table staging.read_from_both as select * from staging.stg_metrics__service_metrics union all by name"

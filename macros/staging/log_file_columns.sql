@@ -314,6 +314,11 @@
     the files and an example. A struct's field is not checked (it keeps
     DuckDB's error). -#}
 {% macro require_utf8_text(logs_path, name, files, ctes) -%}
+    {#- the schemas alone first: most writers mark their text, and the row groups need not be read -#}
+    {%- set plain_binary = run_query(
+        "select count(*) from parquet_schema(" ~ oncall_analytics.sql_literal(files) ~ ")
+        where type = 'BYTE_ARRAY' and converted_type is null and logical_type is null and num_children is null") -%}
+    {%- if plain_binary.rows[0][0] == 0 -%}{{ return(none) }}{%- endif -%}
     {%- set binary_columns = run_query(
         "with " ~ ctes ~ ",
         binary_leaves as (

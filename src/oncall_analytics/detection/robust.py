@@ -196,9 +196,10 @@ def seasonal_baseline(grid: np.ndarray, period: int, days: int, min_days: int, c
     total = np.zeros(size)
     high = np.full(size, np.nan)  # fmax and fmin skip NaN: NaN until a day is seen
     low = np.full(size, np.nan)
-    for day in range(1, days + 1):  # contiguous slices: the grid `day` days earlier
-        earlier = padded[(days - day) * period:(days - day) * period + size]
-        if clock is not None:
+    for day in range(1, days + 1):  # contiguous slices: the grid `day` days earlier (on UTC)
+        if clock is None:
+            earlier = padded[(days - day) * period:(days - day) * period + size]
+        else:
             earlier = same_local_time(padded, clock, day * period, days * period)
         seen = earlier == earlier  # not NaN
         count += seen
