@@ -79,7 +79,9 @@ def write_logs(metrics: pd.DataFrame, logs: Path, project_dir: Path) -> dict[str
         "service_name": [series_service(s, m) for s, m in zip(metrics["service_name"], metrics["metric_name"])],
         "metric_name": metrics["metric_name"].to_numpy(),
         "observed_at": pd.to_datetime(metrics["observed_at"]).dt.strftime("%Y-%m-%d %H:%M:%S.%f").to_numpy(),
-        "value": metrics["value"].to_numpy(dtype=float),
+        # as text, each float's shortest exact form: a pandas NaN registered with DuckDB reads as null, and staging
+        # would call a NaN missing rather than not finite
+        "value": [repr(float(value)) for value in metrics["value"].to_numpy(dtype=float)],
     })
     (logs / METRICS_LOG).mkdir(parents=True)
     with duckdb.connect() as con:
