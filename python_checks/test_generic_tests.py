@@ -30,10 +30,17 @@ def test_unique_combination_of_columns_passes_on_distinct_keys(tmp_path):
     assert show(tmp_path, "{{ duplicated_keys(\"" + ROWS + "\", ['k', 'v'], \"v = 'b'\") }}") == []
 
 
-def test_equals_expected_without_its_expected_seed_says_which_to_select(tmp_path):
-    """A selection that takes a model's equals_expected test but not the seed it compares with (`-s +model+`)
-    gave DuckDB's 'SELECT clause without selection list'; it now names the table and how to select it."""
-    result = run_dbt(["test", "-s", "incidents_start_and_root_cause_of_both_methods"], tmp_path / "w.duckdb", check=False)
+def test_a_test_whose_other_parent_is_not_built_says_which_to_select(tmp_path):
+    """A selection that takes a model's test but not the other table it reads (`-s +model+`: a child test of
+    the model, whose expected seed or quarantine sibling is not selected) gave DuckDB's 'SELECT clause without
+    selection list' or a missing-table error; each test now names the table and how to select it."""
+    reconciliation = ("raw_equals_clean_plus_quarantined_workflow_tracking_ref_stg_gateway__workflow_tracking___"
+                      "ref_stg_gateway__workflow_tracking_quarantine_")
+    result = run_dbt(["test", "-s", "incidents_start_and_root_cause_of_both_methods", reconciliation], tmp_path / "w.duckdb",
+                     check=False)
     assert result.returncode != 0
+    output = " ".join(result.stdout.split())
     assert ('equals_expected: the expected table "w"."expected"."expected_incidents" is not in the warehouse: select its seed '
-            "too (e.g. dbt build -s <model> expected_incidents)") in " ".join(result.stdout.split())
+            "too (e.g. dbt build -s <model> expected_incidents)") in output
+    assert ('raw_equals_clean_plus_quarantined: "w"."staging"."stg_gateway__workflow_tracking" is not built yet, so the rows of '
+            '"w"."raw"."workflow_tracking" cannot be accounted for: select it too') in output

@@ -8,6 +8,15 @@
 {%- if execute and target.type == 'duckdb' and var('log_source', 'seeds') == 'external' -%}
     {%- do oncall_analytics.var_logs_path() -%}
 {%- endif %}
+{#- a selection that took the clean model's side only (`-s +stg_x+` selects this test through the clean
+    model, not the quarantine beside it): say which to select, not the database's missing-table error -#}
+{%- if execute and flags.WHICH in ['build', 'test', 'retry'] -%}
+    {%- for relation in [clean, quarantined] if load_relation(relation) is none -%}
+        {{ exceptions.raise_compiler_error("raw_equals_clean_plus_quarantined: " ~ relation ~ " is not built yet, so the rows of "
+            ~ model ~ " cannot be accounted for: select it too (e.g. dbt build -s +" ~ clean.identifier ~ "+ "
+            ~ quarantined.identifier ~ "), or build the log's models first") }}
+    {%- endfor -%}
+{%- endif %}
 
 with raw_count as (
     select count(*) as n from {{ model }}
