@@ -11,6 +11,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT := $(BIN)/dbt
 export DBT_DUCKDB_PATH ?= warehouse/oncall_analytics.duckdb
+# The warehouse file as DuckDB opens it: a leading ~ is the home folder (a path given in quotes, or from a
+# .env file, keeps its ~; mkdir and test -f would take it as a folder named ~)
+WAREHOUSE_FILE = $${DBT_DUCKDB_PATH/\#\~/$$HOME}
 # numpy sets and then deletes these variables on first import; two dbt threads
 # importing it at once in Python models can collide (KeyError). Set it up front.
 export OPENBLAS_MAIN_FREE ?= 1
@@ -30,7 +33,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 build: setup
-	@mkdir -p "$$(dirname "$$DBT_DUCKDB_PATH")"
+	@mkdir -p "$$(dirname "$(WAREHOUSE_FILE)")"
 	$(DBT) build
 	@echo
 	@echo "Results are in the DuckDB file $$DBT_DUCKDB_PATH (schemas: marts, intermediate, staging, raw, and expected: the shipped data's expected results)."
@@ -46,13 +49,13 @@ test: setup
 # disk), then served on http://127.0.0.1:$(DOCS_PORT) until Ctrl-C.
 DOCS_PORT ?= 8080
 docs: setup
-	@mkdir -p "$$(dirname "$$DBT_DUCKDB_PATH")"
+	@mkdir -p "$$(dirname "$(WAREHOUSE_FILE)")"
 	$(DBT) docs generate --static
 	$(DBT) docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
 # The on-call report (reports/oncall_report.py) from the warehouse; builds it first if missing.
 report: setup
-	@test -f "$$DBT_DUCKDB_PATH" || $(MAKE) build
+	@test -f "$(WAREHOUSE_FILE)" || $(MAKE) build
 	$(BIN)/python reports/oncall_report.py --warehouse "$$DBT_DUCKDB_PATH" --out target/oncall_report.html
 
 # Alert delivery (python -m oncall_analytics notify): new incidents, SLO burn-rate alerts and their
@@ -83,7 +86,7 @@ eval-detector: setup
 # then the metadata lint: dbt-score on the parsed project's target/manifest.json with the
 # project's rules ([tool.dbt-score] in pyproject.toml, src/oncall_analytics/lint); any finding fails.
 lint: setup
-	@mkdir -p "$$(dirname "$$DBT_DUCKDB_PATH")"
+	@mkdir -p "$$(dirname "$(WAREHOUSE_FILE)")"
 	$(BIN)/sqlfluff lint models analyses
 	$(BIN)/ruff check .
 	$(DBT) parse --quiet

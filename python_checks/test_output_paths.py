@@ -3,8 +3,12 @@ an empty path, a folder, or a path under a file failed with a traceback after ev
 builds, and after notify had recorded its deliveries (found by an operator trial)."""
 from __future__ import annotations
 
+import os
+import subprocess
+
 import pytest
 
+from conftest import PROJECT_DIR
 from oncall_analytics import eval_detector, notify
 
 
@@ -55,3 +59,16 @@ def test_notify_refuses_retry_settings_that_are_no_number_of_seconds(capsys):
             notify.parse_args(["--stdout", option, value])
         assert stopped.value.code == 2, (option, value)
         assert "--backoff-s a number of seconds" in capsys.readouterr().err
+
+
+def test_make_reads_a_warehouse_path_with_a_tilde_as_duckdb_does(tmp_path):
+    """DBT_DUCKDB_PATH='~/w.duckdb' (quoted, or from a .env file) is the file in the home folder for DuckDB,
+    but `make report` tested a file named '~/w.duckdb' under the project and rebuilt every time, and `make
+    build` created a folder named '~' there. The Makefile's WAREHOUSE_FILE expands it as DuckDB does."""
+    show = tmp_path / "show.mk"
+    show.write_text("show-warehouse-file:\n\t@echo \"$(WAREHOUSE_FILE)\"\n")
+    for given, expected in (("~/w.duckdb", f"{os.environ['HOME']}/w.duckdb"), ("/a/~/w.duckdb", "/a/~/w.duckdb"),
+                            ("warehouse/w.duckdb", "warehouse/w.duckdb")):
+        shown = subprocess.run(["make", "-s", "-f", "Makefile", "-f", str(show), "show-warehouse-file"], cwd=PROJECT_DIR,
+                               env={**os.environ, "DBT_DUCKDB_PATH": given}, capture_output=True, text=True, check=True)
+        assert shown.stdout.strip() == expected, given
