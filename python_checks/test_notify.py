@@ -216,7 +216,7 @@ def test_first_run_sends_what_is_still_firing_and_records_history(warehouse, mon
 def test_a_run_killed_after_writing_a_line_does_not_write_it_again(warehouse, tmp_path):
     """notify appends a line, fsyncs it, then records it; killed in between (operator trial: 4 runs in 5), the
     next run appended the line again. The file's own keys now count as written, and a line cut short by the
-    kill does not swallow the next one."""
+    kill is cut off, its notification written whole: every line stays one JSON object."""
     jsonl = tmp_path / "notifications.jsonl"
     assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
     lines = jsonl.read_text().splitlines()
@@ -226,17 +226,16 @@ def test_a_run_killed_after_writing_a_line_does_not_write_it_again(warehouse, tm
         con.execute("delete from notify.deliveries where notification_key in (?, ?)", last_keys)
     jsonl.write_text("\n".join(lines) + "\n" + lines[-1][:20])   # and a third line cut short
     assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
-    after = jsonl.read_text().splitlines()
-    assert after[:len(lines)] == lines and after[len(lines)] == lines[-1][:20] and len(after) == len(lines) + 1
+    assert jsonl.read_text().splitlines() == lines   # the cut line cut off: every line one JSON object
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from notify.deliveries where notification_key in (?, ?) and status = 'sent'",
                            last_keys).fetchone() == (2,)
-    # a key the file does not hold is written on a line of its own after the cut one
+    # the notification of a line cut short is written whole
     with duckdb.connect(str(warehouse)) as con:
         con.execute("delete from notify.deliveries where notification_key = ?", [json.loads(lines[0])["key"]])
-    jsonl.write_text("\n".join(lines[1:]) + "\n" + lines[-1][:20])
+    jsonl.write_text("\n".join(lines[1:]) + "\n" + lines[0][:20])
     assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
-    assert jsonl.read_text().splitlines()[-2:] == [lines[-1][:20], lines[0]]
+    assert jsonl.read_text().splitlines() == [*lines[1:], lines[0]]
 
 
 def test_notify_waits_for_the_build_when_the_warehouse_is_locked(warehouse):
@@ -375,7 +374,8 @@ def test_an_open_page_that_left_the_warehouse_is_withdrawn_once_and_sent_again_i
 def test_a_resolution_that_late_rows_prove_wrong_is_taken_back_and_sent_again_when_it_comes(warehouse, tmp_path):
     """[RESOLVED] went out, then a slower writer's rows showed the alert still firing, and notify said
     "nothing new" (operator trial): the person was never told. A [STILL FIRING] message now takes the
-    resolution back, once, and the alert's next resolution is sent anew."""
+    resolution back, once, and the alert's next resolution is sent anew; a resolution that moves is
+    corrected, once; an alert held open again by [STILL FIRING] is withdrawn when it leaves the warehouse."""
     jsonl = tmp_path / "notifications.jsonl"
     assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
     with duckdb.connect(str(warehouse)) as con:
@@ -391,7 +391,24 @@ def test_a_resolution_that_late_rows_prove_wrong_is_taken_back_and_sent_again_wh
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update marts.slo_burn_rate_alerts set resolved_at = ?, is_firing = false where alert_key = ?", [resolved_at, alert_key])
     assert notify(warehouse, "--jsonl", str(jsonl)) == 0
-    assert [json.loads(line)["key"] for line in jsonl.read_text().splitlines()[lines + 1:]] == [f"slo_resolved:{alert_key}#2"]
+    assert [json.loads(line)["key"] for line in jsonl.read_text().splitlines()[lines + 1:]] == [f"slo_resolved:{alert_key}#r2"]
+    # the resolution moves later (rows of a slower writer): a corrected resolution, once (operator trial)
+    later = resolved_at + timedelta(minutes=85)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.slo_burn_rate_alerts set resolved_at = ? where alert_key = ?", [later, alert_key])
+    assert notify(warehouse, "--jsonl", str(jsonl)) == 0 and notify(warehouse, "--jsonl", str(jsonl)) == 0
+    corrected = [json.loads(line) for line in jsonl.read_text().splitlines()[lines + 2:]]
+    assert [(line["key"], line["title"].split("]")[0]) for line in corrected] == [
+        (f"slo_resolved:{alert_key}#r2@{later:%Y-%m-%d %H:%M:%S}", "[RESOLVED, corrected")]
+    # firing again, then gone from the warehouse: the page the reader holds open again is withdrawn (operator trial)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.slo_burn_rate_alerts set resolved_at = null, is_firing = true where alert_key = ?", [alert_key])
+    assert notify(warehouse, "--jsonl", str(jsonl)) == 0
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from marts.slo_burn_rate_alerts where alert_key = ?", [alert_key])
+    assert notify(warehouse, "--jsonl", str(jsonl)) == 0 and notify(warehouse, "--jsonl", str(jsonl)) == 0
+    assert [json.loads(line)["key"] for line in jsonl.read_text().splitlines()[lines + 3:]] == [
+        f"withdrawn:slo_resolved:{alert_key}#r2", f"withdrawn:slo_alert:{alert_key}"]
 
 
 def test_closed_old_or_uncovered_pages_that_left_the_warehouse_are_not_withdrawn(warehouse, tmp_path):

@@ -105,7 +105,8 @@ class JsonLinesFile:
     """Appends one JSON object per notification, flushed to disk before it counts as sent. A key the file
     already holds is not appended again: a run killed between the append and the state's record (operator
     trial: 4 runs in 5 repeated a line) left it written once, and the next run only records it. A last line
-    cut short by such a kill is left as it is, and the next object starts on a line of its own."""
+    cut short by such a kill (no line break: its notification was not recorded) is cut off before the next
+    append, and its notification is written whole: every line stays one JSON object."""
 
     def __init__(self, path: Path):
         self.path = path.resolve()
@@ -113,11 +114,17 @@ class JsonLinesFile:
         self._written: set[str] | None = None
 
     def written_keys(self) -> set[str]:
-        """The keys of the objects the file holds (read once, on the first send)."""
+        """The keys of the objects the file holds (read once, on the first send, after cutting off a last line
+        cut short)."""
         if self._written is None:
             self._written = set()
             if self.path.is_file():
-                for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
+                content = self.path.read_bytes()
+                if content and not content.endswith(b"\n"):
+                    content = content[:content.rfind(b"\n") + 1]
+                    with self.path.open("r+b") as out:
+                        out.truncate(len(content))
+                for line in content.decode("utf-8", errors="replace").splitlines():
                     try:
                         self._written.add(json.loads(line)["key"])
                     except (ValueError, KeyError, TypeError):
@@ -129,12 +136,8 @@ class JsonLinesFile:
             if notification.key in self.written_keys():
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a+b") as out:
-                cut_short = False
-                if out.seek(0, os.SEEK_END) > 0:
-                    out.seek(-1, os.SEEK_END)
-                    cut_short = out.read(1) != b"\n"
-                out.write((("\n" if cut_short else "") + json.dumps(notification.as_record()) + "\n").encode("utf-8"))
+            with self.path.open("ab") as out:
+                out.write((json.dumps(notification.as_record()) + "\n").encode("utf-8"))
                 out.flush()
                 os.fsync(out.fileno())
             self._written.add(notification.key)

@@ -271,13 +271,39 @@ def reissued(notifications: list[Notification], sent_keys: set[str]) -> list[Not
             after = renamed[notification.after]
             key = f"slo_resolved:{after.split(':', 1)[1]}" if notification.kind == "slo_resolved" else notification.key
             notification = replace(notification, key=key, after=after)
-        if notification.kind == "slo_resolved":   # a resolution taken back (still firing) and come again
+        if notification.kind == "slo_resolved":   # a resolution taken back (still firing) and come again: #r2, #r3
             key, generation = notification.key, 1
             while f"withdrawn:{key}" in sent_keys:
                 generation += 1
-                key = f"{notification.key}#{generation}"
+                key = f"{notification.key}#r{generation}"
             notification = replace(notification, key=key)
         out.append(notification)
+    return out
+
+
+def resolutions_of(alert_key: str, keys: set[str]) -> tuple[int, int]:
+    """(resolutions, resolutions taken back) among `keys` for the alert `alert_key` ('slo_alert:<key>'):
+    the reader holds the alert as over when the first outnumber the second."""
+    base = f"slo_resolved:{alert_key.split(':', 1)[1]}"
+    resolved = [key for key in keys if key == base or re.fullmatch(re.escape(base) + r"#r[0-9]+", key)]
+    return len(resolved), sum(f"withdrawn:{key}" in keys for key in resolved)
+
+
+def resolution_corrections(current: list[Notification], sent: list[dict]) -> list[Notification]:
+    """A resolution sent at one time that the warehouse now gives another (rows that arrived later: the alert
+    fired on until 16:25, not 15:00), as a new [RESOLVED] message keyed by its time, once per time: the
+    reader would otherwise hold the first time (operator trial)."""
+    sent_at = {record["key"]: record["occurred_at"] for record in sent if record["kind"] == "slo_resolved"}
+    out = []
+    for notification in current:
+        first = sent_at.get(notification.key)
+        if notification.kind != "slo_resolved" or first is None or first == stamp(notification.occurred_at):
+            continue
+        out.append(replace(notification, key=f"{notification.key}@{stamp(notification.occurred_at)}",
+                           title=notification.title.replace("[RESOLVED]", "[RESOLVED, corrected]", 1),
+                           what=f"{notification.what} (resolved at {stamp(notification.occurred_at)} UTC, not at "
+                                f"{first} UTC as sent earlier: rows that arrived later moved it)",
+                           after=notification.key))
     return out
 
 
@@ -285,7 +311,9 @@ def withdrawals(sent: list[dict], current: list[Notification], covered: dict[str
                 ) -> list[Notification]:
     """A withdrawal of each open page a destination was sent (`sent`: the
     records of its state) that the warehouse no longer shows: an incident, or
-    an alert whose resolution was not sent. Rows that arrived later (a late or
+    an alert whose resolution was not sent, or was taken back (resolutions_of);
+    and a [STILL FIRING] message for a resolution sent while its alert fires
+    again (resolution_withdrawal). Rows that arrived later (a late or
     partly delivered hour of a log) or changed settings made it go away, or
     moved it (an alert's key holds its start); without a withdrawal the page
     would stay open, its resolution never to come. Only pages of the last
@@ -301,8 +329,10 @@ def withdrawals(sent: list[dict], current: list[Notification], covered: dict[str
             continue
         if kind not in SCOPE_FIELD or record["key"] in present:
             continue
-        if kind == "slo_alert" and f"slo_resolved:{record['key'].split(':', 1)[1]}" in sent_keys:
-            continue
+        if kind == "slo_alert":
+            resolved, taken_back = resolutions_of(record["key"], sent_keys)
+            if resolved > taken_back:   # the reader holds it as over: a resolution sent and not taken back
+                continue
         span = covered.get(kind, {}).get(record.get(SCOPE_FIELD[kind], record["where"]))
         occurred = datetime.strptime(record["occurred_at"], "%Y-%m-%d %H:%M:%S")
         if span is None or not max(span[0], span[1] - RECENT) <= occurred <= span[1]:
@@ -364,7 +394,7 @@ def for_destination(notifications: list[Notification], sent: list[dict],
     current = [replace(notification, long_past=True) if notification.key in long_past
                or (notification.kind == "tsg_finding" and notification.after in long_past) else notification
                for notification in current]
-    return sorted(current + withdrawals(sent, current, covered), key=Notification.sort_key)
+    return sorted(current + resolution_corrections(current, sent) + withdrawals(sent, current, covered), key=Notification.sort_key)
 
 
 BASE_TABLES_SQL = """
