@@ -10,6 +10,7 @@ import json
 import pandas as pd
 import pytest
 
+from arrow_schemas import VALUE_AS_DURATION
 from conftest import run_dbt
 from hostile import external_vars, rows, run_dbt_concurrently, write_parquet
 from project_copy import copy_project
@@ -102,6 +103,10 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
                      "timestamp '2024-03-12 10:00:00' as observed_at, 1500 :: bigint as value",
                      "the column `value` as a duration (Spark interval second, pandas timedelta64[ns]) in 2 file(s) ({log}/a.parquet, "
                      "{log}/b.parquet). Parquet stores a duration as a plain integer of its unit"),
+        # pyarrow and polars keep the type in their Arrow schema only (operator trial: polars' end - start read 80 ms as 80000)
+        "arrow_duration": ("timestamp '2024-03-12 09:00:00' as observed_at, 1.5 :: double as value",
+                           "timestamp '2024-03-12 10:00:00' as observed_at, 80000 :: bigint as value",
+                           "the column `value` as a duration (Arrow duration) in 1 file(s) ({log}/b.parquet)"),
         # text stored as bytes without the UTF-8 mark (Impala, older Hive) that is not UTF-8 (Latin-1 é; operator trial),
         # in any column: the log is read whole
         "latin1": ("select encode('svc') as service_name, 'm' as metric_name, timestamp '2024-03-12 09:00:00' as observed_at, 1.0 as value",
@@ -109,7 +114,7 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
                    " '\\xE9t\\xE9'::blob as comment",
                    "1 value(s) of the column `comment` that are not UTF-8 text, in 1 file(s) ({log}/b.parquet), e.g. `\\xE9t\\xE9`"),
     }
-    writer_schemas = {"duration": (
+    writer_schemas = {"arrow_duration": (None, {"ARROW:schema": VALUE_AS_DURATION}), "duration": (
         {"pandas": json.dumps({"columns": [{"name": "value", "field_name": "value", "pandas_type": "object",
                                             "numpy_type": "timedelta64[ns]"}]})},
         {"org.apache.spark.sql.parquet.row.metadata": json.dumps({"type": "struct", "fields": [

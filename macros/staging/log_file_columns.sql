@@ -261,10 +261,24 @@
     reads them as numbers: a duration_ms of 1.5 ms would read 1500000, a
     silent change of value (operator trial). The writer's own schema, kept in
     the file's key-value metadata (`pandas`, Spark's row metadata), names the
-    type: the run stops, naming the column, the written types and files.
-    A writer that keeps no such schema (pyarrow without pandas, polars) is
-    indistinguishable from a number (README, "Your own logs"). -#}
+    type, and so does the Arrow schema that pyarrow and polars keep
+    (`ARROW:schema`, read by the project's own function, duckdb_functions):
+    the run stops, naming the column, the written types and files. A writer
+    that keeps no schema is indistinguishable from a number. -#}
 {% macro require_no_duration_columns(logs_path, name, files, contract_literals) -%}
+    {#- pyarrow's and polars' Arrow schema, read by the project's own function (duckdb_functions) -#}
+    {%- set arrow_readable = run_query("select count(*) from duckdb_functions() where function_name = 'oncall_arrow_time_fields'").rows[0][0] > 0 -%}
+    {%- set arrow_durations -%}
+        {%- if arrow_readable %}
+        union all
+        select file_name, lower(split_part(field, ':', 1)) as column_name, 'Arrow ' || split_part(field, ':', 2) as written_type
+        from (
+            select file_name, unnest(oncall_arrow_time_fields(decode(value))) as field
+            from parquet_kv_metadata({{ oncall_analytics.sql_literal(files) }})
+            where key = 'ARROW:schema' :: blob
+        )
+        {%- endif %}
+    {%- endset -%}
     {%- set found = run_query(
         "with writer_schemas as (
             select file_name, decode(key) as writer, decode(value) as written_schema
@@ -287,6 +301,7 @@
             select file_name, column_name, case when writer = 'pandas' then 'pandas ' else 'Spark ' end || written_type as written_type
             from written_types
             where writer = 'pandas' and written_type like 'timedelta%' or writer <> 'pandas' and written_type like 'interval%'
+            " ~ arrow_durations ~ "
         )
         select column_name, count(distinct file_name), array_to_string((list(distinct file_name order by file_name))[1:3], ', '),
                array_to_string(list(distinct written_type order by written_type), ', ')
@@ -298,7 +313,7 @@
         {{ exceptions.raise_compiler_error(
             logs_path ~ "/" ~ name ~ "/ holds the column `" ~ column_name ~ "` as a duration (" ~ written_types ~ ") in "
             ~ files_found ~ " file(s) (" ~ examples ~ (", ..." if files_found > 3 else "") ~ "). Parquet stores a duration "
-            ~ "as a plain integer of its unit (pandas: nanoseconds; Spark: microseconds, or months), which this project "
+            ~ "as a plain integer of its unit (nanoseconds, microseconds or months, as the writer chose), which this project "
             ~ "would read as the number itself (1.5 ms would read 1500000), so the run stops. Write the column as a number "
             ~ "in the contract's unit (pandas: df[\"" ~ column_name ~ "\"] / pd.Timedelta(milliseconds=1) for milliseconds).") }}
     {%- endfor -%}
