@@ -138,12 +138,12 @@
     {%- do oncall_analytics.require_one_kind_per_column(logs_path, name, files, ctes, contract_literals) -%}
     {%- do oncall_analytics.require_no_duration_columns(logs_path, name, files, contract_literals) -%}
     {%- do oncall_analytics.require_utf8_text(logs_path, name, files, ctes) -%}
-    {%- do oncall_analytics.require_partitions_match_files(logs_path, name, files, ctes, contract_literals) -%}
     {%- set time_literals = [] -%}
     {%- for column in contract_columns if column.type == 'timestamp' -%}
         {%- do time_literals.append(oncall_analytics.sql_literal(column.name | lower)) -%}
     {%- endfor -%}
     {%- do oncall_analytics.require_no_time_in_folders_only(logs_path, name, files, ctes, time_literals) -%}
+    {%- do oncall_analytics.require_partitions_match_files(logs_path, name, files, ctes, contract_literals) -%}
 {%- endmacro %}
 
 {#- SQL (DuckDB): the part of the file path `file_sql` below the log's own

@@ -39,7 +39,7 @@ def write_parquet(logs: Path, table: str, select_sql: str, part: str = "part-0",
     """The rows of `select_sql` (DuckDB SQL; `frames` are pandas frames it may read by name)
     as <logs>/<table>/<part>.parquet, with the column types the query gives them, and
     `key_value_metadata` in the footer (where pandas and Spark keep their own schema)."""
-    (logs / table).mkdir(parents=True, exist_ok=True)
+    (logs / table / part).parent.mkdir(parents=True, exist_ok=True)
     metadata = ", ".join(f"{sql_text(key)}: {sql_text(value)}" for key, value in (key_value_metadata or {}).items())
     with duckdb.connect() as con:
         for name, frame in (frames or {}).items():

@@ -107,6 +107,11 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
         "arrow_duration": ("timestamp '2024-03-12 09:00:00' as observed_at, 1.5 :: double as value",
                            "timestamp '2024-03-12 10:00:00' as observed_at, 80000 :: bigint as value",
                            "the column `value` as a duration (Arrow duration) in 1 file(s) ({log}/b.parquet)"),
+        # polars' partition_by on a time writes its folders percent-encoded: DuckDB 1.4 stopped with an INTERNAL error
+        "encoded_time_folder": ("timestamp '2024-03-12 09:00:00' as observed_at, 1.0 :: double as value",
+                                "timestamp '2024-03-12 10:00:00' as observed_at, 2.0 :: double as value",
+                                "the time column `observed_at` in percent-encoded `observed_at=<value>/` folders (as polars' "
+                                "partition_by writes a time), in 2 file(s) ({log}/observed_at=2024-03-12%2009%3A00%3A00/a.parquet"),
         # text stored as bytes without the UTF-8 mark (Impala, older Hive) that is not UTF-8 (Latin-1 é; operator trial),
         # in any column: the log is read whole
         "latin1": ("select encode('svc') as service_name, 'm' as metric_name, timestamp '2024-03-12 09:00:00' as observed_at, 1.0 as value",
@@ -119,10 +124,12 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
                                             "numpy_type": "timedelta64[ns]"}]})},
         {"org.apache.spark.sql.parquet.row.metadata": json.dumps({"type": "struct", "fields": [
             {"name": "observed_at", "type": "timestamp"}, {"name": "Value", "type": "interval second"}]})})}
+    folders = {"encoded_time_folder": ("observed_at=2024-03-12%2009%3A00%3A00/", "observed_at=2024-03-12%2010%3A00%3A00/")}
     for case, (first, second, _) in cases.items():
         first_schema, second_schema = writer_schemas.get(case, (None, None))
-        write_parquet(tmp_path / case, "service_metrics", metrics(first), part="a", key_value_metadata=first_schema)
-        write_parquet(tmp_path / case, "service_metrics", metrics(second), part="b", key_value_metadata=second_schema)
+        first_folder, second_folder = folders.get(case, ("", ""))
+        write_parquet(tmp_path / case, "service_metrics", metrics(first), part=f"{first_folder}a", key_value_metadata=first_schema)
+        write_parquet(tmp_path / case, "service_metrics", metrics(second), part=f"{second_folder}b", key_value_metadata=second_schema)
     results = run_dbt_concurrently([
         (["build", "-s", "+stg_metrics__service_metrics", "--exclude", "test_type:unit", "tag:shipped_data",
           "--target-path", str(tmp_path / case / "target"), "--vars", external_vars(tmp_path / case)],
