@@ -118,7 +118,8 @@ buckets_from_two_models as (
         max(source_model) as second_model
     from unioned
     group by service_name, metric_name, observed_at
-    having count(*) > 1
+    -- two rows of one model are the unique test's to report
+    having count(distinct source_model) > 1
 ),
 
 first_overlap as (
