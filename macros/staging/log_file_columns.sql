@@ -240,23 +240,6 @@
         "select count(*) from (select unnest(" ~ oncall_analytics.partition_keys('file', name) ~ ") as column_name"
         ~ " from glob(" ~ oncall_analytics.sql_literal(files) ~ ")) where column_name in (" ~ time_literals | join(', ') ~ ")") -%}
     {%- if in_folders.rows[0][0] == 0 -%}{{ return(none) }}{%- endif -%}
-    {#- polars' partition_by writes a time's folder percent-encoded (`start_timestamp=2023-11-30%2010%3A00%3A30.000000+00%3A00/`):
-        DuckDB 1.4 reads the folder as text over the file's time and stops the model with an INTERNAL error
-        (writers trial), so the run stops first, saying what to do -#}
-    {%- set encoded = run_query(
-        "select column_name, count(*), array_to_string((list(file order by file))[1:3], ', ') from ("
-        ~ "select file, unnest(regexp_extract_all(" ~ oncall_analytics.path_below_log_folder('file', name)
-        ~ ", '([^/\\\\=]+)=[^/\\\\]*%[0-9A-Fa-f]{2}[^/\\\\]*[/\\\\]', 1)) as column_name"
-        ~ " from glob(" ~ oncall_analytics.sql_literal(files) ~ ")) where lower(column_name) in (" ~ time_literals | join(', ') ~ ")"
-        ~ " group by column_name order by column_name") -%}
-    {%- for column_name, files_found, examples in encoded.rows -%}
-        {{ exceptions.raise_compiler_error(
-            logs_path ~ "/" ~ name ~ "/ holds the time column `" ~ column_name ~ "` in percent-encoded `" ~ column_name
-            ~ "=<value>/` folders (as polars' partition_by writes a time), in " ~ files_found ~ " file(s) (" ~ examples
-            ~ (", ..." if files_found > 3 else "") ~ "). DuckDB 1.4 reads such a folder as text over the file's own "
-            ~ "time and stops with an internal error, so the run stops here. Partition by a date or hour text column "
-            ~ "of its own instead (the time stays in the files).") }}
-    {%- endfor -%}
     {%- set found = run_query(
         "with " ~ ctes ~ ",
         folders_only as (
@@ -273,6 +256,23 @@
             ~ "writers name it in their session's time zone (Spark's spark.sql.session.timeZone, the machine's by default), "
             ~ "which this project would read as UTC, shifting every time. Keep the column in the files (partition by a "
             ~ "date or hour text column of its own instead), and the run reads it as written.") }}
+    {%- endfor -%}
+    {#- files that hold the column too, in percent-encoded folders (polars' partition_by on a time:
+        `start_timestamp=2023-11-30%2010%3A00%3A30.000000+00%3A00/`): DuckDB 1.4 reads the folder as text over
+        the file's time and stops the model with an INTERNAL error (writers trial), so the run stops first -#}
+    {%- set encoded = run_query(
+        "select column_name, count(*), array_to_string((list(file order by file))[1:3], ', ') from ("
+        ~ "select file, unnest(regexp_extract_all(" ~ oncall_analytics.path_below_log_folder('file', name)
+        ~ ", '([^/\\\\=]+)=[^/\\\\]*%[0-9A-Fa-f]{2}[^/\\\\]*[/\\\\]', 1)) as column_name"
+        ~ " from glob(" ~ oncall_analytics.sql_literal(files) ~ ")) where lower(column_name) in (" ~ time_literals | join(', ') ~ ")"
+        ~ " group by column_name order by column_name") -%}
+    {%- for column_name, files_found, examples in encoded.rows -%}
+        {{ exceptions.raise_compiler_error(
+            logs_path ~ "/" ~ name ~ "/ holds the time column `" ~ column_name ~ "` in percent-encoded `" ~ column_name
+            ~ "=<value>/` folders (as polars' partition_by writes a time), in " ~ files_found ~ " file(s) (" ~ examples
+            ~ (", ..." if files_found > 3 else "") ~ "). DuckDB 1.4 reads such a folder as text over the file's own "
+            ~ "time and stops with an internal error, so the run stops here. Partition by a date or hour text column "
+            ~ "of its own instead (the time stays in the files).") }}
     {%- endfor -%}
 {%- endmacro %}
 
