@@ -333,9 +333,8 @@ def withdrawals(sent: list[dict], current: list[Notification], covered: dict[str
             resolved, taken_back = resolutions_of(record["key"], sent_keys)
             if resolved > taken_back:   # the reader holds it as over: a resolution sent and not taken back
                 continue
-        span = covered.get(kind, {}).get(record.get(SCOPE_FIELD[kind], record["where"]))
-        occurred = datetime.strptime(record["occurred_at"], "%Y-%m-%d %H:%M:%S")
-        if span is None or not max(span[0], span[1] - RECENT) <= occurred <= span[1]:
+        occurred = _recent_in_scope(record, kind, covered)
+        if occurred is None:
             continue
         what = "incident" if kind == "incident" else "alert"
         out.append(Notification(
@@ -350,6 +349,15 @@ def withdrawals(sent: list[dict], current: list[Notification], covered: dict[str
     return out
 
 
+def _recent_in_scope(record: dict, kind: str, covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> datetime | None:
+    """When the sent `record` occurred, if that is within the last RECENT of its scope's data (the scope of
+    `kind`: an incident's service, an alert's SLO), else None: what is older, or newer than the data, left
+    with its logs and is not taken back."""
+    span = covered.get(kind, {}).get(record.get(SCOPE_FIELD[kind], record["where"]))
+    occurred = datetime.strptime(record["occurred_at"], "%Y-%m-%d %H:%M:%S")
+    return occurred if span is not None and max(span[0], span[1] - RECENT) <= occurred <= span[1] else None
+
+
 def resolution_withdrawal(record: dict, present: dict[str, Notification],
                           covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> list[Notification]:
     """A [STILL FIRING] message for a resolution that was sent while the warehouse now shows its alert firing:
@@ -359,9 +367,8 @@ def resolution_withdrawal(record: dict, present: dict[str, Notification],
     alert = present.get(record.get("after") or "")
     if record["key"] in present or alert is None or not alert.is_open:
         return []
-    span = covered.get("slo_alert", {}).get(record.get("slo_name"))
-    occurred = datetime.strptime(record["occurred_at"], "%Y-%m-%d %H:%M:%S")
-    if span is None or not max(span[0], span[1] - RECENT) <= occurred <= span[1]:
+    occurred = _recent_in_scope(record, "slo_alert", covered)
+    if occurred is None:
         return []
     return [Notification(
         key=f"withdrawn:{record['key']}", kind="withdrawn", occurred_at=occurred, severity=alert.severity,
