@@ -125,6 +125,15 @@ def test_alert_budget_counts_false_pages_and_misses():
     assert everything.loc[everything["is_recommended"], "incidents_missed"].item() == 0
 
 
+def test_alert_budget_reads_a_label_in_whole_buckets():
+    """A label that starts inside a page's last bucket is caught by it (a flag and a page are bucket starts:
+    the notebook's first page ends with the 15:00 bucket, 15:00-16:00), with delay 0, as eval-detector reads it."""
+    mid_bucket = LABELS.assign(started_at=["2023-11-21 15:20:00", "2023-11-26 03:00:00"], ended_at=["2023-11-21 15:50:00", "2023-11-30 23:00:00"])
+    budget = ALERT_BUDGET.alert_budget(shipped(), mid_bucket, [5.0], [48], 24, "notebook", 48, 5.0).set_index("anomaly_method")
+    assert budget.loc["notebook", ["true_pages", "false_pages", "incidents_caught", "incidents_missed"]].tolist() == [2, 0, 2, 0]
+    assert budget.loc["notebook", "mean_detection_delay_hours"] == 0.0
+
+
 def test_alert_budget_compares_the_methods():
     """Both methods, scored from the metrics: one row per method, window and k; each method pages its own way
     (robust: its incidents), and they differ where the methods do."""

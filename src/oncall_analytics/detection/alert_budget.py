@@ -10,7 +10,9 @@ notebook's clustering (incidents.py, with
 incident_cluster_gap_hours), or the robust method's incidents (paging.py,
 one page per problem). Pages are matched with labels: a page overlapping a label of its service is true, any
 other page on a labelled service is false (unlabelled services are left
-out: no ground truth there).
+out: no ground truth there). A label covers the buckets its start and end
+fall in (a label from 14:20 holds the 14:00 bucket of an hourly grain), as
+eval-detector reads a window.
 
 Two steps: `service_counts` counts per service and setting (on Spark service
 by service, groupBy(service_name).applyInPandas; the labels, one row per
@@ -91,6 +93,10 @@ def service_counts(scores: pd.DataFrame, labels: pd.DataFrame, ks: list[float], 
                    params: paging.PagingParams = paging.DEFAULTS) -> pd.DataFrame:
     """COUNTS_SCHEMA rows: each labelled service of `scores` at each (anomaly_method, window_hours, k)."""
     labels = typed_labels(labels)
+    # a label holds the buckets its times fall in, as eval-detector reads a window: flags and pages are bucket
+    # starts, and a label from 14:20 is caught by the 14:00 bucket of an hourly grain
+    grain = f"{int(grain_minutes)}min"
+    labels = labels.assign(started_at=labels["started_at"].dt.floor(grain), ended_at=labels["ended_at"].dt.floor(grain))
     scores = scores[scores["service_name"].isin(labels["service_name"])].assign(observed_at=lambda s: pd.to_datetime(s["observed_at"]))
     if scores.empty:
         return empty(COUNTS_SCHEMA)
