@@ -113,8 +113,13 @@ def test_a_folder_must_match_its_windows(folder):
     windows = json.loads((folder / "windows.json").read_text())
     del windows["svcA/m2"]
     (folder / "windows.json").write_text(json.dumps(windows))
-    with pytest.raises(ValueError, match="without windows entry"):
+    with pytest.raises(ValueError, match="an empty list if it has no anomaly.*series without windows entry: svcA/m2;"):
         ev.read_folder(folder)
+    windows.update({f"svcC/m{i}": [] for i in range(12)})   # twelve keys without metrics: ten named, then a count
+    (folder / "windows.json").write_text(json.dumps(windows))
+    with pytest.raises(ValueError, match=r"windows entries without metrics: svcC/m0, svcC/m1, svcC/m10, .*svcC/m7 and 2 more$"):
+        ev.read_folder(folder)
+    windows = {k: v for k, v in windows.items() if not k.startswith("svcC/")}
     windows["svcA/m2"] = [["2024-01-02 00:00:00", "2024-01-01 00:00:00"]]
     (folder / "windows.json").write_text(json.dumps(windows))
     with pytest.raises(ValueError, match="ends before it starts"):

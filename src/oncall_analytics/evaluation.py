@@ -145,9 +145,16 @@ def read_folder(folder: str | Path) -> tuple[pd.DataFrame, SeriesWindows]:
     windows = parse_windows(raw, folder / WINDOWS_FILE)
     in_metrics = set(metrics[SERIES_KEY].drop_duplicates().itertuples(index=False, name=None))
     if in_metrics != set(windows):
-        raise ValueError(f"labelled folder {folder}: series without windows entry {sorted(in_metrics - set(windows))[:5]}, "
-                         f"windows entries without metrics {sorted(set(windows) - in_metrics)[:5]}")
+        raise ValueError(f"labelled folder {folder}: every series needs a windows.json entry (an empty list if it has no "
+                         f"anomaly), and every entry its series; series without windows entry: "
+                         f"{_listed(in_metrics - set(windows))}; windows entries without metrics: {_listed(set(windows) - in_metrics)}")
     return metrics, windows
+
+
+def _listed(series: set, shown: int = 10) -> str:
+    """The series as "<service>/<metric>" keys, the first `shown`, then how many more."""
+    keys = [f"{service}/{metric}" for service, metric in sorted(series)]
+    return (", ".join(keys[:shown]) + (f" and {len(keys) - shown} more" if len(keys) > shown else "")) if keys else "none"
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
