@@ -41,6 +41,11 @@ in_slo_window as (
         -- the log reaches back over the whole window
         {{ epoch_seconds('windowed.evaluated_at') }} - definitions.time_window_minutes * 60
         >= {{ epoch_seconds('windowed.first_bucket_start') }} as is_full_window,
+        -- the part of the window the log covers: its budget counts these minutes' events only
+        least(
+            definitions.time_window_minutes,
+            ({{ epoch_seconds('windowed.evaluated_at') }} - {{ epoch_seconds('windowed.first_bucket_start') }}) / 60
+        ) as covered_window_minutes,
         definitions.objective_pct,
         definitions.error_budget_ratio,
         case definitions.time_window_minutes
@@ -102,11 +107,13 @@ status as (
         100 - budget_consumed_pct as budget_remaining_pct,
         {{ sql_literal(var('slo_status_burn_rate_window') | trim) }} as burn_rate_window,
         current_burn_rate,
-        -- at burn rate b the whole budget lasts window / b; what is left, its share of that
+        -- at burn rate b a budget sized on h hours of events lasts h / b; what is left, its share of that.
+        -- h is the covered part of the window: while the log is shorter than the window, its budget holds
+        -- those hours' events only, and the whole window's hours would overstate the time left
         case
             when current_burn_rate is null or current_burn_rate = 0 or error_budget_events = 0 then null
             when budget_remaining_events <= 0 then 0
-            else budget_remaining_events / error_budget_events * time_window_minutes / 60 / current_burn_rate
+            else budget_remaining_events / error_budget_events * covered_window_minutes / 60 / current_burn_rate
         end as hours_until_budget_exhausted
     from consumed
 )
