@@ -82,6 +82,9 @@ def test_a_glob_in_logs_path_reads_when_asked_for(logs, tmp_path):
 
 ABSURD_VARS = [   # (selected node, --vars, the var the error must name)
     ("canary_version_comparison", "{canary_max_p95_duration_ratio: 1e400}", "canary_max_p95_duration_ratio"),
+    # a confidence level with no z listed, and one pasted into SQL
+    ("canary_version_comparison", "{canary_confidence_pct: 96}", "canary_confidence_pct"),
+    ("burst_error_correlation", "{burst_confidence_pct: '95) or (1=1'}", "burst_confidence_pct"),
     ("int_detection__parameters", "{alert_budget_k_grid: [3, 1e400]}", "alert_budget_k_grid"),
     ("int_gateway__requests_in_window", "{tsg_incident_start: '0001-01-01 00:00:00'}", "tsg_incident_start"),
     ("base_serverless__function_invocations", "{incremental_lookback_hours: 1000000000000000}", "incremental_lookback_hours"),

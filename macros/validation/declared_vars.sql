@@ -8,8 +8,8 @@
 {% macro declared_vars() -%}
     {{ return([
         'canary_function_name', 'canary_window_start', 'canary_window_end', 'canary_min_invocations',
-        'canary_max_error_rate_increase_pct', 'canary_max_p95_duration_ratio', 'chain_max_gap_us',
-        'burst_min_invocations', 'log_source', 'logs_path', 'logs_path_glob',
+        'canary_max_error_rate_increase_pct', 'canary_max_p95_duration_ratio', 'canary_confidence_pct', 'chain_max_gap_us',
+        'burst_min_invocations', 'burst_confidence_pct', 'log_source', 'logs_path', 'logs_path_glob',
         'incremental_lookback_hours', 'accepted_time_floor', 'accepted_time_max_hours_ahead',
         'quarantine_share_warn_pct', 'quarantine_share_error_pct', 'anomaly_method',
         'detection_grain_minutes', 'bucket_complete_within_seconds', 'anomaly_window_hours', 'anomaly_k', 'anomaly_min_baseline_fraction',

@@ -1,5 +1,10 @@
 -- Scenario 3's objective: do bursts raise the error rate? Per function, the
--- error rate of invocations in burst seconds against all other invocations.
+-- error rate of invocations in burst seconds against all other invocations,
+-- and a verdict that holds with burst_confidence_pct confidence (Newcombe's
+-- bounds on the difference of two proportions): 1.09 % against 0.92 % is no
+-- difference.
+{% set z = var_confidence_z('burst_confidence_pct') %}
+
 with per_second as (
     select * from {{ ref('int_function_invocations__per_second') }}
 ),
@@ -26,6 +31,20 @@ rates as (
     from split
 ),
 
+bounded as (
+    select
+        *,
+        case
+            when burst_invocations > 0 and other_invocations > 0
+                then 100 * ({{ proportion_difference_bound('burst_errors', 'burst_invocations', 'other_errors', 'other_invocations', z, 'lower') }})
+        end as difference_lower_bound,
+        case
+            when burst_invocations > 0 and other_invocations > 0
+                then 100 * ({{ proportion_difference_bound('burst_errors', 'burst_invocations', 'other_errors', 'other_invocations', z, 'upper') }})
+        end as difference_upper_bound
+    from rates
+),
+
 compared as (
     select
         function_name,
@@ -39,14 +58,16 @@ compared as (
         round(other_error_rate, 2) as other_error_rate_pct,
         round(burst_error_rate - other_error_rate, 2) as error_rate_difference_pct,
         round(burst_error_rate / nullif(other_error_rate, 0), 2) as error_rate_ratio,
+        round(difference_lower_bound, 2) as error_rate_difference_lower_bound_pct,
+        round(difference_upper_bound, 2) as error_rate_difference_upper_bound_pct,
         case
             when burst_invocations = 0 then 'NO_BURSTS'
             when other_invocations = 0 then 'ONLY_BURSTS'
-            when burst_error_rate > other_error_rate then 'HIGHER_IN_BURSTS'
-            when burst_error_rate < other_error_rate then 'LOWER_IN_BURSTS'
+            when difference_lower_bound > 0 then 'HIGHER_IN_BURSTS'
+            when difference_upper_bound < 0 then 'LOWER_IN_BURSTS'
             else 'NO_DIFFERENCE'
         end as burst_error_effect
-    from rates
+    from bounded
 )
 
 select * from compared

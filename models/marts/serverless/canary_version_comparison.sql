@@ -1,6 +1,13 @@
 -- Scenario 1: each version of the canary function side by side with the
--- baseline (the lowest version seen in the window), and a verdict.
+-- baseline, and a verdict. The baseline is the lowest version with
+-- canary_min_invocations in the window (the lowest of all if none has), so a
+-- few invocations of an older version still draining do not become the
+-- reference. An error rate judges ROLLBACK only when it is above the limit
+-- with canary_confidence_pct confidence (Newcombe's bound on the difference
+-- of two proportions): one error among 40 is no evidence.
 {% set min_invocations = var_integer('canary_min_invocations', 1) %}
+{% set max_increase_pct = var_number('canary_max_error_rate_increase_pct', 0, 100) %}
+{% set z = var_confidence_z('canary_confidence_pct') %}
 
 with in_window as (
     select * from {{ ref('int_function_invocations__canary_window') }}
@@ -20,17 +27,28 @@ per_version as (
     group by function_name, version_id
 ),
 
+baseline_choice as (
+    select
+        -- the lowest version with enough invocations to judge by, else the lowest
+        coalesce(
+            min(case when total_invocations >= {{ min_invocations }} then version_id end),
+            min(version_id)
+        ) as baseline_version_id
+    from per_version
+),
+
 baseline as (
     select
-        version_id as baseline_version_id,
-        total_invocations as baseline_invocations,
-        error_rate as baseline_error_rate,
-        avg_duration as baseline_avg_duration,
-        avg_memory as baseline_avg_memory,
-        p95_duration as baseline_p95_duration
-    -- the subquery below reads the same CTE on purpose (its lowest version)
-    from per_version  -- noqa: AL04
-    where version_id = (select min(version_id) from per_version)
+        per_version.version_id as baseline_version_id,
+        per_version.total_invocations as baseline_invocations,
+        per_version.error_count as baseline_error_count,
+        per_version.error_rate as baseline_error_rate,
+        per_version.avg_duration as baseline_avg_duration,
+        per_version.avg_memory as baseline_avg_memory,
+        per_version.p95_duration as baseline_p95_duration
+    from per_version
+    inner join baseline_choice
+        on per_version.version_id = baseline_choice.baseline_version_id
 ),
 
 side_by_side as (
@@ -38,6 +56,9 @@ side_by_side as (
         per_version.*,
         baseline.*,
         per_version.error_rate - baseline.baseline_error_rate as error_rate_delta,
+        -- in points, as error_rate_delta: the increase this version's error rate has at least, with that confidence
+        100 * ({{ proportion_difference_bound('per_version.error_count', 'per_version.total_invocations',
+            'baseline.baseline_error_count', 'baseline.baseline_invocations', z, 'lower') }}) as error_rate_delta_lower,
         per_version.p95_duration / nullif(baseline.baseline_p95_duration, 0) as p95_duration_ratio
     from per_version
     cross join baseline
@@ -48,11 +69,14 @@ judged as (
         *,
         case
             when version_id = baseline_version_id then 'BASELINE'
+            -- errors above the limit with confidence: no sample size to wait for
+            when error_rate_delta_lower > {{ max_increase_pct }} then 'ROLLBACK'
             when
                 total_invocations < {{ min_invocations }}
                 or baseline_invocations < {{ min_invocations }} then 'INSUFFICIENT_SAMPLE'
-            when error_rate_delta > {{ var_number('canary_max_error_rate_increase_pct', 0, 100) }} then 'ROLLBACK'
             when p95_duration_ratio > {{ var_number('canary_max_p95_duration_ratio', 1) }} then 'ROLLBACK'
+            -- above the limit, but not yet beyond it with confidence: keep running
+            when error_rate_delta > {{ max_increase_pct }} then 'INSUFFICIENT_SAMPLE'
             else 'PROMOTE'
         end as verdict
     from side_by_side
@@ -62,19 +86,33 @@ explained as (
     select
         *,
         case verdict
-            when 'BASELINE' then 'reference version: the lowest version_id in the window'
-            when 'INSUFFICIENT_SAMPLE'
+            when 'BASELINE'
                 then
-                    'too few invocations to judge ('
-                    || cast(total_invocations as {{ dbt.type_string() }}) || ' canary, '
-                    || cast(baseline_invocations as {{ dbt.type_string() }}) || ' baseline; need '
-                    || '{{ min_invocations }} each): keep the canary running'
+                    'reference version: the lowest version_id with at least {{ min_invocations }} '
+                    || 'invocations in the window (the lowest of all if none has)'
+            when 'INSUFFICIENT_SAMPLE'
+                then case
+                    when total_invocations < {{ min_invocations }} or baseline_invocations < {{ min_invocations }}
+                        then
+                            'too few invocations to judge ('
+                            || cast(total_invocations as {{ dbt.type_string() }}) || ' of this version, '
+                            || cast(baseline_invocations as {{ dbt.type_string() }}) || ' of the baseline; need '
+                            || '{{ min_invocations }} each): keep the canary running'
+                    else
+                        'error rate ' || cast(round(error_rate_delta, 2) as {{ dbt.type_string() }})
+                        || ' points above the baseline, but only '
+                        || cast(round(greatest(error_rate_delta_lower, 0), 2) as {{ dbt.type_string() }})
+                        || ' for certain at {{ var("canary_confidence_pct") }} % confidence (limit '
+                        || '{{ max_increase_pct }}): keep the canary running'
+                end
             when 'ROLLBACK'
                 then case
-                    when error_rate_delta > {{ var_number('canary_max_error_rate_increase_pct', 0, 100) }}
+                    when error_rate_delta_lower > {{ max_increase_pct }}
                         then
                             'error rate ' || cast(round(error_rate_delta, 2) as {{ dbt.type_string() }})
-                            || ' points above the baseline: roll back'
+                            || ' points above the baseline (at least '
+                            || cast(round(error_rate_delta_lower, 2) as {{ dbt.type_string() }})
+                            || ' at {{ var("canary_confidence_pct") }} % confidence): roll back'
                     else
                         'p95 duration ' || cast(round(p95_duration_ratio, 2) as {{ dbt.type_string() }})
                         || 'x the baseline: roll back'
@@ -96,6 +134,7 @@ final as (
         round(p95_duration, 2) as p95_duration_ms,
         baseline_version_id,
         round(error_rate_delta, 2) as error_rate_delta_pct,
+        round(error_rate_delta_lower, 2) as error_rate_delta_lower_bound_pct,
         round(avg_duration - baseline_avg_duration, 2) as avg_duration_delta_ms,
         round(avg_memory - baseline_avg_memory, 2) as avg_memory_delta_mb,
         round(p95_duration_ratio, 2) as p95_duration_ratio,
