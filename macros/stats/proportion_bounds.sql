@@ -21,12 +21,14 @@
     approximation it stays inside [0, 1] and is honest at 0 of 40 or 1 of 2. -#}
 {% macro wilson_bound(successes, trials, z, side) -%}
     {%- set sign = {'lower': '-', 'upper': '+'}[side] -%}
+    {#- a double: a decimal literal would compute in decimals on Spark -#}
+    {%- set z = "cast(" ~ z ~ " as double)" -%}
     case when {{ trials }} > 0 then
         (
-            cast({{ successes }} as double) / {{ trials }} + {{ z }} * {{ z }} / (2.0 * {{ trials }})
+            cast({{ successes }} as double) / {{ trials }} + {{ z }} * {{ z }} / (2 * {{ trials }})
             {{ sign }} {{ z }} * sqrt(
                 (cast({{ successes }} as double) / {{ trials }}) * (1 - cast({{ successes }} as double) / {{ trials }}) / {{ trials }}
-                + {{ z }} * {{ z }} / (4.0 * {{ trials }} * {{ trials }})
+                + {{ z }} * {{ z }} / (4 * {{ trials }} * {{ trials }})
             )
         ) / (1 + {{ z }} * {{ z }} / {{ trials }})
     end
