@@ -74,3 +74,25 @@ def test_every_slo_has_a_row_every_5_minutes_of_its_log(query):
     """))
     newest_invocation = query("select max(start_timestamp) from staging.stg_serverless__function_invocations")[0][0]
     assert logs["function_invocations"] - timedelta(minutes=5) <= newest_invocation < logs["function_invocations"]
+
+
+def test_an_slo_that_counts_no_event_warns_naming_it(built_warehouse, tmp_path):
+    """An SLO whose service matches nothing (`SVC.A` for `svc.a`) has a row every 5 minutes and never alerts,
+    like a quiet service (operator trial); the build warns naming it. Here on a copy of the shipped build with
+    such an SLO's rows added, and the test alone run."""
+    import shutil
+
+    import duckdb
+
+    from conftest import run_dbt
+
+    warehouse = tmp_path / built_warehouse.name   # the file name is the database name the compiled SQL uses
+    shutil.copy(built_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into marts.slo_status by name select 'typo_availability' as slo_name, 'SVC.A' as service_name, "
+                    "evaluated_at, 0 as total_events, 0 as good_events, 0 as bad_events from marts.slo_status "
+                    "where slo_name = 'gateway_main_availability'")
+    result = run_dbt(["test", "-s", "test_name:slo_counts_events", "--target-path", str(tmp_path / "target")], warehouse)
+    assert "WARN=1" in result.stdout and "ERROR=0" in result.stdout
+    shipped = run_dbt(["test", "-s", "test_name:slo_counts_events", "--target-path", str(tmp_path / "target")], built_warehouse)
+    assert "WARN=0" in shipped.stdout and "ERROR=0" in shipped.stdout
