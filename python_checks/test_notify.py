@@ -539,3 +539,18 @@ def test_a_warehouse_rebuilt_from_other_logs_is_a_first_run_and_ongoing_incident
     assert recorded[over] == recorded[over_after_switch] == "baseline"
     assert new_incident_keys(lambda: notify(warehouse, "--jsonl", str(jsonl))) == []              # recorded: once
     assert "now reads other logs" not in capsys.readouterr().err
+
+
+def test_an_alert_from_a_log_shorter_than_its_long_window_says_so(built_warehouse):
+    """The shipped gateway log starts at 11:30: the 3-day ticket at 12:45 rests on 75 minutes of events, held by
+    both its windows (operator trial: a ticket from 1 bad request in 874); its message says so, and the 1-hour
+    page at 14:05 (the log reaches back over its hour) does not."""
+    from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications
+
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        covered = dict(con.execute("select alert_key, is_long_window_covered_at_start from marts.slo_burn_rate_alerts").fetchall())
+        sent = {n.key: n for n in alert_notifications(con, LinkBuilder("report.html", "docs"))}
+    ticket, page = "gateway_main_availability/ticket_slow_burn/2024-03-12 12:45:00", "gateway_main_availability/page_fast_burn/2024-03-12 14:05:00"
+    assert covered[ticket] is False and covered[page] is True
+    assert "the log is shorter than the 3d window, so both windows held the same events" in sent[f"slo_alert:{ticket}"].how_bad
+    assert "shorter than" not in sent[f"slo_alert:{page}"].how_bad

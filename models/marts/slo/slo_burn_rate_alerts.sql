@@ -25,7 +25,8 @@ windowed as (
             {{ slo_window_sum('total_events - good_events', minutes) }} as bad_events_{{ minutes }}m,
             {{ slo_window_sum('total_events', minutes) }} as total_events_{{ minutes }}m,
         {%- endfor %}
-        {{ dbt.dateadd('minute', 5, 'max(bucket_start) over (partition by slo_name)') }} as last_evaluated_at
+        {{ dbt.dateadd('minute', 5, 'max(bucket_start) over (partition by slo_name)') }} as last_evaluated_at,
+        min(bucket_start) over (partition by slo_name) as first_bucket_start
     from event_buckets
 ),
 
@@ -42,7 +43,8 @@ burn_rates as (
                         / definitions.error_budget_ratio
             end as burn_rate_{{ minutes }}m,
         {%- endfor %}
-        windowed.last_evaluated_at
+        windowed.last_evaluated_at,
+        windowed.first_bucket_start
     from windowed
     inner join definitions
         on windowed.slo_name = definitions.slo_name
@@ -60,7 +62,10 @@ rule_steps as (
             {{ sql_literal(rule.short_window) }} as short_window,
             cast({{ rule.burn_rate_threshold }} as double) as burn_rate_threshold,
             burn_rate_{{ rule.long_window_minutes }}m as long_window_burn_rate,
-            burn_rate_{{ rule.short_window_minutes }}m as short_window_burn_rate
+            burn_rate_{{ rule.short_window_minutes }}m as short_window_burn_rate,
+            -- the log reaches back over the long window: before, both windows hold the same events
+            {{ epoch_seconds('evaluated_at') }} - {{ rule.long_window_minutes * 60 }}
+            >= {{ epoch_seconds('first_bucket_start') }} as is_long_window_covered
         from burn_rates
         where
             burn_rate_{{ rule.long_window_minutes }}m > {{ rule.burn_rate_threshold }}
@@ -140,6 +145,7 @@ with_start_rates as (
         alerts.burn_rate_threshold,
         at_start.long_window_burn_rate as long_window_burn_rate_at_start,
         at_start.short_window_burn_rate as short_window_burn_rate_at_start,
+        at_start.is_long_window_covered as is_long_window_covered_at_start,
         alerts.peak_long_window_burn_rate,
         alerts.last_evaluated_at
     from alerts

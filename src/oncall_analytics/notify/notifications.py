@@ -158,7 +158,10 @@ def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
         how_bad = (f"burn rate {row['long_window_burn_rate_at_start']:.1f}x over {row['long_window']} and "
                    f"{row['short_window_burn_rate_at_start']:.1f}x over {row['short_window']} "
                    f"(threshold {row['burn_rate_threshold']:g}x; objective {row['objective_pct']:g} % over {row['time_window']})"
-                   + (f"; {budget:.0f} % of the {row['time_window']} error budget spent" if budget is not None else ""))
+                   + (f"; {budget:.0f} % of the {row['time_window']} error budget spent" if budget is not None else "")
+                   # a warehouse built before the column was added has none: covered, as it then read
+                   + ("" if row.get("is_long_window_covered_at_start", True) is not False else
+                      f"; the log is shorter than the {row['long_window']} window, so both windows held the same events"))
         alert_key = f"slo_alert:{row['alert_key']}"
         out.append(Notification(
             key=alert_key, kind="slo_alert", occurred_at=row["started_at"], severity=row["severity"],
