@@ -29,6 +29,11 @@ def _when(ts) -> str:
     return pd.Timestamp(ts).strftime("%Y-%m-%d %H:%M")
 
 
+def _lag(hours: float) -> str:
+    """A lag of the causal graph: whole hours, or minutes under an hour's grain."""
+    return f"+{hours:g} h" if float(hours).is_integer() else f"+{hours * 60:.0f} min"
+
+
 def _change(before: float, after: float) -> str:
     relative = f" ({(after - before) / abs(before):+.0%})" if before else ""
     return f"{before:.4g} -> {after:.4g}{relative}"
@@ -63,7 +68,7 @@ def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.D
         detection += "; " + "; ".join(
             f"{s.metric_name} never crossed the z threshold, the level-shift detector caught it at {_when(s.detected_at)} "
             f"({(s.detected_at - incident.started_at) / HOUR:.0f} h after the start)" for s in silent.itertuples())
-    chain = "; ".join(f"{e.cause_metric} -> {e.effect_metric} (+{e.lag_hours} h, r {e.correlation:+.2f})" for e in edges.itertuples())
+    chain = "; ".join(f"{e.cause_metric} -> {e.effect_metric} ({_lag(e.lag_hours)}, r {e.correlation:+.2f})" for e in edges.itertuples())
     root_cause = f"{root} moved first" + (f", with {', '.join(symptoms)} following" if symptoms else "")
     root_cause += f". Lagged correlations: {chain}." if chain else "."
     recovered = f"{root} and {', '.join(symptoms)} return to their baselines" if symptoms else f"{root} returns to its baseline"
