@@ -233,3 +233,49 @@ def test_causal_graph_at_a_five_minute_grain_keeps_a_ten_and_thirty_minute_chain
     edges = {(r.cause_metric, r.effect_metric): (r.lag_hours, r.effect_lag_behind_root_hours) for r in graph.itertuples()}
     assert edges == {("db_latency_ms", "error_rate"): (pytest.approx(10 / 60), pytest.approx(10 / 60)),
                      ("error_rate", "latency_p99_ms"): (pytest.approx(20 / 60), pytest.approx(30 / 60))}
+
+
+def tied_onsets():
+    """An hourly incident whose three metrics' onsets tie in the first bucket (db latency truly rose 15 minutes
+    earlier, inside the same hour): incident_metrics, incidents and the flagged rows."""
+    started_at = HOUR_ZERO + pd.Timedelta(hours=100)
+    metrics = pd.DataFrame({
+        "incident_id": 1, "service_name": "svc", "metric_name": ["error_rate", "db_latency_ms", "latency_p99_ms"],
+        "onset_at": started_at, "onset_lag_hours": 0.0, "last_flag_at": started_at + pd.Timedelta(hours=2),
+        "onset_z_score": [9.0, 7.0, 6.0], "root_cause_rank": [1, 2, 3], "is_root_cause": [True, False, False]})
+    incident = pd.DataFrame({"incident_id": [1], "service_name": ["svc"], "started_at": [started_at], "duration_hours": [3.0],
+                             "ended_at": [started_at + pd.Timedelta(hours=2)], "root_cause_metric": ["error_rate"]})
+    flags = pd.DataFrame([{"service_name": "svc", "metric_name": m, "observed_at": started_at + pd.Timedelta(hours=h),
+                           "value": 2.0, "baseline_mean": 1.0, "z_score": 8.0 - h, "is_anomaly": True}
+                          for m in metrics["metric_name"] for h in range(3)])
+    return incident, metrics, flags
+
+
+def test_postmortem_says_tied_metrics_moved_together_and_draws_no_direction_between_them():
+    """The data cannot order metrics whose onsets share the first bucket: the root is still picked by evidence,
+    but the draft says they moved together (ranked by |z|), and a lag-0 edge is simultaneous, not cause -> effect
+    (operator trial: 'error_rate moved first', 'error_rate -> db_latency_ms (+0 h ...)')."""
+    incident, metrics, flags = tied_onsets()
+    edges = pd.DataFrame({"incident_id": 1, "service_name": "svc", "cause_metric": "error_rate",
+                          "effect_metric": ["db_latency_ms", "latency_p99_ms"], "lag_hours": 0.0, "correlation": [0.97, 0.95],
+                          "effect_lag_behind_root_hours": 0.0, "cause_is_root": True, "is_simultaneous": True})
+    no_shifts = pd.DataFrame(columns=list(LEVEL_SHIFTS.LEVEL_SHIFTS_SCHEMA))
+    draft = POSTMORTEMS.postmortems(incident, metrics, flags, no_shifts, edges, 24).iloc[0]
+    assert draft["root_cause"].startswith("error_rate, db_latency_ms and latency_p99_ms moved together in the first bucket")
+    assert "moved first" not in draft["root_cause"] and " -> " not in draft["root_cause"]
+    assert "error_rate ~ db_latency_ms (same bucket, r +0.97)" in draft["root_cause"]
+    assert draft["fix"].startswith("Find what changed for error_rate or db_latency_ms or latency_p99_ms (they moved together")
+
+
+def test_causal_graph_marks_a_lag_zero_edge_simultaneous():
+    rng = np.random.default_rng(2)
+    step = np.r_[np.zeros(60), np.full(6, 10.0), np.zeros(30)]
+    times = HOUR_ZERO + pd.to_timedelta(np.arange(len(step)), unit="h")
+    anomalies = pd.concat([pd.DataFrame({"service_name": "svc", "metric_name": name, "observed_at": times, "baseline_mean": 0.0,
+                                         "value": step * scale + rng.normal(0, 0.5, len(step)), "is_scored": True})
+                           for name, scale in (("error_rate", 1.0), ("db_latency_ms", 2.0))], ignore_index=True)
+    incident = pd.DataFrame({"incident_id": [1], "service_name": ["svc"], "started_at": [times[60]], "ended_at": [times[65]],
+                             "root_cause_metric": ["error_rate"]})
+    graph = CAUSAL_GRAPH.causal_graph(anomalies, incident, 24, 12, 0.6)
+    assert graph[["cause_metric", "effect_metric", "lag_hours", "is_simultaneous"]].values.tolist() == [
+        ["error_rate", "db_latency_ms", 0.0, True]]

@@ -15,7 +15,9 @@ both observed: an edge rests on the incident, never on the hours around it alone
 past the end of the data (an incident still running). Edges: a metric at lag 0 hangs off the root cause; a
 later metric hangs off the metric(s) that moved last before it, a mediator preferred over the root, then the
 best correlated at their lag difference. Lagged correlations cannot tell A -> C from A -> B -> C when A and B
-move together; the graph takes the chain. Lags are reported in hours (fractions under an hour's grain).
+move together; the graph takes the chain. Lags are reported in hours (fractions under an hour's grain). An
+edge at lag 0 (is_simultaneous) is undirected: the two moved in the same bucket, which the data cannot order;
+its cause is the root cause, picked by the localization's evidence, not by time.
 
 Per service: on Spark the detector's rows of the services with an incident are grouped by service
 (groupBy(service_name).applyInPandas); the incidents, one row each, are read whole.
@@ -35,6 +37,7 @@ HOUR = pd.Timedelta(hours=1)
 EDGES_SCHEMA = {
     "incident_id": "bigint", "service_name": "varchar", "cause_metric": "varchar", "effect_metric": "varchar",
     "lag_hours": "double", "correlation": "double", "effect_lag_behind_root_hours": "double", "cause_is_root": "boolean",
+    "is_simultaneous": "boolean",
 }
 
 
@@ -121,7 +124,9 @@ def causal_graph(anomalies: pd.DataFrame, incidents: pd.DataFrame, margin_hours:
         for edge in incident_graph(grid, incident.root_cause_metric, max_lag, min_abs_r, anchor):
             edges.append({"incident_id": incident.incident_id, "service_name": incident.service_name, **edge,
                           "lag_hours": edge["lag_hours"] * bucket_hours,
-                          "effect_lag_behind_root_hours": edge["effect_lag_behind_root_hours"] * bucket_hours})
+                          "effect_lag_behind_root_hours": edge["effect_lag_behind_root_hours"] * bucket_hours,
+                          # the same bucket: the data cannot order the two, the edge is undirected
+                          "is_simultaneous": edge["lag_hours"] == 0})
     if not edges:
         return empty(EDGES_SCHEMA)
     graph = pd.DataFrame(edges).sort_values(["incident_id", "effect_lag_behind_root_hours", "effect_metric"], ignore_index=True)

@@ -39,6 +39,26 @@ def _change(before: float, after: float) -> str:
     return f"{before:.4g} -> {after:.4g}{relative}"
 
 
+def first_movers(metrics: pd.DataFrame) -> list[str]:
+    """The metrics whose onset is the incident's first bucket, in root-cause rank (|z| at onset first)."""
+    ranked = metrics.sort_values("root_cause_rank")
+    return ranked.loc[ranked["onset_lag_hours"] == 0, "metric_name"].tolist()
+
+
+def _who_moved_first(first: list[str], started_at) -> str:
+    # a tie in the first bucket is ranked by evidence for the root cause, but the data cannot order the metrics
+    if len(first) == 1:
+        return f"{first[0]} moved first"
+    return f"{', '.join(first[:-1])} and {first[-1]} moved together in the first bucket ({_when(started_at)}; ranked by |z| at onset)"
+
+
+def _edge(edge) -> str:
+    """One edge of the causal graph; a simultaneous one (same bucket) has no direction."""
+    if edge.is_simultaneous:
+        return f"{edge.cause_metric} ~ {edge.effect_metric} (same bucket, r {edge.correlation:+.2f})"
+    return f"{edge.cause_metric} -> {edge.effect_metric} ({_lag(edge.lag_hours)}, r {edge.correlation:+.2f})"
+
+
 def metric_moves(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame) -> list[str]:
     """'metric baseline -> worst value (+x%)' for each anomalous metric, in root-cause order."""
     moves = []
@@ -68,11 +88,14 @@ def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.D
         detection += "; " + "; ".join(
             f"{s.metric_name} never crossed the z threshold, the level-shift detector caught it at {_when(s.detected_at)} "
             f"({(s.detected_at - incident.started_at) / HOUR:.0f} h after the start)" for s in silent.itertuples())
-    chain = "; ".join(f"{e.cause_metric} -> {e.effect_metric} ({_lag(e.lag_hours)}, r {e.correlation:+.2f})" for e in edges.itertuples())
-    root_cause = f"{root} moved first" + (f", with {', '.join(symptoms)} following" if symptoms else "")
+    chain = "; ".join(_edge(e) for e in edges.itertuples())
+    first = first_movers(metrics)
+    followers = [m for m in symptoms if m not in first]
+    root_cause = _who_moved_first(first, incident.started_at) + (f", with {', '.join(followers)} following" if followers else "")
     root_cause += f". Lagged correlations: {chain}." if chain else "."
     recovered = f"{root} and {', '.join(symptoms)} return to their baselines" if symptoms else f"{root} returns to its baseline"
-    fix = (f"Find what changed for {root} around {_when(incident.started_at)} (deploy, config, upstream data) and revert or "
+    suspects = root if len(first) == 1 else f"{' or '.join(first)} (they moved together: the data cannot tell which led)"
+    fix = (f"Find what changed for {suspects} around {_when(incident.started_at)} (deploy, config, upstream data) and revert or "
            f"repair it; confirm {recovered}.")
     prevention = f"Keep a direct alert on {root} (it paged in the first hour)"
     if symptoms:
