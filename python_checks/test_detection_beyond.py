@@ -279,3 +279,23 @@ def test_causal_graph_marks_a_lag_zero_edge_simultaneous():
     graph = CAUSAL_GRAPH.causal_graph(anomalies, incident, 24, 12, 0.6)
     assert graph[["cause_metric", "effect_metric", "lag_hours", "is_simultaneous"]].values.tolist() == [
         ["error_rate", "db_latency_ms", 0.0, True]]
+
+
+def test_postmortem_level_shift_wording_keeps_the_order_of_times_and_names_a_metric_once():
+    """A silent shift whose span starts before the incident is not 'then'; two overlapping spans of one metric
+    ask for one alert on it (operator trial: 'then ... from 08:10' for a 10:40 incident, 'db_latency_ms,
+    db_latency_ms')."""
+    incident, metrics, flags = tied_onsets()
+    started_at = incident["started_at"].iloc[0]
+    shifts = pd.DataFrame({"service_name": "svc", "metric_name": ["db_pool_wait_ms", "db_pool_wait_ms", "query_latency_ms"],
+                           "detected_at": started_at + pd.Timedelta(hours=1),
+                           "span_started_at": [started_at - pd.Timedelta(hours=2), started_at, started_at + pd.Timedelta(hours=1)],
+                           "before_mean": 19.4, "after_mean": 17.96, "is_silent": True})
+    no_edges = pd.DataFrame(columns=[*CAUSAL_GRAPH.EDGES_SCHEMA])
+    draft = POSTMORTEMS.postmortems(incident, metrics, flags, shifts, no_edges, 24).iloc[0]
+    assert "then" not in draft["impact"]
+    assert f"db_pool_wait_ms shifted 19.4 -> 17.96 (-7%) from {(started_at - pd.Timedelta(hours=2)):%Y-%m-%d %H:%M} (before the incident started)" \
+        in draft["impact"]
+    assert "level-shift alerts on db_pool_wait_ms, query_latency_ms, which" in draft["prevention"]
+    later = POSTMORTEMS.postmortems(incident, metrics, flags, shifts.iloc[1:], no_edges, 24).iloc[0]
+    assert "; then, without an alert, db_pool_wait_ms shifted" in later["impact"] and "before the incident" not in later["impact"]

@@ -59,6 +59,11 @@ def _edge(edge) -> str:
     return f"{edge.cause_metric} -> {edge.effect_metric} ({_lag(edge.lag_hours)}, r {edge.correlation:+.2f})"
 
 
+def _silent_shift(shift, started_at) -> str:
+    before = " (before the incident started)" if shift.span_started_at < started_at else ""
+    return f"{shift.metric_name} shifted {_change(shift.before_mean, shift.after_mean)} from {_when(shift.span_started_at)}{before}"
+
+
 def metric_moves(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame) -> list[str]:
     """'metric baseline -> worst value (+x%)' for each anomalous metric, in root-cause order."""
     moves = []
@@ -80,8 +85,9 @@ def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.D
     impact = (f"{incident.service_name}: {', '.join(metric_moves(incident, metrics, anomalies))} "
               f"(anomalous for {incident.duration_hours:g} h, {_when(incident.started_at)} to {_when(incident.ended_at)})")
     if len(silent):
-        impact += "; then, without an alert, " + ", ".join(
-            f"{s.metric_name} shifted {_change(s.before_mean, s.after_mean)} from {_when(s.span_started_at)}" for s in silent.itertuples())
+        # "then" only when every silent shift's span starts at or after the incident: a span may start before it
+        then = "then, " if (silent["span_started_at"] >= incident.started_at).all() else ""
+        impact += f"; {then}without an alert, " + ", ".join(_silent_shift(s, incident.started_at) for s in silent.itertuples())
     onset_z = metrics.loc[metrics["is_root_cause"], "onset_z_score"].iloc[0]
     detection = f"The z-score alert fired at {_when(incident.started_at)} on {root} (z {onset_z:+.1f}), in the first hour of the incident"
     if len(silent):
@@ -101,7 +107,7 @@ def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.D
     if symptoms:
         prevention += f"; gate rollouts on {', '.join(symptoms)}"
     if len(silent):
-        prevention += f"; add level-shift alerts on {', '.join(silent['metric_name'])}, which moved silently"
+        prevention += f"; add level-shift alerts on {', '.join(silent['metric_name'].drop_duplicates())}, which moved silently"
     prevention += "."
     return {"impact": impact, "detection": detection, "root_cause": root_cause, "fix": fix, "prevention": prevention}
 
