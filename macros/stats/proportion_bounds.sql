@@ -21,8 +21,9 @@
     approximation it stays inside [0, 1] and is honest at 0 of 40 or 1 of 2. -#}
 {% macro wilson_bound(successes, trials, z, side) -%}
     {%- set sign = {'lower': '-', 'upper': '+'}[side] -%}
-    {#- a double: a decimal literal would compute in decimals on Spark -#}
+    {#- doubles: a decimal literal computes in decimals on Spark, and trials * trials overflows integers -#}
     {%- set z = "cast(" ~ z ~ " as double)" -%}
+    {%- set trials = "cast(" ~ trials ~ " as double)" -%}
     case when {{ trials }} > 0 then
         (
             cast({{ successes }} as double) / {{ trials }} + {{ z }} * {{ z }} / (2 * {{ trials }})

@@ -2,12 +2,16 @@
 -- baseline, and a verdict. The baseline is the lowest version with
 -- canary_min_invocations in the window (the lowest of all if none has), so a
 -- few invocations of an older version still draining do not become the
--- reference. An error rate judges ROLLBACK only when it is above the limit
--- with canary_confidence_pct confidence (Newcombe's bound on the difference
--- of two proportions): one error among 40 is no evidence.
+-- reference. The error rate decides with canary_confidence_pct confidence
+-- (Newcombe's bounds on the difference of two proportions): ROLLBACK when it
+-- is above the limit for certain at that level (one error among 40 is no
+-- evidence), PROMOTE only when it is within the limit at that level (a
+-- clean canary of 30 invocations could still be 5 points worse).
 {% set min_invocations = var_integer('canary_min_invocations', 1) %}
 {% set max_increase_pct = var_number('canary_max_error_rate_increase_pct', 0, 100) %}
 {% set z = var_confidence_z('canary_confidence_pct') %}
+{% set confidence_pct = var('canary_confidence_pct') | string | trim %}
+{% set max_p95_ratio = var_number('canary_max_p95_duration_ratio', 1) %}
 
 with in_window as (
     select * from {{ ref('int_function_invocations__canary_window') }}
@@ -59,6 +63,9 @@ side_by_side as (
         -- in points, as error_rate_delta: the increase this version's error rate has at least, with that confidence
         100 * ({{ proportion_difference_bound('per_version.error_count', 'per_version.total_invocations',
             'baseline.baseline_error_count', 'baseline.baseline_invocations', z, 'lower') }}) as error_rate_delta_lower,
+        -- and at most
+        100 * ({{ proportion_difference_bound('per_version.error_count', 'per_version.total_invocations',
+            'baseline.baseline_error_count', 'baseline.baseline_invocations', z, 'upper') }}) as error_rate_delta_upper,
         per_version.p95_duration / nullif(baseline.baseline_p95_duration, 0) as p95_duration_ratio
     from per_version
     cross join baseline
@@ -74,9 +81,9 @@ judged as (
             when
                 total_invocations < {{ min_invocations }}
                 or baseline_invocations < {{ min_invocations }} then 'INSUFFICIENT_SAMPLE'
-            when p95_duration_ratio > {{ var_number('canary_max_p95_duration_ratio', 1) }} then 'ROLLBACK'
-            -- above the limit, but not yet beyond it with confidence: keep running
-            when error_rate_delta > {{ max_increase_pct }} then 'INSUFFICIENT_SAMPLE'
+            when p95_duration_ratio > {{ max_p95_ratio }} then 'ROLLBACK'
+            -- not yet within the limit with confidence (above it, or too few invocations to tell): keep running
+            when error_rate_delta_upper > {{ max_increase_pct }} then 'INSUFFICIENT_SAMPLE'
             else 'PROMOTE'
         end as verdict
     from side_by_side
@@ -100,10 +107,11 @@ explained as (
                             || '{{ min_invocations }} each): keep the canary running'
                     else
                         'error rate ' || cast(round(error_rate_delta, 2) as {{ dbt.type_string() }})
-                        || ' points above the baseline, but only '
-                        || cast(round(greatest(error_rate_delta_lower, 0), 2) as {{ dbt.type_string() }})
-                        || ' for certain at {{ var("canary_confidence_pct") }} % confidence (limit '
-                        || '{{ max_increase_pct }}): keep the canary running'
+                        || ' points from the baseline, between '
+                        || cast(round(error_rate_delta_lower, 2) as {{ dbt.type_string() }}) || ' and '
+                        || cast(round(error_rate_delta_upper, 2) as {{ dbt.type_string() }})
+                        || ' at {{ confidence_pct }} % confidence, not yet within the limit of {{ max_increase_pct }}'
+                        || ': keep the canary running'
                 end
             when 'ROLLBACK'
                 then case
@@ -112,12 +120,16 @@ explained as (
                             'error rate ' || cast(round(error_rate_delta, 2) as {{ dbt.type_string() }})
                             || ' points above the baseline (at least '
                             || cast(round(error_rate_delta_lower, 2) as {{ dbt.type_string() }})
-                            || ' at {{ var("canary_confidence_pct") }} % confidence): roll back'
+                            || ' at {{ confidence_pct }} % confidence): roll back'
                     else
                         'p95 duration ' || cast(round(p95_duration_ratio, 2) as {{ dbt.type_string() }})
                         || 'x the baseline: roll back'
                 end
-            else 'error rate and p95 duration within limits of the baseline: promote'
+            else
+                'error rate at most '
+                || cast(round(error_rate_delta_upper, 2) as {{ dbt.type_string() }})
+                || ' points above the baseline at {{ confidence_pct }} % confidence, and p95 duration within '
+                || '{{ max_p95_ratio }}x: promote'
         end as verdict_reason
     from judged
 ),
@@ -135,6 +147,7 @@ final as (
         baseline_version_id,
         round(error_rate_delta, 2) as error_rate_delta_pct,
         round(error_rate_delta_lower, 2) as error_rate_delta_lower_bound_pct,
+        round(error_rate_delta_upper, 2) as error_rate_delta_upper_bound_pct,
         round(avg_duration - baseline_avg_duration, 2) as avg_duration_delta_ms,
         round(avg_memory - baseline_avg_memory, 2) as avg_memory_delta_mb,
         round(p95_duration_ratio, 2) as p95_duration_ratio,

@@ -82,7 +82,9 @@ consumed as (
     select
         *,
         error_budget_events - bad_events as budget_remaining_events,
-        case when error_budget_events > 0 then 100 * bad_events / error_budget_events end as budget_consumed_pct
+        case when error_budget_events > 0 then 100 * bad_events / error_budget_events end as budget_consumed_pct,
+        error_budget_events / (cast(covered_window_minutes as double) / 60) as budget_per_hour,
+        cast(time_window_minutes - covered_window_minutes as double) / 60 as hours_until_window_full
     from budget
 ),
 
@@ -107,13 +109,21 @@ status as (
         100 - budget_consumed_pct as budget_remaining_pct,
         {{ sql_literal(var('slo_status_burn_rate_window') | trim) }} as burn_rate_window,
         current_burn_rate,
-        -- at burn rate b a budget sized on h hours of events lasts h / b; what is left, its share of that.
-        -- h is the covered part of the window: while the log is shorter than the window, its budget holds
-        -- those hours' events only, and the whole window's hours would overstate the time left
+        {#- Traffic as it came so far: the budget gains g = budget / covered hours an hour while the log is
+            shorter than the window (h_fill hours more), and bad events spend b * g an hour. So the rest
+            lasts rest / ((b - 1) g) if that ends before the window fills; otherwise the window fills first
+            and the rest then lasts at b * g (the SRE workbook's time left, rest / budget * window / b). -#}
         case
             when current_burn_rate is null or current_burn_rate = 0 or error_budget_events = 0 then null
             when budget_remaining_events <= 0 then 0
-            else budget_remaining_events / error_budget_events * covered_window_minutes / 60 / current_burn_rate
+            when
+                current_burn_rate > 1
+                and budget_remaining_events / ((current_burn_rate - 1) * budget_per_hour) <= hours_until_window_full
+                then budget_remaining_events / ((current_burn_rate - 1) * budget_per_hour)
+            else
+                hours_until_window_full
+                + (budget_remaining_events - (current_burn_rate - 1) * budget_per_hour * hours_until_window_full)
+                / (current_burn_rate * budget_per_hour)
         end as hours_until_budget_exhausted
     from consumed
 )
