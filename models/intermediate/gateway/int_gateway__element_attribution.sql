@@ -5,32 +5,53 @@
     explanatory_power  element's excess / scope's excess (share of the excess it explains)
     traffic_share      element's share of the incident traffic (= forecast share)
     error_share        element's share of the incident 5xx
-    surprise           Jensen-Shannon term of (traffic_share, error_share): how
-                       far the element's share of errors departs from its share of traffic
+    lift               error_share / traffic_share: the element's 5xx rate against the scope's
+    window_*           the same shares over the whole window, the baseline included
+    surprise           Jensen-Shannon term of (window_traffic_share, window_error_share):
+                       how far the element's share of the window's 5xx departs from its
+                       share of the window's traffic
+  Surprise is measured over the window, not the incident period alone: a release
+  or flag that reaches all the incident's traffic has no surprise inside it
+  (100 % of the traffic, 100 % of the 5xx), but carries none of the baseline's
+  traffic, so over the window it holds the 5xx on half the traffic. Elements
+  present all along with their usual share of 5xx stay near 0 either way.
   A candidate (never an `error` signature: those are symptoms) explains at
   least tsg_plan_min_explanatory_power of the excess and is over-represented
-  among the 5xx; candidates rank by surprise. For every element, the share of
-  its 5xx that fall in the top candidate's requests says whether it is just
-  an echo of it.
+  among the window's 5xx; candidates rank by surprise. For every element, the
+  share of its 5xx that fall in the top candidate's requests says whether it
+  is just an echo of it.
 -#}
 {%- set min_explanatory_power = var_number('tsg_plan_min_explanatory_power', 0, 1) -%}
 
-with elements as (
-    select * from {{ ref('int_gateway__incident_request_elements') }}
+with window_elements as (
+    select * from {{ ref('int_gateway__window_request_elements') }}
 ),
 
 totals as (
     select * from {{ ref('int_gateway__scope_totals') }}
 ),
 
-element_counts as (
+elements as (
+    select * from window_elements
+    where is_incident_period
+),
+
+element_window_counts as (
     select
         dimension,
         dimension_value,
-        count(distinct request_id) as incident_requests,
-        count(distinct case when is_server_error then request_id end) as incident_server_errors
-    from elements
+        count(distinct case when is_incident_period then request_id end) as incident_requests,
+        count(distinct case when is_incident_period and is_server_error then request_id end) as incident_server_errors,
+        count(distinct request_id) as window_requests,
+        count(distinct case when is_server_error then request_id end) as window_server_errors
+    from window_elements
     group by dimension, dimension_value
+),
+
+-- elements seen in the baseline only have no part in the incident
+element_counts as (
+    select * from element_window_counts
+    where incident_requests > 0
 ),
 
 measured as (
@@ -42,6 +63,8 @@ measured as (
             as explanatory_power,
         cast(element_counts.incident_requests as double) / nullif(totals.incident_requests, 0) as traffic_share,
         cast(element_counts.incident_server_errors as double) / nullif(totals.incident_server_errors, 0) as error_share,
+        cast(element_counts.window_requests as double) / nullif(totals.window_requests, 0) as window_traffic_share,
+        cast(element_counts.window_server_errors as double) / nullif(totals.window_server_errors, 0) as window_error_share,
         totals.incident_server_errors > totals.incident_requests * totals.baseline_error_rate as scope_has_excess
     from element_counts
     cross join totals
@@ -51,9 +74,10 @@ scored as (
     select
         *,
         error_share / nullif(traffic_share, 0) as lift,
+        window_error_share / nullif(window_traffic_share, 0) as window_lift,
         0.5 * (
-            {{ x_log_x_over_y('traffic_share', '(traffic_share + error_share) / 2') }}
-            + {{ x_log_x_over_y('error_share', '(traffic_share + error_share) / 2') }}
+            {{ x_log_x_over_y('window_traffic_share', '(window_traffic_share + window_error_share) / 2') }}
+            + {{ x_log_x_over_y('window_error_share', '(window_traffic_share + window_error_share) / 2') }}
         ) as surprise
     from measured
 ),
@@ -65,7 +89,7 @@ flagged_candidates as (
             scope_has_excess
             and dimension != 'error'
             and explanatory_power >= {{ min_explanatory_power }}
-            and error_share > traffic_share,
+            and window_error_share > window_traffic_share,
             false
         ) as is_candidate
     from scored
@@ -125,6 +149,11 @@ final as (
         ranked.traffic_share,
         ranked.error_share,
         ranked.lift,
+        ranked.window_requests,
+        ranked.window_server_errors,
+        ranked.window_traffic_share,
+        ranked.window_error_share,
+        ranked.window_lift,
         ranked.surprise,
         ranked.is_candidate,
         ranked.candidate_rank,

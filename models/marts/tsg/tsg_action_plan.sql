@@ -65,6 +65,8 @@ plan_elements as (
         attribution.traffic_share,
         attribution.error_share,
         attribution.lift,
+        attribution.window_traffic_share,
+        attribution.window_error_share,
         attribution.surprise,
         attribution.candidate_rank,
         attribution.share_of_errors_in_top_candidate,
@@ -111,12 +113,18 @@ described as (
                     'since the incident start: ' || cast(incident_server_errors as {{ dbt.type_string() }}) || ' 5xx in '
                     || cast(incident_requests as {{ dbt.type_string() }}) || ' requests, '
                     || {{ tsg_format_number('100 * error_share') }} || ' % of the 5xx on '
-                    || {{ tsg_format_number('100 * traffic_share') }} || ' % of the traffic'
+                    || {{ tsg_format_number('100 * traffic_share') }} || ' % of the traffic (lift '
+                    || {{ tsg_format_number('lift', 2) }} || ')'
+            end,
+            case
+                when window_traffic_share is not null then
+                    'over the window, baseline included: ' || {{ tsg_format_number('100 * window_error_share') }}
+                    || ' % of the 5xx on ' || {{ tsg_format_number('100 * window_traffic_share') }}
+                    || ' % of the traffic (surprise ' || {{ tsg_format_number('surprise', 4) }} || ')'
             end,
             case
                 when explanatory_power is not null then
-                    'explains ' || {{ tsg_format_number('100 * explanatory_power') }} || ' % of the excess 5xx (lift '
-                    || {{ tsg_format_number('lift', 2) }} || ', surprise ' || {{ tsg_format_number('surprise', 4) }} || ')'
+                    'explains ' || {{ tsg_format_number('100 * explanatory_power') }} || ' % of the excess 5xx'
             end,
             case
                 when share_of_errors_in_top_candidate is not null and coalesce(candidate_rank, 0) != 1 then

@@ -1,25 +1,24 @@
-{#- The incident period's in-scope requests unpivoted into the elements the
-    action plan attributes 5xx to: one row per (request, dimension, value).
-    A request has one value per dimension, except feature_flag (one per flag
-    it carries) and error (5xx only). -#}
+{#- The window's in-scope requests (the baseline and the incident period)
+    unpivoted into the elements the action plan attributes 5xx to: one row
+    per (request, dimension, value). A request has one value per dimension,
+    except feature_flag (one per flag it carries) and error (5xx only). -#}
 with requests as (
     select * from {{ ref('int_gateway__requests_in_scope') }}
-    where is_incident_period
 ),
 
 flags as (
     select * from {{ ref('int_gateway__request_flags_in_scope') }}
-    where is_incident_period
 ),
 
 products as (
     select * from {{ ref('int_gateway__request_products_in_scope') }}
-    where is_incident_period
 ),
 
 elements as (
     select
         request_id,
+        requested_at,
+        is_incident_period,
         is_server_error,
         'service_version' as dimension,
         service_version as dimension_value
@@ -27,6 +26,8 @@ elements as (
     union all
     select
         request_id,
+        requested_at,
+        is_incident_period,
         is_server_error,
         'availability_zone',
         availability_zone
@@ -34,6 +35,8 @@ elements as (
     union all
     select
         request_id,
+        requested_at,
+        is_incident_period,
         is_server_error,
         'partition',
         partition_id
@@ -41,6 +44,8 @@ elements as (
     union all
     select
         request_id,
+        requested_at,
+        is_incident_period,
         is_server_error,
         'endpoint',
         {{ tsg_endpoint_label('http_method', 'endpoint_path') }}
@@ -48,6 +53,8 @@ elements as (
     union all
     select
         request_id,
+        requested_at,
+        is_incident_period,
         is_server_error,
         'error',
         {{ tsg_error_label('exception_type', 'service_component') }}
@@ -56,6 +63,8 @@ elements as (
     union all
     select
         request_id,
+        requested_at,
+        is_incident_period,
         is_server_error,
         'feature_flag',
         flag_label
@@ -63,6 +72,8 @@ elements as (
     union all
     select
         request_id,
+        requested_at,
+        is_incident_period,
         is_server_error,
         'customer_tier',
         customer_tier
@@ -70,6 +81,8 @@ elements as (
     union all
     select
         request_id,
+        requested_at,
+        is_incident_period,
         is_server_error,
         'product',
         product_id
