@@ -149,19 +149,25 @@ sla_row as (
         'SLA_STATUS' as finding_role,
         case
             when window_requests = 0 then 'NO_TRAFFIC: no real request in the scope and window'
+            when incident_requests = 0
+                then
+                    'TRAFFIC_COLLAPSE: no request logged since the incident start, '
+                    || cast(baseline_requests as {{ dbt.type_string() }})
+                    || ' before it: the service stopped serving or stopped logging'
             when window_availability_pct < {{ sla_threshold }} then 'SLA_BREACHED: availability below {{ sla_threshold }} %'
             else 'SLA_MET: availability at or above {{ sla_threshold }} %'
         end as finding,
         11 as wording_step,
         case
             when window_requests = 0 then 'NO_TRAFFIC'
+            when incident_requests = 0 then 'TRAFFIC_COLLAPSE'
             when window_availability_pct < {{ sla_threshold }} then 'SLA_BREACHED'
             else 'SLA_MET'
         end as wording_status,
         'availability ' || coalesce({{ tsg_format_number('window_availability_pct', 3) }}, '?') || ' % over the window ('
         || cast(window_requests as {{ dbt.type_string() }}) || ' requests, '
         || cast(window_server_errors as {{ dbt.type_string() }}) || ' 5xx), '
-        || coalesce({{ tsg_format_number('incident_availability_pct', 3) }}, '?') || ' % since the incident start, baseline 5xx rate '
+        || coalesce({{ tsg_format_number('incident_availability_pct', 3) }} || ' %', 'no request') || ' since the incident start, baseline 5xx rate '
         || {{ tsg_format_number('100 * baseline_error_rate', 3) }} || ' %; threshold {{ sla_threshold }} %' as evidence,
         cast(null as {{ dbt.type_string() }}) as source_steps,
         cast(null as {{ dbt.type_int() }}) as first_step,
@@ -217,8 +223,10 @@ prioritised as (
         cast(row_number() over (
             order by
                 -- a scope without traffic first: its findings come from other scopes (other
-                -- regions, cross-region checks), and its parameters are what to check
-                case when wording_status = 'NO_TRAFFIC' then 0 else 1 end,
+                -- regions, cross-region checks), and its parameters are what to check; so does
+                -- a scope whose traffic stopped at the incident start (a total outage, or
+                -- its logs stopped): no 5xx can be attributed when nothing is logged
+                case when wording_status in ('NO_TRAFFIC', 'TRAFFIC_COLLAPSE') then 0 else 1 end,
                 case finding_role
                     when 'LIKELY_ROOT_CAUSE' then 1
                     when 'SEPARATE_FINDING' then 2
