@@ -58,9 +58,14 @@ measured as (
     select
         element_counts.*,
         element_counts.incident_requests * totals.baseline_error_rate as expected_server_errors,
-        (element_counts.incident_server_errors - element_counts.incident_requests * totals.baseline_error_rate)
-        / nullif(totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate, 0)
-            as explanatory_power,
+        -- a share of the excess only when there is one: with fewer 5xx than the
+        -- baseline rate forecasts the denominator is negative, and the share meaningless
+        case
+            when totals.incident_server_errors > totals.incident_requests * totals.baseline_error_rate
+                then
+                    (element_counts.incident_server_errors - element_counts.incident_requests * totals.baseline_error_rate)
+                    / (totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate)
+        end as explanatory_power,
         cast(element_counts.incident_requests as double) / nullif(totals.incident_requests, 0) as traffic_share,
         cast(element_counts.incident_server_errors as double) / nullif(totals.incident_server_errors, 0) as error_share,
         cast(element_counts.window_requests as double) / nullif(totals.window_requests, 0) as window_traffic_share,

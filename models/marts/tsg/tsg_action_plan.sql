@@ -123,8 +123,11 @@ described as (
                     || ' % of the traffic (surprise ' || {{ tsg_format_number('surprise', 4) }} || ')'
             end,
             case
-                when explanatory_power is not null then
-                    'explains ' || {{ tsg_format_number('100 * explanatory_power') }} || ' % of the excess 5xx'
+                when explanatory_power is not null
+                    then
+                        'explains ' || {{ tsg_format_number('100 * explanatory_power') }} || ' % of the excess 5xx'
+                when incident_requests is not null then
+                    'the scope has no excess 5xx since the incident start (no more than its baseline rate forecasts)'
             end,
             case
                 when share_of_errors_in_top_candidate is not null and coalesce(candidate_rank, 0) != 1 then
