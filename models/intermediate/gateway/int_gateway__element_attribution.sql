@@ -96,7 +96,15 @@ flagged_candidates as (
             and explanatory_power >= {{ min_explanatory_power }}
             and window_error_share > window_traffic_share,
             false
-        ) as is_candidate
+        ) as is_candidate,
+        -- more 5xx than its traffic at the baseline rate forecasts, and at a higher rate
+        -- than the scope's (over the incident period, or over the window for a change
+        -- that carries all the incident's traffic): 5xx of its own, not the scope's share
+        coalesce(
+            incident_server_errors > expected_server_errors
+            and (lift > 1 or window_lift > 1),
+            false
+        ) as has_own_excess
     from scored
 ),
 
@@ -161,6 +169,7 @@ final as (
         ranked.window_lift,
         ranked.surprise,
         ranked.is_candidate,
+        ranked.has_own_excess,
         ranked.candidate_rank,
         case
             when top_candidate_exists.has_top_candidate then

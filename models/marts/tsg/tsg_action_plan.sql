@@ -69,6 +69,7 @@ plan_elements as (
         attribution.window_error_share,
         attribution.surprise,
         attribution.candidate_rank,
+        attribution.has_own_excess,
         attribution.share_of_errors_in_top_candidate,
         coalesce(attribution.candidate_rank, 0) != 1
         and attribution.share_of_errors_in_top_candidate >= {{ echo_share }} as is_echo_of_priority_1
@@ -83,26 +84,41 @@ plan_elements as (
         or (attribution.is_candidate and attribution.lift >= {{ min_lift }})
 ),
 
--- the role decides the rank; the wording key (step, status) the action's text
-described as (
+-- the role decides the rank: an element a check flags whose 5xx are no more than its
+-- share at the scope's rate (or none at all: a tier flagged for its 404s) is no
+-- separate finding
+roled as (
     select
-        dimension,
-        dimension_value,
+        *,
         case
             when is_symptom then 'SYMPTOM'
             when candidate_rank = 1 then 'LIKELY_ROOT_CAUSE'
             when is_echo_of_priority_1 then 'EXPLAINED_BY_PRIORITY_1'
+            when not coalesce(has_own_excess, true) then 'NO_EXCESS_OF_ITS_OWN'
             else 'SEPARATE_FINDING'
-        end as finding_role,
+        end as finding_role
+    from plan_elements
+),
+
+-- the wording key (step, status) the action's text
+described as (
+    select
+        dimension,
+        dimension_value,
+        finding_role,
         coalesce(check_statuses, 'no check flagged it')
         || case
             when candidate_rank is not null
                 then '; over-represented among the incident''s 5xx (attribution rank ' || cast(candidate_rank as {{ dbt.type_string() }}) || ')'
             else ''
         end as finding,
-        case when coalesce(is_echo_of_priority_1, false) then 11 else coalesce(first_step, 11) end as wording_step,
+        case
+            when coalesce(is_echo_of_priority_1, false) or finding_role = 'NO_EXCESS_OF_ITS_OWN' then 11
+            else coalesce(first_step, 11)
+        end as wording_step,
         case
             when coalesce(is_echo_of_priority_1, false) then 'EXPLAINED_BY_PRIORITY_1'
+            when finding_role = 'NO_EXCESS_OF_ITS_OWN' then finding_role
             else coalesce(first_status, 'OVER_REPRESENTED')
         end as wording_status,
         concat_ws(
@@ -142,7 +158,7 @@ described as (
         100 * error_share as error_share_pct,
         lift,
         100 * share_of_errors_in_top_candidate as share_of_errors_in_priority_1_pct
-    from plan_elements
+    from roled
 ),
 
 sla_row as (
@@ -235,7 +251,8 @@ prioritised as (
                     when 'SEPARATE_FINDING' then 2
                     when 'EXPLAINED_BY_PRIORITY_1' then 3
                     when 'SYMPTOM' then 4
-                    else 5
+                    when 'NO_EXCESS_OF_ITS_OWN' then 5
+                    else 6
                 end,
                 surprise desc nulls last,
                 explanatory_power desc nulls last,
