@@ -43,7 +43,8 @@ element_window_counts as (
         count(distinct case when is_incident_period then request_id end) as incident_requests,
         count(distinct case when is_incident_period and is_server_error then request_id end) as incident_server_errors,
         count(distinct request_id) as window_requests,
-        count(distinct case when is_server_error then request_id end) as window_server_errors
+        count(distinct case when is_server_error then request_id end) as window_server_errors,
+        max(case when is_incident_period and is_server_error then requested_at end) as last_server_error_at
     from window_elements
     group by dimension, dimension_value
 ),
@@ -168,6 +169,7 @@ final as (
         ranked.window_error_share,
         ranked.window_lift,
         ranked.surprise,
+        ranked.last_server_error_at,
         ranked.is_candidate,
         ranked.has_own_excess,
         ranked.candidate_rank,

@@ -15,7 +15,8 @@ counted as (
         coalesce(count(case when not is_incident_period then 1 end), 0) as baseline_requests,
         coalesce(count(case when not is_incident_period and is_server_error then 1 end), 0) as baseline_server_errors,
         coalesce(count(case when is_incident_period then 1 end), 0) as incident_requests,
-        coalesce(count(case when is_incident_period and is_server_error then 1 end), 0) as incident_server_errors
+        coalesce(count(case when is_incident_period and is_server_error then 1 end), 0) as incident_server_errors,
+        max(requested_at) as last_request_at
     from requests
 ),
 

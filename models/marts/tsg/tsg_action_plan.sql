@@ -1,6 +1,7 @@
 {%- set sla_threshold = var_number('tsg_sla_threshold', 0, 100, exclusive=true) -%}
 {%- set min_lift = var_number('tsg_plan_min_lift', 0) -%}
 {%- set echo_share = var_number('tsg_plan_echo_share', 0, 1) -%}
+{%- set stopped_minutes = var_number('tsg_plan_stopped_minutes', 0) -%}
 
 with findings as (
     select * from {{ ref('int_tsg__findings') }}
@@ -71,6 +72,13 @@ plan_elements as (
         attribution.candidate_rank,
         attribution.has_own_excess,
         attribution.share_of_errors_in_top_candidate,
+        attribution.last_server_error_at,
+        -- minutes from the element's last 5xx to the scope's last request: a cause
+        -- that has stopped (a release rolled back) leaves a gap the rest of the
+        -- traffic fills
+        (
+            {{ epoch_seconds('scope_totals.last_request_at') }} - {{ epoch_seconds('attribution.last_server_error_at') }}
+        ) / 60.0 as minutes_since_last_server_error,
         coalesce(attribution.candidate_rank, 0) != 1
         and attribution.share_of_errors_in_top_candidate >= {{ echo_share }} as is_echo_of_priority_1
     from flagged_elements
@@ -78,6 +86,7 @@ plan_elements as (
         on
             flagged_elements.dimension = attribution.dimension
             and flagged_elements.dimension_value = attribution.dimension_value
+    cross join scope_totals
     where
         flagged_elements.dimension is not null
         or attribution.candidate_rank = 1
@@ -144,6 +153,13 @@ described as (
                         'explains ' || {{ tsg_format_number('100 * explanatory_power') }} || ' % of the excess 5xx'
                 when incident_requests is not null then
                     'the scope has no excess 5xx since the incident start (no more than its baseline rate forecasts)'
+            end,
+            case
+                -- said of an element with 5xx of its own: the rest have a few background 5xx
+                when has_own_excess and minutes_since_last_server_error >= {{ stopped_minutes }} then
+                    'last 5xx at ' || cast({{ dbt.date_trunc('second', 'last_server_error_at') }} as {{ dbt.type_string() }})
+                    || ', ' || cast(cast(floor(minutes_since_last_server_error) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})
+                    || ' min before the scope''s last request: already stopped?'
             end,
             case
                 when share_of_errors_in_top_candidate is not null and coalesce(candidate_rank, 0) != 1 then
