@@ -101,6 +101,14 @@ product_findings as (
     {%- endcall %}
 ),
 
+-- step 8 flags a (product, tier): its product is flagged too, so the plan's
+-- product row names the check rather than "no check flagged it"
+product_by_product_findings as (
+    {% call tsg_findings('products', 8, "'product'", 'product_id', 'product_status') -%}
+        customer_tier || ' success ' || {{ tsg_format_number('success_rate') }} || ' %'
+    {%- endcall %}
+),
+
 -- a failing workflow and an error signature are what users see, not a cause
 workflow_findings as (
     {% call tsg_findings(
@@ -143,6 +151,8 @@ findings as (
     select * from endpoint_findings
     union all
     select * from product_findings
+    union all
+    select * from product_by_product_findings
     union all
     select * from workflow_findings
     union all
