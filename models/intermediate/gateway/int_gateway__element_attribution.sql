@@ -67,6 +67,11 @@ measured as (
                     (element_counts.incident_server_errors - element_counts.incident_requests * totals.baseline_error_rate)
                     / (totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate)
         end as explanatory_power,
+        -- a cause that has stopped (a release rolled back) leaves a gap the rest of
+        -- the traffic fills
+        (
+            {{ epoch_seconds('totals.last_request_at') }} - {{ epoch_seconds('element_counts.last_server_error_at') }}
+        ) / 60.0 as minutes_before_last_request,
         cast(element_counts.incident_requests as double) / nullif(totals.incident_requests, 0) as traffic_share,
         cast(element_counts.incident_server_errors as double) / nullif(totals.incident_server_errors, 0) as error_share,
         cast(element_counts.window_requests as double) / nullif(totals.window_requests, 0) as window_traffic_share,
@@ -170,6 +175,7 @@ final as (
         ranked.window_lift,
         ranked.surprise,
         ranked.last_server_error_at,
+        ranked.minutes_before_last_request,
         ranked.is_candidate,
         ranked.has_own_excess,
         ranked.candidate_rank,

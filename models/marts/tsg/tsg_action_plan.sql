@@ -1,4 +1,3 @@
-{%- set sla_threshold = var_number('tsg_sla_threshold', 0, 100, exclusive=true) -%}
 {%- set min_lift = var_number('tsg_plan_min_lift', 0) -%}
 {%- set echo_share = var_number('tsg_plan_echo_share', 0, 1) -%}
 {%- set stopped_minutes = var_number('tsg_plan_stopped_minutes', 0) -%}
@@ -15,8 +14,8 @@ attribution as (
     select * from {{ ref('int_gateway__element_attribution') }}
 ),
 
-scope_totals as (
-    select * from {{ ref('int_gateway__scope_totals') }}
+sla_status as (
+    select * from {{ ref('int_tsg__sla_status') }}
 ),
 
 -- which findings open an element's lists: a (step, status) and a step are
@@ -73,12 +72,7 @@ plan_elements as (
         attribution.has_own_excess,
         attribution.share_of_errors_in_top_candidate,
         attribution.last_server_error_at,
-        -- minutes from the element's last 5xx to the scope's last request: a cause
-        -- that has stopped (a release rolled back) leaves a gap the rest of the
-        -- traffic fills
-        (
-            {{ epoch_seconds('scope_totals.last_request_at') }} - {{ epoch_seconds('attribution.last_server_error_at') }}
-        ) / 60.0 as minutes_since_last_server_error,
+        attribution.minutes_before_last_request,
         coalesce(attribution.candidate_rank, 0) != 1
         and attribution.share_of_errors_in_top_candidate >= {{ echo_share }} as is_echo_of_priority_1
     from flagged_elements
@@ -86,7 +80,6 @@ plan_elements as (
         on
             flagged_elements.dimension = attribution.dimension
             and flagged_elements.dimension_value = attribution.dimension_value
-    cross join scope_totals
     where
         flagged_elements.dimension is not null
         or attribution.candidate_rank = 1
@@ -133,34 +126,7 @@ described as (
         concat_ws(
             '; ',
             check_details,
-            case
-                when incident_requests is not null then
-                    'since the incident start: ' || cast(incident_server_errors as {{ dbt.type_string() }}) || ' 5xx in '
-                    || cast(incident_requests as {{ dbt.type_string() }}) || ' requests, '
-                    || {{ tsg_format_number('100 * error_share') }} || ' % of the 5xx on '
-                    || {{ tsg_format_number('100 * traffic_share') }} || ' % of the traffic (lift '
-                    || {{ tsg_format_number('lift', 2) }} || ')'
-            end,
-            case
-                when window_traffic_share is not null then
-                    'over the window, baseline included: ' || {{ tsg_format_number('100 * window_error_share') }}
-                    || ' % of the 5xx on ' || {{ tsg_format_number('100 * window_traffic_share') }}
-                    || ' % of the traffic (surprise ' || {{ tsg_format_number('surprise', 4) }} || ')'
-            end,
-            case
-                when explanatory_power is not null
-                    then
-                        'explains ' || {{ tsg_format_number('100 * explanatory_power') }} || ' % of the excess 5xx'
-                when incident_requests is not null then
-                    'the scope has no excess 5xx since the incident start (no more than its baseline rate forecasts)'
-            end,
-            case
-                -- said of an element with 5xx of its own: the rest have a few background 5xx
-                when has_own_excess and minutes_since_last_server_error >= {{ stopped_minutes }} then
-                    'last 5xx at ' || cast({{ dbt.date_trunc('second', 'last_server_error_at') }} as {{ dbt.type_string() }})
-                    || ', ' || cast(cast(floor(minutes_since_last_server_error) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})
-                    || ' min before the scope''s last request: already stopped?'
-            end,
+            {{ tsg_attribution_evidence(stopped_minutes) }},
             case
                 when share_of_errors_in_top_candidate is not null and coalesce(candidate_rank, 0) != 1 then
                     {{ tsg_format_number('100 * share_of_errors_in_top_candidate') }} || ' % of its 5xx are in priority 1''s requests'
@@ -177,48 +143,10 @@ described as (
     from roled
 ),
 
-sla_row as (
-    select
-        'sla' as dimension,
-        scope_label as dimension_value,
-        'SLA_STATUS' as finding_role,
-        case
-            when window_requests = 0 then 'NO_TRAFFIC: no real request in the scope and window'
-            when incident_requests = 0
-                then
-                    'TRAFFIC_COLLAPSE: no request logged since the incident start, '
-                    || cast(baseline_requests as {{ dbt.type_string() }})
-                    || ' before it: the service stopped serving or stopped logging'
-            when window_availability_pct < {{ sla_threshold }} then 'SLA_BREACHED: availability below {{ sla_threshold }} %'
-            else 'SLA_MET: availability at or above {{ sla_threshold }} %'
-        end as finding,
-        11 as wording_step,
-        case
-            when window_requests = 0 then 'NO_TRAFFIC'
-            when incident_requests = 0 then 'TRAFFIC_COLLAPSE'
-            when window_availability_pct < {{ sla_threshold }} then 'SLA_BREACHED'
-            else 'SLA_MET'
-        end as wording_status,
-        'availability ' || coalesce({{ tsg_format_number('window_availability_pct', 3) }}, '?') || ' % over the window ('
-        || cast(window_requests as {{ dbt.type_string() }}) || ' requests, '
-        || cast(window_server_errors as {{ dbt.type_string() }}) || ' 5xx), '
-        || coalesce({{ tsg_format_number('incident_availability_pct', 3) }} || ' %', 'no request') || ' since the incident start, baseline 5xx rate '
-        || {{ tsg_format_number('100 * baseline_error_rate', 3) }} || ' %; threshold {{ sla_threshold }} %' as evidence,
-        cast(null as {{ dbt.type_string() }}) as source_steps,
-        cast(null as {{ dbt.type_int() }}) as first_step,
-        cast(null as double) as explanatory_power,
-        cast(null as double) as surprise,
-        cast(null as double) as traffic_share_pct,
-        cast(null as double) as error_share_pct,
-        cast(null as double) as lift,
-        cast(null as double) as share_of_errors_in_priority_1_pct
-    from scope_totals
-),
-
 plan_rows as (
     select * from described
     union all
-    select * from sla_row
+    select * from sla_status
 ),
 
 -- the most specific wording row: the element's own dimension before `*`,

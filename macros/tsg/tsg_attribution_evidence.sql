@@ -1,0 +1,37 @@
+{#- The attribution's part of an action-plan row's evidence, as the
+    comma-separated arguments of the plan's concat_ws (a null clause is left
+    out): the element's 5xx and traffic since the incident start (lift), its
+    shares of the window's (surprise), the share of the excess it explains or
+    that the scope has none, and, for an element with 5xx of its own, its last
+    5xx when that came `stopped_minutes` or more before the scope's last
+    request. Over the columns of tsg_action_plan's described CTE. -#}
+{% macro tsg_attribution_evidence(stopped_minutes) -%}
+    case
+        when incident_requests is not null then
+            'since the incident start: ' || cast(incident_server_errors as {{ dbt.type_string() }}) || ' 5xx in '
+            || cast(incident_requests as {{ dbt.type_string() }}) || ' requests, '
+            || {{ tsg_format_number('100 * error_share') }} || ' % of the 5xx on '
+            || {{ tsg_format_number('100 * traffic_share') }} || ' % of the traffic (lift '
+            || {{ tsg_format_number('lift', 2) }} || ')'
+    end,
+    case
+        when window_traffic_share is not null then
+            'over the window, baseline included: ' || {{ tsg_format_number('100 * window_error_share') }}
+            || ' % of the 5xx on ' || {{ tsg_format_number('100 * window_traffic_share') }}
+            || ' % of the traffic (surprise ' || {{ tsg_format_number('surprise', 4) }} || ')'
+    end,
+    case
+        when explanatory_power is not null
+            then
+                'explains ' || {{ tsg_format_number('100 * explanatory_power') }} || ' % of the excess 5xx'
+        when incident_requests is not null then
+            'the scope has no excess 5xx since the incident start (no more than its baseline rate forecasts)'
+    end,
+    case
+        -- said of an element with 5xx of its own: the rest have a few background 5xx
+        when has_own_excess and minutes_before_last_request >= {{ stopped_minutes }} then
+            'last 5xx at ' || cast({{ dbt.date_trunc('second', 'last_server_error_at') }} as {{ dbt.type_string() }})
+            || ', ' || cast(cast(floor(minutes_before_last_request) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})
+            || ' min before the scope''s last request: already stopped?'
+    end
+{%- endmacro %}
