@@ -20,6 +20,7 @@ import pytest
 
 from conftest import PROJECT_DIR
 from oncall_analytics.__main__ import main as oncall_main
+from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications
 from webhook_server import webhook
 
 SINCE = ["--since", "2000-01-01 00:00:00"]   # everything in the warehouse is new
@@ -545,8 +546,6 @@ def test_an_alert_from_a_log_shorter_than_its_long_window_says_so(built_warehous
     """The shipped gateway log starts at 11:30: the 3-day ticket at 12:45 rests on 75 minutes of events
     (operator trial: a ticket from 1 bad request in 874); its message says so, and the 1-hour page at 14:05
     (the log reaches back over its hour) does not."""
-    from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications
-
     with duckdb.connect(str(built_warehouse), read_only=True) as con:
         covered = dict(con.execute("select alert_key, is_long_window_covered_at_start from marts.slo_burn_rate_alerts").fetchall())
         sent = {n.key: n for n in alert_notifications(con, LinkBuilder("report.html", "docs"))}

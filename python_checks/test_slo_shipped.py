@@ -4,7 +4,12 @@ slo_status and slo_burn_rate_alerts recount from staging, independently of
 the 5-minute buckets."""
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
+
+import duckdb
+
+from conftest import run_dbt
 
 INCIDENT_START = datetime(2024, 3, 12, 14, 0)   # tsg_incident_start of the shipped incident
 GATEWAY_SCOPE = ("service_name = 'api.gateway.main' and environment = 'prod' and not is_test_traffic")
@@ -80,12 +85,6 @@ def test_an_slo_that_counts_no_event_warns_naming_it(built_warehouse, tmp_path):
     """An SLO whose service matches nothing (`SVC.A` for `svc.a`) has a row every 5 minutes and never alerts,
     like a quiet service (operator trial); the build warns naming it. Here on a copy of the shipped build with
     such an SLO's rows added, and the test alone run."""
-    import shutil
-
-    import duckdb
-
-    from conftest import run_dbt
-
     warehouse = tmp_path / built_warehouse.name   # the file name is the database name the compiled SQL uses
     shutil.copy(built_warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as con:

@@ -71,7 +71,7 @@ measured as (
         -- the traffic fills
         (
             {{ epoch_seconds('totals.last_request_at') }} - {{ epoch_seconds('element_counts.last_server_error_at') }}
-        ) / 60.0 as minutes_before_last_request,
+        ) / 60 as minutes_before_last_request,
         cast(element_counts.incident_requests as double) / nullif(totals.incident_requests, 0) as traffic_share,
         cast(element_counts.incident_server_errors as double) / nullif(totals.incident_server_errors, 0) as error_share,
         cast(element_counts.window_requests as double) / nullif(totals.window_requests, 0) as window_traffic_share,

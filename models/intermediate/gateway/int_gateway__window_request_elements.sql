@@ -2,6 +2,18 @@
     unpivoted into the elements the action plan attributes 5xx to: one row
     per (request, dimension, value). A request has one value per dimension,
     except feature_flag (one per flag it carries) and error (5xx only). -#}
+{#- (dimension, the import CTE it is read from, its value, a condition) -#}
+{%- set dimensions = [
+    ('service_version', 'requests', 'service_version', none),
+    ('availability_zone', 'requests', 'availability_zone', none),
+    ('partition', 'requests', 'partition_id', none),
+    ('endpoint', 'requests', tsg_endpoint_label('http_method', 'endpoint_path'), none),
+    ('error', 'requests', tsg_error_label('exception_type', 'service_component'), 'is_server_error'),
+    ('feature_flag', 'flags', 'flag_label', none),
+    ('customer_tier', 'products', 'customer_tier', none),
+    ('product', 'products', 'product_id', none),
+] -%}
+
 with requests as (
     select * from {{ ref('int_gateway__requests_in_scope') }}
 ),
@@ -15,78 +27,22 @@ products as (
 ),
 
 elements as (
-    select
-        request_id,
-        requested_at,
-        is_incident_period,
-        is_server_error,
-        'service_version' as dimension,
-        service_version as dimension_value
-    from requests
-    union all
-    select
-        request_id,
-        requested_at,
-        is_incident_period,
-        is_server_error,
-        'availability_zone',
-        availability_zone
-    from requests
-    union all
-    select
-        request_id,
-        requested_at,
-        is_incident_period,
-        is_server_error,
-        'partition',
-        partition_id
-    from requests
-    union all
-    select
-        request_id,
-        requested_at,
-        is_incident_period,
-        is_server_error,
-        'endpoint',
-        {{ tsg_endpoint_label('http_method', 'endpoint_path') }}
-    from requests
-    union all
-    select
-        request_id,
-        requested_at,
-        is_incident_period,
-        is_server_error,
-        'error',
-        {{ tsg_error_label('exception_type', 'service_component') }}
-    from requests
-    where is_server_error
-    union all
-    select
-        request_id,
-        requested_at,
-        is_incident_period,
-        is_server_error,
-        'feature_flag',
-        flag_label
-    from flags
-    union all
-    select
-        request_id,
-        requested_at,
-        is_incident_period,
-        is_server_error,
-        'customer_tier',
-        customer_tier
-    from products
-    union all
-    select
-        request_id,
-        requested_at,
-        is_incident_period,
-        is_server_error,
-        'product',
-        product_id
-    from products
+    {%- for dimension, source, value, condition in dimensions %}
+        select
+            request_id,
+            requested_at,
+            is_incident_period,
+            is_server_error,
+            '{{ dimension }}' as dimension,
+            {{ value }} as dimension_value
+        from {{ source }}
+        {%- if condition %}
+            where {{ condition }}
+        {%- endif %}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 known_values as (

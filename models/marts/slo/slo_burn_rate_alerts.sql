@@ -64,8 +64,7 @@ rule_steps as (
             burn_rate_{{ rule.long_window_minutes }}m as long_window_burn_rate,
             burn_rate_{{ rule.short_window_minutes }}m as short_window_burn_rate,
             -- the log reaches back over the long window: before, both windows hold the same events
-            {{ epoch_seconds('evaluated_at') }} - {{ rule.long_window_minutes * 60 }}
-            >= {{ epoch_seconds('first_bucket_start') }} as is_long_window_covered
+            {{ slo_log_covers_window('evaluated_at', rule.long_window_minutes, 'first_bucket_start') }} as is_long_window_covered
         from burn_rates
         where
             burn_rate_{{ rule.long_window_minutes }}m > {{ rule.burn_rate_threshold }}

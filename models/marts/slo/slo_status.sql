@@ -39,8 +39,7 @@ in_slo_window as (
         definitions.time_window,
         definitions.time_window_minutes,
         -- the log reaches back over the whole window
-        {{ epoch_seconds('windowed.evaluated_at') }} - definitions.time_window_minutes * 60
-        >= {{ epoch_seconds('windowed.first_bucket_start') }} as is_full_window,
+        {{ slo_log_covers_window('windowed.evaluated_at', 'definitions.time_window_minutes', 'windowed.first_bucket_start') }} as is_full_window,
         -- the part of the window the log covers: its budget counts these minutes' events only
         least(
             definitions.time_window_minutes,

@@ -160,7 +160,7 @@ def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
                    f"(threshold {row['burn_rate_threshold']:g}x; objective {row['objective_pct']:g} % over {row['time_window']})"
                    + (f"; {budget:.0f} % of the {row['time_window']} error budget spent" if budget is not None else "")
                    # a warehouse built before the column was added has none: covered, as it then read
-                   + ("" if row.get("is_long_window_covered_at_start", True) is not False else
+                   + ("" if row.get("is_long_window_covered_at_start", True) else
                       f"; the log is shorter than the {row['long_window']} window, so the alert rests on fewer hours than the rule assumes"))
         alert_key = f"slo_alert:{row['alert_key']}"
         out.append(Notification(
