@@ -106,6 +106,9 @@ ABSURD_VARS = [   # (selected node, --vars, the var the error must name)
     ("int_serverless__hourly_metrics", "{detection_grain_minutes: 5, bucket_complete_within_seconds: 300}",
      "bucket_complete_within_seconds"),
     ("int_gateway__hourly_metrics", "{bucket_complete_within_seconds: '60 or 1=1'}", "bucket_complete_within_seconds"),
+    # zero-filling a silence: whole hours, at most a year; no SQL
+    ("int_gateway__hourly_metrics", "{zero_fill_max_hours: -1}", "zero_fill_max_hours"),
+    ("int_serverless__hourly_metrics", "{zero_fill_max_hours: '168) or (1=1'}", "zero_fill_max_hours"),
     # digits of another script (Python's \d matches them): ASCII digits only
     ("base_serverless__function_invocations", "{accepted_time_floor: '\u0662\u0660\u0662\u0663-12-01 10:00:00'}", "accepted_time_floor"),
     ("canary_version_comparison", "{canary_max_p95_duration_ratio: '\u0662'}", "canary_max_p95_duration_ratio"),

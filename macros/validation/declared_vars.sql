@@ -12,7 +12,7 @@
         'burst_min_invocations', 'burst_confidence_pct', 'log_source', 'logs_path', 'logs_path_glob',
         'incremental_lookback_hours', 'accepted_time_floor', 'accepted_time_max_hours_ahead',
         'quarantine_share_warn_pct', 'quarantine_share_error_pct', 'anomaly_method',
-        'detection_grain_minutes', 'bucket_complete_within_seconds', 'anomaly_window_hours', 'anomaly_k', 'anomaly_min_baseline_fraction',
+        'detection_grain_minutes', 'bucket_complete_within_seconds', 'zero_fill_max_hours', 'anomaly_window_hours', 'anomaly_k', 'anomaly_min_baseline_fraction',
         'min_history_hours', 'seasonality_time_zone', 'incident_cluster_gap_hours', 'incident_quiet_hours',
         'incident_join_gap_hours', 'incident_join_min_abs_correlation', 'incident_join_max_lag_hours',
         'level_shift_window_hours', 'level_shift_threshold', 'causal_max_lag_hours',

@@ -3,7 +3,9 @@
 -- requests, server_error_rate (5xx share) and p99_latency_ms per service,
 -- environment and bucket, real traffic only. The series is named
 -- `<service_name>/<environment>` so prod is never mixed with staging or dev.
--- A bucket without requests is absent, not zero, and a bucket the log has
+-- A complete bucket in which a series that was serving had no request reads
+-- requests 0, up to zero_fill_max_hours after its latest request
+-- (silent_bucket_ctes; its share and p99 stay absent), and a bucket the log has
 -- not yet passed waits (is_complete_bucket): its first minutes would read as
 -- a drop in requests. Incremental like the
 -- invocation metrics: whole hours from incremental_lookback_hours back, and
@@ -67,8 +69,17 @@ complete_buckets as (
     where {{ is_complete_bucket('per_bucket.observed_at', 'log_progress.newest_requested_at') }}
 ),
 
+{{ silent_bucket_ctes('complete_buckets', 'requests', 'newest_requested_at', 'log_progress', hours) }}
+
 long_format as (
     {{ unpivot_metrics('complete_buckets', ['requests', 'server_error_rate', 'p99_latency_ms']) }}
+    union all
+    select
+        service_name,
+        'requests' as metric_name,
+        observed_at,
+        cast(0 as double) as value
+    from silent_buckets
 ),
 
 with_grain as (

@@ -22,7 +22,9 @@
 -- bucket named in `bucket_event_counts`; a percentile also carries its
 -- level as `quantile_level`. The robust detector weighs them by it (one 5xx
 -- in 7 requests is not one in 7,000; the p99 of 7 requests is the slowest
--- of them); every other row has neither.
+-- of them); every other row has neither. Those counts themselves are
+-- `is_event_count`: a 0 of theirs is a silent bucket (the at-grain models
+-- fill them), which the robust detector reads as a silence of events.
 {%- set bucket_event_counts = {
     'server_error_rate': 'requests',
     'error_rate': 'invocations',
@@ -33,6 +35,7 @@
     'p99_latency_ms': 0.99,
     'p99_duration_ms': 0.99,
 } %}
+{%- set event_count_metrics = bucket_event_counts.values() | unique | sort %}
 {%- set metric_models_at_grain = [
     'int_serverless__hourly_metrics',
     'int_gateway__hourly_metrics',
@@ -61,7 +64,10 @@ with
                 {%- for quantile, level in quantile_levels.items() %}
                     when '{{ quantile }}' then {{ level }}
                 {%- endfor %}
-            end as quantile_level
+            end as quantile_level,
+            metrics.metric_name in (
+                {%- for count in event_count_metrics %}'{{ count }}'{{ ', ' if not loop.last }}{% endfor -%}
+            ) as is_event_count
         from {{ model_name }} as metrics
         left join {{ model_name }} as sample_sizes
             on
@@ -85,7 +91,8 @@ with
             {{ deterministic_aggregate('avg', 'cast(value as double)') }} as value,
             -- readings carry no count of events
             cast(null as bigint) as sample_size,
-            cast(null as double) as quantile_level
+            cast(null as double) as quantile_level,
+            false as is_event_count
         from {{ model_name }}
         group by service_name, metric_name, {{ metric_bucket('observed_at') }}
     ),
@@ -101,6 +108,7 @@ unioned as (
             cast(value as double) as value,
             cast(sample_size as {{ dbt.type_bigint() }}) as sample_size,
             cast(quantile_level as double) as quantile_level,
+            cast(is_event_count as boolean) as is_event_count,
             '{{ model_name }}' as source_model
         from {{ relation }}
         {%- if not loop.last %}

@@ -2,8 +2,10 @@
 -- detection bucket (detection_grain_minutes, an hour by default, metric_bucket):
 -- invocations, error_rate and p99_duration_ms per function and start bucket,
 -- computed from the invocations of the bucket (not averaged from finer ones).
--- A bucket without invocations is absent (not zero): the log cannot tell idle
--- from not exported, and error rate and p99 have no value there. A bucket
+-- A complete bucket in which a function that was invoking had none reads
+-- invocations 0, up to zero_fill_max_hours after its latest invocation
+-- (silent_bucket_ctes): a function that stops while the log goes on is a
+-- drop to score; error rate and p99 have no value there and stay absent. A bucket
 -- the log has not yet passed waits (is_complete_bucket): its first minutes
 -- would read as a drop in invocations.
 -- Incremental: recomputes whole hours from incremental_lookback_hours before
@@ -61,8 +63,17 @@ complete_buckets as (
     where {{ is_complete_bucket('per_bucket.observed_at', 'log_progress.newest_start_timestamp') }}
 ),
 
+{{ silent_bucket_ctes('complete_buckets', 'invocations', 'newest_start_timestamp', 'log_progress', hours) }}
+
 long_format as (
     {{ unpivot_metrics('complete_buckets', ['invocations', 'error_rate', 'p99_duration_ms']) }}
+    union all
+    select
+        service_name,
+        'invocations' as metric_name,
+        observed_at,
+        cast(0 as double) as value
+    from silent_buckets
 ),
 
 with_grain as (

@@ -27,7 +27,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from oncall_analytics.detection import paging, robust, sample_evidence, scoring
+from oncall_analytics.detection import paging, robust, sample_evidence, scoring, silence
 from oncall_analytics.detection.incidents import INCIDENT_METRICS_SCHEMA, localize, number_incidents
 from oncall_analytics.detection.rules import ANOMALIES_SCHEMA, decide
 from oncall_analytics.detection.series import SERIES_KEY, per_window, rows_of, series_heads, series_order
@@ -56,7 +56,8 @@ ROBUST_COLUMNS = {"baseline_points": "scale_points", "baseline_mean": "expected_
 
 
 def ordered_column(metrics: pd.DataFrame, name: str, rows: np.ndarray | None, size: int) -> np.ndarray:
-    """int_metrics__hourly's `sample_size` or `quantile_level` (NaN for other metrics) in series_order's order.
+    """int_metrics__hourly's `sample_size`, `quantile_level` (NaN for other metrics) or `is_event_count` (1 or 0)
+    in series_order's order.
     For a frame without the column, `size` NaN in a read-only view of one value: no memory per row (bench/)."""
     if name not in metrics:
         return np.broadcast_to(np.float64(np.nan), (size,))
@@ -81,6 +82,18 @@ def with_sample_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minut
             "sample_evidence_z": evidence}
 
 
+def with_silence_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minutes: np.ndarray, values: np.ndarray,
+                          is_count: np.ndarray, window_hours: int, grain_minutes: int) -> dict[str, np.ndarray]:
+    """The robust scores with each silent bucket of a count (a 0 of requests or invocations) scored at least
+    as extreme as its silence z (silence.py), which its `sample_evidence_z` shows. Without a count series (logs
+    of readings, the bench's metrics) nothing is computed."""
+    if is_count.strides == (0,) or not (is_count == 1.0).any():  # strides 0: the view of one NaN, nothing to scan
+        return scores
+    evidence = silence.silence_z(edges, minutes, values, is_count, window_hours * 60, grain_minutes)
+    return {**silence.with_silence(scores, evidence),
+            "sample_evidence_z": np.where(np.isnan(evidence), scores["sample_evidence_z"], evidence)}
+
+
 def text_column(text: str, size: int) -> np.ndarray:
     """An object column of `size` copies of `text` (fill: np.full is about 100x slower on object arrays)."""
     column = np.empty(size, dtype=object)
@@ -98,9 +111,11 @@ def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
     if len(values) == 0 or not windows:
         return empty(SCORES_SCHEMA)
     size, copies = len(values), len(windows)
-    sizes, levels = (ordered_column(metrics, name, rows, size) for name in ("sample_size", "quantile_level"))
-    scored = [with_sample_evidence(robust.score_chunks(minutes, values, edges, robust_params(grain_minutes, window, min_history_hours, time_zone)),
-                                   edges, minutes, values, sizes, levels, window) for window in windows]
+    sizes, levels, is_count = (ordered_column(metrics, name, rows, size) for name in ("sample_size", "quantile_level", "is_event_count"))
+    scored = [with_silence_evidence(
+        with_sample_evidence(robust.score_chunks(minutes, values, edges, robust_params(grain_minutes, window, min_history_hours, time_zone)),
+                             edges, minutes, values, sizes, levels, window),
+        edges, minutes, values, is_count, window, grain_minutes) for window in windows]
     scored = {name: per_window([copy[source] for copy in scored]) for name, source in ROBUST_COLUMNS.items()}
     keys = {
         "anomaly_method": text_column("robust", size * copies),

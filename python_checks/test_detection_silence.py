@@ -1,0 +1,75 @@
+"""A silent bucket of a count (oncall_analytics.detection.silence), without dbt: the Poisson z of k silent
+buckets against the window's lowest count, by hand; no evidence without a whole window, with a zero in
+it, or for a series of readings; the robust method's z is the more extreme of the kernel's and the
+silence's; a service idle every weekend is excused by the weekly rule from its second weekend on."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oncall_analytics.detection import methods, silence
+from oncall_analytics.detection.series import series_edges
+
+HOUR = 60
+
+
+def _z(counts: list[float], window_hours: int = 4, is_count: bool = True, minutes: list[int] | None = None) -> np.ndarray:
+    values = np.array(counts, dtype=float)
+    minutes = np.array(minutes if minutes is not None else [HOUR * i for i in range(len(counts))], dtype=np.int64)
+    return silence.silence_z(np.array([0, len(values)]), minutes, values, np.full(len(values), float(is_count)),
+                             window_hours * HOUR, HOUR)
+
+
+def test_k_silent_buckets_score_minus_sqrt_2_k_lambda_against_the_lowest_count_before_the_silence():
+    z = _z([30, 20, 50, 40, 0, 0, 0, 35])
+    assert np.isnan(z[:4]).all() and np.isnan(z[7])
+    assert z[4:7] == pytest.approx([-math.sqrt(2 * k * 20) for k in (1, 2, 3)])
+
+
+def test_no_evidence_without_a_whole_window_with_a_zero_in_it_or_for_readings():
+    assert np.isnan(_z([30, 20, 0])).all()                                      # 2 hours of a 4-hour window
+    assert np.isnan(_z([30, 0, 20, 50, 40, 0, 0])[5:]).all()                   # the window holds a 0: no rate to fall from
+    assert np.isnan(_z([30, 20, 50, 40, 0], minutes=[0, 60, 120, 240, 300])).all()   # a gap in the window
+    assert np.isnan(_z([30, 20, 50, 40, 0], is_count=False)).all()             # a reading of 0 is not a silence
+
+
+def test_series_do_not_reach_into_each_other():
+    values = np.array([30, 20, 50, 40, 0, 0, 10, 10], dtype=float)   # a second series starts with a silence
+    minutes = np.array([0, 60, 120, 180, 240, 0, 60, 120], dtype=np.int64)
+    edges = series_edges(np.array([0, 0, 0, 0, 0, 1, 1, 1]))
+    z = silence.silence_z(edges, minutes, values, np.ones(8), 4 * HOUR, HOUR)
+    assert z[4] == -math.sqrt(40) and np.isnan(z[5:]).all()
+
+
+def _weekly_batch_service(weeks: int = 3) -> pd.DataFrame:
+    """A service of 200 to 211 requests an hour on weekdays and 30 to 35 at night, silent every weekend."""
+    times = pd.date_range("2024-03-04", periods=weeks * 7 * 24, freq="h")   # a Monday
+    weekend = times.dayofweek >= 5
+    base = np.where((times.hour >= 8) & (times.hour < 20), 200, 30) + np.arange(len(times)) % 6
+    return pd.DataFrame({"service_name": "batch/prod", "metric_name": "requests", "observed_at": times,
+                         "value": np.where(weekend, 0, base).astype(float), "is_event_count": True})
+
+
+def test_a_weekend_silence_pages_the_first_weekend_and_is_excused_by_the_weekly_rule_after():
+    metrics = _weekly_batch_service()
+    anomalies = methods.flag_anomalies(methods.score_robust(metrics, [48], 60), "robust", 48, 5.0)
+    saturdays = anomalies[anomalies["observed_at"].dt.dayofweek == 5].groupby(anomalies["observed_at"].dt.date)
+    first, *later = [(day["is_anomaly"].any(), day["matches_weekly_pattern"].any()) for _, day in saturdays]
+    assert first == (True, False)
+    assert later == [(False, True)] * 2
+    # the silence z shows as sample_evidence_z, and the first silent hour is scored at it (the kernel's is milder)
+    onset = anomalies[(anomalies["observed_at"] == pd.Timestamp("2024-03-09 00:00"))].iloc[0]
+    assert onset["sample_evidence_z"] == -math.sqrt(2 * 30) and onset["z_score"] <= onset["sample_evidence_z"]
+
+
+def test_without_the_count_marker_nothing_changes():
+    metrics = _weekly_batch_service(weeks=2)
+    marked = methods.score_robust(metrics, [48], 60)
+    unmarked = methods.score_robust(metrics.drop(columns="is_event_count"), [48], 60)
+    silent = marked["sample_evidence_z"].notna().to_numpy()
+    assert silent.any() and unmarked["sample_evidence_z"].isna().all()
+    assert (marked["z_score"][~silent].fillna(0) == unmarked["z_score"][~silent].fillna(0)).all()
+
