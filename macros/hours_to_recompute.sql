@@ -63,9 +63,29 @@
     about to recompute, so an hour that lost all its rows does not stay
     behind (delete+insert only replaces the keys it inserts). Nothing on a
     full refresh. -#}
-{% macro delete_hours_to_recompute(base, key, time_column) -%}
+{% macro delete_hours_to_recompute(base, key, time_column, count_metric=none) -%}
     {%- set hours = oncall_analytics.hours_to_recompute(base, key, time_column) -%}
     {%- if hours.bound is not none -%}
         delete from {{ this }} where {{ oncall_analytics.in_hours_to_recompute('observed_at', hours) }}
+        {%- if count_metric is not none %}
+            or (metric_name = '{{ count_metric }}' and value = 0 and {{ oncall_analytics.in_silences_to_recompute('observed_at', hours) }})
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The silent buckets (a count's 0, silent_bucket_ctes) an incremental run
+    recomputes: those of the hours to recompute, and the zero_fill_max_hours
+    after each older hour it recomputes: an older hour that lost its rows
+    may have been the start of a silence, whose zeros now follow an earlier
+    bucket with events, or none. A filter; true on a full refresh. -#}
+{% macro in_silences_to_recompute(time_column, hours) -%}
+    {%- set max_hours = oncall_analytics.var_integer('zero_fill_max_hours', 0, 8760) | int -%}
+    {%- if hours.bound is none -%}
+        1 = 1
+    {%- else -%}
+        ({{ time_column }} >= {{ hours.bound }}
+        {%- for hour_start in hours.old_hours %}
+            or ({{ time_column }} >= {{ hour_start }} and {{ time_column }} < {{ dbt.dateadd('hour', 1 + max_hours, hour_start) }})
+        {%- endfor -%})
     {%- endif -%}
 {%- endmacro %}

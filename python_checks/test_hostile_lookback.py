@@ -63,8 +63,10 @@ def test_repeats_inside_the_lookback_leave_no_stale_hour(tmp_path):
     actual = _snapshot(warehouse)
 
     hours = {(service, observed_at.hour) for service, _, observed_at, *_ in actual["intermediate.int_serverless__hourly_metrics"]}
-    # f at 01:00 and g at 07:00 are gone; 09:00 waits, as the log's newest invocation is 09:05 (is_complete_bucket)
-    assert hours == {("f", 5), ("f", 8)}
+    # f at 01:00 and g at 07:00 are gone, and so are the zeros of f's silence after 01:00 (02:00 to 04:00: its
+    # first hour is now 05:00); 06:00 and 07:00 read 0 between 05:00 and 08:00; 09:00 waits, as the log's newest
+    # invocation is 09:05 (is_complete_bucket)
+    assert hours == {("f", 5), ("f", 6), ("f", 7), ("f", 8)}
     gateway_hours = {(service, observed_at.hour) for service, _, observed_at, *_ in actual["intermediate.int_gateway__hourly_metrics"]}
-    assert gateway_hours == {("svc/prod", 5), ("svc/prod", 8)}
+    assert gateway_hours == {("svc/prod", 5), ("svc/prod", 6), ("svc/prod", 7), ("svc/prod", 8)}
     assert actual == expected

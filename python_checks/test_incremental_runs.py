@@ -7,11 +7,13 @@ import os
 import signal
 import subprocess
 import time
+from datetime import datetime, timedelta
 
 import duckdb
 import pytest
 
 from conftest import DBT, PROJECT_DIR, run_dbt
+from hostile import rows
 from project_copy import copy_project
 
 SHIPPED = (PROJECT_DIR / "seeds" / "function_invocations.csv").read_text()
@@ -176,3 +178,41 @@ def test_incremental_gateway_run_with_a_new_hour_and_a_late_request_equals_a_ful
     actual = _gateway_snapshot(warehouse)
     assert late_id in {row[0] for row in actual["staging.stg_gateway__api_gateway_logs"]}
     assert actual == expected
+
+
+def _gappy_and_steady_invocations(until_hour: int) -> str:
+    """Two functions from 2023-12-01: `steady` twice an hour; `gappy` in hours 0 to 10 and again in hour 240
+    (silent for longer than zero_fill_max_hours, 168, in between)."""
+    header = "invocation_id,function_name,version_id,start_timestamp,end_timestamp,duration_ms,memory_used_mb,status\n"
+    start, out = datetime(2023, 12, 1), []
+    for hour in range(until_hour):
+        for minute in (5, 35):
+            at = start + timedelta(hours=hour, minutes=minute)
+            out.append(f"s{hour}-{minute},steady,1,{at},{at + timedelta(milliseconds=50)},50.00,64.00,SUCCESS")
+        if hour <= 10 or hour == 240:
+            at = start + timedelta(hours=hour, minutes=10)
+            out.append(f"g{hour},gappy,1,{at},{at + timedelta(milliseconds=50)},50.00,64.00,SUCCESS")
+    return header + "\n".join(out) + "\n"
+
+
+def test_zero_filled_silences_of_an_incremental_run_equal_a_full_refresh(tmp_path):
+    """Review of the silence fill: a function silent for longer than zero_fill_max_hours that serves again had
+    the rest of its gap filled by a full refresh and not by the incremental run that saw it return. Gap by gap,
+    both fill the 168 hours after hour 10 and nothing after, and the hours before its return stay absent."""
+    selection = ["-s", "+int_serverless__hourly_metrics", "--exclude", "resource_type:test"]
+    query = "select service_name, metric_name, observed_at, value from intermediate.int_serverless__hourly_metrics"
+    project = copy_project(tmp_path / "p", {"function_invocations.csv": _gappy_and_steady_invocations(200)})
+    warehouse = project / "warehouse" / "w.duckdb"
+    run_dbt(["build", *selection], warehouse, cwd=project)
+    (project / "seeds" / "function_invocations.csv").write_text(_gappy_and_steady_invocations(260))
+    run_dbt(["build", *selection], warehouse, cwd=project)          # incremental: gappy returns in hour 240
+    incremental = set(rows(warehouse, query))
+    run_dbt(["build", *selection, "--full-refresh"], warehouse, cwd=project)
+    assert incremental == set(rows(warehouse, query))
+    zeros = sorted(at for service, metric, at, value in incremental if service == "gappy" and metric == "invocations" and value == 0)
+    returned = datetime(2023, 12, 1) + timedelta(hours=240)
+    first_gap = [at for at in zeros if at < returned]
+    assert (first_gap[0], first_gap[-1], len(first_gap)) == (datetime(2023, 12, 1, 11), datetime(2023, 12, 8, 10), 168)
+    # after its return it is silent again: hours 241 to 257; the log's last complete hour (258, its last
+    # event at 259:35) has no complete hour after it, and a silent hour waits for one
+    assert [at for at in zeros if at > returned] == [returned + timedelta(hours=h) for h in range(1, 18)]

@@ -17,7 +17,7 @@
         unique_key=['service_name', 'metric_name', 'observed_at'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        pre_hook="{{ delete_hours_to_recompute(ref('base_gateway__api_gateway_logs'), 'request_id', 'requested_at') }}",
+        pre_hook="{{ delete_hours_to_recompute(ref('base_gateway__api_gateway_logs'), 'request_id', 'requested_at', 'requests') }}",
     )
 }}
 {%- do check_same_grain() %}

@@ -19,7 +19,7 @@
         unique_key=['service_name', 'metric_name', 'observed_at'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        pre_hook="{{ delete_hours_to_recompute(ref('base_serverless__function_invocations'), 'invocation_id', 'start_timestamp') }}",
+        pre_hook="{{ delete_hours_to_recompute(ref('base_serverless__function_invocations'), 'invocation_id', 'start_timestamp', 'invocations') }}",
     )
 }}
 {%- do check_same_grain() %}

@@ -90,6 +90,7 @@ def with_silence_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minu
     if is_count.strides == (0,) or not (is_count == 1.0).any():  # strides 0: the view of one NaN, nothing to scan
         return scores
     evidence = silence.silence_z(edges, minutes, values, is_count, window_hours * 60, grain_minutes)
+    evidence[~scores["is_scored"].astype(bool)] = np.nan  # shown where it counts: on the scored buckets
     return {**silence.with_silence(scores, evidence),
             "sample_evidence_z": np.where(np.isnan(evidence), scores["sample_evidence_z"], evidence)}
 
