@@ -26,14 +26,33 @@ def _z(counts: list[float], window_hours: int = 4, is_count: bool = True, minute
 def test_k_silent_buckets_score_minus_sqrt_2_k_lambda_against_the_lowest_count_before_the_silence():
     z = _z([30, 20, 50, 40, 0, 0, 0, 35])
     assert np.isnan(z[:4]).all() and np.isnan(z[7])
-    assert z[4:7] == pytest.approx([-math.sqrt(2 * k * 20) for k in (1, 2, 3)])
+    # one bucket at least 20 each; two in a row at least 50 (20 + 30): the stronger of the two readings
+    assert z[4:7] == pytest.approx([-math.sqrt(2 * 20), -math.sqrt(2 * max(2 * 20, 50)), -math.sqrt(2 * max(3 * 20, 50))])
 
 
 def test_no_evidence_without_a_whole_window_with_a_zero_in_it_or_for_readings():
     assert np.isnan(_z([30, 20, 0])).all()                                      # 2 hours of a 4-hour window
-    assert np.isnan(_z([30, 0, 20, 50, 40, 0, 0])[5:]).all()                   # the window holds a 0: no rate to fall from
     assert np.isnan(_z([30, 20, 50, 40, 0], minutes=[0, 60, 120, 240, 300])).all()   # a gap in the window
     assert np.isnan(_z([30, 20, 50, 40, 0], is_count=False)).all()             # a reading of 0 is not a silence
+
+
+def test_a_window_with_a_zero_gives_evidence_by_blocks_of_buckets():
+    # a 4-hour window of 3, 0, 4, 2: no single hour has a rate to fall from; its lowest pair holds 3 events
+    z = _z([3, 0, 4, 2, 0, 0, 0, 0])
+    assert np.isnan(z[:5]).all()
+    assert z[5:] == pytest.approx([-math.sqrt(2 * 3), -math.sqrt(2 * 3), -math.sqrt(2 * 2 * 3)])
+
+
+def test_a_quiet_service_at_a_5_minute_grain_pages_within_its_first_silent_40_minutes():
+    """60 requests an hour as 5-minute counts (Poisson, seeded): its lowest 5-minute count over two days is 0,
+    but no 20 minutes of it had fewer than 8 requests, nor 40 minutes fewer than 19."""
+    counts = np.random.default_rng(7).poisson(5.0, 48 * 12).astype(float)
+    z = silence.silence_z(np.array([0, len(counts) + 12]), np.arange(len(counts) + 12, dtype=np.int64) * 5,
+                          np.r_[counts, np.zeros(12)], np.ones(len(counts) + 12), 48 * 60, 5)
+    assert counts.min() == 0
+    silent = z[-12:]
+    assert not (silent[:3] < -10 / 3).any() and (silent[3:] < -10 / 3).all()   # 20 minutes in, beyond the sustained level
+    assert not (silent[:7] < -5).any() and (silent[7:] < -5).all()             # 40 minutes in, beyond k = 5
 
 
 def test_series_do_not_reach_into_each_other():

@@ -11,14 +11,19 @@ A count is a number of events, and a silence has a plain reading: if the
 series' rate in each bucket was at least lambda, the lowest count of the
 `window_minutes` before the silence began, k silent buckets in a row have
 probability at most exp(-k lambda) (Poisson), whose likelihood-ratio z is
--sqrt(2 k lambda). `silence_z` gives that z on each silent bucket whose
-series was observed in every bucket of that window (a gap or a zero in it:
-no evidence), and the robust method scores the bucket at the more extreme
-of it and the kernel's z. The lowest count, not the median, so a daily cycle
-does not inflate it: a service whose quietest hour of the last two days had
-20 requests pages at its first silent hour (z -6.3); a sparse series whose
-usual bucket is empty has no evidence; at a 5-minute grain a quiet service's
-lowest bucket is often 0, and the kernel alone decides.
+-sqrt(2 k lambda). The lowest count, not the median, so a daily cycle does
+not inflate it: a service whose quietest hour of the last two days had 20
+requests pages at its first silent hour (z -6.3). A quiet service's lowest
+single bucket is often 0 (at a 5-minute grain, a service of 60 requests an
+hour), so the same holds for blocks of n buckets: the lowest total of n
+consecutive buckets of the window, against the silence's floor(k / n) whole
+blocks, for n = 1, 2, 4, ... up to half the window; the evidence is the
+strongest of them. That service pages once it has been silent for about
+half an hour. `silence_z` gives that z on each silent bucket whose series
+was observed in every bucket of that window (a gap in it: no evidence), and
+the robust method scores the bucket at the more extreme of it and the
+kernel's z. A sparse series whose usual bucket is empty has little
+evidence until its silence outlasts its usual gaps several times over.
 """
 from __future__ import annotations
 
@@ -28,9 +33,10 @@ import pandas as pd
 
 def silence_z(edges: np.ndarray, minutes: np.ndarray, values: np.ndarray, is_count: np.ndarray,
               window_minutes: int, grain_minutes: int) -> np.ndarray:
-    """-sqrt(2 k lambda) for each count row at 0, the k-th silent bucket of its run, lambda the lowest count of
-    the window before the run (every bucket of it observed, lambda > 0); NaN for every other row. Rows grouped
-    by series in time order (`edges`: series.series_edges), `is_count` true on the rows of count series."""
+    """-sqrt(2 max_n floor(k / n) lowest_n) for each count row at 0, the k-th silent bucket of its run, lowest_n
+    the lowest total of n consecutive buckets in the window before the run (every bucket of it observed), n = 1,
+    2, 4, ... up to half the window; NaN for every other row and where no n gives evidence. Rows grouped by
+    series in time order (`edges`: series.series_edges), `is_count` true on the rows of count series."""
     out = np.full(len(values), np.nan)
     rows = np.flatnonzero(np.asarray(is_count, dtype=float) == 1.0)
     if not len(rows):
@@ -46,14 +52,20 @@ def silence_z(edges: np.ndarray, minutes: np.ndarray, values: np.ndarray, is_cou
     anchor = np.where(valid, anchor, 0)
     run_length = position - anchor
     buckets = max(1, int(window_minutes) // int(grain_minutes))
-    # the lowest count of the `buckets` rows up to the anchor; observed in full: within the series, contiguous buckets
-    lowest = pd.Series(counts).rolling(buckets, min_periods=buckets).min().to_numpy()[anchor]
+    # the window: the `buckets` rows up to the anchor, observed in full (within the series, contiguous buckets)
     first = anchor - (buckets - 1)
     window_whole = (first >= series_start) & (times[anchor] - times[np.maximum(first, 0)] == (buckets - 1) * grain_minutes)
     run_contiguous = times - times[anchor] == run_length * grain_minutes
-    evidence = valid & window_whole & run_contiguous & (lowest > 0)
-    with np.errstate(invalid="ignore"):
-        out[rows[evidence]] = -np.sqrt(2.0 * run_length[evidence] * lowest[evidence])
+    deviance = np.zeros(len(rows))
+    span, series = 1, pd.Series(counts)
+    while span <= max(1, buckets // 2):
+        # the lowest total of `span` consecutive buckets inside the window, against the silence's whole blocks of `span`
+        totals = series.rolling(span, min_periods=span).sum().rolling(buckets - span + 1, min_periods=buckets - span + 1).min()
+        lowest = totals.to_numpy()[anchor]
+        deviance = np.fmax(deviance, np.where(lowest > 0, (run_length // span) * lowest, 0.0))
+        span *= 2
+    evidence = valid & window_whole & run_contiguous & (deviance > 0)
+    out[rows[evidence]] = -np.sqrt(2.0 * deviance[evidence])
     return out
 
 
