@@ -14,7 +14,7 @@ from conftest import run_dbt
 from hostile import contract_csv, rows
 from project_copy import copy_project
 
-SELECTION = ["-s", "+incidents", "--exclude", "test_type:unit", "tag:shipped_data", "test_name:quarantined_share"]
+SELECTION = ["-s", "+incident_postmortems", "--exclude", "test_type:unit", "tag:shipped_data", "test_name:quarantined_share"]
 START = datetime(2024, 3, 1)
 HOURS = 24 * 6 + 1
 SILENT_FROM, SILENT_HOURS = datetime(2024, 3, 5, 10), 3  # checkout/prod serves nothing for 3 hours
@@ -95,3 +95,13 @@ def test_zero_fill_stops_after_zero_fill_max_hours_and_is_off_at_0(built):
     run_dbt(["run", "-s", "int_gateway__hourly_metrics", "--full-refresh", "--vars", "{zero_fill_max_hours: 0}"], warehouse, cwd=project)
     assert rows(warehouse, counts) == [(0, None)]
     assert rows(warehouse, "select count(*) from intermediate.int_gateway__hourly_metrics where value = 0 and metric_name = 'requests'") == [(0,)]
+
+
+def test_the_postmortem_of_a_silence_says_so(built):
+    """Its impact measures the drop from the baseline at the onset (a long silence's own baseline ends at 0:
+    it read 'requests 0 -> 0'), and its fix asks whether the service is up and reachable."""
+    _, warehouse = built
+    drafts = dict(rows(warehouse, "select service_name, impact || ' | ' || fix from marts.incident_postmortems "
+                                  "where service_name like '%/%'"))
+    assert drafts["legacy/prod"].startswith("legacy/prod: requests 42 -> 0 (-100%)")
+    assert f"checkout/prod served nothing from {SILENT_FROM:%Y-%m-%d %H:%M}: check that it is up and reachable" in drafts["checkout/prod"]

@@ -65,14 +65,25 @@ def _silent_shift(shift, started_at) -> str:
 
 
 def metric_moves(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame) -> list[str]:
-    """'metric baseline -> worst value (+x%)' for each anomalous metric, in root-cause order."""
+    """'metric baseline -> worst value (+x%)' for each anomalous metric, in root-cause order: the baseline at
+    the metric's onset, before the anomaly could pull it (a week-long silence's baseline ends at 0: '0 -> 0')."""
     moves = []
     for row in metrics.sort_values("root_cause_rank").itertuples():
         flagged = anomalies[(anomalies["metric_name"] == row.metric_name)
                             & anomalies["observed_at"].between(row.onset_at, row.last_flag_at) & anomalies["is_anomaly"]]
         worst = flagged.loc[flagged["z_score"].abs().idxmax()]
-        moves.append(f"{row.metric_name} {_change(worst['baseline_mean'], worst['value'])}")
+        onset = flagged.loc[flagged["observed_at"].idxmin()]
+        moves.append(f"{row.metric_name} {_change(onset['baseline_mean'], worst['value'])}")
     return moves
+
+
+def fell_silent(incident, anomalies: pd.DataFrame) -> bool:
+    """Whether the incident's root cause is a count of events that fell to 0 at its onset: a silence, scored
+    as one (sample_evidence_z of a count's 0, oncall_analytics.detection.silence)."""
+    onset = anomalies[(anomalies["metric_name"] == incident.root_cause_metric) & (anomalies["observed_at"] == incident.started_at)]
+    if not len(onset) or "sample_evidence_z" not in onset:  # the notebook's scores alone carry no evidence
+        return False
+    return onset["value"].iloc[0] == 0 and onset["sample_evidence_z"].notna().iloc[0]
 
 
 def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.DataFrame, edges: pd.DataFrame) -> dict:
@@ -103,6 +114,10 @@ def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.D
     suspects = root if len(first) == 1 else f"{' or '.join(first)} (they moved together: the data cannot tell which led)"
     fix = (f"Find what changed for {suspects} around {_when(incident.started_at)} (deploy, config, upstream data) and revert or "
            f"repair it; confirm {recovered}.")
+    if fell_silent(incident, anomalies):
+        fix = (f"{incident.service_name} served nothing from {_when(incident.started_at)}: check that it is up and reachable "
+               f"(health checks, load balancer, DNS and routing, a deploy or scale-down that stopped it) and restore it; "
+               f"confirm {recovered}.")
     prevention = f"Keep a direct alert on {root} (it paged in the first hour)"
     if symptoms:
         prevention += f"; gate rollouts on {', '.join(symptoms)}"
