@@ -47,14 +47,15 @@
 {%- endmacro %}
 
 {#- The rows of the hours to recompute (hours_to_recompute), by their time
-    column: a filter for the model's import CTE. -#}
-{% macro in_hours_to_recompute(time_column, hours) -%}
+    column: a filter for the model's import CTE. Each older hour reaches
+    `old_hour_span_hours` from its start (1: the hour itself). -#}
+{% macro in_hours_to_recompute(time_column, hours, old_hour_span_hours=1) -%}
     {%- if hours.bound is none -%}
         1 = 1
     {%- else -%}
         ({{ time_column }} >= {{ hours.bound }}
         {%- for hour_start in hours.old_hours %}
-            or ({{ time_column }} >= {{ hour_start }} and {{ time_column }} < {{ dbt.dateadd('hour', 1, hour_start) }})
+            or ({{ time_column }} >= {{ hour_start }} and {{ time_column }} < {{ dbt.dateadd('hour', old_hour_span_hours, hour_start) }})
         {%- endfor -%})
     {%- endif -%}
 {%- endmacro %}
@@ -80,12 +81,5 @@
     bucket with events, or none. A filter; true on a full refresh. -#}
 {% macro in_silences_to_recompute(time_column, hours) -%}
     {%- set max_hours = oncall_analytics.var_integer('zero_fill_max_hours', 0, 8760) | int -%}
-    {%- if hours.bound is none -%}
-        1 = 1
-    {%- else -%}
-        ({{ time_column }} >= {{ hours.bound }}
-        {%- for hour_start in hours.old_hours %}
-            or ({{ time_column }} >= {{ hour_start }} and {{ time_column }} < {{ dbt.dateadd('hour', 1 + max_hours, hour_start) }})
-        {%- endfor -%})
-    {%- endif -%}
+    {{ oncall_analytics.in_hours_to_recompute(time_column, hours, 1 + max_hours) }}
 {%- endmacro %}

@@ -49,7 +49,8 @@
     {%- if hours.bound is not none -%}
         {%- set recompute_from = 'least(' ~ ([oncall_analytics.metric_bucket(hours.bound)] + hours.old_hours) | join(', ') ~ ')' -%}
     {%- endif %}
-    {%- if is_incremental() and recompute_from is not none %}
+    {#- a recompute bound exists on incremental runs only (hours_to_recompute) #}
+    {%- if recompute_from is not none %}
     loaded_active_buckets as (
         -- the model's own buckets with events from zero_fill_max_hours before the
         -- first bucket this run recomputes (older ones bound no gap it fills)
@@ -62,7 +63,7 @@
 
     active_buckets as (
         select service_name, observed_at from {{ counted }}
-        {%- if is_incremental() and recompute_from is not none %}
+        {%- if recompute_from is not none %}
             union all
             select service_name, observed_at from loaded_active_buckets
         {%- endif %}
