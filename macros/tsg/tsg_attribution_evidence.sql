@@ -2,10 +2,11 @@
     comma-separated arguments of the plan's concat_ws (a null clause is left
     out): the element's 5xx and traffic since the incident start (lift), its
     shares of the window's (surprise), the share of the excess it explains or
-    that the scope has none, and, for an element with 5xx of its own, its last
-    5xx when that came `stopped_minutes` or more before the scope's last
-    request. Over the columns of tsg_action_plan's described CTE. -#}
-{% macro tsg_attribution_evidence(stopped_minutes) -%}
+    that the scope has none, and its last 5xx when the plan holds its cause
+    as stopped (stopped_for_minutes: 5xx of its own, the last of them
+    tsg_plan_stopped_minutes or more before the scope's last request). Over
+    the columns of tsg_action_plan's roled CTE. -#}
+{% macro tsg_attribution_evidence() -%}
     case
         when incident_requests is not null then
             'since the incident start: ' || cast(incident_server_errors as {{ dbt.type_string() }}) || ' 5xx in '
@@ -28,10 +29,9 @@
             'the scope has no excess 5xx since the incident start (no more than its baseline rate forecasts)'
     end,
     case
-        -- said of an element with 5xx of its own: the rest have a few background 5xx
-        when has_own_excess and minutes_before_last_request >= {{ stopped_minutes }} then
+        when stopped_for_minutes is not null then
             'last 5xx at ' || cast({{ dbt.date_trunc('second', 'last_server_error_at') }} as {{ dbt.type_string() }})
-            || ', ' || cast(cast(floor(minutes_before_last_request) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})
+            || ', ' || cast(stopped_for_minutes as {{ dbt.type_string() }})
             || ' min before the scope''s last request: already stopped?'
     end
 {%- endmacro %}

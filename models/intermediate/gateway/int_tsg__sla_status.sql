@@ -43,7 +43,8 @@ sla_row as (
         cast(null as double) as traffic_share_pct,
         cast(null as double) as error_share_pct,
         cast(null as double) as lift,
-        cast(null as double) as share_of_errors_in_priority_1_pct
+        cast(null as double) as share_of_errors_in_priority_1_pct,
+        cast(null as {{ dbt.type_int() }}) as stopped_for_minutes
     from scope_totals
 )
 

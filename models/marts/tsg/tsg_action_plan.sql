@@ -98,7 +98,13 @@ roled as (
             when is_echo_of_priority_1 then 'EXPLAINED_BY_PRIORITY_1'
             when not coalesce(has_own_excess, true) then 'NO_EXCESS_OF_ITS_OWN'
             else 'SEPARATE_FINDING'
-        end as finding_role
+        end as finding_role,
+        -- an element with 5xx of its own whose last came long before the scope's
+        -- last request: the cause may have ended (a release rolled back)
+        case
+            when has_own_excess and minutes_before_last_request >= {{ stopped_minutes }}
+                then cast(floor(minutes_before_last_request) as {{ dbt.type_int() }})
+        end as stopped_for_minutes
     from plan_elements
 ),
 
@@ -126,7 +132,7 @@ described as (
         concat_ws(
             '; ',
             check_details,
-            {{ tsg_attribution_evidence(stopped_minutes) }},
+            {{ tsg_attribution_evidence() }},
             case
                 when share_of_errors_in_top_candidate is not null and coalesce(candidate_rank, 0) != 1 then
                     {{ tsg_format_number('100 * share_of_errors_in_top_candidate') }} || ' % of its 5xx are in priority 1''s requests'
@@ -139,7 +145,8 @@ described as (
         100 * traffic_share as traffic_share_pct,
         100 * error_share as error_share_pct,
         lift,
-        100 * share_of_errors_in_top_candidate as share_of_errors_in_priority_1_pct
+        100 * share_of_errors_in_top_candidate as share_of_errors_in_priority_1_pct,
+        stopped_for_minutes
     from roled
 ),
 
@@ -176,9 +183,26 @@ worded as (
             'dimension_value': 'dimension_value',
             'flag_name': dbt.split_part('dimension_value', "'='", 1),
             'share_in_priority_1_pct': tsg_format_number('share_of_errors_in_priority_1_pct'),
-        }) }} as recommended_action
+        }) }} as wording_action
     from matched_wording
     where wording_rank = 1
+),
+
+-- a cause that stopped is confirmed before it is acted on: rolling back a
+-- release that was already rolled back is no step forward (what priority 1
+-- explains has no action of its own to condition)
+conditioned as (
+    select
+        *,
+        case
+            when stopped_for_minutes is not null and wording_status != 'EXPLAINED_BY_PRIORITY_1'
+                then
+                    'Its 5xx stopped ' || cast(stopped_for_minutes as {{ dbt.type_string() }})
+                    || ' min before the scope''s last request: find what ended them (a rollback, a fix, a restart)'
+                    || ' and confirm they stay gone; if they return: ' || wording_action
+            else wording_action
+        end as recommended_action
+    from worded
 ),
 
 prioritised as (
@@ -216,8 +240,9 @@ prioritised as (
         traffic_share_pct,
         error_share_pct,
         lift,
-        share_of_errors_in_priority_1_pct
-    from worded
+        share_of_errors_in_priority_1_pct,
+        stopped_for_minutes
+    from conditioned
 )
 
 select * from prioritised
