@@ -15,11 +15,13 @@
   (100 % of the traffic, 100 % of the 5xx), but carries none of the baseline's
   traffic, so over the window it holds the 5xx on half the traffic. Elements
   present all along with their usual share of 5xx stay near 0 either way.
-  A candidate (never an `error` signature: those are symptoms) explains at
+  A candidate (never an `error` signature or a `dependency` a 5xx failed in:
+  those are how it fails, not where) explains at
   least tsg_plan_min_explanatory_power of the excess and is over-represented
   among the window's 5xx; candidates rank by surprise. For every element, the
   share of its 5xx that fall in the top candidate's requests says whether it
-  is just an echo of it.
+  is just an echo of it, and the dependency most of its 5xx failed in names
+  what an endpoint's timeouts wait on.
 -#}
 {%- set min_explanatory_power = var_number('tsg_plan_min_explanatory_power', 0, 1) -%}
 
@@ -98,7 +100,7 @@ flagged_candidates as (
         *,
         coalesce(
             scope_has_excess
-            and dimension != 'error'
+            and dimension not in ('error', 'dependency')
             and explanatory_power >= {{ min_explanatory_power }}
             and window_error_share > window_traffic_share,
             false
@@ -151,6 +153,37 @@ overlap_with_top as (
     group by elements.dimension, elements.dimension_value
 ),
 
+-- the dependency each element's incident 5xx failed in most often (a dependency
+-- timing out behind an endpoint), and how many of them
+element_dependency_errors as (
+    select
+        elements.dimension,
+        elements.dimension_value,
+        failed_in.dimension_value as dependency_name,
+        count(distinct elements.request_id) as server_errors
+    from elements
+    inner join elements as failed_in
+        on
+            elements.request_id = failed_in.request_id
+            and failed_in.dimension = 'dependency'
+    where elements.is_server_error and elements.dimension != 'dependency'
+    group by elements.dimension, elements.dimension_value, failed_in.dimension_value
+),
+
+ranked_dependency_errors as (
+    select
+        *,
+        row_number() over (
+            partition by dimension, dimension_value order by server_errors desc, dependency_name asc
+        ) as dependency_rank
+    from element_dependency_errors
+),
+
+top_dependencies as (
+    select * from ranked_dependency_errors
+    where dependency_rank = 1
+),
+
 top_candidate_exists as (
     select count(*) > 0 as has_top_candidate
     from ranked
@@ -182,12 +215,18 @@ final as (
         case
             when top_candidate_exists.has_top_candidate then
                 cast(overlap_with_top.server_errors_in_top_candidate as double) / nullif(ranked.incident_server_errors, 0)
-        end as share_of_errors_in_top_candidate
+        end as share_of_errors_in_top_candidate,
+        top_dependencies.dependency_name as top_dependency_name,
+        cast(top_dependencies.server_errors as double) / nullif(ranked.incident_server_errors, 0) as top_dependency_share
     from ranked
     inner join overlap_with_top
         on
             ranked.dimension = overlap_with_top.dimension
             and ranked.dimension_value = overlap_with_top.dimension_value
+    left join top_dependencies
+        on
+            ranked.dimension = top_dependencies.dimension
+            and ranked.dimension_value = top_dependencies.dimension_value
     cross join top_candidate_exists
 )
 

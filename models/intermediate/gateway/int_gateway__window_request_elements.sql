@@ -1,7 +1,8 @@
 {#- The window's in-scope requests (the baseline and the incident period)
     unpivoted into the elements the action plan attributes 5xx to: one row
     per (request, dimension, value). A request has one value per dimension,
-    except feature_flag (one per flag it carries) and error (5xx only). -#}
+    except feature_flag (one per flag it carries), and error and dependency
+    (the dependency a request failed in): 5xx only. -#}
 {#- (dimension, the import CTE it is read from, its value, a condition) -#}
 {%- set dimensions = [
     ('service_version', 'requests', 'service_version', none),
@@ -9,6 +10,7 @@
     ('partition', 'requests', 'partition_id', none),
     ('endpoint', 'requests', tsg_endpoint_label('http_method', 'endpoint_path'), none),
     ('error', 'requests', tsg_error_label('exception_type', 'service_component'), 'is_server_error'),
+    ('dependency', 'requests', 'dependency_name', 'is_server_error'),
     ('feature_flag', 'flags', 'flag_label', none),
     ('customer_tier', 'products', 'customer_tier', none),
     ('product', 'products', 'product_id', none),

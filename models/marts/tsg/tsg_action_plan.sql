@@ -71,6 +71,8 @@ plan_elements as (
         attribution.candidate_rank,
         attribution.has_own_excess,
         attribution.share_of_errors_in_top_candidate,
+        attribution.top_dependency_name,
+        attribution.top_dependency_share,
         attribution.last_server_error_at,
         attribution.minutes_before_last_request,
         coalesce(attribution.candidate_rank, 0) != 1
