@@ -412,6 +412,55 @@ def test_a_resolution_that_late_rows_prove_wrong_is_taken_back_and_sent_again_wh
         f"withdrawn:slo_resolved:{alert_key}#r2", f"withdrawn:slo_alert:{alert_key}"]
 
 
+def test_an_alert_whose_start_moved_after_its_resolution_was_sent_is_not_paged_again(warehouse, tmp_path):
+    """Rows that arrived later moved the start of an alert already resolved for its reader (its key holds its
+    start): it was paged again, with its resolution (operator trial). It is the alert sent: nothing is sent;
+    a resolution that moves is corrected, and one proved wrong taken back, under the keys sent; an alert of
+    the same rule after the reader's end of it is a new page."""
+    jsonl = tmp_path / "notifications.jsonl"
+    assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
+
+    def notified():
+        before = len(jsonl.read_text().splitlines())
+        assert notify(warehouse, "--jsonl", str(jsonl)) == 0
+        return [json.loads(line) for line in jsonl.read_text().splitlines()[before:]]
+
+    with duckdb.connect(str(warehouse)) as con:
+        alert_key, started_at, resolved_at = con.execute(
+            "select alert_key, started_at, resolved_at from marts.slo_burn_rate_alerts as alerts where resolved_at is not null"
+            " and started_at >= (select max(evaluated_at) from marts.slo_status where slo_name = alerts.slo_name) - interval 7 day"
+            " order by resolved_at desc limit 1").fetchone()
+        earlier = started_at - timedelta(minutes=5)
+        new_key = alert_key.replace(f"{started_at:%Y-%m-%d %H:%M:%S}", f"{earlier:%Y-%m-%d %H:%M:%S}")
+        assert new_key != alert_key
+        con.execute("update marts.slo_burn_rate_alerts set started_at = ?, alert_key = ? where alert_key = ?",
+                    [earlier, new_key, alert_key])
+    assert notified() == []                       # before: the same burn paged again, then resolved again
+    later = resolved_at + timedelta(minutes=85)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.slo_burn_rate_alerts set resolved_at = ? where alert_key = ?", [later, new_key])
+    corrected = notified()
+    assert [(line["key"], line["title"].split("]")[0]) for line in corrected] == [
+        (f"slo_resolved:{alert_key}@{later:%Y-%m-%d %H:%M:%S}", "[RESOLVED, corrected")]
+    assert f"{earlier:%Y-%m-%d %H:%M:%S} UTC to {later:%Y-%m-%d %H:%M:%S} UTC" in corrected[0]["since"]
+    with duckdb.connect(str(warehouse)) as con:   # firing again: the resolution sent is taken back, once
+        con.execute("update marts.slo_burn_rate_alerts set resolved_at = null, is_firing = true where alert_key = ?", [new_key])
+    assert [line["key"] for line in notified()] == [f"withdrawn:slo_resolved:{alert_key}"]
+    assert notified() == []
+    with duckdb.connect(str(warehouse)) as con:   # over again; and the same rule fires again after it: a new page
+        con.execute("update marts.slo_burn_rate_alerts set resolved_at = ?, is_firing = false where alert_key = ?", [later, new_key])
+        again = later + timedelta(hours=2)
+        con.execute("insert into marts.slo_burn_rate_alerts select * replace (cast(? as timestamp) as started_at,"
+                    " cast(? as timestamp) as resolved_at, replace(alert_key, ?, ?) as alert_key)"
+                    " from marts.slo_burn_rate_alerts where alert_key = ?",
+                    [again, again + timedelta(hours=1), f"{earlier:%Y-%m-%d %H:%M:%S}", f"{again:%Y-%m-%d %H:%M:%S}", new_key])
+        again_key = con.execute("select alert_key from marts.slo_burn_rate_alerts where started_at = ? and alert_key != ?",
+                                [again, new_key]).fetchone()[0]
+    assert [line["key"] for line in notified()] == [f"slo_resolved:{alert_key}#r2", f"slo_alert:{again_key}",
+                                                    f"slo_resolved:{again_key}"]
+    assert notified() == []
+
+
 def test_closed_old_or_uncovered_pages_that_left_the_warehouse_are_not_withdrawn(warehouse, tmp_path):
     jsonl = tmp_path / "notifications.jsonl"
     assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0

@@ -272,7 +272,7 @@ def reissued(notifications: list[Notification], sent_keys: set[str]) -> list[Not
             notification = replace(notification, key=renamed[notification.key])
         elif notification.after in renamed:
             after = renamed[notification.after]
-            key = f"slo_resolved:{after.split(':', 1)[1]}" if notification.kind == "slo_resolved" else notification.key
+            key = _resolution_key(after) if notification.kind == "slo_resolved" else notification.key
             notification = replace(notification, key=key, after=after)
         if notification.kind == "slo_resolved":   # a resolution taken back (still firing) and come again: #r2, #r3
             key, generation = notification.key, 1
@@ -284,10 +284,82 @@ def reissued(notifications: list[Notification], sent_keys: set[str]) -> list[Not
     return out
 
 
+def _resolution_key(alert_key: str) -> str:
+    return f"slo_resolved:{alert_key.split(':', 1)[1]}"
+
+
+def _parse(moment: str) -> datetime:
+    return datetime.strptime(moment, "%Y-%m-%d %H:%M:%S")
+
+
+def moved_alerts(notifications: list[Notification], sent: list[dict]) -> dict[str, str]:
+    """{new alert key: sent alert key} for an alert whose start rows that arrived later moved (its key holds
+    its start) after its resolution was sent: a sent alert with a resolution sent, that the warehouse no
+    longer shows, and an alert never sent of the same SLO and rule whose span overlaps the one the reader
+    holds (from its start to its last resolution not taken back, or on while a [STILL FIRING] took it back).
+    Without this the same burn, over, was paged again with its resolution (operator trial). Each sent alert
+    takes the overlapping alert whose start is nearest its own. An alert moved while still open for the
+    reader is withdrawn and the new one sent (withdrawals), as before."""
+    sent_keys = {record["key"] for record in sent}
+    present = {notification.key for notification in reissued(notifications, sent_keys)}
+    resolved = [record for record in sent if record["kind"] == "slo_resolved" and record.get("after")]
+    alert_of = {record["key"]: record["after"] for record in resolved}   # a correction follows its resolution
+    ends: dict[str, datetime] = {}
+    for record in resolved:   # the reader's end of each alert: its last resolution or correction not taken back
+        alert = alert_of.get(record["after"], record["after"])
+        last = _parse(record["occurred_at"]) if f"withdrawn:{record['key']}" not in sent_keys else datetime.min
+        ends[alert] = max(ends.get(alert, datetime.min), last)
+    held = {record["key"]: (_parse(record["occurred_at"]),
+                            ends[record["key"]] if reader_holds_over(record["key"], sent_keys) else datetime.max)
+            for record in sent if record["kind"] == "slo_alert" and record["key"] in ends
+            and record["key"] not in present and f"withdrawn:{record['key']}" not in sent_keys}
+    rules = {record["key"]: (record.get("slo_name"), record.get("rule_name")) for record in sent}
+
+    def is_new(notification: Notification) -> bool:
+        return (notification.kind == "slo_alert" and f"withdrawn:{notification.key}" not in sent_keys
+                and not any(key == notification.key or key.startswith(notification.key + "#") for key in sent_keys))
+
+    def overlaps(notification: Notification, start: datetime, end: datetime) -> bool:
+        resolved_at = notification.extra.get("resolved_at")
+        return notification.occurred_at <= end and (resolved_at is None or _parse(resolved_at) >= start)
+
+    unsent = [notification for notification in notifications if is_new(notification)]
+    moved: dict[str, str] = {}
+    for key, (start, end) in sorted(held.items(), key=lambda item: item[1][0]):
+        overlapping = [notification for notification in unsent if notification.key not in moved
+                       and (notification.extra.get("slo_name"), notification.extra.get("rule_name")) == rules[key]
+                       and overlaps(notification, start, end)]
+        if overlapping:
+            nearest = min(overlapping, key=lambda notification: (abs(notification.occurred_at - start), notification.occurred_at))
+            moved[nearest.key] = key
+    return moved
+
+
+def as_sent(notifications: list[Notification], moved: dict[str, str]) -> list[Notification]:
+    """The notifications with each moved alert (moved_alerts) under the key it was sent with, its resolution
+    and what follows it with it: what was sent is not sent again, a resolution at another time is corrected
+    (resolution_corrections), and one sent while the alert fires again is taken back (resolution_withdrawal)."""
+    out = []
+    for notification in notifications:
+        if notification.key in moved:
+            notification = replace(notification, key=moved[notification.key])
+        elif notification.after in moved:
+            key = _resolution_key(moved[notification.after]) if notification.kind == "slo_resolved" else notification.key
+            notification = replace(notification, key=key, after=moved[notification.after])
+        out.append(notification)
+    return out
+
+
+def reader_holds_over(alert_key: str, keys: set[str]) -> bool:
+    """The reader holds the alert as over: more of its resolutions were sent than taken back (resolutions_of)."""
+    resolved, taken_back = resolutions_of(alert_key, keys)
+    return resolved > taken_back
+
+
 def resolutions_of(alert_key: str, keys: set[str]) -> tuple[int, int]:
     """(resolutions, resolutions taken back) among `keys` for the alert `alert_key` ('slo_alert:<key>'):
     the reader holds the alert as over when the first outnumber the second."""
-    base = f"slo_resolved:{alert_key.split(':', 1)[1]}"
+    base = _resolution_key(alert_key)
     resolved = [key for key in keys if key == base or re.fullmatch(re.escape(base) + r"#r[0-9]+", key)]
     return len(resolved), sum(f"withdrawn:{key}" in keys for key in resolved)
 
@@ -332,10 +404,8 @@ def withdrawals(sent: list[dict], current: list[Notification], covered: dict[str
             continue
         if kind not in SCOPE_FIELD or record["key"] in present:
             continue
-        if kind == "slo_alert":
-            resolved, taken_back = resolutions_of(record["key"], sent_keys)
-            if resolved > taken_back:   # the reader holds it as over: a resolution sent and not taken back
-                continue
+        if kind == "slo_alert" and reader_holds_over(record["key"], sent_keys):
+            continue
         occurred = _recent_in_scope(record, kind, covered)
         if occurred is None:
             continue
@@ -392,13 +462,14 @@ def _is_long_past(notification: Notification, covered: dict[str, dict[str, tuple
 
 def for_destination(notifications: list[Notification], sent: list[dict],
                     covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> list[Notification]:
-    """What one destination should have, given what it was sent: pages back
+    """What one destination should have, given what it was sent: an alert
+    already over whose start moved under the key it was sent with, pages back
     after a withdrawal reissued, pages long past marked as such (a rebuild
     with another grain or window, or logs loaded late, can show an incident
     of months ago for the first time: the delivery records it as history,
     and its resolution follows it there), and the withdrawals due, oldest
     first."""
-    current = reissued(notifications, {record["key"] for record in sent})
+    current = reissued(as_sent(notifications, moved_alerts(notifications, sent)), {record["key"] for record in sent})
     long_past = {notification.key for notification in current if _is_long_past(notification, covered)}
     # a finding follows its page: a guide built weeks later for a postmortem does not page
     current = [replace(notification, long_past=True) if notification.key in long_past
