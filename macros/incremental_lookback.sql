@@ -36,7 +36,10 @@
         {#- never past when the run started: a few rows from a clock hours ahead (accepted up to the horizon)
             would otherwise move the watermark, and the rows of the hours behind it would wait for the daily
             full refresh (operator trial: 1,200 invocations of two hours not loaded) -#}
-        {%- set newest = 'least(max(' ~ target_column ~ '), ' ~ oncall_analytics.timestamp_literal(run_started_at.replace(tzinfo=none)) ~ ')' %}
+        {#- and none for a table without a time: least() skips nulls, and capped alone an empty table's bound was
+            the run's start, so a log first empty (a gateway-only team's function log) loaded only its last hours -#}
+        {%- set newest = 'case when max(' ~ target_column ~ ') is not null then least(max(' ~ target_column ~ '), '
+            ~ oncall_analytics.timestamp_literal(run_started_at.replace(tzinfo=none)) ~ ') end' %}
         select {{ dbt.dateadd('hour', '-' ~ oncall_analytics.var_integer('incremental_lookback_hours', 0, 8760), newest) }}
         from {{ this }}
         {%- if target_filter %}
