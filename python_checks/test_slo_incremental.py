@@ -124,3 +124,36 @@ def test_an_incremental_run_that_counts_an_slo_otherwise_stops_naming_it(built_w
     assert run(stricter, "--full-refresh").returncode == 0
     assert counted_as("gateway_main_latency") == {"gateway_requests: real (not test) requests of api.gateway.main, "
                                                   "environment prod; good: latency_ms < 500"}
+
+
+def test_an_slo_whose_log_has_no_event_yet_warns_and_the_hourly_runs_go_on(tmp_path):
+    """A gateway-only team gives its function log as an empty file (operator trial): every hourly run after
+    the first stopped with "SLO ... is new in var 'slos'", since an SLO of a log without events has no
+    buckets, and the gateway SLOs were never paged; slo_counts_events passed, though 7 SLOs counted
+    nothing. Now the hourly runs go on, the test warns naming the function SLOs, and when the function
+    log's first events come its SLOs are counted from the whole log, as a full refresh counts them (an
+    empty table's lookback bound was the run's start, so the log's first rows older than 3 hours waited
+    for the daily full refresh)."""
+    invocations = (PROJECT_DIR / "seeds" / "function_invocations.csv").read_text()
+    project = copy_project(tmp_path / "p", {"function_invocations.csv": invocations.splitlines(keepends=True)[0]})
+    warehouse = project / "warehouse" / "oncall_analytics.duckdb"
+    run_dbt(SEEDS, warehouse, cwd=project)
+    run_dbt(MODELS, warehouse, cwd=project)
+    run_dbt(MODELS, warehouse, cwd=project)                      # the next hourly run: incremental, goes on
+    tested = run_dbt(["test", "-s", "test_name:slo_counts_events", "--target-path", str(tmp_path / "target")],
+                     warehouse, cwd=project, check=False)
+    assert "Got 7 results" in tested.stdout and "WARN=1" in tested.stdout, tested.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        sources = {row[0] for row in con.execute("select distinct event_source from intermediate.int_slo__event_buckets").fetchall()}
+    assert sources == {"gateway_requests"}
+
+    (project / "seeds" / "function_invocations.csv").write_text(invocations)
+    run_dbt(SEEDS, warehouse, cwd=project)
+    run_dbt(MODELS, warehouse, cwd=project)                      # the function log's first events: incremental
+    incremental = snapshot(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:   # all of them, old ones too (the bound of an empty table
+        loaded = con.execute("select count(*) from staging.base_serverless__function_invocations").fetchone()[0]
+    assert loaded == len(invocations.splitlines()) - 1              # was the run's start: its last 3 hours only)
+    run_dbt([*MODELS, "--full-refresh"], warehouse, cwd=project)
+    assert incremental == snapshot(warehouse)
+    assert any(row[1] == "function_invocations" for row in incremental["intermediate.int_slo__event_buckets"])
