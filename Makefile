@@ -32,12 +32,15 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
+# The query `make build` prints, the README's (con kept in a variable: a relation outlives no connection)
+QUERY_HINT = Query them with: $(BIN)/python -c \"import duckdb; con = duckdb.connect('$$DBT_DUCKDB_PATH', read_only=True); print(con.sql('select * from marts.canary_version_comparison'))\"
+
 build: setup
 	@mkdir -p "$$(dirname "$(WAREHOUSE_FILE)")"
 	$(DBT) build
 	@echo
 	@echo "Results are in the DuckDB file $$DBT_DUCKDB_PATH (schemas: marts, intermediate, staging, raw, and expected: the shipped data's expected results)."
-	@echo "Query them with: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$$DBT_DUCKDB_PATH', read_only=True).sql('select * from marts.canary_version_comparison'))\""
+	@echo "$(QUERY_HINT)"
 
 # The suite on TEST_WORKERS parallel workers (pytest-xdist), one test file per worker at a time:
 # a file's shared builds (module fixtures) stay in one process; the slowest tests are listed at the end.

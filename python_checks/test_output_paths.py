@@ -72,3 +72,18 @@ def test_make_reads_a_warehouse_path_with_a_tilde_as_duckdb_does(tmp_path):
         shown = subprocess.run(["make", "-s", "-f", "Makefile", "-f", str(show), "show-warehouse-file"], cwd=PROJECT_DIR,
                                env={**os.environ, "DBT_DUCKDB_PATH": given}, capture_output=True, text=True, check=True)
         assert shown.stdout.strip() == expected, given
+
+
+def test_the_query_make_build_prints_runs(built_warehouse, tmp_path):
+    """`make build` ends with a query to copy; it failed with "Connection has already been closed" (operator
+    trial): the connection was not kept while its relation printed. It is now the README's."""
+    show = tmp_path / "show.mk"
+    show.write_text("show-query-hint:\n\t@echo \"$(QUERY_HINT)\"\n")
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(built_warehouse)}
+    shown = subprocess.run(["make", "-s", "-f", "Makefile", "-f", str(show), "show-query-hint"], cwd=PROJECT_DIR,
+                           env=env, capture_output=True, text=True, check=True).stdout.strip()
+    command = shown.removeprefix("Query them with: ")
+    assert command != shown and command.startswith(".venv/bin/python -c ")
+    ran = subprocess.run(["bash", "-c", command], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert "function_name" in ran.stdout and "image_processor" in ran.stdout
