@@ -100,6 +100,8 @@ ABSURD_VARS = [   # (selected node, --vars, the var the error must name)
     ("tsg_step06_zones", "{tsg_zone_critical_success_pct: 96}", "tsg_zone_critical_success_pct"),
     # availability strictly between 0 and 100 %, as the tsg command accepts it
     ("tsg_action_plan", "{tsg_sla_threshold: 100}", "tsg_sla_threshold"),
+    ("int_gateway__element_attribution", "{tsg_plan_min_z: -1}", "tsg_plan_min_z"),
+    ("int_gateway__element_attribution", "{tsg_plan_min_z: '3; drop table x'}", "tsg_plan_min_z"),
     ("tsg_action_plan", "{tsg_sla_threshold: 0}", "tsg_sla_threshold"),
     # a bucket complete before it starts; at a 5-minute grain the bound is 299 s
     ("int_gateway__hourly_metrics", "{bucket_complete_within_seconds: 3600}", "bucket_complete_within_seconds"),

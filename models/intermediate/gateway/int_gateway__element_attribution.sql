@@ -18,12 +18,18 @@
   A candidate (never an `error` signature or a `dependency` a 5xx failed in:
   those are how it fails, not where) explains at
   least tsg_plan_min_explanatory_power of the excess and is over-represented
-  among the window's 5xx; candidates rank by surprise. For every element, the
+  among the window's 5xx by more than chance: its 5xx rate is above the rest
+  of the scope's by at least tsg_plan_min_z standard errors (two-proportion
+  z, over the incident period or over the window, whichever is higher: a
+  change on all the incident's traffic has no rest inside it). Among some
+  25-50 elements one stands out by chance when 5xx strike at random;
+  candidates rank by surprise. For every element, the
   share of its 5xx that fall in the top candidate's requests says whether it
   is just an echo of it, and the dependency most of its 5xx failed in names
   what an endpoint's timeouts wait on.
 -#}
 {%- set min_explanatory_power = var_number('tsg_plan_min_explanatory_power', 0, 1) -%}
+{%- set min_z = var_number('tsg_plan_min_z', 0) -%}
 
 with window_elements as (
     select * from {{ ref('int_gateway__window_request_elements') }}
@@ -78,7 +84,11 @@ measured as (
         cast(element_counts.incident_server_errors as double) / nullif(totals.incident_server_errors, 0) as error_share,
         cast(element_counts.window_requests as double) / nullif(totals.window_requests, 0) as window_traffic_share,
         cast(element_counts.window_server_errors as double) / nullif(totals.window_server_errors, 0) as window_error_share,
-        totals.incident_server_errors > totals.incident_requests * totals.baseline_error_rate as scope_has_excess
+        totals.incident_server_errors > totals.incident_requests * totals.baseline_error_rate as scope_has_excess,
+        {{ two_proportion_z('element_counts.incident_server_errors', 'element_counts.incident_requests',
+                            'totals.incident_server_errors', 'totals.incident_requests') }} as incident_z,
+        {{ two_proportion_z('element_counts.window_server_errors', 'element_counts.window_requests',
+                            'totals.window_server_errors', 'totals.window_requests') }} as window_z
     from element_counts
     cross join totals
 ),
@@ -91,7 +101,13 @@ scored as (
         0.5 * (
             {{ x_log_x_over_y('window_traffic_share', '(window_traffic_share + window_error_share) / 2') }}
             + {{ x_log_x_over_y('window_error_share', '(window_traffic_share + window_error_share) / 2') }}
-        ) as surprise
+        ) as surprise,
+        -- greatest() of the two that exist (a change on all the incident's traffic has no incident z)
+        case
+            when incident_z is null then window_z
+            when window_z is null then incident_z
+            else greatest(incident_z, window_z)
+        end as over_representation_z
     from measured
 ),
 
@@ -102,7 +118,8 @@ flagged_candidates as (
             scope_has_excess
             and dimension not in ('error', 'dependency')
             and explanatory_power >= {{ min_explanatory_power }}
-            and window_error_share > window_traffic_share,
+            and window_error_share > window_traffic_share
+            and over_representation_z >= {{ min_z }},
             false
         ) as is_candidate,
         -- more 5xx than its traffic at the baseline rate forecasts, and at a higher rate
@@ -207,6 +224,7 @@ final as (
         ranked.window_error_share,
         ranked.window_lift,
         ranked.surprise,
+        ranked.over_representation_z,
         ranked.last_server_error_at,
         ranked.minutes_before_last_request,
         ranked.is_candidate,
