@@ -11,7 +11,7 @@
     ({{ http_method }} || ' ' || {{ endpoint_path }})
 {%- endmacro %}
 
-{#- 'ExceptionType in component' (unknown parts read '?'). -#}
+{#- 'ExceptionType in component'; the exception alone without a component, 'unknown exception' without one. -#}
 {% macro tsg_error_label(exception_type, service_component) -%}
-    (coalesce({{ exception_type }}, '?') || ' in ' || coalesce({{ service_component }}, '?'))
+    (coalesce({{ exception_type }}, 'unknown exception') || coalesce(' in ' || {{ service_component }}, ''))
 {%- endmacro %}
