@@ -92,3 +92,33 @@ def test_without_the_count_marker_nothing_changes():
     assert silent.any() and unmarked["sample_evidence_z"].isna().all()
     assert (marked["z_score"][~silent].fillna(0) == unmarked["z_score"][~silent].fillna(0)).all()
 
+
+
+def test_a_collapse_to_a_tenth_of_the_lowest_count_scores_its_poisson_z_and_a_dip_to_half_does_not():
+    """An operator trial's main gateway fell to 21 requests in an hour against hundreds in its quietest: the
+    kernel scored z -2.8 in the log's first days and nothing paged. A run of buckets at most a tenth of the
+    window's lower quartile scores the Poisson z of its events against the window's lowest rate."""
+    def poisson_z(events, rate):
+        return -math.sqrt(2 * (rate - events + events * math.log(events / rate)))
+    z = _z([300, 400, 500, 350, 320, 450, 380, 310, 21, 20, 12, 400], window_hours=8)
+    assert np.isnan(z[:8]).all() and np.isnan(z[11])
+    # the run goes on past its first bucket, now the window's lowest: 21, 41, 53 events against at least 300 an
+    # hour (its quietest hour), 670 in two (its quietest pair), 900 in three
+    assert z[8:11] == pytest.approx([poisson_z(21, 300), poisson_z(41, 670), poisson_z(53, 900)])
+    assert z[8] < -20
+    assert np.isnan(_z([300, 400, 500, 350, 150, 140])).all()   # half the quietest: the kernel's alone
+    assert np.isnan(_z([300, 400, 500, 350, 40])).all()         # above a tenth of the lower quartile
+    assert np.isnan(_z([300, 400, 500, 350, 21], is_count=False)).all()
+
+
+def test_a_weekly_collapse_is_excused_by_the_weekly_rule_from_its_second_week():
+    """A service whose traffic falls to 3 % every weekend (a batch job's clients away) pages its first weekend,
+    as a silence does, and the weekly rule excuses the next: the week before was as low."""
+    metrics = _weekly_batch_service()
+    weekend = metrics["observed_at"].dt.dayofweek >= 5
+    metrics.loc[weekend, "value"] = 1.0 + metrics.loc[weekend, "observed_at"].dt.hour % 2
+    anomalies = methods.flag_anomalies(methods.score_robust(metrics, [48], 60), "robust", 48, 5.0)
+    saturdays = anomalies[anomalies["observed_at"].dt.dayofweek == 5].groupby(anomalies["observed_at"].dt.date)
+    first, *later = [(day["is_anomaly"].any(), day["matches_weekly_pattern"].any()) for _, day in saturdays]
+    assert first == (True, False)
+    assert later and all(matches and not paged for paged, matches in later)

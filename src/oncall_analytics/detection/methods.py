@@ -84,14 +84,15 @@ def with_sample_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minut
 
 def with_silence_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minutes: np.ndarray, values: np.ndarray,
                           is_count: np.ndarray, window_hours: int, grain_minutes: int) -> dict[str, np.ndarray]:
-    """The robust scores with each silent bucket of a count (a 0 of requests or invocations) scored at least
-    as extreme as its silence z (silence.py), which its `sample_evidence_z` shows. Without a count series (logs
-    of readings, the bench's metrics) nothing is computed."""
+    """The robust scores with each silent or collapsed bucket of a count (requests or invocations at 0, or at a
+    tenth of their window's lowest) scored at least as extreme as its silence z (silence.py), which its
+    `sample_evidence_z` shows. Without a count series (logs of readings, the bench's metrics) nothing is
+    computed."""
     if is_count.strides == (0,) or not (is_count == 1.0).any():  # strides 0: the view of one NaN, nothing to scan
         return scores
     evidence = silence.silence_z(edges, minutes, values, is_count, window_hours * 60, grain_minutes)
     evidence[~scores["is_scored"].astype(bool)] = np.nan  # shown where it counts: on the scored buckets
-    return {**silence.with_silence(scores, evidence),
+    return {**silence.with_silence(scores, evidence, values),
             "sample_evidence_z": np.where(np.isnan(evidence), scores["sample_evidence_z"], evidence)}
 
 
