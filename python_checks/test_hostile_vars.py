@@ -263,6 +263,41 @@ def test_spark_leftovers_and_delta_tables_stop_the_run_and_markers_do_not(logs, 
             f"{folder['hidden']}/date=2024-03-12/_part-00001.parquet. Spark and Hadoop skip" in " ".join(outcome["hidden"].stdout.split()))
 
 
+def test_a_partition_folder_linked_from_elsewhere_stops_the_run_and_linked_logs_and_files_are_read(logs, tmp_path):
+    """DuckDB's ** does not follow a symbolic link to a folder inside a log's folder: a partition folder
+    linked from elsewhere was left unread, 1,500 of 3,000 rows, with every test passing (operator trial), and
+    a log whose only partition was such a link read as holding no Parquet file. The run stops naming the
+    files; a link to the log's folder, or to a file, is read."""
+    part = logs / "function_invocations" / "part-0.parquet"
+    elsewhere = tmp_path / "elsewhere" / "date=2024-03-13"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "part-0.parquet").write_bytes(part.read_bytes())
+    layouts = {}
+    for layout, only_linked in (("linked_partition", False), ("only_linked", True)):
+        folder = tmp_path / layout / "logs" / "function_invocations"
+        folder.mkdir(parents=True)
+        if not only_linked:
+            (folder / "date=2024-03-12").mkdir()
+            (folder / "date=2024-03-12" / "part-0.parquet").write_bytes(part.read_bytes())
+        (folder / "date=2024-03-13").symlink_to(elsewhere, target_is_directory=True)
+        layouts[layout] = folder
+    (tmp_path / "linked_log" / "logs").mkdir(parents=True)                     # the log's folder a link: read
+    (tmp_path / "linked_log" / "logs" / "function_invocations").symlink_to(elsewhere.parent, target_is_directory=True)
+    (tmp_path / "linked_file" / "logs" / "function_invocations").mkdir(parents=True)   # a link to a file: read
+    (tmp_path / "linked_file" / "logs" / "function_invocations" / "part-0.parquet").symlink_to(part)
+    kinds = [*layouts, "linked_log", "linked_file"]
+    results = dict(zip(kinds, run_dbt_concurrently([
+        (["compile", "-s", "base_serverless__function_invocations", "--target-path", str(tmp_path / kind / "target"),
+          "--vars", external_vars(tmp_path / kind / "logs")], tmp_path / kind / "w.duckdb") for kind in kinds])))
+    for layout, folder in layouts.items():
+        stdout = " ".join(results[layout].stdout.split())
+        assert results[layout].returncode != 0, stdout
+        assert (f"{folder}/ reaches 1 file(s) only through symbolic links to folders below it: "
+                f"{folder}/date=2024-03-13/part-0.parquet. DuckDB's ** does not follow") in stdout
+    assert results["linked_log"].returncode == 0, results["linked_log"].stdout[-2000:]
+    assert results["linked_file"].returncode == 0, results["linked_file"].stdout[-2000:]
+
+
 def test_a_folder_named_like_a_column_partition_above_the_logs_stops_the_run(logs, tmp_path):
     """DuckDB reads a `<key>=<value>` folder anywhere in a file's path as a column: above the log's folder, a
     `status=ERROR/` would give every invocation the status ERROR, whatever its file says. The run stops naming
