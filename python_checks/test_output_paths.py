@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import PROJECT_DIR
+from conftest import PROJECT_DIR, run_dbt
 from oncall_analytics import eval_detector, notify
 
 
@@ -87,3 +87,18 @@ def test_the_query_make_build_prints_runs(built_warehouse, tmp_path):
     ran = subprocess.run(["bash", "-c", command], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     assert ran.returncode == 0, ran.stderr
     assert "function_name" in ran.stdout and "image_processor" in ran.stdout
+
+
+def test_a_warehouse_file_whose_name_holds_a_quote_is_refused_clearly(tmp_path):
+    """DBT_DUCKDB_PATH="/tmp/my wh/on-call's ü.duckdb" failed in dbt-duckdb's own catalog query with "Parser
+    Error: syntax error at or near "s"" (operator trial): DuckDB names the database after its file. The
+    project's plugin stops first, saying so; a quote in a folder's name is fine."""
+    refused = run_dbt(["run", "-s", "stg_oncall__incident_labels", "--target-path", str(tmp_path / "target")],
+                      tmp_path / "on-call's ü.duckdb", check=False)
+    assert refused.returncode != 0
+    assert "The warehouse file's name holds a quote (\"on-call's ü\", from DBT_DUCKDB_PATH)" in refused.stdout, refused.stdout[-2000:]
+    folder = tmp_path / "it's here"
+    folder.mkdir()
+    accepted = run_dbt(["seed", "-s", "incident_labels", "--target-path", str(tmp_path / "target")],
+                       folder / "w.duckdb", check=False)
+    assert accepted.returncode == 0, accepted.stdout[-2000:]

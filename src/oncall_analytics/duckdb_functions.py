@@ -6,12 +6,17 @@
   (macro require_no_duration_columns) calls it where it is registered, and skips the Arrow schemas where
   it is not (a profile without this plugin).
 
+It also refuses a warehouse file whose name holds a quote (DBT_DUCKDB_PATH="on-call's.duckdb"): DuckDB names
+the database after its file, and dbt-duckdb's own catalog queries put that name in a string literal, so a
+run failed with "Parser Error: syntax error at or near "s"" (operator trial).
+
 profiles.yml names this module under `plugins:`; dbt-duckdb configures each connection it opens with it.
 """
 from __future__ import annotations
 
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt_common.exceptions import DbtRuntimeError
 
 from oncall_analytics.arrow_schema import duration_fields
 
@@ -28,8 +33,19 @@ def register(conn: duckdb.DuckDBPyConnection) -> None:
     conn.create_function(ARROW_TIME_FIELDS, duration_fields, [text], duckdb.list_type(text), side_effects=False)
 
 
+def require_quotable_database(conn: duckdb.DuckDBPyConnection) -> None:
+    """Stops with a clear error when the warehouse's database name (its file's name) holds a quote."""
+    name = conn.execute("select current_database()").fetchone()[0]
+    if "'" in name or '"' in name:
+        raise DbtRuntimeError(
+            f"The warehouse file's name holds a quote ({name!r}, from DBT_DUCKDB_PATH): DuckDB names the database after "
+            f"its file, and dbt-duckdb's catalog queries cannot quote it. Rename the file, or use another path "
+            f"(a quote in a folder name is fine).")
+
+
 class Plugin(BasePlugin):
-    """Registers the functions on every connection dbt-duckdb opens."""
+    """Registers the functions on every connection dbt-duckdb opens, on a warehouse whose name can be quoted."""
 
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
+        require_quotable_database(conn)
         register(conn)
