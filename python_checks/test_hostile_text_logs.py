@@ -9,6 +9,7 @@ the results must not depend on the machine's time zone."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 import pytest
@@ -197,6 +198,7 @@ def test_a_mostly_quarantined_log_fails_the_build(text_build):
 
     def share_tests(*extra):
         result = run_dbt(["test", "-s", "test_name:quarantined_share", *extra], warehouse, check=False, cwd=project)
+        share_tests.output = result.stdout
         results = json.loads((project / "target" / "run_results.json").read_text())["results"]
         return result.returncode, {r["unique_id"].split(".")[2].removeprefix("quarantined_share_").rstrip("_"): r["status"]
                                    for r in results if r["unique_id"].startswith("test.")}   # not the on-run-start hook
@@ -204,6 +206,11 @@ def test_a_mostly_quarantined_log_fails_the_build(text_build):
     returncode, status = share_tests()
     # the invocation log is mostly quarantined (error above 50 %), the gateway log about 45 % (warn above 5 %)
     assert returncode != 0
+    # and says why, with where the rows are ("Got 100 results" alone told an operator trial nothing)
+    said = " ".join(share_tests.output.split())
+    assert re.search(r"base_serverless__function_invocations: \d+ of its \d+ rows \([\d.]+ %\) are quarantined; most often: "
+                     r".+ \(\d+\)", said), said[-3000:]
+    assert "where quarantine_reason is not null" in said
     assert status["base_serverless__function_invocations"] == "fail"
     assert status["base_gateway__api_gateway_logs"] == "warn"
     assert status["base_gateway__feature_flags"] == "pass"          # the shipped flags: a few rows quarantined

@@ -7,7 +7,11 @@
   vars are whole percentages (0-100), validated when dbt parses.
   The test's rows are the quarantined rows; its failure count is their
   share in percent, rounded up, which dbt prints as "Got N results": N > T
-  exactly when the share is above T % (T whole).
+  exactly when the share is above T % (T whole). Above the warning share it
+  also says why, in the run's output: the share, the most frequent
+  reasons and where the rows are (a failing test skips the quarantine view
+  built on the model, and "Got 100 results" told an operator trial
+  nothing), with a hint on epoch numbers for a time that is not one.
 -#}
 {% test quarantined_share(model) %}
 {%- set warn_pct = oncall_analytics.var_integer('quarantine_share_warn_pct', 0, 100) -%}
@@ -19,6 +23,10 @@
     warn_if='> ' ~ warn_pct,
     error_if='> ' ~ error_pct,
 ) }}
+
+{%- if execute -%}
+    {%- do oncall_analytics.report_quarantine_reasons(model, warn_pct) -%}
+{%- endif %}
 
 with log_rows as (
     select count(*) as log_rows from {{ model }}
