@@ -313,11 +313,14 @@ def moved_alerts(notifications: list[Notification], sent: list[dict]) -> dict[st
                             ends[record["key"]] if reader_holds_over(record["key"], sent_keys) else datetime.max)
             for record in sent if record["kind"] == "slo_alert" and record["key"] in ends
             and record["key"] not in present and f"withdrawn:{record['key']}" not in sent_keys}
+    if not held:
+        return {}
     rules = {record["key"]: (record.get("slo_name"), record.get("rule_name")) for record in sent}
+    sent_as = {key.split("#", 1)[0] for key in sent_keys}   # a key sent again after a withdrawal: key#2, key#r2
 
     def is_new(notification: Notification) -> bool:
-        return (notification.kind == "slo_alert" and f"withdrawn:{notification.key}" not in sent_keys
-                and not any(key == notification.key or key.startswith(notification.key + "#") for key in sent_keys))
+        return (notification.kind == "slo_alert" and notification.key not in sent_as
+                and f"withdrawn:{notification.key}" not in sent_keys)
 
     def overlaps(notification: Notification, start: datetime, end: datetime) -> bool:
         resolved_at = notification.extra.get("resolved_at")
