@@ -72,6 +72,10 @@ GATEWAY = {
     "bad-status-fraction": {"status_code": "200.5"},
     "status-zero-fraction": {"status_code": "503.0"},
     "bad-latency": {"latency_ms": "NaN"},
+    # a release tag's leading v (operator trial: step 2 found nothing); one v only
+    "clean-v-version": {"service_version": "v2.10.3"},
+    "clean-upper-v-version": {"service_version": " V2.5.0"},
+    "clean-vv-version": {"service_version": "vv2.5.0"},
     "clean-1": {}, "clean-2": {}, "clean-3": {},
 }
 HOURLY_OK = {"service_name": "svc", "metric_name": "m", "value": "1.5"}
@@ -179,6 +183,12 @@ def test_one_rule_for_every_log(text_build):
         " quarantine_reason from staging.base_gateway__api_gateway_logs"))}
     assert gateway["clean-empty-test"] == ("us-east", True, False, False, 2, 10, 3, None)
     assert gateway["clean-upper-true"] == ("us-east", False, False, True, None, None, None, None)
+    assert gateway["clean-v-version"][4:] == (2, 10, 3, None)
+    assert gateway["clean-upper-v-version"][4:] == (2, 5, 0, None)
+    assert gateway["clean-vv-version"][4:] == (None, None, None, None)
+    assert dict(rows(warehouse, "select request_id, service_version from staging.stg_gateway__api_gateway_logs"
+                                " where request_id like 'clean-%v-version'")) == {
+        "clean-v-version": "v2.10.3", "clean-upper-v-version": "V2.5.0", "clean-vv-version": "vv2.5.0"}   # as received
     assert gateway["bad-boolean"] == ("us-east", True, None, True, None, None, None, "is_retry is not a boolean")
     assert gateway["bad-time-and-status"][-1] == "timestamp is not a timestamp; status_code is above 599"
     hourly = sorted(rows(warehouse, "select observed_at, value, quarantine_reason from staging.base_metrics__service_metrics_hourly"
