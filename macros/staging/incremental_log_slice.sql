@@ -37,8 +37,13 @@
         {%- endif -%}
         {%- set key_column = log.key[0] -%}
         {%- set odd_key = oncall_analytics.is_odd_key(key_column) -%}
-        {%- set key_text = 'cast(' ~ key_column ~ ' as ' ~ dbt.type_string() ~ ')' -%}
-        {%- set raw_load_key = oncall_analytics.log_load_key(oncall_analytics.clean_text(key_column)) -%}
+        {#- the raw key as the kit stages it (text_value): a key typed as a number
+            (1501.0, pandas) is the text the model holds ('1501'), not its cast ('1501.0') -#}
+        {%- set key_raw_type = (log.raw_types.get(key_column | lower) or '') | lower -%}
+        {%- set key_is_text = oncall_analytics.raw_type_class(key_raw_type) == 'text' -%}
+        {%- set key_text = 'cast(' ~ key_column ~ ' as ' ~ dbt.type_string() ~ ')' if key_is_text
+            else oncall_analytics.text_value(key_column, key_raw_type) -%}
+        {%- set raw_load_key = oncall_analytics.log_load_key(oncall_analytics.text_value(key_column, key_raw_type)) -%}
         {#- the kit's own reading of the raw time: on a typed column a plain cast,
             so the filter prunes with the Parquet statistics -#}
         {%- set staged_time = oncall_analytics.staged_value(log.event_time, log.raw_types) -%}

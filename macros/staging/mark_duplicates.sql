@@ -25,7 +25,7 @@
     {%- for name in log.key -%}
         {%- set column = oncall_analytics.staging_column(log, name) -%}
         {%- do keys.append(oncall_analytics.staged_value(column, log.raw_types) if column.type != 'text'
-            else oncall_analytics.clean_text(name)) -%}
+            else oncall_analytics.text_value(name, (log.raw_types.get(name | lower) or '') | lower)) -%}
     {%- endfor -%}
     {#- one text value per key, nulls included (an equality join never matches null) -#}
     {%- set key_text = [] -%}

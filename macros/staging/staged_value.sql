@@ -1,7 +1,8 @@
 {#-
   One declared column of a raw row as its staged value, null where the value
   cannot be trusted as it is (staging_checks says why):
-    text       trimmed, empty read as null (clean_text), then `case`
+    text       trimmed, empty read as null (clean_text), then `case`; a typed
+               number column's whole number as the integer's text (text_value)
     boolean    true/false, 1/0 in any case, 1.0/0.0 (normalise_boolean); `empty_means`
     integer, bigint   a plain decimal integer, a zero fraction allowed ('2.0';
                '1.5', '0x10', '1_000', '1e3' are not), or a typed number with
@@ -25,7 +26,7 @@
     {%- set type = column.type -%}
     {%- set raw_type = (raw_types.get(name | lower) or '') | lower -%}
     {%- if type == 'text' -%}
-        {%- set text = oncall_analytics.clean_text(name) -%}
+        {%- set text = oncall_analytics.text_value(name, raw_type) -%}
         {{- column.case ~ '(' ~ text ~ ')' if column.case else text -}}
     {%- elif type == 'boolean' -%}
         {%- set value = name if raw_type == 'boolean' else oncall_analytics.normalise_boolean(name) -%}
@@ -68,6 +69,27 @@
         'offset_timestamp': '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)',
     } -%}
     {{ return(patterns[kind]) }}
+{%- endmacro %}
+
+{#- A text contract column's value before `case` (the kit's one reading of
+    text, keys included): its text (clean_text). A column typed as a float or
+    decimal number holds ids an integer column's writer meant (pandas writes
+    an integer column with an empty value as float64, operator trial): a
+    whole number reads as the integer's text, 1501.0 as '1501', as an int64
+    column of another log gives it, so the logs still join; 1501.5 keeps its
+    own text (nothing is rounded), and so do NaN and the infinities. -#}
+{% macro text_value(name, raw_type) -%}
+    {%- set text = oncall_analytics.clean_text(name) -%}
+    {%- if oncall_analytics.raw_type_class(raw_type) in ['float', 'decimal'] -%}
+        {#- a whole number beyond the big integer's range keeps its own text too -#}
+        case
+            when {{ name }} = floor({{ name }})
+                then coalesce(cast({{ oncall_analytics.try_cast(name, dbt.type_bigint()) }} as {{ dbt.type_string() }}), {{ text }})
+            else {{ text }}
+        end
+    {%- else -%}
+        {{ text }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro integer_value(name, raw_type, sql_type) -%}
