@@ -29,6 +29,15 @@ INVOCATIONS = {
     "ts_offset_hours": {"start_timestamp": "2024-03-12T04:00:00.123456-05"},
     "ts_offset_compact": {"start_timestamp": "2024-03-12T14:30:00.123456+0530"},
     "ts_nanoseconds": {"start_timestamp": "2024-03-12 09:00:00.123456789"},
+    # the other standard spellings (operator trial): RFC 3339's lower-case t and z, Python logging's comma
+    "ts_lower_z": {"start_timestamp": "2024-03-12T09:00:00.123456z"},
+    "ts_lower_t_z": {"start_timestamp": "2024-03-12t09:00:00.123456z"},
+    "ts_comma": {"start_timestamp": "2024-03-12 09:00:00,123456"},
+    "ts_comma_offset": {"start_timestamp": "2024-03-12 14:30:00,123456+05:30"},
+    # a time without seconds (Java's OffsetDateTime.toString() drops zero seconds): 09:00:00 UTC
+    "ts_no_seconds_z": {"start_timestamp": "2024-03-12T09:00Z"},
+    "ts_no_seconds_naive": {"start_timestamp": "2024-03-12 09:00"},
+    "ts_no_seconds_offset": {"start_timestamp": "2024-03-12T14:30+05:30"},
     # not a timestamp the contract allows
     "ts_infinity": {"start_timestamp": "infinity"},
     "ts_date_only": {"start_timestamp": "2024-03-12"},
@@ -37,6 +46,11 @@ INVOCATIONS = {
     "ts_zone_name": {"start_timestamp": "2024-03-12 09:00:00 America/New_York"},
     "ts_offset_hours_99": {"start_timestamp": "2024-03-12 09:00:00+99:99"},   # DuckDB's cast shifted these (operator trial)
     "ts_offset_minutes_60": {"start_timestamp": "2024-03-12 09:00:05.250+00:60"},
+    "ts_fraction_of_minute": {"start_timestamp": "2024-03-12 09:00,5"},
+    "ts_hour_only": {"start_timestamp": "2024-03-12T09Z"},
+    "ts_bad_clock_no_seconds": {"start_timestamp": "2024-03-12 25:61"},
+    "ts_comma_no_fraction": {"start_timestamp": "2024-03-12 09:00:00,"},
+    "ts_lower_zone_letter": {"start_timestamp": "2024-03-12T09:00:00x"},
     # outside the accepted range
     "far_future": {"start_timestamp": "2999-01-01 00:00:00", "end_timestamp": "2999-01-01 00:00:01"},
     "far_past": {"start_timestamp": "0001-01-01 00:00:00", "end_timestamp": "0001-01-01 00:00:01"},
@@ -124,11 +138,16 @@ def _invocations(warehouse):
 def test_text_timestamps_in_every_form_are_utc_or_quarantined_with_a_reason(text_build):
     _, warehouse = text_build
     staged = _invocations(warehouse)
-    for invocation_id in ("ts_naive", "ts_iso_z", "ts_offset", "ts_offset_hours", "ts_offset_compact", "ts_nanoseconds"):
+    for invocation_id in ("ts_naive", "ts_iso_z", "ts_offset", "ts_offset_hours", "ts_offset_compact", "ts_nanoseconds",
+                          "ts_lower_z", "ts_lower_t_z", "ts_comma", "ts_comma_offset"):
         assert staged[invocation_id][0] == UTC_0900, invocation_id      # offsets applied, microseconds kept
         assert staged[invocation_id][3] is None, invocation_id
+    for invocation_id in ("ts_no_seconds_z", "ts_no_seconds_naive", "ts_no_seconds_offset"):
+        assert staged[invocation_id][0] == UTC_0900.replace(microsecond=0), invocation_id
+        assert staged[invocation_id][3] is None, invocation_id
     for invocation_id in ("ts_infinity", "ts_date_only", "ts_bad_clock", "ts_words", "ts_zone_name", "ts_offset_hours_99",
-                          "ts_offset_minutes_60"):
+                          "ts_offset_minutes_60", "ts_fraction_of_minute", "ts_hour_only", "ts_bad_clock_no_seconds",
+                          "ts_comma_no_fraction", "ts_lower_zone_letter"):
         assert staged[invocation_id][3] == "start_timestamp is not a timestamp", invocation_id
 
 

@@ -9,7 +9,9 @@
                no fraction, in range
     double     a plain decimal number (exponent allowed) that is finite
     timestamp  naive text is UTC, as the contract says; text with an offset
-               or Z is converted to UTC; typed TIMESTAMP columns as they are,
+               or Z is converted to UTC; also spelled with `t`/`z` lower-case,
+               without seconds (`11:30`) or with a comma before the fraction
+               (canonical_timestamp_text); typed TIMESTAMP columns as they are,
                TIMESTAMP WITH TIME ZONE converted to UTC; with `epoch_unit`,
                epoch seconds, milliseconds or microseconds. Microseconds kept
                (finer digits are dropped).
@@ -67,6 +69,8 @@
         'decimal': '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?',
         'naive_timestamp': '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?',
         'offset_timestamp': '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)',
+        'other_naive_timestamp': '[0-9]{4}-[0-9]{2}-[0-9]{2}[ Tt][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?',
+        'other_offset_timestamp': '[0-9]{4}-[0-9]{2}-[0-9]{2}[ Tt][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)',
     } -%}
     {{ return(patterns[kind]) }}
 {%- endmacro %}
@@ -150,13 +154,34 @@
         {{ oncall_analytics.try_cast(name, dbt.type_timestamp()) }}
     {%- else -%}
         {%- set text = oncall_analytics.clean_text(name) -%}
+        {%- set canonical = oncall_analytics.canonical_timestamp_text(text) -%}
+        {#- the canonical forms first (almost every row); the other spellings only where they fail -#}
         case
             when {{ oncall_analytics.regex_full_match(text, oncall_analytics.plain_number_pattern('naive_timestamp')) }}
                 then {{ oncall_analytics.try_cast(text, dbt.type_timestamp()) }}
             when {{ oncall_analytics.regex_full_match(text, oncall_analytics.plain_number_pattern('offset_timestamp')) }}
                 then {{ oncall_analytics.offset_text_to_utc(text) }}
+            when {{ oncall_analytics.regex_full_match(text, oncall_analytics.plain_number_pattern('other_naive_timestamp')) }}
+                then {{ oncall_analytics.try_cast(canonical, dbt.type_timestamp()) }}
+            when {{ oncall_analytics.regex_full_match(text, oncall_analytics.plain_number_pattern('other_offset_timestamp')) }}
+                then {{ oncall_analytics.offset_text_to_utc(canonical) }}
         end
     {%- endif -%}
+{%- endmacro %}
+
+{#- Text of one of the other timestamp spellings (other_naive_timestamp,
+    other_offset_timestamp) in its canonical form: `t` and `z` upper-cased
+    (RFC 3339 allows them lower-case), a comma before the fraction a point
+    (Python logging's default, ISO 8601 allows it), and zero seconds where
+    the time has none (`11:30`: Java's OffsetDateTime.toString() drops zero
+    seconds). Only for text those patterns matched: the seconds go after
+    the 16 characters of `YYYY-MM-DDTHH:MM`. -#}
+{% macro canonical_timestamp_text(text) -%}
+    {%- set spelled = "replace(upper(" ~ text ~ "), ',', '.')" -%}
+    case
+        when substr({{ spelled }}, 17, 1) = ':' then {{ spelled }}
+        else concat(substr({{ spelled }}, 1, 16), ':00', substr({{ spelled }}, 17))
+    end
 {%- endmacro %}
 
 {#- True when the raw value (text, spaces around it allowed, or a number)
