@@ -16,17 +16,15 @@
   traffic, so over the window it holds the 5xx on half the traffic. Elements
   present all along with their usual share of 5xx stay near 0 either way.
   A candidate (never an `error` signature or a `dependency` a 5xx failed in:
-  those are how it fails, not where) explains at
-  least tsg_plan_min_explanatory_power of the excess and is over-represented
-  among the window's 5xx by more than chance: its 5xx rate is above the rest
-  of the scope's by at least tsg_plan_min_z standard errors (two-proportion
-  z, over the incident period or over the window, whichever is higher: a
-  change on all the incident's traffic has no rest inside it). Among some
-  25-50 elements one stands out by chance when 5xx strike at random;
-  candidates rank by surprise. For every element, the
-  share of its 5xx that fall in the top candidate's requests says whether it
-  is just an echo of it, and the dependency most of its 5xx failed in names
-  what an endpoint's timeouts wait on.
+  how it fails, not where) explains at least tsg_plan_min_explanatory_power
+  of the excess and is over-represented among the window's 5xx by more than
+  chance: its 5xx rate above the rest of the scope's by tsg_plan_min_z
+  standard errors (two-proportion z over the incident period or the window,
+  the higher: a change on all the incident's traffic has no rest inside it),
+  as one of 25-50 elements always is when 5xx strike at random. Candidates
+  rank by surprise. The share of an element's 5xx in the top candidate's
+  requests says whether it is an echo of it, and the dependency most of its
+  5xx failed in names what an endpoint's timeouts wait on.
 -#}
 {%- set min_explanatory_power = var_number('tsg_plan_min_explanatory_power', 0, 1) -%}
 {%- set min_z = var_number('tsg_plan_min_z', 0) -%}
