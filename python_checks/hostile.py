@@ -86,3 +86,17 @@ def run_dbt_concurrently(calls: list[tuple[list[str], Path]], workers: int = 4) 
     from conftest import run_dbt
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda call: run_dbt(call[0], call[1], check=False), calls))
+
+
+def rename_in_footer(path: Path, renames: dict[str, str]) -> None:
+    """Rename columns of the Parquet file `path` in its footer (the schema and the column chunks'
+    paths), each to a name of the same length: a schema no DuckDB writer gives, such as two
+    columns differing only in case (DuckDB writes the second as `<name>_1`; pyarrow would not)."""
+    data = path.read_bytes()
+    assert data[-4:] == b"PAR1"
+    footer_start = len(data) - 8 - int.from_bytes(data[-8:-4], "little")
+    footer = data[footer_start:-8]
+    for old, new in renames.items():
+        assert len(old.encode()) == len(new.encode()) and old.encode() in footer, (old, new)
+        footer = footer.replace(old.encode(), new.encode())
+    path.write_bytes(data[:footer_start] + footer + data[-8:])

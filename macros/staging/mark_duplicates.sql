@@ -10,6 +10,10 @@
   text and booleans as written, so '2024-03-12T14:00:00Z' and '2024-03-12
   14:00:00', or 7 and 7.0, are one value. The first copy is chosen by its
   raw values (row_identity), so every run keeps the same one.
+  Only the contract columns of `rows` are kept, beside the three markers: a
+  log's extra columns are ignored, whatever their names (an extra
+  `copy_number` or `rows_with_key` of a writer's would otherwise be read in
+  place of the markers; operator trial).
   `rows` is read three times: the raw table, or the base model's import CTE
   written `not materialized` (DuckDB would otherwise copy the whole log).
   With read_once, `rows` is read once into a CTE instead: for a small
@@ -58,7 +62,9 @@
         )
 
         select
-            raw_rows.*,
+            {%- for column in log.columns %}
+            raw_rows.{{ column.name }},
+            {%- endfor %}
             1 as rows_with_key,
             1 as identical_rows,
             1 as copy_number
@@ -69,7 +75,9 @@
         union all
 
         select
-            raw_rows.*,
+            {%- for column in log.columns %}
+            raw_rows.{{ column.name }},
+            {%- endfor %}
             count(*) over (partition by {{ keys | join(', ') }}) as rows_with_key,
             count(*) over (partition by {{ identical }}) as identical_rows,
             row_number() over (partition by {{ identical }} order by {{ oncall_analytics.row_identity(raw) }}) as copy_number
