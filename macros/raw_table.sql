@@ -56,7 +56,9 @@
     column the log does not read. Below the log's folder, such a folder may
     name a column its files hold too only where they agree, and every file
     must sit in folders of the same columns where one would be lost
-    (require_partitions_match_files). A contract column must not mix types
+    (require_partitions_match_files). A file must not hold a contract
+    column twice, in names differing only in case (require_one_name_per_column).
+    A contract column must not mix types
     that one table cannot hold as written (require_one_kind_per_column) or
     be a duration its writer stored as an integer of its unit
     (require_no_duration_columns); text stored as bytes, in any column,
@@ -136,6 +138,7 @@
     {%- set contract_literals = [] -%}
     {%- for column_name in contract -%}{%- do contract_literals.append(oncall_analytics.sql_literal(column_name)) -%}{%- endfor -%}
     {%- set ctes = oncall_analytics.log_file_columns_ctes(files, name) -%}
+    {%- do oncall_analytics.require_one_name_per_column(logs_path, name, ctes, contract_literals) -%}
     {%- do oncall_analytics.require_one_kind_per_column(logs_path, name, files, ctes, contract_literals) -%}
     {%- do oncall_analytics.require_no_duration_columns(logs_path, name, files, contract_literals) -%}
     {%- do oncall_analytics.require_utf8_text(logs_path, name, files, ctes) -%}

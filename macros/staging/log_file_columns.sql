@@ -1,18 +1,23 @@
 {#-
-  SQL (DuckDB): the CTEs `schema_columns` (file_name, column_name: each
-  Parquet file's own top-level columns, from its footer: the first part of
-  each column chunk's path, so a struct's field `req.status` is not a column
-  `status`), `log_files` (file_name) and `partition_columns` (file_name,
-  column_name: the `<column>=<value>/` folders of its path below the log's
-  folder), column names lower-cased, for the files of the glob `files`. A
-  file without rows has no row group and no row to read a column from: it is
-  left out. Shared by log_files_missing_columns and the checks of
-  require_log_files.
+  SQL (DuckDB): the CTEs `written_columns` (file_name, column_id,
+  path_in_schema, written_name: each column chunk of a Parquet file's footer,
+  with the name of its top-level column as written), `schema_columns`
+  (file_name, column_name: each file's own top-level columns: the first part
+  of each column chunk's path, so a struct's field `req.status` is not a
+  column `status`), `log_files` (file_name) and `partition_columns`
+  (file_name, column_name: the `<column>=<value>/` folders of its path below
+  the log's folder), column names lower-cased except written_name, for the
+  files of the glob `files`. A file without rows has no row group and no row
+  to read a column from: it is left out. Shared by log_files_missing_columns
+  and the checks of require_log_files.
 -#}
 {% macro log_file_columns_ctes(files, table) -%}
-        schema_columns as (
-            select distinct file_name, lower(split_part(path_in_schema, ', ', 1)) as column_name
+        written_columns as (
+            select file_name, column_id, path_in_schema, split_part(path_in_schema, ', ', 1) as written_name
             from parquet_metadata({{ oncall_analytics.sql_literal(files) }}) where row_group_id = 0
+        ),
+        schema_columns as (
+            select distinct file_name, lower(written_name) as column_name from written_columns
         ),
         log_files as (
             select distinct file_name from schema_columns
@@ -385,5 +390,46 @@
                 ~ "type, which DuckDB reads as UTF-8 text and cannot read otherwise, so the run stops. Write the "
                 ~ "column as UTF-8 text (from Latin-1: decode('latin-1') in Python, or a string type in the writer).") }}
         {%- endif -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- DuckDB, log_source external: a file that holds a contract column twice,
+    in names differing only in case (`SERVICE_NAME` beside `service_name`:
+    pyarrow writes such a file, Spark refuses to read it) or in the same name.
+    DuckDB matches names whatever their case and reads the first of them as
+    the column, the other as `<name>_1`, which staging ignores: every row of
+    the file would be staged with the first one's values, silently (operator
+    trial). The run stops, naming the column, the names as written and the
+    files. Files may still differ from each other in a column's case. A
+    struct's fields are one column (its first part of the path); two structs
+    of one name are not told apart. -#}
+{% macro require_one_name_per_column(logs_path, name, ctes, contract_literals) -%}
+    {%- set found = run_query(
+        "with " ~ ctes ~ ",
+        file_columns as (
+            -- one row per top-level column: each plain column's chunk, and one per struct
+            select file_name, written_name, min(column_id) as first_column_id
+            from written_columns
+            group by file_name, written_name, case when path_in_schema = written_name then column_id end
+        ),
+        repeated as (
+            select file_name, lower(written_name) as column_name,
+                   array_to_string(list('`' || written_name || '`' order by first_column_id), ' and ') as written_names
+            from file_columns
+            where lower(written_name) in (" ~ contract_literals | join(', ') ~ ")
+            group by file_name, lower(written_name)
+            having count(*) > 1
+        )
+        select column_name, written_names, count(*), array_to_string((list(file_name order by file_name))[1:3], ', ')
+        from repeated
+        group by column_name, written_names
+        order by column_name, written_names") -%}
+    {%- for column_name, written_names, files_found, examples in found.rows -%}
+        {{ exceptions.raise_compiler_error(
+            logs_path ~ "/" ~ name ~ "/ holds the column `" ~ column_name ~ "` more than once in a file, as " ~ written_names
+            ~ ", in " ~ files_found ~ " file(s) (" ~ examples ~ (", ..." if files_found > 3 else "") ~ "). DuckDB reads "
+            ~ "column names whatever their case and would read the first of them on every row of such a file, ignoring "
+            ~ "the other (Spark refuses such a file), so the run stops. Write the column once in each file: drop or "
+            ~ "rename the other (files may differ from each other in a column's case).") }}
     {%- endfor -%}
 {%- endmacro %}
