@@ -94,3 +94,27 @@ def test_a_file_with_a_column_twice_stops_the_run(tmp_path):
         assert (f"{logs}/api_gateway_logs/ holds the column `service_name` more than once in a file, as {written_names}, "
                 f"in 1 file(s) ({logs}/api_gateway_logs/spark.parquet)") in message, message[-3000:]
         assert "OK created" not in message, case
+
+
+def test_extra_columns_named_like_the_checks_own_are_ignored(tmp_path):
+    """The checks before a run read the files with DuckDB's `filename` and `file_row_number` columns (text stored as
+    bytes, a contract column in its files and in their folders): a log's own columns of those names stopped them
+    with a Binder Error naming no file. They are read as any extra column, and the checks still stop the run."""
+    extras = "'x' as filename, 7 as file_row_number, encode('zürich') as comment"   # text as bytes, without the UTF-8 mark
+    for case, folder in (("agrees", "function_name=f/"), ("differs", "function_name=g/")):
+        write_parquet(tmp_path / case / "logs", "function_invocations",
+                      f"select 'x1' as invocation_id, 'f' as function_name, 1 as version_id,"
+                      f" timestamp '2024-03-12 09:00:00' as start_timestamp, timestamp '2024-03-12 09:00:01' as end_timestamp,"
+                      f" 1.0 as duration_ms, 1.0 as memory_used_mb, 'SUCCESS' as status, {extras}", part=f"{folder}part-0")
+    agrees, differs = run_dbt_concurrently([
+        (["run", "-s", "base_serverless__function_invocations", "--target-path", str(tmp_path / case / "target"),
+          "--vars", external_vars(tmp_path / case / "logs")], tmp_path / case / "w.duckdb") for case in ("agrees", "differs")],
+        workers=2)
+    assert agrees.returncode == 0, agrees.stdout[-3000:]
+    assert rows(tmp_path / "agrees" / "w.duckdb", "select invocation_id, function_name, quarantine_reason"
+                " from staging.base_serverless__function_invocations") == [("x1", "f", None)]
+    assert differs.returncode != 0
+    log = tmp_path / "differs" / "logs" / "function_invocations"
+    assert (f"has files inside `function_name=<value>/` folders that hold a `function_name` column of their own, with other "
+            f"values: 1 row(s) in 1 file(s) ({log}/function_name=g/part-0.parquet), e.g. \"f\" in a file where its folder says \"g\""
+            ) in " ".join(differs.stdout.split()), differs.stdout[-3000:]

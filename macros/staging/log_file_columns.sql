@@ -58,8 +58,12 @@
     {%- set folder_time = oncall_analytics.sql_literal('^(' ~ oncall_analytics.plain_number_pattern('naive_timestamp') ~ '|'
                                                        ~ oncall_analytics.plain_number_pattern('offset_timestamp') ~ ')$') -%}
     {%- set folder_number = oncall_analytics.sql_literal('^[+-]?[0-9]+([.][0-9]*)?$') -%}
+    {#- the folder's value is one per file: each file's rows are compared with it, by file name (in a column
+        of a name the log's files do not use: DuckDB refuses to add a `filename` column beside a file's own) -#}
+    {%- set file_column = oncall_analytics.unused_column_name(files, 'filename') if overlaps.rows else none -%}
     {%- for column_name in overlaps.columns[0].values() -%}
-        {%- set read_options = oncall_analytics.sql_literal(files) ~ ", union_by_name = true, filename = true, file_row_number = true" -%}
+        {%- set read_options = oncall_analytics.sql_literal(files) ~ ", union_by_name = true, filename = "
+            ~ oncall_analytics.sql_literal(file_column) -%}
         {%- set differing = run_query(
             "with " ~ ctes ~ ",
             overlapping as (
@@ -68,20 +72,20 @@
                 where column_name = " ~ oncall_analytics.sql_literal(column_name) ~ "
             ),
             folder_read as (
-                select filename, file_row_number, cast(" ~ adapter.quote(column_name) ~ " as varchar) as value
+                select distinct " ~ adapter.quote(file_column) ~ " as filename, cast(" ~ adapter.quote(column_name) ~ " as varchar) as value
                 from read_parquet(" ~ read_options ~ ", hive_partitioning = true)
-                where filename in (select file_name from overlapping)
+                where " ~ adapter.quote(file_column) ~ " in (select file_name from overlapping)
             ),
             file_read as (
-                select filename, file_row_number, cast(" ~ adapter.quote(column_name) ~ " as varchar) as value
+                select " ~ adapter.quote(file_column) ~ " as filename, cast(" ~ adapter.quote(column_name) ~ " as varchar) as value
                 from read_parquet(" ~ read_options ~ ", hive_partitioning = false)
-                where filename in (select file_name from overlapping)
+                where " ~ adapter.quote(file_column) ~ " in (select file_name from overlapping)
             ),
             differences as (
                 -- the same value written two ways is no difference: a writer's null folder, a time with
                 -- or without its zone or fraction (polars), 1 and 1.0, true and 1 (staging reads them alike)
                 select folder_read.filename, folder_read.value as folder_value, file_read.value as file_value
-                from folder_read inner join file_read using (filename, file_row_number)
+                from folder_read inner join file_read using (filename)
                 where not (
                     folder_read.value is not distinct from file_read.value
                     -- not `value = '__HIVE_...'`: DuckDB 1.4 pushes that equality into the read of a folder named
@@ -375,11 +379,15 @@
     {%- for file_name, column_name in binary_columns.rows -%}
         {%- do files_of.setdefault(column_name, []).append(oncall_analytics.sql_literal(file_name)) -%}
     {%- endfor -%}
+    {#- the file name in a column of a name the log's files do not use (DuckDB refuses to add one beside a file's own) -#}
+    {%- set file_column = oncall_analytics.unused_column_name(files, 'filename') if files_of else none -%}
     {%- for column_name, file_literals in files_of.items() -%}
         {%- set found = run_query(
-            "select count(*), count(distinct filename), array_to_string((list(distinct filename order by filename))[1:3], ', '),
+            "select count(*), count(distinct " ~ adapter.quote(file_column) ~ "),
+                    array_to_string((list(distinct " ~ adapter.quote(file_column) ~ " order by " ~ adapter.quote(file_column) ~ "))[1:3], ', '),
                     cast(min(" ~ adapter.quote(column_name) ~ ") as varchar)
-            from read_parquet([" ~ file_literals | join(', ') ~ "], union_by_name = true, binary_as_string = false, filename = true)
+            from read_parquet([" ~ file_literals | join(', ') ~ "], union_by_name = true, binary_as_string = false,
+                              filename = " ~ oncall_analytics.sql_literal(file_column) ~ ")
             where " ~ adapter.quote(column_name) ~ " is not null and try(decode(cast(" ~ adapter.quote(column_name) ~ " as blob))) is null") -%}
         {%- set values, files_found, examples, example = found.rows[0] -%}
         {%- if values -%}
@@ -432,4 +440,26 @@
             ~ "the other (Spark refuses such a file), so the run stops. Write the column once in each file: drop or "
             ~ "rename the other (files may differ from each other in a column's case).") }}
     {%- endfor -%}
+{%- endmacro %}
+
+{#- DuckDB: a column name, `base` or `base_<n>`, that no file of the glob
+    `files` has in its schema (a struct's fields too, and files without rows,
+    whose columns DuckDB reads all the same) or in a `<column>=<value>/`
+    folder of its path (logs_path's own included), in any case: for the file
+    name that read_parquet adds (filename = '<name>'), which DuckDB refuses
+    to add beside a file's own column of that name (a log may hold any extra
+    column). -#}
+{% macro unused_column_name(files, base) -%}
+    {%- set taken = run_query(
+        "select lower(name) from parquet_schema(" ~ oncall_analytics.sql_literal(files) ~ ")
+        union
+        select lower(unnest(regexp_extract_all(file, '([^/\\\\=]+)=[^/\\\\]*[/\\\\]', 1)))
+        from glob(" ~ oncall_analytics.sql_literal(files) ~ ")") -%}
+    {%- set names = taken.columns[0].values() | list -%}
+    {%- set free = namespace(name=none) -%}
+    {%- for number in range(names | length + 1) -%}
+        {%- set candidate = base if number == 0 else base ~ '_' ~ number -%}
+        {%- if free.name is none and candidate | lower not in names -%}{%- set free.name = candidate -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(free.name) }}
 {%- endmacro %}
