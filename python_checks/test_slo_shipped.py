@@ -4,12 +4,14 @@ slo_status and slo_burn_rate_alerts recount from staging, independently of
 the 5-minute buckets."""
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime, timedelta
 
 import duckdb
+import yaml
 
-from conftest import run_dbt
+from conftest import PROJECT_DIR, run_dbt
 
 INCIDENT_START = datetime(2024, 3, 12, 14, 0)   # tsg_incident_start of the shipped incident
 GATEWAY_SCOPE = ("service_name = 'api.gateway.main' and environment = 'prod' and not is_test_traffic")
@@ -84,14 +86,20 @@ def test_every_slo_has_a_row_every_5_minutes_of_its_log(query):
 def test_an_slo_that_counts_no_event_warns_naming_it(built_warehouse, tmp_path):
     """An SLO whose service matches nothing (`SVC.A` for `svc.a`) has a row every 5 minutes and never alerts,
     like a quiet service (operator trial); the build warns naming it. Here on a copy of the shipped build with
-    such an SLO's rows added, and the test alone run."""
+    such an SLO in var `slos` and its rows added, and the test alone run; and for an SLO without any row (its
+    log had no event: another operator trial's empty function log)."""
     warehouse = tmp_path / built_warehouse.name   # the file name is the database name the compiled SQL uses
     shutil.copy(built_warehouse, warehouse)
+    slos = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["slos"]
+    typo = {**slos[0], "name": "typo_availability", "service": "SVC.A"}
     with duckdb.connect(str(warehouse)) as con:
         con.execute("insert into marts.slo_status by name select 'typo_availability' as slo_name, 'SVC.A' as service_name, "
                     "evaluated_at, 0 as total_events, 0 as good_events, 0 as bad_events from marts.slo_status "
                     "where slo_name = 'gateway_main_availability'")
-    result = run_dbt(["test", "-s", "test_name:slo_counts_events", "--target-path", str(tmp_path / "target")], warehouse)
-    assert "WARN=1" in result.stdout and "ERROR=0" in result.stdout
+    for added in ([typo], [typo, {**typo, "name": "no_rows_availability"}]):
+        result = run_dbt(["test", "-s", "test_name:slo_counts_events", "--target-path", str(tmp_path / "target"),
+                          "--vars", json.dumps({"slos": slos + added})], warehouse)
+        assert "WARN=1" in result.stdout and "ERROR=0" in result.stdout
+        assert f"Got {len(added)} result" in result.stdout
     shipped = run_dbt(["test", "-s", "test_name:slo_counts_events", "--target-path", str(tmp_path / "target")], built_warehouse)
     assert "WARN=0" in shipped.stdout and "ERROR=0" in shipped.stdout
