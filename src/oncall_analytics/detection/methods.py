@@ -85,7 +85,7 @@ def with_sample_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minut
 def with_silence_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minutes: np.ndarray, values: np.ndarray,
                           is_count: np.ndarray, window_hours: int, grain_minutes: int) -> dict[str, np.ndarray]:
     """The robust scores with each silent or collapsed bucket of a count (requests or invocations at 0, or at a
-    tenth of their window's lowest) scored at least as extreme as its silence z (silence.py), which its
+    tenth of their window's lower quartile) scored at least as extreme as its silence z (silence.py), which its
     `sample_evidence_z` shows. Without a count series (logs of readings, the bench's metrics) nothing is
     computed."""
     if is_count.strides == (0,) or not (is_count == 1.0).any():  # strides 0: the view of one NaN, nothing to scan

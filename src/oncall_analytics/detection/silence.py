@@ -29,12 +29,15 @@ A collapse is read the same way: a bucket whose count is at most
 COLLAPSE_SHARE of the lower quartile of the window before it (a 98 % drop in
 requests: an operator trial's main gateway at 21 in an hour, against
 hundreds in its quietest, scored z -2.8 by the kernel in its first days and
-never paged) extends the run like a silent one, and k such buckets holding C
+never paged) starts a run like a silent one, and each bucket after it at
+most COLLAPSE_SHARE of that same quartile (or 0) continues it, for as long
+as a silence's would go on; k such buckets holding C
 events score the Poisson likelihood-ratio z of C against the run's least
 rate lambda, -sqrt(2 (lambda - C + C ln(C / lambda))), the silence's z at
 C = 0, when C is at most COLLAPSE_SHARE of lambda. The quartile, not the
-lowest, tells a collapse's buckets apart: a collapse soon holds the
-window's lowest bucket itself, and would end its own run. A dip to half the
+lowest, and the one before the run, not before each bucket: a collapse soon
+holds the window's lowest bucket, and a quarter of it after a quarter of
+the window, and would end its own run. A dip to half the
 quietest bucket is the kernel's alone: real counts vary more than Poisson
 ones, and only a drop to a tenth is read this way.
 """
@@ -43,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# A count at most this share of the lowest count of the window before it is a collapse, scored like a silence.
+# A count at most this share of the lower quartile of the window before it is a collapse, scored like a silence.
 COLLAPSE_SHARE = 0.1
 
 
@@ -68,17 +71,17 @@ def silence_z(edges: np.ndarray, minutes: np.ndarray, values: np.ndarray, is_cou
     series = pd.Series(counts)
     whole_window_before = (position - buckets >= series_start) & (
         times - times[np.maximum(position - buckets, 0)] == buckets * grain_minutes)
-    # a collapse is judged against the window's lower quartile, which its own first buckets do not move: against
-    # the window's lowest, a collapse's second bucket would be judged against its first, and end the run
     quartile_before = np.where(whole_window_before,
                                series.rolling(buckets, min_periods=buckets).quantile(0.25).shift(1).to_numpy(), np.nan)
-    low = (counts == 0) | (counts <= COLLAPSE_SHARE * quartile_before)
+    series_end = np.repeat(count_edges[1:], np.diff(count_edges))
+    low = collapse_runs(counts, quartile_before, series_end)
     # the last row at or before each row outside a run (the run's anchor), within the same series
     anchor = np.maximum.accumulate(np.where(low, -1, position))
     valid = low & (anchor >= series_start)
     anchor = np.where(valid, anchor, 0)
     run_length = position - anchor
-    held = np.cumsum(counts) - np.cumsum(counts)[anchor]   # the run's events so far
+    total = np.cumsum(np.nan_to_num(counts))   # a missing count holds no event (and leaves the other series alone)
+    held = total - total[anchor]                 # the run's events so far
     # the window: the `buckets` rows up to the anchor, observed in full (within the series, contiguous buckets)
     first = anchor - (buckets - 1)
     window_whole = (first >= series_start) & (times[anchor] - times[np.maximum(first, 0)] == (buckets - 1) * grain_minutes)
@@ -96,6 +99,22 @@ def silence_z(edges: np.ndarray, minutes: np.ndarray, values: np.ndarray, is_cou
     shortfall = rate - events + np.where(events > 0, events * np.log(np.where(events > 0, events, 1.0) / rate), 0.0)
     out[rows[evidence]] = -np.sqrt(2.0 * shortfall)
     return out
+
+
+def collapse_runs(counts: np.ndarray, quartile_before: np.ndarray, series_end: np.ndarray) -> np.ndarray:
+    """True on each bucket of a silence or a collapse: a 0, or a bucket at most COLLAPSE_SHARE of the lower
+    quartile of the window before it, and after it, within its series, each bucket at most COLLAPSE_SHARE of
+    the quartile before the run's first bucket (or 0). Each bucket against its own window would end a long
+    collapse once it filled a quarter of the window: the quartile then is the collapse's own level."""
+    low = counts == 0
+    starts = np.flatnonzero(~low & (counts <= COLLAPSE_SHARE * quartile_before))   # NaN quartile: never
+    for start in starts:   # collapses are rare: one step per collapse, not per bucket
+        if low[start]:
+            continue
+        following = counts[start:series_end[start]]
+        within = (following == 0) | (following <= COLLAPSE_SHARE * quartile_before[start])
+        low[start:start + (len(following) if within.all() else int(np.argmin(within)))] = True
+    return low
 
 
 def with_silence(scores: dict[str, np.ndarray], silence: np.ndarray, values: np.ndarray) -> dict[str, np.ndarray]:
