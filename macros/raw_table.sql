@@ -157,14 +157,24 @@
     trial: 1,500 of 3,000 rows). A `*` does follow it, so the files that
     `*/**/*` to `*/*/*/*/**/*` reach and `**/*` does not are behind such a
     link: the run stops naming them. A link to the log's folder itself, or
-    to a file, is read (`**/*` lists a linked file, `**` alone does not). -#}
+    to a file, is read (`**/*` lists a linked file, `**` alone does not),
+    and so is a link to a folder the log reads anyway (files compared by
+    their real paths, oncall_real_path, where the plugin registers it).
+    Links deeper than four folders below the log's folder are not looked
+    for. -#}
 {% macro require_no_linked_folders(folder) -%}
     {%- set reached = [] -%}
     {%- for depth in range(1, 5) -%}
         {%- do reached.append("select file from glob('" ~ folder ~ "/" ~ ("*/" * depth) ~ "**/*')") -%}
     {%- endfor -%}
+    {#- a link to a folder the log reads anyway (`latest -> year=2024/month=03`) leaves nothing unread: with the
+        plugin's oncall_real_path, files are compared by their real paths -#}
+    {%- set real_path = run_query("select count(*) from duckdb_functions() where function_name = 'oncall_real_path'").rows[0][0] > 0 -%}
+    {%- set key = 'oncall_real_path(file)' if real_path else 'file' -%}
     {%- set linked = run_query(
-        "with linked as (" ~ reached | join(" union ") ~ " except select file from glob('" ~ folder ~ "/**/*')) "
+        "with read_files as (select " ~ key ~ " as real_file from glob('" ~ folder ~ "/**/*')), "
+        ~ "reached as (" ~ reached | join(" union ") ~ "), "
+        ~ "linked as (select file from reached where " ~ key ~ " not in (select real_file from read_files)) "
         ~ "select count(*), array_to_string((list(file order by file))[1:3], ', ') from linked").rows[0] -%}
     {%- if linked[0] -%}
         {{ exceptions.raise_compiler_error(

@@ -285,7 +285,11 @@ def test_a_partition_folder_linked_from_elsewhere_stops_the_run_and_linked_logs_
     (tmp_path / "linked_log" / "logs" / "function_invocations").symlink_to(elsewhere.parent, target_is_directory=True)
     (tmp_path / "linked_file" / "logs" / "function_invocations").mkdir(parents=True)   # a link to a file: read
     (tmp_path / "linked_file" / "logs" / "function_invocations" / "part-0.parquet").symlink_to(part)
-    kinds = [*layouts, "linked_log", "linked_file"]
+    inside = tmp_path / "linked_inside" / "logs" / "function_invocations"      # a link to a folder read anyway: fine
+    (inside / "date=2024-03-12").mkdir(parents=True)
+    (inside / "date=2024-03-12" / "part-0.parquet").write_bytes(part.read_bytes())
+    (inside / "latest").symlink_to(inside / "date=2024-03-12", target_is_directory=True)
+    kinds = [*layouts, "linked_log", "linked_file", "linked_inside"]
     results = dict(zip(kinds, run_dbt_concurrently([
         (["compile", "-s", "base_serverless__function_invocations", "--target-path", str(tmp_path / kind / "target"),
           "--vars", external_vars(tmp_path / kind / "logs")], tmp_path / kind / "w.duckdb") for kind in kinds])))
@@ -296,6 +300,7 @@ def test_a_partition_folder_linked_from_elsewhere_stops_the_run_and_linked_logs_
                 f"{folder}/date=2024-03-13/part-0.parquet. DuckDB's ** does not follow") in stdout
     assert results["linked_log"].returncode == 0, results["linked_log"].stdout[-2000:]
     assert results["linked_file"].returncode == 0, results["linked_file"].stdout[-2000:]
+    assert results["linked_inside"].returncode == 0, results["linked_inside"].stdout[-2000:]
 
 
 def test_a_folder_named_like_a_column_partition_above_the_logs_stops_the_run(logs, tmp_path):

@@ -5,6 +5,9 @@
   intervals, as 'name:duration' (arrow_schema.duration_fields). The run-start check of the logs
   (macro require_no_duration_columns) calls it where it is registered, and skips the Arrow schemas where
   it is not (a profile without this plugin).
+- `oncall_real_path(path VARCHAR) -> VARCHAR`: the file's path with every symbolic link resolved
+  (os.path.realpath): the run-start check of linked folders (macro require_no_linked_folders) tells a file
+  the log reads through another path from one it would leave unread.
 
 It also refuses a warehouse file whose name holds a quote (DBT_DUCKDB_PATH="on-call's.duckdb"): DuckDB names
 the database after its file, and dbt-duckdb's own catalog queries put that name in a string literal, so a
@@ -14,6 +17,8 @@ profiles.yml names this module under `plugins:`; dbt-duckdb configures each conn
 """
 from __future__ import annotations
 
+import os
+
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt_common.exceptions import DbtRuntimeError
@@ -21,6 +26,12 @@ from dbt_common.exceptions import DbtRuntimeError
 from oncall_analytics.arrow_schema import duration_fields
 
 ARROW_TIME_FIELDS = "oncall_arrow_time_fields"
+REAL_PATH = "oncall_real_path"
+
+
+def real_path(path: str) -> str:
+    """The path with every symbolic link resolved (os.path.realpath takes a second, keyword, argument)."""
+    return os.path.realpath(path)
 
 
 def register(conn: duckdb.DuckDBPyConnection) -> None:
@@ -31,6 +42,11 @@ def register(conn: duckdb.DuckDBPyConnection) -> None:
     except (duckdb.InvalidInputException, duckdb.CatalogException):
         pass
     conn.create_function(ARROW_TIME_FIELDS, duration_fields, [text], duckdb.list_type(text), side_effects=False)
+    try:
+        conn.remove_function(REAL_PATH)
+    except (duckdb.InvalidInputException, duckdb.CatalogException):
+        pass
+    conn.create_function(REAL_PATH, real_path, [text], text, side_effects=False)
 
 
 def require_quotable_database(conn: duckdb.DuckDBPyConnection) -> None:
