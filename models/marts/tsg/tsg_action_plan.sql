@@ -201,7 +201,8 @@ conditioned as (
                 then
                     'Its 5xx stopped ' || cast(stopped_for_minutes as {{ dbt.type_string() }})
                     || ' min before the scope''s last request: find what ended them (a rollback, a fix, a restart)'
-                    || ' and confirm they stay gone; if they return: ' || wording_action
+                    -- no semicolon in the text: dbt-spark split a unit test's SQL there (a syntax error on Spark)
+                    || ' and confirm they stay gone. If they return: ' || wording_action
             else wording_action
         end as recommended_action
     from worded
