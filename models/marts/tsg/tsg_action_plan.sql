@@ -190,9 +190,9 @@ worded as (
     where wording_rank = 1
 ),
 
--- a cause that stopped is confirmed before it is acted on: rolling back a
--- release that was already rolled back is no step forward (what priority 1
--- explains has no action of its own to condition)
+-- a cause that stopped is confirmed before it is acted on: rolling back a release already rolled
+-- back is no step forward (what priority 1 explains has no action of its own to condition); no
+-- semicolon in the text: dbt-spark split a unit test's SQL there (a syntax error on Spark)
 conditioned as (
     select
         *,
@@ -201,7 +201,6 @@ conditioned as (
                 then
                     'Its 5xx stopped ' || cast(stopped_for_minutes as {{ dbt.type_string() }})
                     || ' min before the scope''s last request: find what ended them (a rollback, a fix, a restart)'
-                    -- no semicolon in the text: dbt-spark split a unit test's SQL there (a syntax error on Spark)
                     || ' and confirm they stay gone. If they return: ' || wording_action
             else wording_action
         end as recommended_action
