@@ -37,16 +37,12 @@ def real_path(path: str) -> str:
 def register(conn: duckdb.DuckDBPyConnection) -> None:
     """The project's functions on `conn` (idempotent: a connection configured twice keeps one of each)."""
     text = duckdb.sqltype("VARCHAR")
-    try:
-        conn.remove_function(ARROW_TIME_FIELDS)
-    except (duckdb.InvalidInputException, duckdb.CatalogException):
-        pass
-    conn.create_function(ARROW_TIME_FIELDS, duration_fields, [text], duckdb.list_type(text), side_effects=False)
-    try:
-        conn.remove_function(REAL_PATH)
-    except (duckdb.InvalidInputException, duckdb.CatalogException):
-        pass
-    conn.create_function(REAL_PATH, real_path, [text], text, side_effects=False)
+    for name, function, returns in ((ARROW_TIME_FIELDS, duration_fields, duckdb.list_type(text)), (REAL_PATH, real_path, text)):
+        try:
+            conn.remove_function(name)
+        except (duckdb.InvalidInputException, duckdb.CatalogException):
+            pass
+        conn.create_function(name, function, [text], returns, side_effects=False)
 
 
 def require_quotable_database(conn: duckdb.DuckDBPyConnection) -> None:

@@ -69,9 +69,13 @@ def silence_z(edges: np.ndarray, minutes: np.ndarray, values: np.ndarray, is_cou
     position = np.arange(len(rows))
     buckets = max(1, int(window_minutes) // int(grain_minutes))
     series = pd.Series(counts)
-    whole_window_before = (position - buckets >= series_start) & (
-        times - times[np.maximum(position - buckets, 0)] == buckets * grain_minutes)
-    quartile_before = np.where(whole_window_before,
+    # whether the `buckets` rows up to each row are one whole window of its series (contiguous buckets)
+    window_first = position - (buckets - 1)
+    ends_whole_window = (window_first >= series_start) & (
+        times - times[np.maximum(window_first, 0)] == (buckets - 1) * grain_minutes)
+    # the lower quartile of the whole window before each row (ending at the row before it, in its series)
+    window_before_whole = (position > series_start) & ends_whole_window[np.maximum(position - 1, 0)]
+    quartile_before = np.where(window_before_whole,
                                series.rolling(buckets, min_periods=buckets).quantile(0.25).shift(1).to_numpy(), np.nan)
     series_end = np.repeat(count_edges[1:], np.diff(count_edges))
     low = collapse_runs(counts, quartile_before, series_end)
@@ -82,9 +86,7 @@ def silence_z(edges: np.ndarray, minutes: np.ndarray, values: np.ndarray, is_cou
     run_length = position - anchor
     total = np.cumsum(np.nan_to_num(counts))   # a missing count holds no event (and leaves the other series alone)
     held = total - total[anchor]                 # the run's events so far
-    # the window: the `buckets` rows up to the anchor, observed in full (within the series, contiguous buckets)
-    first = anchor - (buckets - 1)
-    window_whole = (first >= series_start) & (times[anchor] - times[np.maximum(first, 0)] == (buckets - 1) * grain_minutes)
+    window_whole = ends_whole_window[anchor]   # the window: the `buckets` rows up to the anchor, observed in full
     run_contiguous = times - times[anchor] == run_length * grain_minutes
     least_rate = np.zeros(len(rows))
     span = 1

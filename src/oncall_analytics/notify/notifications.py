@@ -430,7 +430,7 @@ def _recent_in_scope(record: dict, kind: str, covered: dict[str, dict[str, tuple
     `kind`: an incident's service, an alert's SLO), else None: what is older, or newer than the data, left
     with its logs and is not taken back."""
     span = covered.get(kind, {}).get(record.get(SCOPE_FIELD[kind], record["where"]))
-    occurred = datetime.strptime(record["occurred_at"], "%Y-%m-%d %H:%M:%S")
+    occurred = _parse(record["occurred_at"])
     return occurred if span is not None and max(span[0], span[1] - RECENT) <= occurred <= span[1] else None
 
 
