@@ -263,7 +263,7 @@ def test_postmortem_says_tied_metrics_moved_together_and_draws_no_direction_betw
     draft = POSTMORTEMS.postmortems(incident, metrics, flags, no_shifts, edges, 24).iloc[0]
     assert draft["root_cause"].startswith("error_rate, db_latency_ms and latency_p99_ms moved together in the first bucket")
     assert "moved first" not in draft["root_cause"] and " -> " not in draft["root_cause"]
-    assert "error_rate ~ db_latency_ms (same bucket, r +0.97)" in draft["root_cause"]
+    assert "error_rate ~ db_latency_ms (lag 0, r +0.97)" in draft["root_cause"]
     assert draft["fix"].startswith("Find what changed for error_rate or db_latency_ms or latency_p99_ms (they moved together")
 
 
@@ -290,7 +290,8 @@ def test_postmortem_level_shift_wording_keeps_the_order_of_times_and_names_a_met
     shifts = pd.DataFrame({"service_name": "svc", "metric_name": ["db_pool_wait_ms", "db_pool_wait_ms", "query_latency_ms"],
                            "detected_at": started_at + pd.Timedelta(hours=1),
                            "span_started_at": [started_at - pd.Timedelta(hours=2), started_at, started_at + pd.Timedelta(hours=1)],
-                           "before_mean": 19.4, "after_mean": 17.96, "is_silent": True})
+                           "last_alarm_at": started_at + pd.Timedelta(hours=1), "before_mean": 19.4, "after_mean": 17.96,
+                           "is_silent": True})
     no_edges = pd.DataFrame(columns=[*CAUSAL_GRAPH.EDGES_SCHEMA])
     draft = POSTMORTEMS.postmortems(incident, metrics, flags, shifts, no_edges, 24).iloc[0]
     assert "then" not in draft["impact"]
@@ -299,3 +300,47 @@ def test_postmortem_level_shift_wording_keeps_the_order_of_times_and_names_a_met
     assert "level-shift alerts on db_pool_wait_ms, query_latency_ms, which" in draft["prevention"]
     later = POSTMORTEMS.postmortems(incident, metrics, flags, shifts.iloc[1:], no_edges, 24).iloc[0]
     assert "; then, without an alert, db_pool_wait_ms shifted" in later["impact"] and "before the incident" not in later["impact"]
+
+
+def test_postmortem_takes_timing_from_the_onsets_not_from_the_lag_zero_correlation():
+    """At 5 minutes a follower whose onset came 10 minutes after the root's correlates best at lag 0 over a
+    sustained incident: the draft says it followed by 10 minutes and quotes the edge as a correlation at lag 0,
+    not "same bucket" (operator trial B: "moved first ... same bucket" for a 10-minute onset lag)."""
+    incident, metrics, flags = tied_onsets()
+    started_at = incident["started_at"].iloc[0]
+    metrics = metrics.assign(onset_lag_hours=[0.0, 10 / 60, 1.5],
+                             onset_at=[started_at, started_at + pd.Timedelta(minutes=10), started_at + pd.Timedelta(minutes=90)])
+    edges = pd.DataFrame({"incident_id": 1, "service_name": "svc", "cause_metric": "error_rate",
+                          "effect_metric": ["db_latency_ms"], "lag_hours": 0.0, "correlation": [0.93],
+                          "effect_lag_behind_root_hours": 0.0, "cause_is_root": True, "is_simultaneous": True})
+    no_shifts = pd.DataFrame(columns=list(LEVEL_SHIFTS.LEVEL_SHIFTS_SCHEMA))
+    draft = POSTMORTEMS.postmortems(incident, metrics, flags, no_shifts, edges, 24).iloc[0]
+    assert draft["root_cause"] == ("error_rate moved first, with db_latency_ms (+10 min) and latency_p99_ms (+1 h 30 min) following. "
+                                   "Lagged correlations: error_rate ~ db_latency_ms (lag 0, r +0.93).")
+    assert "same bucket" not in draft["root_cause"]
+
+
+def test_postmortem_dates_a_drift_from_the_level_shift_seen_before_the_alert():
+    """A drift the level-shift detector saw on the root cause's metric 3 hours before the z-score alert: the
+    draft says so and looks for the change from the shift's span, not from the alert (operator trial B). A
+    shift of the root whose alarms ended more than the horizon before the alert, or one detected after it,
+    does not date the change."""
+    incident, metrics, flags = tied_onsets()
+    started_at = incident["started_at"].iloc[0]
+    metrics = metrics.assign(onset_lag_hours=[0.0, 1.0, 2.0])
+    hours = pd.to_timedelta([-3, -40, 1], unit="h")
+    shifts = pd.DataFrame({"service_name": "svc", "metric_name": "error_rate", "detected_at": started_at + hours,
+                           "span_started_at": started_at + hours - pd.Timedelta(hours=5),
+                           "last_alarm_at": started_at + hours + pd.Timedelta(hours=2),
+                           "before_mean": 1.0, "after_mean": 1.5, "is_silent": False})
+    no_edges = pd.DataFrame(columns=[*CAUSAL_GRAPH.EDGES_SCHEMA])
+    draft = POSTMORTEMS.postmortems(incident, metrics, flags, shifts, no_edges, 24).iloc[0]
+    seen, span = started_at - pd.Timedelta(hours=3), started_at - pd.Timedelta(hours=8)
+    assert draft["detection"].endswith(f"; the level-shift detector saw error_rate shift 1 -> 1.5 (+50%) at {seen:%Y-%m-%d %H:%M}, "
+                                       "3 h before the alert")
+    assert draft["fix"].startswith(f"Find what changed for error_rate around {span:%Y-%m-%d %H:%M} to {started_at:%Y-%m-%d %H:%M} "
+                                   "(its level shift's span)")
+    for unrelated in (shifts.iloc[1:2], shifts.iloc[2:]):
+        alone = POSTMORTEMS.postmortems(incident, metrics, flags, unrelated, no_edges, 24).iloc[0]
+        assert "level-shift detector saw" not in alone["detection"]
+        assert alone["fix"].startswith(f"Find what changed for error_rate around {started_at:%Y-%m-%d %H:%M} (deploy")

@@ -3,6 +3,12 @@ cause, fix and prevention drafted from the data (which metrics moved and by
 how much, which led, when the first alert fired, which silent shifts
 followed). Drafts for the on-call engineer to edit, not verdicts.
 
+Timing comes from the incident's onsets (incident_metrics: a follower's onset lag, in minutes under an
+hour's grain); the causal graph's lags are where two deviations correlate best, which for a sustained
+incident is often lag 0 whatever the onsets, so its edges are quoted as correlations. When the
+level-shift detector saw the root cause's metric shift before the z-score alert fired (a drift), the
+change is dated from that shift's span, not from the alert.
+
 Per service: on Spark the flagged hours of metric_anomalies are grouped by
 service (groupBy(service_name).applyInPandas); the incidents, their metrics,
 level shifts and causal edges, a few rows per incident, are read whole.
@@ -30,8 +36,9 @@ def _when(ts) -> str:
 
 
 def _lag(hours: float) -> str:
-    """A lag of the causal graph: whole hours, or minutes under an hour's grain."""
-    return f"+{hours:g} h" if float(hours).is_integer() else f"+{hours * 60:.0f} min"
+    """A lag: '+2 h', '+10 min' or '+1 h 30 min' (grains under an hour)."""
+    whole, minutes = divmod(round(float(hours) * 60), 60)
+    return "+" + " ".join([f"{whole} h"] * bool(whole) + [f"{minutes} min"] * bool(minutes or not whole))
 
 
 def _change(before: float, after: float) -> str:
@@ -53,10 +60,30 @@ def _who_moved_first(first: list[str], started_at) -> str:
 
 
 def _edge(edge) -> str:
-    """One edge of the causal graph; a simultaneous one (same bucket) has no direction."""
+    """One edge of the causal graph; a simultaneous one (best correlated at lag 0) has no direction."""
     if edge.is_simultaneous:
-        return f"{edge.cause_metric} ~ {edge.effect_metric} (same bucket, r {edge.correlation:+.2f})"
+        return f"{edge.cause_metric} ~ {edge.effect_metric} (lag 0, r {edge.correlation:+.2f})"
     return f"{edge.cause_metric} -> {edge.effect_metric} ({_lag(edge.lag_hours)}, r {edge.correlation:+.2f})"
+
+
+def _followers(metrics: pd.DataFrame, first: list[str]) -> str:
+    """', with b (+10 min) and c (+2 h) following': the metrics after the first bucket, by onset, each with its
+    onset lag behind the incident's start."""
+    later = metrics[~metrics["metric_name"].isin(first)].sort_values(["onset_lag_hours", "root_cause_rank"])
+    if not len(later):
+        return ""
+    named = [f"{row.metric_name} ({_lag(row.onset_lag_hours)})" for row in later.itertuples()]
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    return f", with {listed} following"
+
+
+def shift_before_alert(incident, shifts: pd.DataFrame, horizon_hours: float):
+    """The root cause's latest level shift detected at or before the alert whose alarms reach within
+    `horizon_hours` of it (a drift the level-shift detector saw first), or None."""
+    started_at = incident.started_at
+    earlier = shifts[(shifts["metric_name"] == incident.root_cause_metric) & (shifts["detected_at"] <= started_at)
+                     & (shifts["last_alarm_at"] >= started_at - horizon_hours * HOUR)]
+    return None if not len(earlier) else earlier.sort_values(["detected_at", "span_started_at"]).iloc[-1]
 
 
 def _silent_shift(shift, started_at) -> str:
@@ -86,7 +113,10 @@ def fell_silent(incident, anomalies: pd.DataFrame) -> bool:
     return onset["value"].iloc[0] == 0 and onset["sample_evidence_z"].notna().iloc[0]
 
 
-def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.DataFrame, edges: pd.DataFrame) -> dict:
+def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.DataFrame, edges: pd.DataFrame,
+          drift=None) -> dict:
+    """The draft's texts; `shifts` are the service's level shifts detected in the incident's horizon, `drift` the
+    root cause's shift seen before the alert (shift_before_alert)."""
     root = incident.root_cause_metric
     symptoms = [m for m in metrics.sort_values("root_cause_rank")["metric_name"] if m != root]
     # the causal graph's and the level shifts' own orders: rows reach here in any order (Spark partitions)
@@ -104,15 +134,20 @@ def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.D
     if len(silent):
         detection += "; " + "; ".join(
             f"{s.metric_name} never crossed the z threshold, the level-shift detector caught it at {_when(s.detected_at)} "
-            f"({(s.detected_at - incident.started_at) / HOUR:.0f} h after the start)" for s in silent.itertuples())
+            f"({_lag((s.detected_at - incident.started_at) / HOUR).lstrip('+')} after the start)" for s in silent.itertuples())
     chain = "; ".join(_edge(e) for e in edges.itertuples())
     first = first_movers(metrics)
-    followers = [m for m in symptoms if m not in first]
-    root_cause = _who_moved_first(first, incident.started_at) + (f", with {', '.join(followers)} following" if followers else "")
+    root_cause = _who_moved_first(first, incident.started_at) + _followers(metrics, first)
     root_cause += f". Lagged correlations: {chain}." if chain else "."
+    changed_around = _when(incident.started_at)
+    if drift is not None:
+        ahead = _lag((incident.started_at - drift.detected_at) / HOUR).lstrip("+")
+        detection += (f"; the level-shift detector saw {root} shift {_change(drift.before_mean, drift.after_mean)} at "
+                      f"{_when(drift.detected_at)}, {ahead} before the alert")
+        changed_around = f"{_when(drift.span_started_at)} to {_when(incident.started_at)} (its level shift's span)"
     recovered = f"{root} and {', '.join(symptoms)} return to their baselines" if symptoms else f"{root} returns to its baseline"
     suspects = root if len(first) == 1 else f"{' or '.join(first)} (they moved together: the data cannot tell which led)"
-    fix = (f"Find what changed for {suspects} around {_when(incident.started_at)} (deploy, config, upstream data) and revert or "
+    fix = (f"Find what changed for {suspects} around {changed_around} (deploy, config, upstream data) and revert or "
            f"repair it; confirm {recovered}.")
     if fell_silent(incident, anomalies):
         fix = (f"{incident.service_name} served nothing from {_when(incident.started_at)}: check that it is up and reachable "
@@ -135,18 +170,18 @@ def postmortems(incidents: pd.DataFrame, incident_metrics: pd.DataFrame, anomali
     incidents, incident_metrics, anomalies, shifts = (
         frame.assign(**{column: pd.to_datetime(frame[column]) for column in columns})
         for frame, columns in ((incidents, ["started_at", "ended_at"]), (incident_metrics, ["onset_at", "last_flag_at"]),
-                               (anomalies, ["observed_at"]), (shifts, ["detected_at", "span_started_at"])))
+                               (anomalies, ["observed_at"]), (shifts, ["detected_at", "span_started_at", "last_alarm_at"])))
     rows = []
     for incident in incidents[incidents["service_name"].isin(anomalies["service_name"])].itertuples():
         window_end = incident.ended_at + horizon_hours * HOUR
-        in_incident = shifts[(shifts["service_name"] == incident.service_name)
-                             & shifts["detected_at"].between(incident.started_at, window_end)]
+        of_service = shifts[shifts["service_name"] == incident.service_name]
+        in_incident = of_service[of_service["detected_at"].between(incident.started_at, window_end)]
         rows.append({
             "incident_id": incident.incident_id, "service_name": incident.service_name, "started_at": incident.started_at,
             "ended_at": incident.ended_at, "root_cause_metric": incident.root_cause_metric,
             **draft(incident, incident_metrics[incident_metrics["incident_id"] == incident.incident_id],
                     anomalies[anomalies["service_name"] == incident.service_name], in_incident,
-                    edges[edges["incident_id"] == incident.incident_id]),
+                    edges[edges["incident_id"] == incident.incident_id], shift_before_alert(incident, of_service, horizon_hours)),
         })
     if not rows:
         return empty(POSTMORTEMS_SCHEMA)
