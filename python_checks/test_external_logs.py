@@ -84,4 +84,8 @@ def test_schedule_selectors_exist(tmp_path):
     assert not any(t.startswith(("not_null_", "accepted_values_", "accepted_range_", "matches_declared_columns_")) for t in hourly_tests)
     assert {"not_null_incidents_incident_id", "matches_declared_columns_incidents_"} <= daily_tests
     assert not any("stg_" in t for t in hourly_tests)
+    # the share of quarantined rows among those the run loads, on each log it loads; the whole log's share is daily
+    recent_shares = {t for t in hourly_tests if t.startswith("quarantined_share_")}
+    assert len(recent_shares) == 4 and all("_100__" in t for t in recent_shares), recent_shares
+    assert {t for t in daily_tests if t.startswith("quarantined_share_") and "_100__" not in t} - hourly_tests
     assert {"alert_budget", "tsg_action_plan", "canary_version_comparison"} <= selected("daily_full", "model")

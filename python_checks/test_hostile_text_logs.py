@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -245,3 +245,35 @@ def test_a_mostly_quarantined_log_fails_the_build(text_build):
     assert status["base_gateway__feature_flags"] == "pass"          # the shipped flags: a few rows quarantined
     returncode, status = share_tests("--vars", "{quarantine_share_warn_pct: 100, quarantine_share_error_pct: 100}")
     assert returncode == 0 and set(status.values()) == {"pass"}
+
+
+def test_a_writer_that_breaks_today_fails_the_hourly_check_while_the_whole_log_passes(tmp_path):
+    """A month of good invocations, then a writer that says `OK` for SUCCESS in the last two hours: 4 % of the
+    whole log, under the warning share, so quarantined_share passed while every new row was refused. Its
+    hourly check (recent_by, in the hourly selector) judges the rows of the last incremental_lookback_hours
+    and fails the run, saying why. A quiet function's few rows are no share: under min_rows they pass."""
+    start = datetime(2024, 3, 1)
+    good = [{**OK, "invocation_id": f"good-{index}", "start_timestamp": f"{start + timedelta(minutes=10 * index):%Y-%m-%d %H:%M:%S}",
+             "end_timestamp": f"{start + timedelta(minutes=10 * index, seconds=1):%Y-%m-%d %H:%M:%S}"} for index in range(6 * 24 * 30)]
+    today = start + timedelta(days=30)
+    broken = [{**OK, "invocation_id": f"new-{index}", "status": "OK" if index % 10 else "SUCCESS",
+               "start_timestamp": f"{today + timedelta(seconds=36 * index):%Y-%m-%d %H:%M:%S}",
+               "end_timestamp": f"{today + timedelta(seconds=36 * index + 1):%Y-%m-%d %H:%M:%S}"} for index in range(200)]
+    project = copy_project(tmp_path / "p", {"function_invocations.csv": contract_csv("function_invocations", good + broken)})
+    warehouse = project / "warehouse" / "w.duckdb"
+    result = run_dbt(["build", "-s", "function_invocations", "base_serverless__function_invocations", "--exclude", "test_type:unit"],
+                     warehouse, check=False, cwd=project)
+    status = {r["unique_id"].split(".")[2]: (r["status"], r["failures"])
+              for r in json.loads((project / "target" / "run_results.json").read_text())["results"] if r["unique_id"].startswith("test.")}
+    shares = {name: outcome for name, outcome in status.items() if name.startswith("quarantined_share_")}
+    whole = [outcome for name, outcome in shares.items() if "start_timestamp" not in name]
+    recent = [outcome for name, outcome in shares.items() if "start_timestamp" in name]
+    assert [outcome[0] for outcome in whole] == ["pass"] and recent == [("fail", 88)], shares    # 180 of 4,520 rows; of 206
+    assert result.returncode != 0
+    said = " ".join(result.stdout.split())
+    assert re.search(r"base_serverless__function_invocations: 180 of its \d+ rows of the last 3 h before its newest accepted "
+                     r"start_timestamp \(\d+\.\d %\) are quarantined; most often: status .+ \(180\)", said), said[-3000:]
+    # a quiet function: 20 such rows in the window are under min_rows (100), and the whole log's 1 % passes
+    quiet = copy_project(tmp_path / "q", {"function_invocations.csv": contract_csv("function_invocations", good + broken[:20])})
+    assert run_dbt(["build", "-s", "function_invocations", "base_serverless__function_invocations", "--exclude", "test_type:unit"],
+                   quiet / "warehouse" / "w.duckdb", check=False, cwd=quiet).returncode == 0

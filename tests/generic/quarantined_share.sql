@@ -5,6 +5,14 @@
   silently: above quarantine_share_warn_pct (default 5) the test warns,
   above quarantine_share_error_pct (default 50) it fails the build. Both
   vars are whole percentages (0-100), validated when dbt parses.
+  With `recent_by` (the log's staged event time) it judges only the rows
+  of the last incremental_lookback_hours (at least one hour) before the
+  newest accepted time, the rows an hourly run loads: a writer that breaks
+  today is a small share of a month-long log, so the whole-log share
+  would let it pass. Rows whose time cannot be read have no place in that
+  window: a log whose new times are unreadable stops advancing, which
+  source freshness reports. A window of fewer than `min_rows` rows is not
+  judged (a few rows are no share; the whole log's test still counts them).
   The test's rows are the quarantined rows; its failure count is their
   share in percent, rounded up, which dbt prints as "Got N results": N > T
   exactly when the share is above T % (T whole). Above the warning share it
@@ -13,7 +21,7 @@
   built on the model, and "Got 100 results" told an operator trial
   nothing), with a hint on epoch numbers for a time that is not one.
 -#}
-{% test quarantined_share(model) %}
+{% test quarantined_share(model, recent_by=none, min_rows=0) %}
 {%- set warn_pct = oncall_analytics.var_integer('quarantine_share_warn_pct', 0, 100) -%}
 {%- set error_pct = oncall_analytics.var_integer('quarantine_share_error_pct', 0, 100) -%}
 {%- do oncall_analytics.assert_var_at_most('quarantine_share_warn_pct', warn_pct, 'quarantine_share_error_pct', error_pct,
@@ -23,18 +31,24 @@
     warn_if='> ' ~ warn_pct,
     error_if='> ' ~ error_pct,
 ) }}
+{%- set scope = oncall_analytics.quarantine_share_scope(model, recent_by, min_rows) -%}
 
 {%- if execute -%}
-    {%- do oncall_analytics.report_quarantine_reasons(model, warn_pct) -%}
+    {%- do oncall_analytics.report_quarantine_reasons(model, warn_pct, scope) -%}
 {%- endif %}
 
-with log_rows as (
-    select count(*) as log_rows from {{ model }}
+with scoped_rows as (
+    select quarantine_reason from {{ model }}
+    where {{ scope.rows }}
+),
+
+log_rows as (
+    select count(*) as log_rows from scoped_rows
 ),
 
 quarantined_rows as (
-    select quarantine_reason from {{ model }}
-    where quarantine_reason is not null
+    select quarantine_reason from scoped_rows
+    where quarantine_reason is not null and (select log_rows from log_rows) >= {{ scope.min_rows }}
 ),
 
 quarantined as (
