@@ -340,7 +340,8 @@ def test_postmortem_dates_a_drift_from_the_level_shift_seen_before_the_alert():
                                        "3 h before the alert")
     assert draft["fix"].startswith(f"Find what changed for error_rate around {span:%Y-%m-%d %H:%M} to {started_at:%Y-%m-%d %H:%M} "
                                    "(its level shift's span)")
+    assert draft["prevention"].endswith("; page on level shifts of error_rate, whose drift was seen 3 h before the z-score alert.")
     for unrelated in (shifts.iloc[1:2], shifts.iloc[2:]):
         alone = POSTMORTEMS.postmortems(incident, metrics, flags, unrelated, no_edges, 24).iloc[0]
-        assert "level-shift detector saw" not in alone["detection"]
+        assert "level-shift detector saw" not in alone["detection"] and "drift" not in alone["prevention"]
         assert alone["fix"].startswith(f"Find what changed for error_rate around {started_at:%Y-%m-%d %H:%M} (deploy")

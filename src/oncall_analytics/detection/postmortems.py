@@ -158,6 +158,8 @@ def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.D
         prevention += f"; gate rollouts on {', '.join(symptoms)}"
     if len(silent):
         prevention += f"; add level-shift alerts on {', '.join(silent['metric_name'].drop_duplicates())}, which moved silently"
+    if drift is not None:
+        prevention += f"; page on level shifts of {root}, whose drift was seen {ahead} before the z-score alert"
     prevention += "."
     return {"impact": impact, "detection": detection, "root_cause": root_cause, "fix": fix, "prevention": prevention}
 
