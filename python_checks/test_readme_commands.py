@@ -106,6 +106,27 @@ def test_ci_runs_the_commands_left_to_it():
     assert LEFT_TO_CI <= ci_lines
 
 
+@pytest.mark.parametrize(("freshness", "build", "notify", "expected"), [
+    (0, 0, 0, 0), (1, 0, 0, 1), (0, 2, 0, 2), (0, 0, 1, 1), (0, 2, 1, 2)])
+def test_the_hourly_crontab_line_fails_when_any_step_fails(tmp_path, freshness, build, notify, expected):
+    """The hourly line's exit code is freshness's or the build's when either failed, else notify's, and notify
+    runs either way (operator trial: stale logs skipped the build, notify found nothing new, and the line
+    exited 0, while the README says each hour's outcome is its exit code). The README's line as written, in
+    /bin/sh, with dbt and python stubbed by scripts that exit as told."""
+    hourly = next(c for c in COMMANDS if c.language == "cron" and "--selector hourly" in c.text)
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    stubs = {"dbt": f'[ "$1" = source ] && exit {freshness}; echo build >> ran; exit {build}',
+             "python": f"echo notify >> ran; exit {notify}"}
+    for name, body in stubs.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    line = hourly.text.replace(PROJECT_PLACEHOLDER, str(tmp_path))
+    result = subprocess.run(["/bin/sh", "-c", line], cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    assert result.returncode == expected, result.stderr
+    assert (tmp_path / "ran").read_text().split() == (["notify"] if freshness else ["build", "notify"])
+
+
 class ReadmeSession:
     """One project copy and one logs folder, shared by the commands in README order."""
 
