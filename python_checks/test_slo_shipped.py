@@ -101,5 +101,8 @@ def test_an_slo_that_counts_no_event_warns_naming_it(built_warehouse, tmp_path):
                           "--vars", json.dumps({"slos": slos + added})], warehouse)
         assert "WARN=1" in result.stdout and "ERROR=0" in result.stdout
         assert f"Got {len(added)} result" in result.stdout
+        said = " ".join(result.stdout.split())   # and names them ("Got 2 results" alone told an operator trial nothing)
+        named = ", ".join(f"{slo['name']} (gateway_requests, service SVC.A)" for slo in added)   # in var order
+        assert f"{len(added)} SLO(s) of var 'slos' count no event: {named}." in said, said[-2000:]
     shipped = run_dbt(["test", "-s", "test_name:slo_counts_events", "--target-path", str(tmp_path / "target")], built_warehouse)
     assert "WARN=0" in shipped.stdout and "ERROR=0" in shipped.stdout

@@ -5,9 +5,14 @@
   minutes with no events, no budget and no alert, forever, which reads like
   a quiet service; an SLO of a log without events (an empty file) has no
   row at all. Fails (a warning by default) with each such SLO and its
-  service.
+  service, and names them in the run's output ("Got 3 results" told an
+  operator trial nothing).
 -#}
 {% test slo_counts_events(model) %}
+
+{%- if execute -%}
+    {%- do oncall_analytics.report_slos_counting_nothing(model) -%}
+{%- endif %}
 
 with definitions as (
     select * from {{ ref('int_slo__definitions') }}
