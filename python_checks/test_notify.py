@@ -2,7 +2,8 @@
 warehouse and a real HTTP server on 127.0.0.1 (stdlib http.server in a
 thread): each notification reaches the webhook once, in order, with what a
 person needs; failures are retried within the run, then on the next run;
-a 4xx is reported and not retried; a second run sends nothing; an open page
+a 4xx is reported and not retried, counted on every run until it is resent
+(--resend-rejected); a second run sends nothing; an open page
 the warehouse no longer shows is withdrawn once, and sent again if it returns."""
 from __future__ import annotations
 
@@ -177,7 +178,9 @@ def test_a_4xx_is_reported_not_retried_and_its_resolution_is_not_sent(warehouse,
     with webhook(lambda n, payload: 400 if key_of(payload) == refused else 200) as server:
         assert notify(warehouse, "--webhook", *SINCE, *FAST, url=server.url, monkeypatch=monkeypatch) == 1
         assert f"{refused} rejected (HTTP 400" in capsys.readouterr().err
-        assert notify(warehouse, "--webhook", *FAST, url=server.url, monkeypatch=monkeypatch) == 0
+        # not retried, and not forgotten: a run that leaves a rejected page waiting does not exit 0
+        assert notify(warehouse, "--webhook", *FAST, url=server.url, monkeypatch=monkeypatch) == 1
+        assert "nothing new; 1 rejected earlier, not sent: rerun with --resend-rejected" in capsys.readouterr().err
     assert [key_of(p) for p in server.requests].count(refused) == 1   # tried once, never again
     keys = assert_in_order_once(server.accepted)
     resolution = refused.replace("slo_alert:", "slo_resolved:")

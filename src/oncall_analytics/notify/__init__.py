@@ -9,8 +9,14 @@ and a failed delivery is retried on the next run. Run it after the build:
 DuckDB lets one process write the warehouse at a time, so while dbt builds,
 notify stops with a message (exit 3) and the next run catches up.
 
-Exit codes: 0 all delivered; 1 something is pending or was rejected (see the
-messages on stderr); 2 a usage error; 3 the warehouse is busy or missing.
+A rejected delivery (4xx: a wrong or revoked URL) is not retried by itself:
+each run counts the rejected deliveries waiting, and --resend-rejected tries
+them again once the destination is fixed (delivery).
+
+Exit codes: 0 all delivered; 1 something is pending, was rejected, or was
+rejected earlier and waits for --resend-rejected (see the messages on stderr):
+pages that never arrived are never a healthy run; 2 a usage error; 3 the
+warehouse is busy or missing.
 """
 from __future__ import annotations
 
@@ -40,6 +46,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--webhook-url-env", default="ONCALL_WEBHOOK_URL", help="default: %(default)s")
     parser.add_argument("--since", type=timestamp,
                         help="'YYYY-MM-DD HH:MM:SS' UTC: send what happened from then on, record anything older as history")
+    parser.add_argument("--resend-rejected", action="store_true",
+                        help="try again the deliveries the chosen destinations rejected (4xx), once the URL is fixed; "
+                             "with what follows them, under the same rules as new ones")
     parser.add_argument("--retries", type=int, default=3, help="retries of a failed delivery within the run (default: 3)")
     parser.add_argument("--backoff-s", type=float, default=1.0, help="wait before the first retry, doubled each time (default: 1)")
     parser.add_argument("--timeout-s", type=float, default=10.0, help="webhook request timeout (default: 10)")
@@ -95,12 +104,25 @@ def main(argv: list[str]) -> int:
                       "as on a first run, only what is still going on is sent, the rest is recorded as history",
                       file=sys.stderr)
             outcome = deliver(for_destination(notifications, state.sent_records(destination.name), covered), destination,
-                              state, policy, args.since, report=lambda line: print(line, file=sys.stderr), new_logs=new_logs)
+                              state, policy, args.since, report=lambda line: print(line, file=sys.stderr), new_logs=new_logs,
+                              resend_rejected=args.resend_rejected)
             if logs is not None:
                 state.record_log_input(destination.name, logs)
-            counts = ", ".join(f"{outcome[s]} {s}" for s in ("sent", "pending", "rejected", "baseline", "skipped") if outcome[s])
-            print(f"notify: {destination.name}: {counts or 'nothing new'}", file=sys.stderr)
-            failed |= bool(outcome["pending"] or outcome["rejected"])
+            waiting = state.count(destination.name, "rejected") - outcome["rejected"]
+            print(f"notify: {destination.name}: {summary(outcome, waiting)}", file=sys.stderr)
+            failed |= bool(outcome["pending"] or outcome["rejected"] or waiting)
     finally:
         con.close()
     return 1 if failed else 0
+
+
+def summary(outcome, waiting: int) -> str:
+    """One destination's run in a line: how many ended in each status, and the rejected deliveries of earlier
+    runs still waiting (a run that leaves pages undelivered must not read as healthy)."""
+    counts = ", ".join(f"{outcome[s]} {s}" for s in ("sent", "pending", "rejected", "baseline", "skipped") if outcome[s])
+    extras = [f"{outcome['resent']} of them resent"] if outcome["resent"] else []
+    if outcome["dropped"]:
+        extras.append(f"{outcome['dropped']} rejected earlier dropped: the warehouse no longer shows them")
+    if waiting:
+        extras.append(f"{waiting} rejected earlier, not sent: rerun with --resend-rejected after fixing the destination")
+    return "; ".join([counts or "nothing new", *extras])

@@ -5,7 +5,13 @@ exponential backoff when the failure is retryable; if it still fails it is
 recorded `pending` and the destination stops for this run, so nothing later
 overtakes it (a resolution never arrives before its alert): the next run
 starts again from it. A non-retryable failure (4xx) is recorded `rejected`,
-reported, and the run goes on with the next notification.
+reported, and the run goes on with the next notification. It stays rejected,
+and counted as waiting by every run, until a run with resend_rejected (the URL
+fixed) tries it again, with what follows it (skipped): under the rules below,
+as if it were new (a page long past, older than --since, or over on a first
+run after a rebuild from other logs is recorded as history), and dropped (its
+record removed) when the warehouse no longer shows it: nothing was delivered,
+so nothing is withdrawn, and if it comes back it is new.
 
 What counts as new: everything not yet recorded for the destination, except
 history, recorded `baseline` and never sent:
@@ -62,14 +68,36 @@ def is_history(notification: Notification, first_run: bool, since: datetime | No
     return (notification.long_past and not owing) or (first_run and not notification.is_open and notification.after is None)
 
 
+# never reached the destination: what a resend tries again
+UNDELIVERED = ("rejected", "skipped")
+
+
+def to_resend(notifications: list[Notification], statuses: dict[str, tuple[str, int]], state: DeliveryState,
+              destination: str) -> tuple[set[str], int]:
+    """The keys of the destination's undelivered notifications the warehouse still shows, and how many it no
+    longer shows: those are dropped from the state and from `statuses` (a page the warehouse no longer shows
+    is not sent: sent, it would be withdrawn; nothing reached the reader, so there is nothing to take back)."""
+    undelivered = {key for key, (status, _) in statuses.items() if status in UNDELIVERED}
+    gone = undelivered - {notification.key for notification in notifications}
+    state.forget(gone, destination)
+    for key in gone:
+        del statuses[key]
+    return undelivered - gone, len(gone)
+
+
 def deliver(notifications: list[Notification], destination, state: DeliveryState, policy: RetryPolicy,
-            since: datetime | None = None, report: Callable[[str], None] = print, new_logs: bool = False) -> Counter:
-    """Sends what is new to `destination`; returns how many notifications ended in each status this run.
+            since: datetime | None = None, report: Callable[[str], None] = print, new_logs: bool = False,
+            resend_rejected: bool = False) -> Counter:
+    """Sends what is new to `destination`; returns how many notifications ended in each status this run,
+    and with resend_rejected how many of those sent were `resent` and how many undelivered were `dropped`.
     `new_logs`: the warehouse reads other logs than at the destination's last run (a first run for them)."""
     statuses = state.statuses(destination.name)
     first_run = not statuses or new_logs
     owing = any(status == "pending" for status, _ in statuses.values())
     outcome: Counter = Counter()
+    resending: set[str] = set()
+    if resend_rejected:
+        resending, outcome["dropped"] = to_resend(notifications, statuses, state, destination.name)
 
     def record(notification, status, attempts=0, error=None):
         state.record(notification, destination.name, status, attempts, error)
@@ -78,13 +106,19 @@ def deliver(notifications: list[Notification], destination, state: DeliveryState
 
     for notification in notifications:
         status, attempts_before = statuses.get(notification.key, (None, 0))
-        if status in DONE:
-            continue
         parent = statuses.get(notification.after, (None, 0))[0] if notification.after else None
-        if parent in ("baseline", "rejected", "skipped"):
-            record(notification, "baseline" if parent == "baseline" else "skipped")
+        # a resolution or finding skipped while its alert was rejected goes once the alert is delivered: a
+        # resent page is not left open for its reader (also when a resend run stopped between the two)
+        again = notification.key in resending or (status == "skipped" and parent == "sent")
+        if status in DONE and not again:
             continue
-        if is_history(notification, first_run, since, owing):
+        if parent in ("baseline", "rejected", "skipped"):
+            follows = "baseline" if parent == "baseline" else "skipped"
+            if follows != status:
+                record(notification, follows)
+            continue
+        # a resent delivery did not wait behind a pending one: a page long past is history, not owed
+        if is_history(notification, first_run, since, owing and not again):
             record(notification, "baseline")
             continue
         try:
@@ -97,7 +131,9 @@ def deliver(notifications: list[Notification], destination, state: DeliveryState
                        f"({failure}); kept pending, with what follows it, for the next run")
                 break
             record(notification, "rejected", attempts, str(failure))
-            report(f"notify: {destination.name}: {notification.key} rejected ({failure}); not retried")
+            report(f"notify: {destination.name}: {notification.key} rejected{' again' if again else ''} ({failure}); "
+                   "not retried")
             continue
         record(notification, "sent", attempts_before + attempts)
+        outcome["resent"] += again
     return outcome

@@ -4,11 +4,15 @@ notification and destination with what became of it.
 
     sent      delivered; never sent again
     pending   failed with a retryable error; tried again on the next run
-    rejected  refused for good (a 4xx); reported, not retried
+    rejected  refused (a 4xx: the URL or the message is wrong); reported, not
+              retried by itself: counted as waiting on every run until
+              --resend-rejected tries it again (sent, rejected again, history,
+              or dropped when the warehouse no longer shows it)
     baseline  already history when this destination first ran (or older than
-              --since, or long past when first shown): recorded, never sent
-    skipped   a resolution or finding whose alert was never sent (baseline or
-              rejected): not sent either
+              --since, or long past when first shown or resent): recorded, never sent
+    skipped   a resolution, correction or finding whose alert was never sent
+              (baseline or rejected): not sent either, unless its alert is
+              resent and delivered
 
 Each outcome is written as soon as it is known, in its own transaction.
 `notify.destination_inputs` keeps, per destination, the logs the warehouse
@@ -87,6 +91,17 @@ class DeliveryState:
         """, [notification.key, destination, notification.kind, notification.occurred_at, status, attempts,
               moment if tried else None, moment if tried else None, moment if status == "sent" else None, error,
               json.dumps(notification.as_record())])
+
+    def count(self, destination: str, status: str) -> int:
+        return self.con.execute("select count(*) from notify.deliveries where destination = ? and status = ?",
+                                [destination, status]).fetchone()[0]
+
+    def forget(self, keys: set[str], destination: str) -> None:
+        """Removes the records of `keys` (deliveries that never reached the destination, for what the
+        warehouse no longer shows): if it shows them again, they are judged as new."""
+        if keys:   # executemany refuses an empty list
+            self.con.executemany("delete from notify.deliveries where notification_key = ? and destination = ?",
+                                 [[key, destination] for key in sorted(keys)])
 
     def log_input(self, destination: str) -> str | None:
         """The logs the warehouse read when the destination last ran (notifications.log_input), or None."""
