@@ -189,6 +189,93 @@ def test_a_4xx_is_reported_not_retried_and_its_resolution_is_not_sent(warehouse,
     assert set(keys) == set(expected_keys(warehouse)) - {refused, resolution} | {k for k in keys if k.startswith("tsg_")}
 
 
+WAITING = "rejected earlier, not sent: rerun with --resend-rejected after fixing the destination"
+
+
+def test_pages_a_wrong_url_rejected_are_resent_once_after_the_fix(warehouse, monkeypatch, capsys):
+    """Operator trial: a webhook answering 404 rejected the first run's pages, and after the URL was fixed
+    the next run said "nothing new" (exit 0): they were never delivered. Now each run counts them and exits
+    1 until --resend-rejected delivers them, each once; a page rejected again stays waiting, a page resolved
+    meanwhile goes with its resolution, and a page the warehouse no longer shows is dropped, not sent."""
+    def run(*args):
+        code = notify(warehouse, "--webhook", *FAST, *args, url=server.url, monkeypatch=monkeypatch)
+        return code, capsys.readouterr().err.splitlines()[-1]
+
+    with webhook(lambda n, payload: 404) as server:   # a wrong URL: every page refused
+        assert run()[0] == 1
+    rejected = {key for key, (status, _) in states(warehouse).items() if status == "rejected"}
+    assert len(rejected) > 3 and len(server.requests) == len(rejected)
+    resolved, gone, refused_again = (f"slo_alert:{key}" for key in (
+        "gateway_main_latency/page_fast_burn/2024-03-12 16:05:00", "gateway_main_latency/ticket_slow_burn/2024-03-12 14:10:00",
+        "gateway_main_availability/page_fast_burn/2024-03-12 14:05:00"))
+    assert {resolved, gone, refused_again} <= rejected
+    resolution = resolved.replace("slo_alert:", "slo_resolved:")
+    with duckdb.connect(str(warehouse)) as con:   # meanwhile one page resolved, one left the warehouse (late rows)
+        con.execute("update marts.slo_burn_rate_alerts set resolved_at = started_at + interval 10 minute, is_firing = false"
+                    " where alert_key = ?", [resolved.split(":", 1)[1]])
+        con.execute("delete from marts.slo_burn_rate_alerts where alert_key = ?", [gone.split(":", 1)[1]])
+
+    refusals = []
+
+    def refuse_once(n, payload):   # the fixed URL refuses one page once (a message it will take on a later try)
+        if key_of(payload) == refused_again and not refusals:
+            refusals.append(n)
+            return 404
+        return 200
+
+    with webhook(refuse_once) as server:
+        assert run() == (1, f"notify: webhook:ONCALL_WEBHOOK_URL: 1 skipped; {len(rejected)} {WAITING}")   # before: exit 0
+        assert server.requests == [] and states(warehouse)[resolution][0] == "skipped"
+        assert run("--resend-rejected") == (1, f"notify: webhook:ONCALL_WEBHOOK_URL: {len(rejected) - 1} sent, 1 rejected; "
+                                                f"{len(rejected) - 1} of them resent; 1 rejected earlier dropped: the warehouse no longer shows them")
+        assert run() == (1, f"notify: webhook:ONCALL_WEBHOOK_URL: nothing new; 1 {WAITING}")
+        assert run("--resend-rejected") == (0, "notify: webhook:ONCALL_WEBHOOK_URL: 1 sent; 1 of them resent")
+        assert run() == (0, "notify: webhook:ONCALL_WEBHOOK_URL: nothing new")
+        assert run("--resend-rejected") == (0, "notify: webhook:ONCALL_WEBHOOK_URL: nothing new")
+    keys = assert_in_order_once(server.accepted)   # each once, the resolution after its page
+    assert set(keys) == rejected - {gone} | {resolution} and len(refusals) == 1
+    assert {status for status, _ in states(warehouse).values()} == {"sent", "baseline"} and gone not in states(warehouse)
+    assert states(warehouse)[refused_again] == ("sent", 3)   # refused by the wrong URL, by the fixed one, then taken
+
+
+def long_past_keys(warehouse) -> set[str]:
+    """Incidents and alerts over and started more than 7 days before their scope's newest data, with the alerts'
+    resolutions, straight from the marts (README: what a later run records as history)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        incidents = con.execute("select service_name, started_at from marts.incidents as i where started_at < (select"
+                                " max(observed_at) - interval 7 day from intermediate.int_metrics__anomaly_scores as s"
+                                " where s.service_name = i.service_name) and ended_at < (select max(observed_at) from"
+                                " intermediate.int_metrics__anomaly_scores as s where s.service_name = i.service_name)").fetchall()
+        alerts = con.execute("select alert_key from marts.slo_burn_rate_alerts as a where not is_firing and started_at < (select"
+                             " max(evaluated_at) - interval 7 day from marts.slo_status as s where s.slo_name = a.slo_name)").fetchall()
+    return ({f"incident:{service}/{started:%Y-%m-%d %H:%M:%S}" for service, started in incidents}
+            | {f"{kind}:{key}" for (key,) in alerts for kind in ("slo_alert", "slo_resolved")})
+
+
+@pytest.mark.parametrize("when", ["long past", "the warehouse reads other logs"])
+def test_a_resend_sends_only_what_a_run_would_send_now(warehouse, monkeypatch, when):
+    """Rejected deliveries do not flood once resent: a page long past is recorded as history, as a later run
+    does with one shown for the first time; after a rebuild from other logs, only what is still going on is
+    resent, as on a first run (with what follows each page, resolutions after their alerts)."""
+    with webhook(lambda n, payload: 404) as server:   # everything since 2000 refused
+        assert notify(warehouse, "--webhook", *SINCE, *FAST, url=server.url, monkeypatch=monkeypatch) == 1
+    undelivered = set(states(warehouse))
+    with duckdb.connect(str(warehouse)) as con:
+        firing = {f"slo_alert:{key}" for (key,) in con.execute("select alert_key from marts.slo_burn_rate_alerts where is_firing").fetchall()}
+        if when == "the warehouse reads other logs":
+            con.execute("update staging.base_gateway__api_gateway_logs set loaded_from = 'read_parquet(/data/logs/api_gateway_logs/**/*.parquet)'")
+    # the shipped guide's finding follows a page that is over (15:40 to 16:00): history after other logs, with it
+    history = long_past_keys(warehouse) if when == "long past" else undelivered - firing
+    assert history and undelivered - history
+    with webhook() as server:
+        assert notify(warehouse, "--webhook", "--resend-rejected", *FAST, url=server.url, monkeypatch=monkeypatch) == 0
+        assert notify(warehouse, "--webhook", "--resend-rejected", *FAST, url=server.url, monkeypatch=monkeypatch) == 0
+    keys = assert_in_order_once(server.accepted)
+    assert set(keys) == undelivered - history
+    assert {key: status for key, (status, _) in states(warehouse).items()} == {
+        key: "sent" if key in keys else "baseline" for key in undelivered}
+
+
 def test_a_timeout_is_retried_within_the_run(warehouse, monkeypatch):
     # the first request hangs past the client's timeout (and then fails anyway): retried, delivered once
     with webhook(lambda n, payload: ("sleep", 1.5, 504) if n == 0 else 200) as server:
