@@ -122,7 +122,7 @@ def summary(outcome, waiting: int) -> str:
     counts = ", ".join(f"{outcome[s]} {s}" for s in ("sent", "pending", "rejected", "baseline", "skipped") if outcome[s])
     extras = [f"{outcome['resent']} of them resent"] if outcome["resent"] else []
     if outcome["dropped"]:
-        extras.append(f"{outcome['dropped']} rejected earlier dropped: the warehouse no longer shows them")
+        extras.append(f"{outcome['dropped']} dropped (rejected or skipped earlier, the warehouse no longer shows them)")
     if waiting:
         extras.append(f"{waiting} rejected earlier, not sent: rerun with --resend-rejected after fixing the destination")
     return "; ".join([counts or "nothing new", *extras])
