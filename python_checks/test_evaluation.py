@@ -4,11 +4,14 @@ incident starting exactly at a window's end, a flag without an incident, the obs
 from __future__ import annotations
 
 import json
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from oncall_analytics import eval_detector
 from oncall_analytics import evaluation as ev
 
 DAY = pd.Timestamp("2024-01-01 00:00:00")
@@ -255,6 +258,38 @@ def test_side_by_side_table_on_the_folder(folder):
     assert lines[-1].startswith("| **total** | 3 | 61 |")
 
 
+def test_a_service_named_total_is_a_service_not_the_total(folder):
+    """A folder may hold a service named `total` (operator trial: the report's total was looked up by that name
+    and crashed on two rows): the total row is flagged, and only it is printed in bold."""
+    metrics, windows = ev.read_folder(folder)
+    per_series = ev.evaluate(windows, *detector_output(), ev.observed_hours(ev.bucket_metrics(metrics, 60), 60), 60)
+    renamed = per_series.assign(service_name=per_series["service_name"].replace({"svcB": "total"}))
+    assert ev.total_of(renamed)[["windows", "windows_paged", "observed_hours"]].tolist() == [3, 2, 61.0]
+    lines = ev.side_by_side({"robust": renamed, "notebook": renamed}).splitlines()
+    assert [line.split(" | ")[0] for line in lines[2:]] == ["| svcA/m1", "| svcA/m2", "| total/m3", "| svcA", "| total", "| **total**"]
+    report = eval_detector.report(Path("nab_like"), {"robust": renamed, "notebook": renamed}, 60, "make eval-detector")
+    assert "- robust: 2/3 windows paged (67%)" in report
+
+
+def test_a_series_never_scored_is_named_with_the_hours_it_adds_to_the_rate():
+    """A daily series is never scored at an hourly grain (operator trial: its hours lowered the folder's
+    false-page rate without a word): the note names it and its observed hours."""
+    hours = pd.Series({("svcA", "m1"): 48.0, ("svcA", "daily"): 731.0, ("svcB", "empty"): 0.0})
+    scored = pd.DataFrame({"service_name": ["svcA"], "metric_name": ["m1"], "observed_at": [DAY]})
+    assert eval_detector.never_scored(hours, scored) == {"svcA/daily": 731.0}
+
+
+def test_a_writers_jitter_is_not_coarse_sampling():
+    """Five-minute readings whose median step is 5:00.159 fill every bucket at 5 minutes (operator trial);
+    a series of one row has no step (it warned 'Mean of empty slice')."""
+    times = DAY + pd.to_timedelta(np.arange(100) * 300.159, unit="s")
+    metrics = pd.concat([pd.DataFrame({"service_name": "s", "metric_name": "jitter", "observed_at": times, "value": 1.0}),
+                         pd.DataFrame({"service_name": "s", "metric_name": "one", "observed_at": [DAY], "value": [1.0]})])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ev.input_notes({("s", "jitter"): [], ("s", "one"): []}, metrics, 5) == []
+
+
 def test_notes_name_windows_without_data_overlaps_and_coarse_sampling(folder):
     """svcA/m2 gets three windows: one over hours without data, two that overlap. At a 15-minute grain the
     hourly series are sampled more coarsely than the grain. A method's scored buckets tell which windows it judged."""
@@ -264,7 +299,7 @@ def test_notes_name_windows_without_data_overlaps_and_coarse_sampling(folder):
         "1 window(s) hold no observation and count as missed by every method: svcA/m2 [2024-01-01 10:00 - 2024-01-01 12:00]",
         "1 series have overlapping windows, which one incident can page together: svcA/m2"]
     assert ev.input_notes(windows, metrics, 15)[2] == (
-        "2 series are sampled more coarsely than the 15-minute grain (median step 0 days 01:00:00 for svcA/m1): most of their "
+        "2 series are sampled more coarsely than the 15-minute grain (median step 0 days 01:00:00 for svcA/m1): many of their "
         "buckets are empty, and observed hours count only buckets with data")
     scored = pd.DataFrame([("svcA", "m1", at("01 11:00")), ("svcA", "m2", at("02 06:00")), ("svcB", "m3", at("01 01:00"))],
                           columns=["service_name", "metric_name", "observed_at"])

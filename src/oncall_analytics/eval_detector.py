@@ -195,6 +195,13 @@ def _to_series(frame: pd.DataFrame, services: dict[str, tuple[str, str]], mart: 
         service_name=[k[0] for k in keys], metric_name=[k[1] for k in keys])
 
 
+def never_scored(hours: pd.Series, scored: pd.DataFrame) -> dict[str, float]:
+    """The series with observed hours but no bucket the method scored: 'service/metric' -> observed hours."""
+    scored_series = set(zip(scored["service_name"], scored["metric_name"]))
+    return {f"{service}/{metric}": observed for (service, metric), observed in hours.items()
+            if observed > 0 and (service, metric) not in scored_series}
+
+
 def evaluate_folder(folder: Path, project_dir: Path, grain_minutes: int = 60, work: Path | None = None,
                     methods=METHODS) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """Per-series figures (oncall_analytics.evaluation.evaluate) of each method, run through dbt, and notes
@@ -219,8 +226,14 @@ def evaluate_folder(folder: Path, project_dir: Path, grain_minutes: int = 60, wo
             hours = detector_hours(work / f"{method}.duckdb", services, grain_minutes)
             results[method] = ev.evaluate(windows, flags, incidents, hours, grain_minutes)
             note = quarantine_note(work / f"{method}.duckdb", services)
-            if note and f"{note}; the detector did not see them" not in notes:
-                notes.append(f"{note}; the detector did not see them")
+            said = f"{note}; the detector did not see those rows (of exact duplicates, one copy is kept)"
+            if note and said not in notes:
+                notes.append(said)
+            never = never_scored(hours, scored)
+            if never:
+                notes.append(f"{method}: {len(never)} series with observations were never scored (too short a history, "
+                             f"too coarse a sampling for the grain, a flat series): their {sum(never.values()):,.0f} observed "
+                             f"hours count in its false-page rate: {', '.join(list(never)[:5])}")
             unjudged = [w for w in ev.windows_without(windows, scored, grain_minutes) if w not in without_data]
             if unjudged:
                 notes.append(f"{method}: {len(unjudged)} window(s) hold no bucket it scored (too little history before them, "
@@ -230,7 +243,7 @@ def evaluate_folder(folder: Path, project_dir: Path, grain_minutes: int = 60, wo
 
 def report(folder: Path, results: dict[str, pd.DataFrame], grain_minutes: int, command: str, notes=()) -> str:
     """The dated markdown report: the targets' figures, per labelled service and in total, then per series."""
-    totals = {m: ev.summarize(r).set_index("service_name").loc["total"] for m, r in results.items()}
+    totals = {m: ev.total_of(r) for m, r in results.items()}
     lines = [f"# The detector through dbt on {folder.name}: {dt.datetime.now(dt.UTC):%Y-%m-%d}", "",
              f"Data: `{folder}` ({len(next(iter(results.values())))} series). Grain {grain_minutes} minutes. "
              f"Produced by `{command}` (oncall_analytics/eval_detector.py; definitions in oncall_analytics/evaluation.py).", ""]

@@ -316,12 +316,15 @@ def input_notes(windows: SeriesWindows, metrics: pd.DataFrame, grain_minutes: in
             overlapping.append(f"{key[0]}/{key[1]}")
     if overlapping:
         notes.append(f"{len(overlapping)} series have overlapping windows, which one incident can page together: {', '.join(overlapping[:5])}")
-    steps = metrics.sort_values([*SERIES_KEY, "observed_at"]).groupby(SERIES_KEY)["observed_at"].agg(
+    # series of two rows or more (a single row has no step); a step within half a grain of it is the grain with
+    # a writer's jitter (5:00.159 at 5 minutes fills every bucket)
+    timed = metrics[metrics.groupby(SERIES_KEY)["observed_at"].transform("size") > 1]
+    steps = timed.sort_values([*SERIES_KEY, "observed_at"]).groupby(SERIES_KEY)["observed_at"].agg(
         lambda times: times.diff().median())
-    coarse = steps[steps > pd.Timedelta(minutes=grain_minutes)]
+    coarse = steps[steps > pd.Timedelta(minutes=1.5 * grain_minutes)]
     if len(coarse):
         notes.append(f"{len(coarse)} series are sampled more coarsely than the {grain_minutes}-minute grain (median step "
-                     f"{coarse.iloc[0]} for {coarse.index[0][0]}/{coarse.index[0][1]}): most of their buckets are empty, "
+                     f"{coarse.iloc[0]} for {coarse.index[0][0]}/{coarse.index[0][1]}): many of their buckets are empty, "
                      "and observed hours count only buckets with data")
     return notes
 
@@ -344,7 +347,14 @@ def summarize(per_series: pd.DataFrame) -> pd.DataFrame:
 
     rows = [roll_up(group, service) for service, group in per_series.groupby("service_name", sort=True)]
     rows.append(roll_up(per_series, "total"))
-    return _with_rates(pd.DataFrame(rows))
+    # the total row by its flag, not its name: a folder may hold a service named `total` (operator trial)
+    return _with_rates(pd.DataFrame(rows).assign(is_total=[False] * (len(rows) - 1) + [True]))
+
+
+def total_of(per_series: pd.DataFrame) -> pd.Series:
+    """summarize()'s total row."""
+    summary = summarize(per_series)
+    return summary[summary["is_total"]].iloc[0]
 
 
 def recall(frame: pd.DataFrame) -> pd.Series:
@@ -468,7 +478,7 @@ def side_by_side(results: dict[str, pd.DataFrame], per_series: bool = True) -> s
         for rows in zip(*(frame.itertuples() for frame in frames)):
             first = rows[0]
             name = first.service_name if not per_series or "metric_name" not in frames[0] else f"{first.service_name}/{first.metric_name}"
-            if name == "total":
+            if getattr(first, "is_total", False):
                 name = "**total**"
             cells = [markdown_text(name), str(first.windows), f"{first.observed_hours:,.0f}"]
             for row in rows:
