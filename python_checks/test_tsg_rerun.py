@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from conftest import PROJECT_DIR, run_dbt
@@ -200,6 +201,73 @@ def test_dbt_runs_in_the_project_and_its_exit_code_is_passed_through(dbt_exit_co
     (command, cwd, env), = calls
     assert command[:2] == [str(Path(sys.executable).with_name("dbt")), "build"] and cwd == PROJECT_DIR
     assert env["DBT_DUCKDB_PATH"] == str(tmp_path / "relative" / "w.duckdb")   # relative to where it was started
+
+
+def test_a_relative_warehouse_is_read_from_where_the_command_starts_its_folder_created(monkeypatch, tmp_path):
+    """The README's DBT_DUCKDB_PATH=warehouse/incident-42.duckdb, from a folder without warehouse/: dbt runs in the
+    project, so it gets the path absolute, and the folder is created as `make build` creates it (operator trial:
+    200 lines of traceback ending in DuckDB's "Cannot open file")."""
+    calls = []
+    monkeypatch.setattr(tsg_rerun.subprocess, "run", lambda command, cwd, env: calls.append(env) or
+                        subprocess.CompletedProcess(command, 0))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DBT_DUCKDB_PATH", "warehouse/incident-42.duckdb")
+    assert tsg_rerun.main(arguments()) == 0
+    warehouse = tmp_path / "warehouse" / "incident-42.duckdb"
+    assert calls[0]["DBT_DUCKDB_PATH"] == str(warehouse)
+    duckdb.connect(str(warehouse), read_only=True).close()     # an empty warehouse, as dbt would have created
+
+
+def test_without_dbt_duckdb_path_the_warehouse_is_the_projects():
+    profile = (PROJECT_DIR / "profiles.yml").read_text()
+    assert f"env_var('DBT_DUCKDB_PATH', '{tsg_rerun.DEFAULT_WAREHOUSE}')" in profile
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("DBT_DUCKDB_PATH", raising=False)
+        assert tsg_rerun.warehouse_path(PROJECT_DIR) == PROJECT_DIR / tsg_rerun.DEFAULT_WAREHOUSE
+
+
+def _unopenable(tmp_path: Path, kind: str) -> str:
+    """A DBT_DUCKDB_PATH dbt cannot open, of the given kind."""
+    (tmp_path / "a file").write_text("not DuckDB")
+    (tmp_path / "a folder").mkdir()
+    return {"under a file": "a file/w.duckdb", "a folder": "a folder", "not DuckDB": "a file", "empty": ""}[kind]
+
+
+@pytest.mark.parametrize(("kind", "reason"), [("under a file", "a file is a file, not a folder"),
+                                              ("a folder", "a folder is a folder; name the DuckDB file"),
+                                              ("not DuckDB", "cannot be opened as a DuckDB warehouse"),
+                                              ("empty", "DBT_DUCKDB_PATH is set but empty")])
+def test_a_warehouse_dbt_cannot_open_is_one_line_and_nothing_runs(kind, reason, tmp_path, nothing_runs, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DBT_DUCKDB_PATH", _unopenable(tmp_path, kind))
+    assert tsg_rerun.main(arguments()) == 2
+    message, = capsys.readouterr().err.splitlines()
+    assert message.startswith(f"{tsg_rerun.parser().prog}: error: ") and reason in message
+
+
+def test_a_warehouse_in_use_is_one_line_and_nothing_runs(tmp_path, nothing_runs, capsys, monkeypatch):
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.setenv("DBT_DUCKDB_PATH", str(warehouse))
+    # DuckDB's lock is per process: another process holds the file, as a dbt run or a reader would
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(warehouse)!r}); "
+                               "print('open', flush=True); sys.stdin.read()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "open\n"
+        assert tsg_rerun.main(arguments()) == 2
+    finally:
+        holder.communicate("")
+    message, = capsys.readouterr().err.splitlines()
+    assert f"DBT_DUCKDB_PATH: {warehouse} is in use by another process" in message
+
+
+def test_the_command_line_names_an_unopenable_warehouse_in_one_line(tmp_path):
+    """From another folder, through `python -m`: one line, exit code 2, no traceback, dbt never started."""
+    (tmp_path / "warehouse").write_text("a file where the folder would be")
+    result = _cli(arguments(), tmp_path, "warehouse/incident-42.duckdb")
+    assert result.returncode == 2 and result.stdout == ""
+    message, = result.stderr.splitlines()
+    assert f"{tmp_path / 'warehouse'} is a file, not a folder" in message and "Traceback" not in result.stderr
 
 
 def test_the_command_accepts_the_environments_the_models_accept():

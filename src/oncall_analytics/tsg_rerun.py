@@ -8,7 +8,10 @@ var validation guards against mistakes, not attacks. This command accepts only
 the documented forms, rejects anything else (exit code 2, nothing run) with a
 message naming the argument and the accepted form, builds the `--vars` as JSON
 itself, and runs `dbt build -s +tsg_action_plan --exclude tag:shipped_data`
-with the dbt next to this Python, passing dbt's exit code through.
+with the dbt next to this Python, passing dbt's exit code through. The
+warehouse is DBT_DUCKDB_PATH, read from the folder the command is started in,
+its folder created and opened once first, so that a path dbt cannot open is
+one line (exit code 2), not dbt's traceback.
 
     python -m oncall_analytics tsg --region eu-central --service api.gateway.main --environment prod \\
         --start "2024-03-12 14:00:00" --end "2024-03-12 16:00:00" [--sla 99.9] [--logs-path /data/logs] \\
@@ -26,6 +29,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import yaml
+
+from oncall_analytics.warehouse_file import prepare_warehouse
+
 # The guide and everything it reads, with their tests, except the tests tagged
 # shipped_data: they assert the shipped incident's answers, which another scope
 # rightly does not give (with your own logs they are off anyway).
@@ -39,6 +46,8 @@ TARGET_FORM = "1-64 characters of A-Z a-z 0-9 _ -"
 # SQL quotes, glob patterns (a `*` would read other folders) and control characters.
 PATH_FORBIDDEN = re.compile(r"[{}'\"\\*?\[\]\x00-\x1f\x7f]")
 PATH_FORM = "an existing folder whose path has none of { } ' \" \\ * ? [ ] or control characters"
+# profiles.yml's warehouse when DBT_DUCKDB_PATH is not set, in the project folder (where dbt runs)
+DEFAULT_WAREHOUSE = "warehouse/oncall_analytics.duckdb"
 
 # Explicit ASCII classes: `\d` and `\w` would accept other scripts' digits and letters.
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -117,12 +126,43 @@ def _default_project_dir() -> str:
     return str(Path.cwd() if _is_this_project(Path.cwd()) else Path(__file__).resolve().parents[2])
 
 
+def _is_duckdb_target(project_dir: Path, target: str | None) -> bool:
+    """Whether the run's target in the project's profiles.yml is DuckDB: the others (spark) have no warehouse file."""
+    profile = yaml.safe_load((project_dir / "profiles.yml").read_text())["oncall_analytics"]
+    return profile["outputs"].get(target or profile["target"], {}).get("type") == "duckdb"
+
+
+def warehouse_path(project_dir: Path) -> Path | None:
+    """The DuckDB file the run builds, absolute (dbt runs in the project folder, so it gets this path): a relative
+    DBT_DUCKDB_PATH is read from the folder this command was started in, as the README's
+    `DBT_DUCKDB_PATH=warehouse/incident-42.duckdb` means; unset, profiles.yml's default in the project.
+    None when it is set empty (dbt would build a warehouse in memory and keep nothing)."""
+    given = os.environ.get("DBT_DUCKDB_PATH")
+    if given is None:
+        return project_dir / DEFAULT_WAREHOUSE
+    if not given.strip():
+        return None
+    return Path(given).expanduser().resolve()   # ~ as DuckDB reads it
+
+
+def _warehouse_problem(warehouse: Path | None) -> str | None:
+    """Why dbt could not open the run's warehouse (one line, naming where the path comes from), or None."""
+    if warehouse is None:
+        return "DBT_DUCKDB_PATH is set but empty; unset it (the project's warehouse) or name a DuckDB file"
+    problem = prepare_warehouse(warehouse)
+    origin = "DBT_DUCKDB_PATH" if os.environ.get("DBT_DUCKDB_PATH") else "the project's warehouse"
+    return f"{origin}: {problem}; nothing was run" if problem else None
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m oncall_analytics tsg",
         allow_abbrev=False,                     # only the documented option names
         description="Re-run the troubleshooting guide (dbt build -s +tsg_action_plan) for one incident's scope, "
                     "with validated arguments. The action plan is then in marts.tsg_action_plan.",
+        epilog="The warehouse is DBT_DUCKDB_PATH (default: warehouse/oncall_analytics.duckdb in the project); "
+               "a relative path is read from the folder this command is started in, and its folder is created. "
+               "Give each --logs-path folder its own warehouse, e.g. DBT_DUCKDB_PATH=warehouse/incident-42.duckdb.",
     )
     p.add_argument("--region", required=True, type=_checked(_NAME, NAME_FORM), help=f"the affected region ({NAME_FORM})")
     p.add_argument("--service", required=True, type=_checked(_NAME, NAME_FORM), help=f"the affected service ({NAME_FORM})")
@@ -187,10 +227,12 @@ def main(argv: list[str]) -> int:
         print(f"{p.prog}: error: dbt not found next to this Python ({command[0]}); run `make setup`", file=sys.stderr)
         return 1
     env = dict(os.environ)
-    # dbt runs in the project folder (like the cron lines), so the default
-    # warehouse path is the project's; a relative DBT_DUCKDB_PATH still means
-    # relative to where this command was started
-    if env.get("DBT_DUCKDB_PATH"):
-        env["DBT_DUCKDB_PATH"] = str(Path(env["DBT_DUCKDB_PATH"]).expanduser().resolve())   # ~ as DuckDB reads it
+    if _is_duckdb_target(args.project_dir, args.target):
+        warehouse = warehouse_path(args.project_dir)
+        problem = _warehouse_problem(warehouse)
+        if problem:
+            print(f"{p.prog}: error: {problem}", file=sys.stderr)
+            return 2
+        env["DBT_DUCKDB_PATH"] = str(warehouse)
     print(f"running: {shlex.join(command)}", file=sys.stderr, flush=True)
     return subprocess.run(command, cwd=args.project_dir, env=env).returncode

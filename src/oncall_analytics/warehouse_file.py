@@ -1,4 +1,5 @@
-"""Opening the built warehouse from a command (notify, the on-call report), with a clear reason when it cannot be."""
+"""Opening the warehouse from a command: a built one (notify, the on-call report), or one dbt is about to build
+(tsg), with a clear reason when it cannot be."""
 from __future__ import annotations
 
 import sys
@@ -41,3 +42,27 @@ def open_warehouse(warehouse: str, tool: str, marts: tuple[str, ...], read_only:
         con.close()
         return fail(f"{warehouse} holds none of {', '.join(marts)}: build it first (make build)", NOT_A_WAREHOUSE)
     return con, 0
+
+
+def prepare_warehouse(path: Path) -> str | None:
+    """None when dbt can open the DuckDB file at `path` for writing, with its folder created as `make build`
+    creates it (mkdir -p); else the reason, one line. Opened once here so that a path dbt cannot open (a
+    folder, a file that is not DuckDB, a warehouse another process holds) is one line before the run, not
+    dbt-duckdb's traceback of some 200 lines after it parsed the project (operator trial)."""
+    if path.is_dir():
+        return f"{path} is a folder; name the DuckDB file"
+    blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
+    if blocking is not None:
+        return f"{blocking} is a file, not a folder, so {path} cannot be created there"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot create the folder {path.parent} for {path.name} ({error.strerror or error})"
+    try:
+        duckdb.connect(str(path)).close()     # creates an empty warehouse where there is none, as dbt would
+    except duckdb.Error as error:
+        reason = str(error).splitlines()[0]
+        if "lock" in reason.lower():
+            return f"{path} is in use by another process (a dbt run, a reader?); run again when it is done ({reason})"
+        return f"{path} cannot be opened as a DuckDB warehouse ({reason})"
+    return None
