@@ -154,7 +154,9 @@ def test_valid_arguments_become_json_vars_of_one_dbt_build(tmp_path, nothing_run
                            "--logs-path", str(tmp_path / "my logs"), "--target", "dev", "--dry-run"]) == 0
     command = shlex.split(capsys.readouterr().out)
     assert command[0] == str(Path(sys.executable).with_name("dbt"))
-    assert command[1:6] == ["build", "-s", "+tsg_action_plan", "--exclude", "tag:shipped_data"]
+    # no --exclude tag:shipped_data on your own logs: those tests are disabled there, and excluding them made dbt
+    # warn "does not match any enabled nodes" on every run (test_the_shipped_data_tests_are_off_on_your_own_logs)
+    assert command[1:5] == ["build", "-s", "+tsg_action_plan", "--vars"]
     assert json.loads(command[command.index("--vars") + 1]) == {
         "tsg_region": "us-west", "tsg_service_name": "api.gateway.main", "tsg_environment": "prod",
         "tsg_incident_start": "2024-03-12 14:00:00.250000", "tsg_end_time": "2024-03-12 16:00:00",
@@ -162,6 +164,43 @@ def test_valid_arguments_become_json_vars_of_one_dbt_build(tmp_path, nothing_run
     }
     assert command[command.index("--project-dir") + 1] == str(PROJECT_DIR)
     assert command[command.index("--target") + 1] == "dev"
+
+
+def test_on_the_shipped_seeds_their_tests_are_excluded(nothing_runs, capsys):
+    assert tsg_rerun.main([*arguments(), "--dry-run"]) == 0
+    command = shlex.split(capsys.readouterr().out)
+    assert command[1:6] == ["build", "-s", "+tsg_action_plan", "--exclude", "tag:shipped_data"]
+
+
+def _configs(node):
+    """Every mapping in a parsed YAML document."""
+    if isinstance(node, dict):
+        yield node
+        node = list(node.values())
+    for item in node if isinstance(node, list) else []:
+        yield from _configs(item)
+
+
+# `enabled:` false whenever log_source is not seeds: that comparison, alone or and-ed with others
+OFF_ON_YOUR_OWN_LOGS = re.compile(r"\{\{ var\('log_source', 'seeds'\) == 'seeds'( and (?:(?! or )[^{}])*)? \}\}")
+
+
+def test_the_shipped_data_tests_are_off_on_your_own_logs():
+    """tsg --logs-path leaves out --exclude tag:shipped_data: every test so tagged must be disabled by its own
+    config when log_source is external, or it would run on another incident's logs and fail."""
+    import yaml
+
+    tagged = 0
+    for path in [*(PROJECT_DIR / "models").rglob("*.yml"), *(PROJECT_DIR / "tests").rglob("*.yml"), PROJECT_DIR / "dbt_project.yml"]:
+        for config in _configs(yaml.safe_load(path.read_text())):
+            tags = config.get("tags", config.get("+tags", []))
+            if "shipped_data" in ([tags] if isinstance(tags, str) else tags):
+                tagged += 1
+                assert OFF_ON_YOUR_OWN_LOGS.fullmatch(str(config.get("enabled"))), f"{path}: {config}"
+    assert tagged >= 20
+    # a tag set in SQL (config(tags=...)) would escape the check above
+    for path in [*(PROJECT_DIR / "models").rglob("*.sql"), *(PROJECT_DIR / "tests").rglob("*.sql")]:
+        assert not re.search(r"tags\s*=\s*[\[(]?[^)\]]*shipped_data", path.read_text()), path
 
 
 def _cli(args: list[str], cwd, warehouse) -> subprocess.CompletedProcess:
