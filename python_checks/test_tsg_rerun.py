@@ -309,6 +309,13 @@ def test_the_command_line_names_an_unopenable_warehouse_in_one_line(tmp_path):
     assert f"{tmp_path / 'warehouse'} is a file, not a folder" in message and "Traceback" not in result.stderr
 
 
+def test_the_help_says_what_the_readme_says_of_the_logs_and_the_warehouse(capsys):
+    assert tsg_rerun.main(["--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "the folder of <table>/**/*.parquet (any depth)" in text                 # README: "at any depth"
+    assert "a relative path is read from the folder this command is started in" in text
+
+
 def test_the_command_accepts_the_environments_the_models_accept():
     # the models validate tsg_environment with var_one_of; the command's list must be the same one
     lists = set()

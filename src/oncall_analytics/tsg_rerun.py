@@ -175,7 +175,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--end", required=True, type=_timestamp, help=f"incident end (or now), {TIMESTAMP_FORM}; after --start")
     p.add_argument("--sla", type=_sla, help=f"availability the scope must meet, in %% ({SLA_FORM}); default: tsg_sla_threshold")
     p.add_argument("--logs-path", type=_logs_path,
-                   help="your own logs (log_source: external), the folder of <table>/*.parquet; default: the shipped seeds")
+                   help="your own logs (log_source: external), the folder of <table>/**/*.parquet (any depth); "
+                        "default: the shipped seeds")
     p.add_argument("--target", type=_checked(_TARGET, TARGET_FORM), help="dbt target of profiles.yml (default: its default, dev)")
     p.add_argument("--project-dir", type=_project_dir, default=_default_project_dir(),
                    help="the dbt project (default: the current folder if it is the project, else the checkout this package is installed from)")
