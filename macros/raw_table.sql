@@ -65,6 +65,9 @@
     must be UTF-8 (require_utf8_text), and a time column may not be in the folders only
     (require_no_time_in_folders_only). -#}
 {% macro require_log_files(logs_path, name) -%}
+    {#- first: a logs_path that is not there would read as folders without Parquet files (dbt compile and source
+        freshness run no on-run-start hook) -#}
+    {%- do oncall_analytics.require_logs_path_folder(logs_path) -%}
     {%- set folder = logs_path ~ '/' ~ name -%}
     {%- set contract_columns = oncall_analytics.staging_columns(name) -%}
     {%- set contract = contract_columns | map(attribute='name') | map('lower') | list -%}

@@ -196,7 +196,8 @@ def test_an_incremental_run_on_another_input_stops_naming_both(logs, tmp_path):
 def test_a_run_on_another_input_stops_before_building_anything(logs, tmp_path):
     """A run on the seeds over a warehouse of one's own logs used to rebuild the logs materialized as tables
     (feature flags, products, host samples) from the seeds before the first incremental model stopped it,
-    leaving the warehouse mixed (operator trial): the on-run-start hook now stops it before any model."""
+    leaving the warehouse mixed (operator trial): the on-run-start hook now stops it before any model. A
+    logs_path that does not exist is named as such first."""
     warehouse, target = tmp_path / "w.duckdb", ["--target-path", str(tmp_path / "target")]
     run_dbt(["build", "-s", *STAGING, *target, "--vars", external_vars(logs)], warehouse)
     mixed = run_dbt(["build", "-s", "+stg_serverless__function_invocations", "+stg_gateway__feature_flags",
@@ -205,6 +206,16 @@ def test_a_run_on_another_input_stops_before_building_anything(logs, tmp_path):
     assert ("base_serverless__function_invocations holds rows loaded from `read_parquet(" in mixed.stdout
             and "the run stops before building anything" in " ".join(mixed.stdout.split()))
     assert "base_gateway__feature_flags" not in _tables(warehouse)
+    # a logs_path that is not there said neither: it stopped on the input check (suggesting --full-refresh),
+    # and on a new warehouse loaded the seeds before nine "holds no *.parquet file" (operator report). The
+    # hook now names the var first, before any seed or model (the operator's command: a whole build)
+    tables = _tables(warehouse)
+    missing = run_dbt(["build", *target, "--vars", external_vars(tmp_path / "does_not_exist")], warehouse, check=False)
+    output = " ".join(missing.stdout.split())
+    assert missing.returncode != 0
+    assert f"Invalid var 'logs_path': \"{tmp_path / 'does_not_exist'}\" is not a folder (it does not exist)" in output
+    assert "holds rows loaded from" not in output and not re.search(r"\d+ of \d+ START (?!hook)", output)   # no seed, model or test
+    assert _tables(warehouse) == tables
 
 
 def test_a_file_the_log_would_not_read_stops_the_run_naming_it(logs, tmp_path):

@@ -8,6 +8,9 @@
 - `oncall_real_path(path VARCHAR) -> VARCHAR`: the file's path with every symbolic link resolved
   (os.path.realpath): the run-start check of linked folders (macro require_no_linked_folders) tells a file
   the log reads through another path from one it would leave unread.
+- `oncall_path_kind(path VARCHAR) -> VARCHAR`: 'folder', 'file', 'missing' or 'unreachable' (path_kind). The
+  run-start check of logs_path (macro require_logs_path_folder) tells a logs_path that does not exist from a
+  folder without Parquet files: DuckDB's glob lists files only, and finds none in both.
 
 It also refuses a warehouse file whose name holds a quote (DBT_DUCKDB_PATH="on-call's.duckdb"): DuckDB names
 the database after its file, and dbt-duckdb's own catalog queries put that name in a string literal, so a
@@ -18,6 +21,7 @@ profiles.yml names this module under `plugins:`; dbt-duckdb configures each conn
 from __future__ import annotations
 
 import os
+import stat
 
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -27,6 +31,7 @@ from oncall_analytics.arrow_schema import duration_fields
 
 ARROW_TIME_FIELDS = "oncall_arrow_time_fields"
 REAL_PATH = "oncall_real_path"
+PATH_KIND = "oncall_path_kind"
 
 
 def real_path(path: str) -> str:
@@ -34,10 +39,23 @@ def real_path(path: str) -> str:
     return os.path.realpath(path)
 
 
+def path_kind(path: str) -> str:
+    """'folder', 'file' (anything else that exists), 'missing' (nothing there, or a file on the way), or
+    'unreachable' (a folder on the way this user may not enter). A leading ~ is the home folder, as DuckDB
+    reads it; a relative path is read from the current folder, as DuckDB reads it."""
+    try:
+        return "folder" if stat.S_ISDIR(os.stat(os.path.expanduser(path)).st_mode) else "file"
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    except OSError:
+        return "unreachable"
+
+
 def register(conn: duckdb.DuckDBPyConnection) -> None:
     """The project's functions on `conn` (idempotent: a connection configured twice keeps one of each)."""
     text = duckdb.sqltype("VARCHAR")
-    for name, function, returns in ((ARROW_TIME_FIELDS, duration_fields, duckdb.list_type(text)), (REAL_PATH, real_path, text)):
+    for name, function, returns in ((ARROW_TIME_FIELDS, duration_fields, duckdb.list_type(text)), (REAL_PATH, real_path, text),
+                                   (PATH_KIND, path_kind, text)):
         try:
             conn.remove_function(name)
         except (duckdb.InvalidInputException, duckdb.CatalogException):
