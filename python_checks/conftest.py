@@ -35,6 +35,17 @@ def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PR
     return result
 
 
+# The longest test files, started first. `make test` runs files whole on two workers (--dist loadfile), in
+# collection order, which is alphabetical: the README's commands (about 5 minutes alone) came near the end,
+# and one worker ran them while the other had nothing left. Other files keep their order.
+LONGEST_FILES_FIRST = ["test_readme_commands.py", "test_hostile_vars.py"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: index for index, name in enumerate(LONGEST_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: a file's tests stay together, in order
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory) -> Path:
     """The whole project built (`dbt build`: seeds, models, data and unit tests) into a temp file."""
