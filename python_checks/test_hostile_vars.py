@@ -206,6 +206,10 @@ def test_a_run_on_another_input_stops_before_building_anything(logs, tmp_path):
     assert ("base_serverless__function_invocations holds rows loaded from `read_parquet(" in mixed.stdout
             and "the run stops before building anything" in " ".join(mixed.stdout.split()))
     assert "base_gateway__feature_flags" not in _tables(warehouse)
+    # `make docs` passes no vars: it writes no model, so neither the hook nor a base model's check stops it
+    # (operator trial: make docs failed once the default warehouse held one's own logs)
+    docs = run_dbt(["docs", "generate", *target], warehouse, check=False)
+    assert docs.returncode == 0 and "holds rows loaded from" not in docs.stdout, docs.stdout[-3000:]
     # a logs_path that is not there said neither: it stopped on the input check (suggesting --full-refresh),
     # and on a new warehouse loaded the seeds before nine "holds no *.parquet file" (operator report). The
     # hook now names the var first, before any seed or model (the operator's command: a whole build)

@@ -5,18 +5,26 @@
   every row, and each check compares it with this run's.
   recorded_setting_to_check(column): true on an incremental run of a table
     that records `column`; false on a full refresh or at parse time (nothing
-    stored to mix with); an error when the table predates the column.
+    stored to mix with), and for a command that writes no model (compile,
+    docs generate, show: `make docs` on a warehouse built with other vars);
+    an error when the table predates the column.
+  command_writes_models(): whether this dbt command can write a model's
+    rows (build, run, seed, snapshot, retry); the checks above are for those.
   mixed_setting_ways_out(setting): the error's last sentence, the three ways
     out.
 -#}
 {% macro recorded_setting_to_check(column) -%}
-    {%- if not (execute and is_incremental()) -%}{{ return(false) }}{%- endif -%}
+    {%- if not (execute and is_incremental() and oncall_analytics.command_writes_models()) -%}{{ return(false) }}{%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
     {%- if column not in columns -%}
         {{ exceptions.raise_compiler_error(this.identifier ~ " was built by an earlier version of the project (no " ~ column
             ~ " column): rebuild it once with `dbt build --full-refresh`.") }}
     {%- endif -%}
     {{ return(true) }}
+{%- endmacro %}
+
+{% macro command_writes_models() -%}
+    {{ return(flags.WHICH in ['build', 'run', 'seed', 'snapshot', 'retry']) }}
 {%- endmacro %}
 
 {% macro mixed_setting_ways_out(setting) -%}
