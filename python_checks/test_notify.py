@@ -22,7 +22,7 @@ import pytest
 
 from conftest import PROJECT_DIR
 from oncall_analytics.__main__ import main as oncall_main
-from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications
+from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications, burn_rate_text
 from webhook_server import webhook
 
 SINCE = ["--since", "2000-01-01 00:00:00"]   # everything in the warehouse is new
@@ -105,6 +105,12 @@ def test_webhook_receives_each_notification_once_in_order_after_failed_attempts(
     finding = next(p for p in server.accepted if key_of(p).startswith("tsg_finding:"))
     assert "new_pricing_engine" in finding["text"] and keys.index(key_of(finding)) > keys.index(key_of(page))
     assert fields_of(finding)["Where"] == "us-east / prod / api.gateway.main"
+
+
+def test_a_burn_rate_reads_above_the_threshold_it_exceeds():
+    """1.008 against 1 printed "1.0x (threshold 1x)" (operator trial): digits are added until it reads above."""
+    assert [burn_rate_text(rate, 14.4) for rate in (19.34, 14.4, 14.41, 3.0)] == ["19.3x", "14.4x", "14.41x", "3.0x"]
+    assert [burn_rate_text(rate, 1.0) for rate in (1.008, 1.00004, 1.0, None)] == ["1.01x", "1.0000x", "1.0x", "?x"]
 
 
 # The shipped guide's window is 12:00 to 16:00; the pages on its scope start at 14:05 (availability, fast

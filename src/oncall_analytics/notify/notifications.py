@@ -148,6 +148,18 @@ def _alert_fields(row: dict) -> dict:
     return {**fields, "resolved_at": stamp(row["resolved_at"]) if row["resolved_at"] is not None else None}
 
 
+def burn_rate_text(rate: float | None, threshold: float) -> str:
+    """A burn rate as "19.3x": one decimal, or as many more (up to four) as it takes to read above the
+    threshold it exceeds: a rate of 1.008 against 1 printed "1.0x (threshold 1x)" (operator trial)."""
+    if rate is None:
+        return "?x"
+    for decimals in range(1, 5):
+        text = f"{rate:.{decimals}f}"
+        if rate <= threshold or float(text) > threshold:
+            break
+    return f"{text}x"
+
+
 def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
     """A notification per burn-rate alert, and one per resolution (after it)."""
     rows = _rows(con, ALERTS_SQL, ["marts.slo_burn_rate_alerts", "marts.slo_status"])
@@ -155,8 +167,9 @@ def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
     for row in rows:
         link = links(f"slo-{row['slo_name']}", "slo_burn_rate_alerts")
         budget = row["budget_consumed_pct_at_start"]
-        how_bad = (f"burn rate {row['long_window_burn_rate_at_start']:.1f}x over {row['long_window']} and "
-                   f"{row['short_window_burn_rate_at_start']:.1f}x over {row['short_window']} "
+        threshold = row["burn_rate_threshold"]
+        how_bad = (f"burn rate {burn_rate_text(row['long_window_burn_rate_at_start'], threshold)} over {row['long_window']} and "
+                   f"{burn_rate_text(row['short_window_burn_rate_at_start'], threshold)} over {row['short_window']} "
                    f"(threshold {row['burn_rate_threshold']:g}x; objective {row['objective_pct']:g} % over {row['time_window']})"
                    + (f"; {budget:.0f} % of the {row['time_window']} error budget spent" if budget is not None else "")
                    # a warehouse built before the column was added has none: covered, as it then read
