@@ -227,3 +227,14 @@ def test_the_accepted_time_range_follows_the_folder_within_the_projects_bounds()
         with pytest.raises(eval_detector.EvalError) as refused:
             eval_detector.accepted_times(bad, now)
         assert refused.value.code == 2
+
+
+def test_the_build_selects_without_a_selector_that_matches_nothing(tmp_path):
+    """Every --exclude of the command matches an enabled node on external logs: `--exclude tag:shipped_data`
+    did not (those tests are off there), and dbt warned on every evaluation (operator trial)."""
+    command = eval_detector.dbt_command(PROJECT_DIR, tmp_path / "logs", "robust", 60, tmp_path / "target")
+    listed = subprocess.run([command[0], "ls", *command[2:], "--resource-type", "test", "--output", "name"],
+                            capture_output=True, text=True, cwd=PROJECT_DIR)
+    assert listed.returncode == 0, listed.stdout[-3000:]
+    assert "does not match any enabled nodes" not in listed.stdout
+    assert "quarantined_share" in listed.stdout   # the data tests of what is built are run
