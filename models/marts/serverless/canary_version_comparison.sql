@@ -81,7 +81,9 @@ judged as (
             when
                 total_invocations < {{ min_invocations }}
                 or baseline_invocations < {{ min_invocations }} then 'INSUFFICIENT_SAMPLE'
-            when p95_duration_ratio > {{ max_p95_ratio }} then 'ROLLBACK'
+            -- the product, not the ratio: a baseline p95 of 0 ms has no ratio, and its canary
+            -- at 5000 ms was promoted (independent re-implementation)
+            when p95_duration > {{ max_p95_ratio }} * baseline_p95_duration then 'ROLLBACK'
             -- not yet within the limit with confidence (above it, or too few invocations to tell): keep running
             when error_rate_delta_upper > {{ max_increase_pct }} then 'INSUFFICIENT_SAMPLE'
             else 'PROMOTE'
@@ -121,6 +123,10 @@ explained as (
                             || ' points above the baseline (at least '
                             || cast(round(error_rate_delta_lower, 2) as {{ dbt.type_string() }})
                             || ' at {{ confidence_pct }} % confidence): roll back'
+                    when p95_duration_ratio is null
+                        then
+                            'p95 duration ' || cast(round(p95_duration, 2) as {{ dbt.type_string() }})
+                            || ' ms against the baseline''s 0 ms: roll back'
                     else
                         'p95 duration ' || cast(round(p95_duration_ratio, 2) as {{ dbt.type_string() }})
                         || 'x the baseline: roll back'
