@@ -102,6 +102,8 @@ ABSURD_VARS = [   # (selected node, --vars, the var the error must name)
     ("tsg_action_plan", "{tsg_sla_threshold: 100}", "tsg_sla_threshold"),
     ("int_gateway__element_attribution", "{tsg_plan_min_z: -1}", "tsg_plan_min_z"),
     ("int_gateway__element_attribution", "{tsg_plan_min_z: '3; drop table x'}", "tsg_plan_min_z"),
+    ("int_gateway__element_attribution", "{tsg_plan_min_server_errors: 0}", "tsg_plan_min_server_errors"),
+    ("int_gateway__element_attribution", "{tsg_plan_min_server_errors: 2.5}", "tsg_plan_min_server_errors"),
     ("tsg_action_plan", "{tsg_sla_threshold: 0}", "tsg_sla_threshold"),
     # a bucket complete before it starts; at a 5-minute grain the bound is 299 s
     ("int_gateway__hourly_metrics", "{bucket_complete_within_seconds: 3600}", "bucket_complete_within_seconds"),

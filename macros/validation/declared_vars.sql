@@ -39,7 +39,7 @@
         'tsg_product_high_latency_ms', 'tsg_workflow_critical_completion_pct',
         'tsg_error_spike_per_hour', 'tsg_error_cascading_share', 'tsg_error_transient_retry_share',
         'tsg_error_high_affected_users', 'tsg_error_urgent_hours', 'tsg_plan_min_explanatory_power',
-        'tsg_plan_min_z', 'tsg_plan_min_lift', 'tsg_plan_echo_share', 'tsg_plan_stopped_minutes'
+        'tsg_plan_min_z', 'tsg_plan_min_server_errors', 'tsg_plan_min_lift', 'tsg_plan_echo_share', 'tsg_plan_stopped_minutes'
     ]) }}
 {%- endmacro %}
 
