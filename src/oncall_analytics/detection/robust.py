@@ -59,7 +59,7 @@ sums) over many series at once, each on its own stretch of one grid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from statistics import NormalDist
 from zoneinfo import ZoneInfo
 
@@ -73,6 +73,7 @@ WEEK_DAYS = 7
 LEVEL_BLOCKS = 8  # blocks per level baseline window
 MIN_LEVEL_BLOCKS = 2  # blocks with data needed for a level baseline
 MIN_DAY_POINTS = 6  # residuals a day needs to give a scale estimate
+NETWORK_WIDTH = 16  # rows up to this long are sorted by a sorting network (network_sorted)
 
 
 @lru_cache(maxsize=64)
@@ -156,12 +157,56 @@ def time_window_sums(steps: np.ndarray, columns: list[np.ndarray], window: int, 
 
 
 def row_medians(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(median ignoring NaN, count of non-NaN) of each row of a 2-D array; NaN where a row is empty."""
-    ordered = np.sort(rows, axis=1)  # NaN sort last
-    counts = rows.shape[1] - np.isnan(rows).sum(axis=1)
+    """(median ignoring NaN, count of non-NaN) of each row of a 2-D array of finite values or NaN; NaN where a
+    row is empty."""
+    width = rows.shape[1]
+    if width <= NETWORK_WIDTH and not has_negative_zero(rows):
+        ordered, counts = network_sorted(rows)
+    else:
+        ordered = np.sort(rows, axis=1).T  # NaN sort last
+        counts = width - np.isnan(rows).sum(axis=1)
     index = np.arange(len(rows))
-    middle = (ordered[index, np.maximum((counts - 1) // 2, 0)] + ordered[index, np.minimum(counts // 2, rows.shape[1] - 1)]) / 2
+    middle = (ordered[np.maximum((counts - 1) // 2, 0), index] + ordered[np.minimum(counts // 2, width - 1), index]) / 2
     return np.where(counts > 0, middle, np.nan), counts
+
+
+def has_negative_zero(array: np.ndarray) -> bool:
+    """Whether -0.0 is in `array`: sorts may order it either way around 0.0, so a network and np.sort can differ."""
+    zero = array == 0
+    return bool(zero.any() and np.signbit(array[zero]).any())
+
+
+@cache
+def sorting_network(width: int) -> tuple[tuple[int, int], ...]:
+    """Comparators (i, j), i < j, of Batcher's odd-even merge sort of `width` values: that of the next power of
+    two without those that touch its padding (values above every other, which no comparator moves)."""
+    size = 1 << max(width - 1, 0).bit_length()
+    pairs = []
+    p = 1
+    while p < size:
+        k = p
+        while k >= 1:
+            for j in range(k % p, size - k, 2 * k):
+                pairs += [(i + j, i + j + k) for i in range(k) if (i + j) // (2 * p) == (i + j + k) // (2 * p)]
+            k //= 2
+        p *= 2
+    return tuple((i, j) for i, j in pairs if j < width)
+
+
+def network_sorted(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each row sorted, NaN last, as a (width, rows) array; count of non-NaN per row) of a 2-D array of finite
+    values or NaN, none -0.0, by a sorting network over its columns: np.sort sorts each row on its own, which
+    for short rows (1.5M rows of 6 for the level baseline of a year of 1,000 hourly series) costs mostly calls.
+    NaN becomes +inf, the same order; the values are the sorted ones of np.sort wherever they are finite."""
+    columns = [np.where(np.isnan(column), np.inf, column) for column in rows.T]
+    counts = np.zeros(len(rows), dtype=np.int64)
+    for column in columns:
+        counts += column != np.inf
+    for i, j in sorting_network(len(columns)):
+        low = np.minimum(columns[i], columns[j])
+        np.maximum(columns[i], columns[j], out=columns[j])
+        columns[i] = low
+    return np.stack(columns), counts
 
 
 def previous_rows(array: np.ndarray, width: int, fill=np.nan) -> np.ndarray:
@@ -192,24 +237,31 @@ def seasonal_baseline(grid: np.ndarray, period: int, days: int, min_days: int, c
     phase is then the same local time of day (23 or 25 hours back across a change of the clocks)."""
     size = len(grid)
     padded = np.concatenate([np.full(days * period, np.nan), grid])
-    count = np.zeros(size)
+    # the day loop adds these without a mask: the values with 0 for NaN, and 1 per value seen
+    filled = np.where(np.isnan(padded), 0.0, padded)
+    seen = (filled == padded).view(np.int8)
+    count = np.zeros(size, dtype=np.int8 if days < 128 else np.int64)
     total = np.zeros(size)
     high = np.full(size, np.nan)  # fmax and fmin skip NaN: NaN until a day is seen
     low = np.full(size, np.nan)
-    for day in range(1, days + 1):  # contiguous slices: the grid `day` days earlier (on UTC)
-        if clock is None:
-            earlier = padded[(days - day) * period:(days - day) * period + size]
-        else:
-            earlier = same_local_time(padded, clock, day * period, days * period)
-        seen = earlier == earlier  # not NaN
-        count += seen
-        total += np.where(seen, earlier, 0.0)
-        np.fmax(high, earlier, out=high)
-        np.fmin(low, earlier, out=low)
+    for day in range(1, days + 1):
+        earlier = same_phase(clock, day * period, days * period, size)
+        count += seen[earlier]
+        total += filled[earlier]
+        np.fmax(high, padded[earlier], out=high)
+        np.fmin(low, padded[earlier], out=low)
     trim = count >= 3
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(trim, total - high - low, total) / (count - 2 * trim)
     return np.where(count >= min_days, mean, np.nan)
+
+
+def same_phase(clock: np.ndarray | None, back: int, pad: int, size: int) -> slice | np.ndarray:
+    """Where each grid position's same phase `back` buckets earlier sits in the grid after `pad` NaN cells: a
+    contiguous slice on UTC, the cells of the same local time otherwise (same_local_time)."""
+    if clock is None:
+        return slice(pad - back, pad - back + size)
+    return same_local_time(clock, back, pad)
 
 
 def local_clock_shift(first_step: np.ndarray, stretch: np.ndarray, grain: int, time_zone: str) -> np.ndarray | None:
@@ -225,13 +277,13 @@ def local_clock_shift(first_step: np.ndarray, stretch: np.ndarray, grain: int, t
     return np.rint(offset_minutes / grain).astype(np.int64)
 
 
-def same_local_time(padded: np.ndarray, clock: np.ndarray, back: int, pad: int) -> np.ndarray:
+def same_local_time(clock: np.ndarray, back: int, pad: int) -> np.ndarray:
     """Per grid position i: the cell `back` buckets earlier on the local clock, i - back + clock[i] -
-    clock[i - back], read from `padded` (the grid after `pad` NaN cells); NaN before the grid."""
+    clock[i - back], in the grid after `pad` NaN cells (cell 0, a NaN, before the grid)."""
     position = np.arange(len(clock))
     earlier = position - back
     shift = clock - clock[np.maximum(earlier, 0)]
-    return padded[np.clip(earlier + shift + pad, 0, None)]
+    return np.clip(earlier + shift + pad, 0, None)
 
 
 def daily_scale(abs_residual: np.ndarray, steps_abs: np.ndarray, params: RobustParams) -> tuple[np.ndarray, np.ndarray]:
@@ -250,22 +302,32 @@ def daily_scale(abs_residual: np.ndarray, steps_abs: np.ndarray, params: RobustP
     ranks, gaussian = order_statistic_table(per_day, params.scale_quantile)
     rank = ranks[counts]
     if ranks.max() == 1:  # the largest (at an hourly grain and 0.99): no sort needed
-        order_statistic = np.fmax.reduce(abs_residual, axis=2)
+        order_statistic = fold_last_axis(np.fmax, abs_residual)
     else:
         largest_first = np.sort(-abs_residual.reshape(models * days, per_day), axis=1)
         order_statistic = -largest_first[np.arange(models * days), rank.ravel() - 1].reshape(models, days)
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = np.where(counts >= MIN_DAY_POINTS, order_statistic / gaussian[counts], np.nan)
-        resolution = np.min(np.where(steps_abs > 0, steps_abs, np.inf), axis=1)
+        resolution = fold_last_axis(np.minimum, np.where(steps_abs > 0, steps_abs, np.inf))
     window_days = params.scale_days
     ordered = np.sort(previous_rows(estimate.T, window_days), axis=2)  # (days, models, previous days), NaN last
     days_seen = window_sums(~np.isnan(estimate.T), window_days)
     pick = np.maximum(np.ceil(params.scale_day_quantile * days_seen).astype(np.int64), 1) - 1
     quantile = np.take_along_axis(ordered, pick[:, :, None], axis=2)[:, :, 0].T
     points = window_sums(np.where(counts >= MIN_DAY_POINTS, counts, 0).T, window_days).T.astype(float)
-    finest = previous_rows(resolution, window_days, np.inf).min(axis=1)
+    finest = fold_last_axis(np.minimum, previous_rows(resolution, window_days, np.inf))
     scale = np.where(np.isfinite(finest), np.fmax(quantile, finest), 0.0)  # never changed: flat, scale 0
     return np.where(days_seen.T > 0, scale, np.nan), points
+
+
+def fold_last_axis(ufunc: np.ufunc, array: np.ndarray) -> np.ndarray:
+    """ufunc.reduce(array, axis=-1) of np.fmax or np.minimum, one column after another: numpy reduces a short
+    last axis row by row (0.2 ms for the 5,400 days of 24 hours of one chunk; a fifth of that here). The same
+    values: the largest or smallest is one of them, whatever the order (no -0.0: |values| or steps > 0)."""
+    out = array[..., 0].copy()
+    for column in range(1, array.shape[-1]):
+        ufunc(out, array[..., column], out=out)
+    return out
 
 
 def relative_floor(scale: np.ndarray, expected: np.ndarray, share: float) -> np.ndarray:
@@ -290,24 +352,27 @@ def order_statistic_table(per_day: int, scale_quantile: float) -> tuple[np.ndarr
     return ranks, gaussian
 
 
-def weekly_reference(grid: np.ndarray, position: np.ndarray, week: int, first_position: np.ndarray,
+def weekly_reference(grid: np.ndarray, position: np.ndarray, week: int, edges: np.ndarray,
                      clock: np.ndarray | None = None) -> np.ndarray:
     """Per observation: the value at the same phase in the latest earlier week of its series where it was
-    observed. `first_position`: per observation, the grid cell of its series' first bucket (series laid out
-    by layout(): at least a week of empty cells before it, weeks aligned on the grid). `clock`: as in
-    seasonal_baseline, the same phase is the same local time."""
+    observed. `edges`: the series' first rows, as in score_many (series laid out by layout(): at least a week
+    of empty cells before each, weeks aligned on the grid). `clock`: as in seasonal_baseline, the same phase
+    is the same local time."""
     earlier = position - week
     if clock is not None:
         earlier = earlier + clock[position] - clock[earlier]
     reference = grid[earlier]  # the empty cells before a series: NaN in its first week
-    missing = np.isnan(reference) & (earlier - week >= first_position)  # an older week of the series may hold that phase
-    if missing.any():
+    unseen = np.flatnonzero(np.isnan(reference))  # a few rows: the rest need no series start
+    first_position = position[edges[np.searchsorted(edges, unseen, side="right") - 1]]  # the grid cell of its series' first bucket
+    older = earlier[unseen] - week >= first_position  # an older week of the series may hold that phase
+    missing, first_position = unseen[older], first_position[older]
+    if len(missing):
         table = grid.reshape(-1, week)
         latest = np.where(np.isnan(table), -1, np.arange(len(table))[:, None])
         np.maximum.accumulate(latest, axis=0, out=latest)
         week_of, phase = earlier[missing] // week + 1, earlier[missing] % week
         found = latest[week_of - 1, phase]
-        in_series = found >= first_position[missing] // week  # not a week of an earlier series
+        in_series = found >= first_position // week  # not a week of an earlier series
         reference[missing] = np.where(in_series, table[np.maximum(found, 0), phase], np.nan)
     return reference
 
@@ -368,7 +433,8 @@ def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, param
     if len(values) == 0:
         return empty_scores()
     grain = int(params.grain_minutes)
-    if np.any(minutes % grain):
+    steps = minutes // grain
+    if np.any(steps * grain != minutes):  # minutes % grain, without the slow integer remainder
         raise ValueError(f"score_series: times must be bucket starts at the {grain}-minute grain (bucket the series first)")
     same_series = same_series_as_previous(edges)
     if np.any((np.diff(minutes) <= 0) & same_series):
@@ -377,33 +443,32 @@ def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, param
         raise ValueError("score_series: values must be finite")
 
     per_day = params.points_per_day
-    position, size, first_step, stretch = layout(minutes // grain, edges, params)
+    position, size, first_step, stretch = layout(steps, edges, params)
     grid = np.full(size, np.nan)
     grid[position] = values
     clock = local_clock_shift(first_step, stretch, grain, params.time_zone)
 
     level = level_baseline(grid, params.block_points)
     seasonal = seasonal_baseline(grid, per_day, params.seasonal_days, params.seasonal_min_days, clock)
-    step_sizes = np.full(size, np.nan)
-    step_sizes[position[1:][same_series]] = np.abs(np.diff(values))[same_series]
     day_rows = size // per_day
-    residuals = np.abs(grid - np.stack([level, seasonal])).reshape(2, day_rows, per_day)
-    (level_scale, seasonal_scale), (level_points, seasonal_points) = daily_scale(
-        residuals, step_sizes.reshape(day_rows, per_day), params)
+    scales, points = daily_scale(residuals(grid, level, seasonal).reshape(2, day_rows, per_day),
+                                 step_sizes(values, position, edges, size).reshape(day_rows, per_day), params)
     min_points = params.min_history_hours * 60 / grain
     with np.errstate(invalid="ignore"):
-        use_seasonal_day = (seasonal_points >= min_points) & (seasonal_scale <= params.seasonal_scale_ratio * level_scale)
+        use_seasonal_day = (points[1] >= min_points) & (scales[1] <= params.seasonal_scale_ratio * scales[0])
 
     day = position // per_day
-    is_seasonal = use_seasonal_day[day] & ~np.isnan(seasonal[position])
-    expected = np.where(is_seasonal, seasonal[position], level[position])
-    scale = relative_floor(np.where(is_seasonal, seasonal_scale[day], level_scale[day]), expected, params.min_relative_scale)
-    scale_points = np.where(is_seasonal, seasonal_points[day], level_points[day]).astype(np.int64)
+    seasonal_here = seasonal[position]
+    is_seasonal = use_seasonal_day[day] & ~np.isnan(seasonal_here)
+    expected = np.where(is_seasonal, seasonal_here, level[position])
+    model_day = day + is_seasonal * day_rows  # the row's day in the scales and points of its model, level then seasonal
+    scale = relative_floor(scales.ravel()[model_day], expected, params.min_relative_scale)
+    scale_points = points.ravel()[model_day].astype(np.int64)
     with np.errstate(invalid="ignore"):
         is_scored = ~np.isnan(expected) & (scale_points >= min_points) & (scale > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         z_score = np.where(is_scored, (values - expected) / scale, np.nan)
-        reference = weekly_reference(grid, position, WEEK_DAYS * per_day, np.repeat(position[edges[:-1]], np.diff(edges)), clock)
+        reference = weekly_reference(grid, position, WEEK_DAYS * per_day, edges, clock)
         weekly_difference_z = np.where(is_scored, (values - reference) / (np.sqrt(2.0) * scale), np.nan)
         weekly_reference_z = np.where(is_scored, (reference - expected) / scale, np.nan)
     return {
@@ -417,6 +482,24 @@ def score_many(minutes: np.ndarray, values: np.ndarray, edges: np.ndarray, param
         "weekly_difference_z": weekly_difference_z,
         "weekly_reference_z": weekly_reference_z,
     }
+
+
+def residuals(grid: np.ndarray, level: np.ndarray, seasonal: np.ndarray) -> np.ndarray:
+    """|grid - baseline| of the level and the seasonal baseline, (2, grid size), written in place."""
+    out = np.empty((2, len(grid)))
+    np.subtract(grid, level, out=out[0])
+    np.subtract(grid, seasonal, out=out[1])
+    return np.abs(out, out=out)
+
+
+def step_sizes(values: np.ndarray, position: np.ndarray, edges: np.ndarray, size: int) -> np.ndarray:
+    """Per grid cell: |step from the previous observation of its series|; NaN at each series' first bucket and
+    where nothing was observed."""
+    steps = np.abs(np.diff(values))
+    steps[edges[1:-1] - 1] = np.nan  # the step into a series' first row comes from another series
+    out = np.full(size, np.nan)
+    out[position[1:]] = steps
+    return out
 
 
 def level_shift_z(times, z_score, params: RobustParams = DEFAULTS) -> np.ndarray:
