@@ -30,7 +30,7 @@ import pandas as pd
 from oncall_analytics.detection import paging, robust, sample_evidence, scoring, silence
 from oncall_analytics.detection.incidents import INCIDENT_METRICS_SCHEMA, localize, number_incidents
 from oncall_analytics.detection.rules import ANOMALIES_SCHEMA, decide
-from oncall_analytics.detection.series import SERIES_KEY, per_window, rows_of, series_heads, series_order
+from oncall_analytics.detection.series import SERIES_KEY, equals_value, per_window, rows_of, series_heads, series_names, series_order
 from oncall_analytics.drivers import by_group, where
 from oncall_analytics.frames import as_pandas, conform, empty, is_spark
 from oncall_analytics.parameters import METHODS  # the methods, validated by the on-run-start hook
@@ -122,8 +122,8 @@ def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
     keys = {
         "anomaly_method": text_column("robust", size * copies),
         "window_hours": np.repeat(np.array(windows, dtype=np.int64), size),
-        "service_name": per_window([rows_of(metrics["service_name"].to_numpy(), rows)] * copies),
-        "metric_name": per_window([rows_of(metrics["metric_name"].to_numpy(), rows)] * copies),
+        "service_name": per_window([series_names(metrics["service_name"].to_numpy(), rows, edges)] * copies),
+        "metric_name": per_window([series_names(metrics["metric_name"].to_numpy(), rows, edges)] * copies),
         "observed_at": per_window([(minutes * 60_000_000_000).view("datetime64[ns]")] * copies),
         "value": per_window([values] * copies),
     }
@@ -191,7 +191,8 @@ def flag_anomalies(scores: pd.DataFrame, method: str, window_hours: int, k: floa
                    params: paging.PagingParams = paging.DEFAULTS) -> pd.DataFrame:
     """metric_anomalies rows: the scores of `method` at `window_hours` with the anomaly decision at k."""
     # scores of scoring.score_metrics alone (no anomaly_method column) are the notebook's
-    of_method = scores["anomaly_method"].to_numpy() == method if "anomaly_method" in scores else np.full(len(scores), method == "notebook")
+    of_method = (equals_value(scores["anomaly_method"].to_numpy(), method) if "anomaly_method" in scores
+                 else np.full(len(scores), method == "notebook"))
     wanted = of_method & (scores["window_hours"].to_numpy() == window_hours)
     chosen = scores if wanted.all() else scores[wanted]
     heads = None

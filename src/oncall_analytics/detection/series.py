@@ -14,6 +14,7 @@ one is fresh memory the kernel pays for in page faults (bench/README.md).
 """
 from __future__ import annotations
 
+import ctypes
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,7 @@ import pandas as pd
 
 SERIES_KEY = ["service_name", "metric_name"]
 CHUNK_POINTS = 1 << 16  # buckets scored in one pass (bench/README.md: 2^15 to 2^17 are the fastest)
+SAMPLE_ROWS = 1 << 12  # first rows that tell a column of repeated objects (differs_from_previous)
 KERNEL_THREADS = min(os.cpu_count() or 1, 4)  # chunks scored at once (bench/README.md)
 
 
@@ -46,10 +48,51 @@ def run_heads(*columns: np.ndarray) -> np.ndarray:
     size = len(columns[0])
     if size == 0:
         return np.zeros(0, dtype=np.int64)
-    new = np.not_equal(columns[0][1:], columns[0][:-1])
+    new = differs_from_previous(columns[0])
     for column in columns[1:]:
-        new |= column[1:] != column[:-1]
+        new |= differs_from_previous(column)
     return np.r_[0, np.flatnonzero(new) + 1]
+
+
+def differs_from_previous(column: np.ndarray) -> np.ndarray:
+    """column[1:] != column[:-1]. Comparing two strings costs about 10 to 30 ns (memory: each string is an
+    object of its own), 0.1 to 0.3 s a column of 8.76M rows; in a column that repeats one object per series
+    (score_robust's names: series_names; np.repeat, read_csv) only the rows where the object changes are
+    compared. An object equals itself unless it is NaN-like, which the first row of each run of one object
+    shows. A column of one object per row (a sample of its first rows tells) is compared row by row."""
+    objects = object_ids(column)
+    if objects is None or mostly_distinct(objects[:SAMPLE_ROWS]):
+        return np.not_equal(column[1:], column[:-1])
+    changes = np.flatnonzero(objects[1:] != objects[:-1])
+    runs = np.r_[0, changes + 1]
+    if np.not_equal(column[runs], column[runs]).any():  # a NaN-like object, unequal to itself
+        return np.not_equal(column[1:], column[:-1])
+    differs = np.zeros(len(column) - 1, dtype=bool)
+    differs[changes] = np.not_equal(column[changes + 1], column[changes])
+    return differs
+
+
+def object_ids(column: np.ndarray) -> np.ndarray | None:
+    """The identity (address) of each object of a contiguous 1-D object array, as integers: a view of the
+    array's pointers, no copy, valid while `column` lives. None for any other array."""
+    if column.dtype != object or column.ndim != 1 or not column.flags.c_contiguous or len(column) == 0:
+        return None
+    return np.frombuffer((ctypes.c_size_t * len(column)).from_address(column.ctypes.data), dtype=np.uintp)
+
+
+def mostly_distinct(objects: np.ndarray) -> bool:
+    """Whether most rows of `objects` (object_ids) hold another object than the row before them."""
+    return np.count_nonzero(objects[1:] != objects[:-1]) * 2 > len(objects)
+
+
+def equals_value(column: np.ndarray, value) -> np.ndarray:
+    """column == value, compared once per run of one object (differs_from_previous) when the column repeats
+    objects (text_column's 8.76M references to one string: one comparison instead of 8.76M)."""
+    objects = object_ids(column)
+    if objects is None or mostly_distinct(objects[:SAMPLE_ROWS]):
+        return column == value
+    runs = np.r_[0, np.flatnonzero(objects[1:] != objects[:-1]) + 1]
+    return np.repeat(column[runs] == value, np.diff(np.r_[runs, len(column)]))
 
 
 def grouped_in_time_order(services: np.ndarray, metrics: np.ndarray, heads: np.ndarray, times: np.ndarray,
@@ -112,6 +155,14 @@ def same_series_as_previous(edges: np.ndarray) -> np.ndarray:
     same = np.ones(max(int(edges[-1]) - 1, 0), dtype=bool)
     same[edges[1:-1] - 1] = False
     return same
+
+
+def series_names(column: np.ndarray, rows: np.ndarray | None, edges: np.ndarray) -> np.ndarray:
+    """rows_of(column, rows) of a name column in series_order's order (`rows`, `edges`), as each series' first
+    name repeated over its rows: equal names, one object per series, so that finding the series of these rows
+    again (flag_anomalies: series_heads) compares one object per series, not two strings per row
+    (differs_from_previous): 0.03 s for each fresh column of a year of 1,000 series, 0.2 to 0.5 s saved."""
+    return per_series(edges, column[edges[:-1] if rows is None else rows[edges[:-1]]])
 
 
 def rows_of(column: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
