@@ -87,7 +87,9 @@ def mostly_distinct(objects: np.ndarray) -> bool:
 
 def equals_value(column: np.ndarray, value) -> np.ndarray:
     """column == value, compared once per run of one object (differs_from_previous) when the column repeats
-    objects (text_column's 8.76M references to one string: one comparison instead of 8.76M)."""
+    objects, or once for a read-only view of one value (methods.constant_column): not 8.76M times."""
+    if column.ndim == 1 and len(column) and column.strides[0] == 0:
+        return np.repeat(column[:1] == value, len(column))
     objects = object_ids(column)
     if objects is None or mostly_distinct(objects[:SAMPLE_ROWS]):
         return column == value
