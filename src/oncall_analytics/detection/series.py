@@ -117,7 +117,7 @@ def series_order(metrics: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray, 
     services, metric_names = metrics["service_name"].to_numpy(), metrics["metric_name"].to_numpy()
     observed = pd.to_datetime(metrics["observed_at"]).to_numpy()
     values = metrics["value"].to_numpy(dtype=float)
-    minutes = observed.astype("datetime64[m]").view(np.int64)
+    minutes = bucket_minutes(observed)
     usable = ~np.isnat(observed) & np.isfinite(values)
     heads = run_heads(services, metric_names)
     # a missing name (None, NaN) starts a run wherever it appears: looking at the heads finds every one
@@ -132,6 +132,14 @@ def series_order(metrics: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray, 
     order = np.lexsort((minutes[rows], codes[rows]))
     rows = rows[order]
     return rows, series_edges(codes[rows]), minutes[rows], values[rows]
+
+
+def bucket_minutes(observed: np.ndarray) -> np.ndarray:
+    """Minutes since the epoch (int64, floored) of datetime64 values; NaT gives some number (callers drop it).
+    Nanoseconds by integer division: astype("datetime64[m]") gives the same minutes, at twice the cost."""
+    if observed.dtype == np.dtype("datetime64[ns]"):
+        return observed.view(np.int64) // 60_000_000_000
+    return observed.astype("datetime64[m]").view(np.int64)
 
 
 def series_heads(frame: pd.DataFrame) -> tuple[np.ndarray, bool]:
