@@ -30,7 +30,7 @@ import pandas as pd
 from oncall_analytics.detection import paging, robust, sample_evidence, scoring, silence
 from oncall_analytics.detection.incidents import INCIDENT_METRICS_SCHEMA, localize, number_incidents
 from oncall_analytics.detection.rules import ANOMALIES_SCHEMA, decide
-from oncall_analytics.detection.series import SERIES_KEY, equals_value, per_window, rows_of, series_heads, series_names, series_order
+from oncall_analytics.detection.series import SERIES_KEY, bucket_starts, equals_value, per_window, rows_of, series_heads, series_names, series_order
 from oncall_analytics.drivers import by_group, where
 from oncall_analytics.frames import as_pandas, conform, empty, is_spark
 from oncall_analytics.parameters import METHODS  # the methods, validated by the on-run-start hook
@@ -134,7 +134,7 @@ def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
         "window_hours": constant_column(np.int64(windows[0]), size) if copies == 1 else np.repeat(np.array(windows, dtype=np.int64), size),
         "service_name": per_window([series_names(metrics["service_name"].to_numpy(), rows, edges)] * copies),
         "metric_name": per_window([series_names(metrics["metric_name"].to_numpy(), rows, edges)] * copies),
-        "observed_at": per_window([(minutes * 60_000_000_000).view("datetime64[ns]")] * copies),
+        "observed_at": per_window([bucket_starts(metrics["observed_at"], rows, minutes)] * copies),
         "value": per_window([values] * copies),
     }
     # copy=False: no consolidation into 2-D blocks (a full copy of every column)

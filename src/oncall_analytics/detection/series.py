@@ -142,6 +142,29 @@ def bucket_minutes(observed: np.ndarray) -> np.ndarray:
     return observed.astype("datetime64[m]").view(np.int64)
 
 
+def bucket_starts(observed_column: pd.Series, rows: np.ndarray | None, minutes: np.ndarray) -> np.ndarray:
+    """series_order's minutes as datetime64[ns] bucket starts: the frame's own column (no copy, like its values)
+    when every row is used as it stands and it already holds exactly these instants, as the models' and the
+    bench's frames do; otherwise a fresh column (minutes x 60e9)."""
+    if rows is None:
+        observed = pd.to_datetime(observed_column).to_numpy()
+        if observed.dtype == np.dtype("datetime64[ns]") and holds_minutes(observed.view(np.int64), minutes):
+            return observed
+    return (minutes * 60_000_000_000).view("datetime64[ns]")
+
+
+def holds_minutes(nanoseconds: np.ndarray, minutes: np.ndarray, block: int = 1 << 16) -> bool:
+    """nanoseconds == minutes x 60e9 everywhere, compared block by block through one small buffer: the full
+    product is 70 MB of fresh memory for a year of 1,000 series, whose page faults cost more than the
+    arithmetic (0.01 s idle, up to 0.1 s on the bench's loaded machine)."""
+    buffer = np.empty(min(block, len(minutes)), dtype=np.int64)
+    for start in range(0, len(minutes), block):
+        part = np.multiply(minutes[start:start + block], 60_000_000_000, out=buffer[:len(minutes[start:start + block])])
+        if not np.array_equal(part, nanoseconds[start:start + block]):
+            return False
+    return True
+
+
 def series_heads(frame: pd.DataFrame) -> tuple[np.ndarray, bool]:
     """(index of the first row of each run of one series, whether the rows are grouped by series and each
     in time order), from neighbouring names: no hashing of every string (bench/)."""
