@@ -171,6 +171,24 @@ def test_series_scored_together_equal_series_scored_alone():
     assert np.isfinite(together["z_score"]).sum() > 300
 
 
+def test_a_series_that_overflows_its_sums_is_not_scored_and_spares_the_others():
+    """Values near the float limit overflow their series' sums to inf: that series is not scored, and the
+    series laid after it on the grid score as they do alone (a trial: one series near 1e306 stopped the
+    scoring of every later one, their prefix sums NaN)."""
+    rng = np.random.default_rng(8)
+    huge = rng.normal(1e306, 1e305, 200)
+    ordinary = rng.normal(100, 1, 200)
+    ordinary[150] = 150
+    hours = np.r_[np.arange(200), np.arange(200)]
+    with np.errstate(all="raise"):   # nor a warning
+        together = SCORES.score_series(hours, np.r_[huge, ordinary], 48, 1.0, edges=np.array([0, 200, 400]))
+    alone = SCORES.score_series(np.arange(200), ordinary, 48, 1.0)
+    assert not together["is_scored"][:200].any() and np.isnan(together["z_score"][:200]).all()
+    np.testing.assert_array_equal(together["is_scored"][200:], alone["is_scored"])
+    np.testing.assert_allclose(together["z_score"][200:], alone["z_score"], rtol=1e-12)
+    assert together["z_score"][350] > 5
+
+
 def test_series_order_takes_an_ordered_frame_as_it_stands_and_sorts_any_other():
     """An ordered frame is used in place (rows None, no copy); shuffled, with rows lacking a name, time or
     finite value, or with series out of name order, it gives the same series, sorted, those rows left out."""

@@ -87,14 +87,21 @@ def baseline_stats(hours: np.ndarray, values: np.ndarray, window: int, edges: np
     size = int(spans.sum())
     present = np.zeros(size, dtype=np.int64)
     present[positions] = 1
-    series_mean = np.add.reduceat(values, first_rows) / lengths
-    centred = values - per_series(edges, series_mean)
-    series_std = np.sqrt(np.add.reduceat(centred * centred, first_rows) / lengths)
-    unit = per_series(edges, np.where(series_std > 0, series_std, 1.0))
+    with np.errstate(over="ignore", invalid="ignore"):
+        series_mean = np.add.reduceat(values, first_rows) / lengths
+        centred = values - per_series(edges, series_mean)
+        series_std = np.sqrt(np.add.reduceat(centred * centred, first_rows) / lengths)
+        unit = per_series(edges, np.where(series_std > 0, series_std, 1.0))
+        standardised = centred / unit
+        excess = standardised ** 2 - 1.0
+    # values near the float limit (1e306) overflow their series' sums: that series is not scored, and its
+    # cells stay 0 in the grid, or the prefix sums of every series after it would be inf or NaN (trial: one
+    # such series stopped the scoring of all the later ones)
+    overflowed = per_series(edges, np.logical_or.reduceat(~np.isfinite(excess), first_rows) | ~np.isfinite(series_std))
     standard = np.zeros(size)
-    standard[positions] = centred / unit
+    standard[positions] = np.where(overflowed, 0.0, standardised)
     excess_square = np.zeros(size)
-    excess_square[positions] = standard[positions] ** 2 - 1.0
+    excess_square[positions] = np.where(overflowed, 0.0, excess)
     points = window_sums(present, starts, window)
     sums = window_sums(standard, starts, window)
     squares = window_sums(excess_square, starts, window) + points
@@ -111,7 +118,9 @@ def baseline_stats(hours: np.ndarray, values: np.ndarray, window: int, edges: np
     inside = first < np.arange(len(offsets))
     changes_inside = window_sums(changes, starts, window) - np.where(inside, changes[positions[np.minimum(first, len(offsets) - 1)]], 0)
     std = np.where((changes_inside == 0) & (points > 0), 0.0, std)
-    return {"baseline_points": points, "baseline_mean": mean, "baseline_std": std, "history_hours": offsets}
+    mean, std = (np.where(overflowed, np.nan, column) for column in (mean, std))
+    return {"baseline_points": points, "baseline_mean": mean, "baseline_std": std, "history_hours": offsets,
+            "overflowed": overflowed}
 
 
 def weekly_reference(hours: np.ndarray, values: np.ndarray, edges: np.ndarray, week: int = WEEK_HOURS) -> np.ndarray:
@@ -145,7 +154,8 @@ def score_series(hours: np.ndarray, values: np.ndarray, window: int, min_baselin
     stats = baseline_stats(hours, values, window, edges)
     reference = weekly_reference(hours, values, edges, week)
     std = stats["baseline_std"]
-    is_scored = (stats["history_hours"] >= window) & (stats["baseline_points"] >= max(1, np.ceil(min_baseline_fraction * window)))
+    is_scored = ((stats["history_hours"] >= window) & (stats["baseline_points"] >= max(1, np.ceil(min_baseline_fraction * window)))
+                 & ~stats["overflowed"])
     can_flag = is_scored & (std > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         z_score = np.where(can_flag, (values - stats["baseline_mean"]) / std, np.nan)
