@@ -22,7 +22,7 @@ import pytest
 
 from conftest import PROJECT_DIR
 from oncall_analytics.__main__ import main as oncall_main
-from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications, burn_rate_text
+from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications, bucket_words, burn_rate_text
 from webhook_server import webhook
 
 SINCE = ["--since", "2000-01-01 00:00:00"]   # everything in the warehouse is new
@@ -644,34 +644,45 @@ def test_a_finding_follows_its_page_into_the_past():
         assert [n.long_past for n in marked] == expected
 
 
+class IncidentsAdded:
+    """Incidents copied from a shipped one at times relative to its service's newest scored bucket, and the
+    incident keys each notify run writes to a JSON-lines file."""
+
+    def __init__(self, warehouse, jsonl):
+        self.warehouse, self.jsonl = warehouse, jsonl
+        with duckdb.connect(str(warehouse)) as con:
+            self.service, self.newest = con.execute(
+                "select service_name, max(observed_at) from intermediate.int_metrics__anomaly_scores"
+                " where service_name in (select service_name from marts.incidents) group by 1 order by 1 limit 1").fetchone()
+
+    def add(self, hours_before_newest: int, ongoing: bool) -> str:
+        start = self.newest - timedelta(hours=hours_before_newest)
+        with duckdb.connect(str(self.warehouse)) as con:
+            con.execute("insert into marts.incidents select * replace (cast(? as timestamp) as started_at, cast(? as timestamp)"
+                        " as ended_at) from marts.incidents where service_name = ? limit 1",
+                        [start, self.newest if ongoing else start, self.service])
+        return f"incident:{self.service}/{start:%Y-%m-%d %H:%M:%S}"
+
+    def sent_by_next_run(self) -> list[str]:
+        before = len(self.jsonl.read_text().splitlines()) if self.jsonl.exists() else 0
+        assert notify(self.warehouse, "--jsonl", str(self.jsonl)) == 0
+        return [line["key"] for line in map(json.loads, self.jsonl.read_text().splitlines()[before:]) if line["kind"] == "incident"]
+
+    def statuses(self) -> dict[str, str]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return dict(con.execute("select notification_key, status from notify.deliveries where kind = 'incident'").fetchall())
+
+
 def test_a_warehouse_rebuilt_from_other_logs_is_a_first_run_and_ongoing_incidents_page(warehouse, tmp_path, capsys):
     """In an operator trial, the first notify after a rebuild from one's own logs (log_source external) sent
     518 pages of the new logs' last week, most of them long over. A destination's first run on other logs
     is now like its first run: what is still going on is sent (alerts firing, and incidents flagged at their
     service's newest bucket, which a first run used to record as history too), the rest is history."""
-    jsonl = tmp_path / "notifications.jsonl"
-    with duckdb.connect(str(warehouse)) as con:
-        service, newest = con.execute("select service_name, max(observed_at) from intermediate.int_metrics__anomaly_scores"
-                                      " where service_name in (select service_name from marts.incidents)"
-                                      " group by 1 order by 1 limit 1").fetchone()
-
-    def add_incident(hours_before_newest: int, ongoing: bool) -> str:
-        start = newest - timedelta(hours=hours_before_newest)
-        with duckdb.connect(str(warehouse)) as con:
-            con.execute("insert into marts.incidents select * replace (cast(? as timestamp) as started_at, cast(? as timestamp)"
-                        " as ended_at) from marts.incidents where service_name = ? limit 1",
-                        [start, newest if ongoing else start, service])
-        return f"incident:{service}/{start:%Y-%m-%d %H:%M:%S}"
-
-    def new_incident_keys(run) -> list[str]:
-        before = len(jsonl.read_text().splitlines()) if jsonl.exists() else 0
-        assert run() == 0
-        return [line["key"] for line in map(json.loads, jsonl.read_text().splitlines()[before:]) if line["kind"] == "incident"]
-
-    over, ongoing = add_incident(48, ongoing=False), add_incident(3, ongoing=True)
-    assert new_incident_keys(lambda: notify(warehouse, "--jsonl", str(jsonl))) == [ongoing]      # first run
-    later = add_incident(24, ongoing=False)
-    assert new_incident_keys(lambda: notify(warehouse, "--jsonl", str(jsonl))) == [later]        # same logs: sent
+    incidents = IncidentsAdded(warehouse, tmp_path / "notifications.jsonl")
+    over, ongoing = incidents.add(48, ongoing=False), incidents.add(3, ongoing=True)
+    assert incidents.sent_by_next_run() == [ongoing]      # first run
+    later = incidents.add(24, ongoing=False)
+    assert incidents.sent_by_next_run() == [later]        # same logs: sent
     assert "now reads other logs" not in capsys.readouterr().err
     with duckdb.connect(str(warehouse)) as con:   # what a full refresh on one's own logs leaves in staging
         for (table,) in con.execute("select table_name from information_schema.columns where table_schema = 'staging'"
@@ -679,15 +690,47 @@ def test_a_warehouse_rebuilt_from_other_logs_is_a_first_run_and_ongoing_incident
             log = table.split("__", 1)[1]
             con.execute(f"update staging.{table} set loaded_from = ?",
                         [f"read_parquet(/data/logs/{log}/**/*.parquet, union_by_name = true, binary_as_string = true)"])
-    over_after_switch, ongoing_after_switch = add_incident(12, ongoing=False), add_incident(1, ongoing=True)
-    assert new_incident_keys(lambda: notify(warehouse, "--jsonl", str(jsonl))) == [ongoing_after_switch]
+    over_after_switch, ongoing_after_switch = incidents.add(12, ongoing=False), incidents.add(1, ongoing=True)
+    assert incidents.sent_by_next_run() == [ongoing_after_switch]
     err = capsys.readouterr().err
     assert "the warehouse now reads other logs (read_parquet(/data/logs/{log}/**/*.parquet; before: seed {log})" in err
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        recorded = dict(con.execute("select notification_key, status from notify.deliveries where kind = 'incident'").fetchall())
+    recorded = incidents.statuses()
     assert recorded[over] == recorded[over_after_switch] == "baseline"
-    assert new_incident_keys(lambda: notify(warehouse, "--jsonl", str(jsonl))) == []              # recorded: once
+    assert incidents.sent_by_next_run() == []              # recorded: once
     assert "now reads other logs" not in capsys.readouterr().err
+
+
+def test_deliveries_of_a_version_that_recorded_no_logs_make_a_first_run(warehouse, tmp_path, capsys):
+    """A warehouse whose deliveries a version before notify.destination_inputs recorded: in an operator trial,
+    an upgrade, then a rebuild from the shipped seeds, sent 54 pages of the seeds' past, since notify could not
+    tell the logs had changed. Unknown logs are now treated as other logs, once."""
+    incidents = IncidentsAdded(warehouse, tmp_path / "notifications.jsonl")
+    assert incidents.sent_by_next_run() == []             # first run: the shipped incidents are over
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from notify.destination_inputs")
+    over, ongoing = incidents.add(12, ongoing=False), incidents.add(1, ongoing=True)
+    assert incidents.sent_by_next_run() == [ongoing]
+    assert "the version that sent earlier did not record which logs the warehouse read" in capsys.readouterr().err
+    assert incidents.statuses()[over] == "baseline"
+    later = incidents.add(6, ongoing=False)
+    assert incidents.sent_by_next_run() == [later]        # the logs are recorded now: a normal run
+    assert "did not record" not in capsys.readouterr().err
+
+
+def test_a_warehouse_built_by_an_earlier_version_is_one_line_and_exit_2(warehouse, capsys):
+    """Metric models and marts an earlier version built lack columns notify reads (operator trial: a traceback
+    every hour until the daily full refresh). What a flagged bucket is falls back to 'bucket'; a missing mart
+    column stops notify naming the fix, before anything is sent."""
+    with duckdb.connect(str(warehouse)) as con:
+        for model in ("int_gateway__hourly_metrics", "int_serverless__hourly_metrics"):
+            con.execute(f"alter table intermediate.{model} drop column grain_minutes")
+        assert bucket_words(con) == "bucket"
+        con.execute("alter table marts.slo_burn_rate_alerts drop column severity")
+    assert notify(warehouse, "--stdout") == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "was built by an earlier version of the project" in err and "--full-refresh" in err
+    with duckdb.connect(str(warehouse), read_only=True) as con:   # nothing recorded: notify.deliveries not even created
+        assert con.execute("select count(*) from information_schema.tables where table_schema = 'notify'").fetchone()[0] == 0
 
 
 def test_an_alert_from_a_log_shorter_than_its_long_window_says_so(built_warehouse):

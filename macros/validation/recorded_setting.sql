@@ -18,7 +18,8 @@
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
     {%- if column not in columns -%}
         {{ exceptions.raise_compiler_error(this.identifier ~ " was built by an earlier version of the project (no " ~ column
-            ~ " column): rebuild it once with `dbt build --full-refresh`.") }}
+            ~ " column): rebuild it once with `dbt build --full-refresh` and the vars it was built with"
+            ~ " (on a schedule, run the daily line now; README, Upgrading).") }}
     {%- endif -%}
     {{ return(true) }}
 {%- endmacro %}

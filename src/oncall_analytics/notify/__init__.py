@@ -15,7 +15,8 @@ them again once the destination is fixed (delivery).
 
 Exit codes: 0 all delivered; 1 something is pending, was rejected, or was
 rejected earlier and waits for --resend-rejected (see the messages on stderr):
-pages that never arrived are never a healthy run; 2 a usage error; 3 the
+pages that never arrived are never a healthy run; 2 a usage error, or a
+warehouse notify cannot read (not one, or built by an earlier version); 3 the
 warehouse is busy or missing.
 """
 from __future__ import annotations
@@ -25,12 +26,14 @@ import os
 import sys
 from datetime import UTC, datetime
 
+import duckdb
+
 from oncall_analytics.cli_paths import output_file
 from oncall_analytics.notify.delivery import RetryPolicy, deliver
 from oncall_analytics.notify.destinations import ConfigError, JsonLinesFile, StandardOutput, Webhook
 from oncall_analytics.notify.notifications import LinkBuilder, coverage, for_destination, log_input, read_notifications
 from oncall_analytics.notify.state import DeliveryState
-from oncall_analytics.warehouse_file import open_warehouse
+from oncall_analytics.warehouse_file import NOT_A_WAREHOUSE, open_warehouse
 
 DEFAULT_WAREHOUSE = "warehouse/oncall_analytics.duckdb"
 
@@ -91,18 +94,35 @@ def main(argv: list[str]) -> int:
     if con is None:
         return exit_code
     try:
-        notifications = read_notifications(con, LinkBuilder(args.report_url, args.docs_url))
-        covered = coverage(con)
-        logs = log_input(con)
+        try:
+            notifications = read_notifications(con, LinkBuilder(args.report_url, args.docs_url))
+            covered = coverage(con)
+            logs = log_input(con)
+        except (duckdb.BinderException, duckdb.CatalogException, KeyError) as error:
+            # a mart an earlier version built, without a column this one reads (operator trial: a traceback every
+            # hour); KeyError: a column missing from a mart read whole (select *)
+            found = f"no column {error.args[0]!r} in a mart notify reads" if isinstance(error, KeyError) else first_line(error)
+            print(f"notify: {args.warehouse} was built by an earlier version of the project ({found}): "
+                  "rebuild it once with the vars it was built with (on a schedule, the daily line: dbt build --full-refresh), "
+                  "then run notify; nothing was sent", file=sys.stderr)
+            return NOT_A_WAREHOUSE
         state = DeliveryState(con)
         failed = False
         for destination in destinations:
             previous_logs = state.log_input(destination.name)
             new_logs = previous_logs is not None and logs is not None and previous_logs != logs
+            # deliveries recorded by a version that kept no record of the logs: they may be other logs (operator
+            # trial: an upgrade, then a rebuild from the seeds, sent 54 pages of the seeds' past)
+            unrecorded_logs = previous_logs is None and logs is not None and state.count_all(destination.name) > 0
             if new_logs and args.since is None:
                 print(f"notify: {destination.name}: the warehouse now reads other logs ({logs}; before: {previous_logs}): "
                       "as on a first run, only what is still going on is sent, the rest is recorded as history",
                       file=sys.stderr)
+            if unrecorded_logs and args.since is None:
+                print(f"notify: {destination.name}: the version that sent earlier did not record which logs the warehouse read: "
+                      "as on a first run, only what is still going on is sent, the rest is recorded as history "
+                      "(--since T sends what happened from T)", file=sys.stderr)
+            new_logs = new_logs or unrecorded_logs
             outcome = deliver(for_destination(notifications, state.sent_records(destination.name), covered), destination,
                               state, policy, args.since, report=lambda line: print(line, file=sys.stderr), new_logs=new_logs,
                               resend_rejected=args.resend_rejected)
@@ -114,6 +134,10 @@ def main(argv: list[str]) -> int:
     finally:
         con.close()
     return 1 if failed else 0
+
+
+def first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def summary(outcome, waiting: int) -> str:

@@ -86,8 +86,11 @@ GRAIN_SQL = """
 def bucket_words(con) -> str:
     """What a flagged bucket is: 'hour', or '5-minute bucket' at that detection grain (as the metric models
     recorded it), or 'bucket' when they do not say."""
-    grains = [row["grain_minutes"] for row in _rows(con, GRAIN_SQL, ["intermediate.int_gateway__hourly_metrics",
-                                                                     "intermediate.int_serverless__hourly_metrics"])]
+    try:
+        grains = [row["grain_minutes"] for row in _rows(con, GRAIN_SQL, ["intermediate.int_gateway__hourly_metrics",
+                                                                         "intermediate.int_serverless__hourly_metrics"])]
+    except duckdb.BinderException:  # metric models built by a version that did not record the grain
+        return "bucket"
     if len(grains) != 1 or grains[0] is None:
         return "bucket"
     return "hour" if grains[0] == 60 else f"{grains[0]}-minute bucket"

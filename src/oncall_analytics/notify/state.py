@@ -92,6 +92,10 @@ class DeliveryState:
               moment if tried else None, moment if tried else None, moment if status == "sent" else None, error,
               json.dumps(notification.as_record())])
 
+    def count_all(self, destination: str) -> int:
+        """Deliveries recorded for the destination, whatever their status."""
+        return self.con.execute("select count(*) from notify.deliveries where destination = ?", [destination]).fetchone()[0]
+
     def count(self, destination: str, status: str) -> int:
         return self.con.execute("select count(*) from notify.deliveries where destination = ? and status = ?",
                                 [destination, status]).fetchone()[0]
