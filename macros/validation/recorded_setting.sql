@@ -9,7 +9,8 @@
     docs generate, show: `make docs` on a warehouse built with other vars);
     an error when the table predates the column.
   command_writes_models(): whether this dbt command can write a model's
-    rows (build, run, seed, snapshot, retry); the checks above are for those.
+    rows (build, run, seed, snapshot; `dbt retry` runs as the command it
+    retries); the checks above are for those.
   mixed_setting_ways_out(setting): the error's last sentence, the three ways
     out.
 -#}
@@ -19,13 +20,13 @@
     {%- if column not in columns -%}
         {{ exceptions.raise_compiler_error(this.identifier ~ " was built by an earlier version of the project (no " ~ column
             ~ " column): rebuild it once with `dbt build --full-refresh` and the vars it was built with"
-            ~ " (on a schedule, run the daily line now; README, Upgrading).") }}
+            ~ " (on a schedule, run the README's daily line now: Upgrading).") }}
     {%- endif -%}
     {{ return(true) }}
 {%- endmacro %}
 
 {% macro command_writes_models() -%}
-    {{ return(flags.WHICH in ['build', 'run', 'seed', 'snapshot', 'retry']) }}
+    {{ return(flags.WHICH in ['build', 'run', 'seed', 'snapshot']) }}
 {%- endmacro %}
 
 {% macro mixed_setting_ways_out(setting) -%}
