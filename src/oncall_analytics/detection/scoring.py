@@ -94,9 +94,11 @@ def baseline_stats(hours: np.ndarray, values: np.ndarray, window: int, edges: np
         unit = per_series(edges, np.where(series_std > 0, series_std, 1.0))
         standardised = centred / unit
         excess = standardised ** 2 - 1.0
-    # values near the float limit (1e306) overflow their series' sums: that series is not scored, and its
-    # cells stay 0 in the grid, or the prefix sums of every series after it would be inf or NaN (trial: one
-    # such series stopped the scoring of all the later ones)
+    # a value so far from its series' mean that its square overflows (beyond about 1e154; values near 1e306
+    # overflow the mean itself): that series is not scored, and its cells stay 0 in the grid, or the prefix
+    # sums of every series after it would be inf or NaN (trial: one such series stopped the scoring of all the
+    # later ones). Scaling by the whole series is the notebook method's design: a far outlier also costs the
+    # precision of that series' other windows.
     overflowed = per_series(edges, np.logical_or.reduceat(~np.isfinite(excess), first_rows) | ~np.isfinite(series_std))
     standard = np.zeros(size)
     standard[positions] = np.where(overflowed, 0.0, standardised)
