@@ -84,6 +84,8 @@ judged as (
             -- the product, not the ratio: a baseline p95 of 0 ms has no ratio, and its canary
             -- at 5000 ms was promoted (independent re-implementation)
             when p95_duration > {{ max_p95_ratio }} * baseline_p95_duration then 'ROLLBACK'
+            -- no duration reported on a side: its latency cannot be judged, so not promoted
+            when p95_duration is null or baseline_p95_duration is null then 'INSUFFICIENT_SAMPLE'
             -- not yet within the limit with confidence (above it, or too few invocations to tell): keep running
             when error_rate_delta_upper > {{ max_increase_pct }} then 'INSUFFICIENT_SAMPLE'
             else 'PROMOTE'
@@ -107,6 +109,10 @@ explained as (
                             || cast(total_invocations as {{ dbt.type_string() }}) || ' of this version, '
                             || cast(baseline_invocations as {{ dbt.type_string() }}) || ' of the baseline; need '
                             || '{{ min_invocations }} each): keep the canary running'
+                    when p95_duration is null or baseline_p95_duration is null
+                        then
+                            'no duration reported by ' || case when p95_duration is null then 'this version' else 'the baseline' end
+                            || ', so the p95 duration cannot be compared: keep the canary running'
                     else
                         'error rate ' || cast(round(error_rate_delta, 2) as {{ dbt.type_string() }})
                         || ' points from the baseline, between '
