@@ -129,13 +129,19 @@ flagged_candidates as (
         -- than the scope's (over the incident period, or over the window for a change
         -- that carries all the incident's traffic): 5xx of its own, not the scope's share;
         -- and enough of them to tell (operator trial: 2 5xx in 350 requests, lift 2.9, z 1.9,
-        -- topped the plan of a quiet window)
+        -- topped the plan of a quiet window): fewer are too few to tell
         coalesce(
             incident_server_errors > expected_server_errors
             and incident_server_errors >= {{ min_server_errors }}
             and (lift > 1 or window_lift > 1),
             false
-        ) as has_own_excess
+        ) as has_own_excess,
+        coalesce(
+            incident_server_errors > expected_server_errors
+            and incident_server_errors < {{ min_server_errors }}
+            and (lift > 1 or window_lift > 1),
+            false
+        ) as is_too_few_to_tell
     from scored
 ),
 
@@ -235,6 +241,7 @@ final as (
         ranked.minutes_before_last_request,
         ranked.is_candidate,
         ranked.has_own_excess,
+        ranked.is_too_few_to_tell,
         ranked.candidate_rank,
         case
             when top_candidate_exists.has_top_candidate then

@@ -70,6 +70,7 @@ plan_elements as (
         attribution.surprise,
         attribution.candidate_rank,
         attribution.has_own_excess,
+        attribution.is_too_few_to_tell,
         attribution.share_of_errors_in_top_candidate,
         attribution.top_dependency_name,
         attribution.top_dependency_share,
@@ -98,6 +99,7 @@ roled as (
             when is_symptom then 'SYMPTOM'
             when candidate_rank = 1 then 'LIKELY_ROOT_CAUSE'
             when is_echo_of_priority_1 then 'EXPLAINED_BY_PRIORITY_1'
+            when coalesce(is_too_few_to_tell, false) then 'TOO_FEW_TO_TELL'
             when not coalesce(has_own_excess, true) then 'NO_EXCESS_OF_ITS_OWN'
             else 'SEPARATE_FINDING'
         end as finding_role,
@@ -123,12 +125,12 @@ described as (
             else ''
         end as finding,
         case
-            when coalesce(is_echo_of_priority_1, false) or finding_role = 'NO_EXCESS_OF_ITS_OWN' then 11
+            when coalesce(is_echo_of_priority_1, false) or finding_role in ('NO_EXCESS_OF_ITS_OWN', 'TOO_FEW_TO_TELL') then 11
             else coalesce(first_step, 11)
         end as wording_step,
         case
             when coalesce(is_echo_of_priority_1, false) then 'EXPLAINED_BY_PRIORITY_1'
-            when finding_role = 'NO_EXCESS_OF_ITS_OWN' then finding_role
+            when finding_role in ('NO_EXCESS_OF_ITS_OWN', 'TOO_FEW_TO_TELL') then finding_role
             else coalesce(first_status, 'OVER_REPRESENTED')
         end as wording_status,
         concat_ws(
@@ -221,8 +223,9 @@ prioritised as (
                     when 'SEPARATE_FINDING' then 2
                     when 'EXPLAINED_BY_PRIORITY_1' then 3
                     when 'SYMPTOM' then 4
-                    when 'NO_EXCESS_OF_ITS_OWN' then 5
-                    else 6
+                    when 'TOO_FEW_TO_TELL' then 5
+                    when 'NO_EXCESS_OF_ITS_OWN' then 6
+                    else 7
                 end,
                 surprise desc nulls last,
                 explanatory_power desc nulls last,
