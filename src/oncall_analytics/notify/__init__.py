@@ -103,8 +103,9 @@ def main(argv: list[str]) -> int:
             # hour); KeyError: a column missing from a mart read whole (select *)
             found = f"no column {error.args[0]!r} in a mart notify reads" if isinstance(error, KeyError) else first_line(error)
             print(f"notify: {args.warehouse} was built by an earlier version of the project ({found}): "
-                  "rebuild it once with the vars it was built with (on a schedule, the daily line: dbt build --full-refresh), "
-                  "then run notify; nothing was sent", file=sys.stderr)
+                  "rebuild it once with the vars it was built with (on a schedule, run the README's daily line now, "
+                  "dbt build --selector daily_full --full-refresh --vars ...: Upgrading), then run notify; nothing was sent",
+                  file=sys.stderr)
             return NOT_A_WAREHOUSE
         state = DeliveryState(con)
         failed = False
@@ -120,8 +121,9 @@ def main(argv: list[str]) -> int:
                       file=sys.stderr)
             if unrecorded_logs and args.since is None:
                 print(f"notify: {destination.name}: the version that sent earlier did not record which logs the warehouse read: "
-                      "as on a first run, only what is still going on is sent, the rest is recorded as history "
-                      "(--since T sends what happened from T)", file=sys.stderr)
+                      "as on a first run, only what is still going on is sent, the rest is recorded as history, "
+                      "including what began and ended since that version's last run (--since T sends what happened from T)",
+                      file=sys.stderr)
             new_logs = new_logs or unrecorded_logs
             outcome = deliver(for_destination(notifications, state.sent_records(destination.name), covered), destination,
                               state, policy, args.since, report=lambda line: print(line, file=sys.stderr), new_logs=new_logs,

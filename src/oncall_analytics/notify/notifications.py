@@ -153,14 +153,15 @@ def _alert_fields(row: dict) -> dict:
 
 def burn_rate_text(rate: float | None, threshold: float) -> str:
     """A burn rate as "19.3x": one decimal, or as many more (up to four) as it takes to read above the
-    threshold it exceeds: a rate of 1.008 against 1 printed "1.0x (threshold 1x)" (operator trial)."""
+    threshold it exceeds (a rate of 1.008 against 1 printed "1.0x (threshold 1x)": operator trial), or
+    ">1x" when four do not."""
     if rate is None:
         return "?x"
     for decimals in range(1, 5):
         text = f"{rate:.{decimals}f}"
         if rate <= threshold or float(text) > threshold:
-            break
-    return f"{text}x"
+            return f"{text}x"
+    return f">{threshold:g}x"
 
 
 def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
@@ -194,7 +195,8 @@ def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
                 what=f"{row['slo_name']}: the burn rate fell back under {row['burn_rate_threshold']:g}x",
                 where=_scope(row),
                 since=f"{stamp(row['started_at'])} UTC to {stamp(row['resolved_at'])} UTC",
-                how_bad=f"peak burn rate {row['peak_long_window_burn_rate']:.1f}x over {row['long_window']}",
+                how_bad=f"peak burn rate {burn_rate_text(row['peak_long_window_burn_rate'], row['burn_rate_threshold'])} "
+                        f"over {row['long_window']}",
                 links=link, after=alert_key, extra=_alert_fields(row),
             ))
     return out
