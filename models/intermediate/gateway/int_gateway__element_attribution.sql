@@ -1,15 +1,8 @@
 {#-
   Adtributor-style attribution of the incident period's 5xx to elements
   (Bhagwan et al., NSDI 2014). Forecast = the element's incident traffic at
-  the scope's baseline 5xx rate; excess = actual - forecast.
-    explanatory_power  element's excess / scope's excess (share of the excess it explains)
-    traffic_share      element's share of the incident traffic (= forecast share)
-    error_share        element's share of the incident 5xx
-    lift               error_share / traffic_share: the element's 5xx rate against the scope's
-    window_*           the same shares over the whole window, the baseline included
-    surprise           Jensen-Shannon term of (window_traffic_share, window_error_share):
-                       how far the element's share of the window's 5xx departs from its
-                       share of the window's traffic
+  the scope's baseline 5xx rate; excess = actual - forecast. Explanatory
+  power, shares, lift and surprise (a Jensen-Shannon term) are defined in the YAML.
   Surprise is measured over the window, not the incident period alone: a release
   or flag that reaches all the incident's traffic has no surprise inside it
   (100 % of the traffic, 100 % of the 5xx), but carries none of the baseline's
@@ -21,11 +14,9 @@
   chance: its 5xx rate above the rest of the scope's by tsg_plan_min_z
   standard errors (two-proportion z over the incident period or the window,
   the higher: a change on all the incident's traffic has no rest inside it),
-  as one of 25-50 elements always is when 5xx strike at random, with at
-  least tsg_plan_min_server_errors 5xx since the incident start (the z is a
-  normal approximation: one 5xx in 23 requests, none elsewhere, scores 4.6).
-  Candidates
-  rank by surprise. The share of an element's 5xx in the top candidate's
+  as one of 25-50 elements always is when 5xx strike at random, and with
+  tsg_plan_min_server_errors 5xx (one 5xx in 23 requests scores z 4.6).
+  Candidates rank by surprise. The share of an element's 5xx in the top candidate's
   requests says whether it is an echo of it, and the dependency most of its
   5xx failed in names what an endpoint's timeouts wait on.
 -#}
@@ -127,27 +118,22 @@ flagged_candidates as (
         ) as is_candidate,
         -- more 5xx than its traffic at the baseline rate forecasts, and at a higher rate
         -- than the scope's (over the incident period, or over the window for a change
-        -- that carries all the incident's traffic): 5xx of its own, not the scope's share;
-        -- and enough of them to tell (operator trial: 2 5xx in 350 requests, lift 2.9, z 1.9,
-        -- topped the plan of a quiet window): fewer are too few to tell
+        -- that carries all the incident's traffic): 5xx of its own, not the scope's share
         coalesce(
             incident_server_errors > expected_server_errors
-            and incident_server_errors >= {{ min_server_errors }}
             and (lift > 1 or window_lift > 1),
             false
-        ) as has_own_excess,
-        coalesce(
-            incident_server_errors > expected_server_errors
-            and incident_server_errors < {{ min_server_errors }}
-            and (lift > 1 or window_lift > 1),
-            false
-        ) as is_too_few_to_tell
+        ) as is_over_its_share
     from scored
 ),
 
+-- with fewer than tsg_plan_min_server_errors such 5xx, too few to tell (operator
+-- trial: 2 5xx in 350 requests, z 1.9, topped the plan of a quiet window)
 ranked as (
     select
         *,
+        is_over_its_share and incident_server_errors >= {{ min_server_errors }} as has_own_excess,
+        is_over_its_share and incident_server_errors < {{ min_server_errors }} as is_too_few_to_tell,
         case
             when is_candidate then
                 row_number() over (

@@ -89,9 +89,7 @@ plan_elements as (
         or (attribution.is_candidate and attribution.lift >= {{ min_lift }})
 ),
 
--- the role decides the rank: an element a check flags whose 5xx are no more than its
--- share at the scope's rate (or none at all: a tier flagged for its 404s) is no
--- separate finding
+-- the role decides the rank (finding_role in the YAML): a check's element needs 5xx of its own
 roled as (
     select
         *,
@@ -213,10 +211,9 @@ prioritised as (
     select
         cast(row_number() over (
             order by
-                -- a scope without traffic first: its findings come from other scopes (other
-                -- regions, cross-region checks), and its parameters are what to check; so does
-                -- a scope whose traffic stopped at the incident start (a total outage, or
-                -- its logs stopped): no 5xx can be attributed when nothing is logged
+                -- a scope without traffic first (its findings come from other scopes, and its
+                -- parameters are what to check), or whose traffic stopped at the incident start
+                -- (a total outage, or its logs stopped): no 5xx can be attributed
                 case when wording_status in ('NO_TRAFFIC', 'TRAFFIC_COLLAPSE') then 0 else 1 end,
                 case finding_role
                     when 'LIKELY_ROOT_CAUSE' then 1
