@@ -29,9 +29,13 @@
     an operator trial, a run on the seeds over a warehouse of one's own logs
     rebuilt three base tables from the seeds before the first incremental
     model stopped it, and left the warehouse mixed. Nothing on a full
-    refresh, which starts every model over from the new input. -#}
+    refresh, which starts every model over from the new input, nor for a
+    command that writes no model (`dbt docs generate` runs this hook too:
+    `make docs` on a warehouse of your own logs). -#}
 {% macro check_same_log_inputs() -%}
-    {%- if not execute or flags.FULL_REFRESH or target.type != 'duckdb' -%}{{ return('') }}{%- endif -%}
+    {%- if not execute or flags.FULL_REFRESH or target.type != 'duckdb' or not oncall_analytics.command_writes_models() -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.package_name == project_name
             and node.name.startswith('base_') and '__' in node.name and node.unique_id in selected_resources -%}
         {%- set source_name, table = node.name[5:].split('__', 1) -%}
