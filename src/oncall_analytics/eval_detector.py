@@ -131,6 +131,7 @@ def run_method(project_dir: Path, logs: Path, warehouse: Path, method: str, grai
     env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "OPENBLAS_MAIN_FREE": "1", "GOTOBLAS_MAIN_FREE": "1"}
     print(f"running ({method}): {shlex.join(command)}", file=sys.stderr, flush=True)
     result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
+    (warehouse.parent / f"dbt-{method}.log").write_text(result.stdout)   # dbt's output, beside its warehouse
     if result.returncode != 0:
         quarantined = quarantine_note(warehouse, services)
         if quarantined:  # the usual cause on labelled data: say it in one line, not in dbt's log
@@ -270,7 +271,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--project-dir", type=_project_dir, default=_default_project_dir(),
                    help="the dbt project (default: the current folder if it is the project, else this package's checkout)")
     p.add_argument("--work-dir", type=new_folder,
-                   help="keep the logs and the two warehouses in this new folder (default: a temporary folder, removed)")
+                   help="keep the logs, the two warehouses and dbt's output (dbt-<method>.log) in this new folder "
+                        "(default: a temporary folder, removed)")
     return p
 
 
