@@ -96,13 +96,6 @@ def with_silence_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minu
             "sample_evidence_z": np.where(np.isnan(evidence), scores["sample_evidence_z"], evidence)}
 
 
-def text_column(text: str, size: int) -> np.ndarray:
-    """An object column of `size` copies of `text` (fill: np.full is about 100x slower on object arrays)."""
-    column = np.empty(size, dtype=object)
-    column.fill(text)
-    return column
-
-
 def constant_column(value, size: int) -> np.ndarray:
     """`size` copies of `value` (text or a number) as a read-only view of one value, like the missing sample
     sizes (ordered_column): a column that never differs needs no memory per row. Written out, each of the
@@ -145,7 +138,7 @@ def score_notebook(metrics: pd.DataFrame, windows: list[int], min_baseline_fract
     """SCORES_SCHEMA rows of the notebook's kernel (scoring.score_frame): it reads values only, so the sample
     size is shown and nothing is capped."""
     notebook = scoring.score_frame(metrics, windows, min_baseline_fraction, grain_minutes=grain_minutes)
-    notebook.insert(0, "anomaly_method", text_column("notebook", len(notebook)))
+    notebook.insert(0, "anomaly_method", constant_column("notebook", len(notebook)))
     copies = len({int(window) for window in windows})
     if len(notebook):  # one copy of the usable rows per window, each in series_order's order
         rows = series_order(metrics)[0] if "sample_size" in metrics else None
@@ -212,7 +205,7 @@ def flag_anomalies(scores: pd.DataFrame, method: str, window_hours: int, k: floa
             chosen = chosen.sort_values([*SERIES_KEY, "observed_at"], ignore_index=True)
             heads = series_heads(chosen)[0]
     # the rows are all of `method`: their own column says so already (a fresh 8.76M-row object column costs 0.15 s)
-    method_column = chosen["anomaly_method"].to_numpy() if "anomaly_method" in chosen else text_column(method, len(chosen))
+    method_column = chosen["anomaly_method"].to_numpy() if "anomaly_method" in chosen else constant_column(method, len(chosen))
     decided = {**flag_method(chosen, method, k, params, heads), "anomaly_k": constant_column(np.float64(k), len(chosen)),
                "anomaly_method": method_column,
                "baseline_points": chosen["baseline_points"].to_numpy(dtype=np.int64)}
