@@ -19,6 +19,7 @@ import yaml
 from conftest import PROJECT_DIR
 from oncall_analytics import parameters
 from oncall_analytics.__main__ import COMMANDS
+from oncall_analytics.error_text import first_line
 from oncall_analytics.frames import as_pandas, conform, empty, to_warehouse_frame
 from project_copy import copy_project
 
@@ -179,3 +180,10 @@ assert all(m in sys.modules for m in MODULES)
     assert result.returncode == 0, result.stderr
     profile = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())["oncall_analytics"]["outputs"]["dev"]
     assert {"module": "oncall_analytics.warm_imports"} in profile["plugins"]
+
+
+@pytest.mark.parametrize("error, line", [(ValueError("bad value\nsecond line"), "bad value"), (EOFError(), "EOFError"),
+                                         (OSError("  "), "OSError")])
+def test_an_error_is_reported_in_its_first_line_or_by_its_type(error, line):
+    # an empty message (EOFError()) once raised an IndexError of its own from str(error).splitlines()[0]
+    assert first_line(error) == line

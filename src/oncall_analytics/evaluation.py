@@ -45,6 +45,7 @@ import pandas as pd
 from oncall_analytics.detection.paging import PagingParams, flag_frame, page_incidents, summarize_incidents
 from oncall_analytics.detection.robust import RobustParams, score_frame, time_window_sums
 from oncall_analytics.detection.series import series_edges
+from oncall_analytics.error_text import first_line
 
 SERIES_KEY = ["service_name", "metric_name"]
 METRICS_FILE = "metrics.csv.gz"
@@ -173,7 +174,7 @@ def read_metrics(path: Path) -> pd.DataFrame:
     try:
         metrics = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise ValueError(f"{path}: cannot be read as gzip-compressed UTF-8 CSV ({str(error).splitlines()[0]})") from None
+        raise ValueError(f"{path}: cannot be read as gzip-compressed UTF-8 CSV ({first_line(error)})") from None
     missing = [c for c in [*SERIES_KEY, "observed_at", "value"] if c not in metrics.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing} (found {list(metrics.columns)[:8]})")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from oncall_analytics.error_text import first_line
+
 # exit codes: the warehouse is busy or not built yet (a later run can succeed), or the path is no
 # warehouse of this project (a folder, another file, a database without its marts: a later run would not change it)
 NOT_YET, NOT_A_WAREHOUSE = 3, 2
@@ -61,7 +63,7 @@ def prepare_warehouse(path: Path) -> str | None:
     try:
         duckdb.connect(str(path)).close()     # creates an empty warehouse where there is none, as dbt would
     except duckdb.Error as error:
-        reason = str(error).splitlines()[0]
+        reason = first_line(error)
         if "lock" in reason.lower():
             return f"{path} is in use by another process (a dbt run, a reader?); run again when it is done ({reason})"
         return f"{path} cannot be opened as a DuckDB warehouse ({reason})"

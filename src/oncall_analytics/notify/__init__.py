@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from oncall_analytics.cli_paths import output_file
+from oncall_analytics.error_text import first_line
 from oncall_analytics.notify.delivery import RetryPolicy, deliver
 from oncall_analytics.notify.destinations import ConfigError, JsonLinesFile, StandardOutput, Webhook
 from oncall_analytics.notify.notifications import LinkBuilder, coverage, for_destination, log_input, read_notifications
@@ -136,10 +137,6 @@ def main(argv: list[str]) -> int:
     finally:
         con.close()
     return 1 if failed else 0
-
-
-def first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def summary(outcome, waiting: int) -> str:
