@@ -2,8 +2,10 @@
 and load Python model files as plain modules so their functions can be tested."""
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,9 +50,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory) -> Path:
-    """The whole project built (`dbt build`: seeds, models, data and unit tests) into a temp file."""
+    """The whole project built (`dbt build`: seeds, models, data and unit tests) into a temp file, this
+    worker's own. Under pytest-xdist the first worker to ask builds it once for all (the others wait on a
+    lock, then copy it: a build is a minute of both cores); each has its own file, because some tests run
+    dbt on it, which opens it for writing, and DuckDB lets no other process open a file held so."""
     warehouse = tmp_path_factory.mktemp("warehouse") / "oncall_analytics.duckdb"
-    run_dbt(["build"], warehouse)
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        run_dbt(["build"], warehouse)
+        return warehouse
+    shared = tmp_path_factory.getbasetemp().parent / "shared_build"   # one folder per session, for all its workers
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)   # released when the file closes, also when the build fails the test
+        if not (shared / "built").exists():
+            run_dbt(["build"], shared / warehouse.name)
+            (shared / "built").touch()
+    shutil.copy(shared / warehouse.name, warehouse)
     return warehouse
 
 
