@@ -107,6 +107,26 @@ def test_srm_small_samples_and_unplanned_versions():
     assert stray["verdict"] == "SAMPLE_RATIO_MISMATCH" and stray["p_value"] == 0.0
 
 
+@pytest.mark.parametrize("successes, trials, share, p", [(3, 10, 0.5, 0.34375), (0, 10, 0.5, 2 / 1024), (5, 10, 0.5, 1.0),
+                                                         (2, 20, 0.3, 0.0526279487), (4, 40, 0.9, 6.06875851e-32), (0, 0, 0.5, 1.0)])
+def test_the_exact_binomial_test_matches_reference_values(successes, trials, share, p):
+    # references: the sum of the outcomes' probabilities no larger than the observed one's, in exact fractions
+    assert math.isclose(SRM.binomial_p_value(successes, trials, share), p, rel_tol=1e-4)
+
+
+def test_srm_a_split_proven_wrong_on_few_invocations_is_a_mismatch_not_too_few():
+    """Independent re-implementation trial: 4 and 36 invocations under a 90:10 split (4 expected on the
+    canary, under srm_min_expected_count) read INSUFFICIENT_SAMPLE, 'keep running', at chi-square p 1e-63.
+    Below the count the exact test decides: a split it proves wrong is a mismatch; one it cannot, too few."""
+    flipped = SRM.check_split(split([4, 36], [90, 10]), 0.001, 5).iloc[0]
+    assert flipped["verdict"] == "SAMPLE_RATIO_MISMATCH" and flipped["p_value"] < 1e-25 and flipped["min_expected_count"] == 4.0
+    none_on_canary = SRM.check_split(split([12, 0], [99, 1]), 0.001, 5).iloc[0]   # 0.12 expected: proves nothing
+    assert none_on_canary["verdict"] == "INSUFFICIENT_SAMPLE" and none_on_canary["p_value"] == 1.0
+    three = SRM.check_split(split([1, 1, 14], [45, 45, 10]), 0.001, 5).iloc[0]     # Bonferroni over three versions
+    assert three["verdict"] == "SAMPLE_RATIO_MISMATCH"
+    assert math.isclose(three["p_value"], 3 * SRM.binomial_p_value(14, 16, 0.1))
+
+
 # Alert budget ----------------------------------------------------------------
 
 LABELS = pd.DataFrame({
