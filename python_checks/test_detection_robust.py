@@ -314,6 +314,16 @@ def test_level_shift_statistic_accounts_for_autocorrelation():
 
 
 
+def test_a_constant_that_steps_is_a_level_shift_from_its_first_hour():
+    """Independent re-implementation trial: a constant 5 stepping to 6 after four days had z-scores of 0 before
+    the step, so rho was 0/0 and the statistic NaN for the whole day of the step; the first alarm came 24 h
+    late, its span starting 19 h after the step. No variation is no autocorrelation: rho 0."""
+    times = ZERO + HOUR * np.arange(24 * 6)
+    values = np.where(np.arange(len(times)) < 96, 5.0, 6.0)
+    statistic = robust.level_shift_z(times, robust.score_series(times, values)["z_score"])
+    assert statistic[96] > 5 and not (np.abs(statistic[:96]) > 5).any()   # NaN before (no rho yet) or 0
+
+
 def test_level_shift_statistic_waits_for_an_estimate_of_the_autocorrelation():
     """A stationary daily cycle every 5 minutes (operator trial): its z-scores are strongly autocorrelated, and
     on the first scored day, with no earlier day to estimate rho from, the statistic read them as independent

@@ -547,7 +547,9 @@ def level_shift_z(times, z_score, params: RobustParams = DEFAULTS) -> np.ndarray
     in_window = previous_rows(per_day, params.scale_days, 0.0).sum(axis=-1)
     known = in_window[:, 2] >= params.min_history_hours * 60 / params.grain_minutes
     with np.errstate(invalid="ignore", divide="ignore"):
-        rho = np.where(known, np.clip(in_window[:, 0] / in_window[:, 1], 0.0, 0.95), np.nan)[day]
+        # z-scores all 0 (a constant series) show no noise to correct for: rho 0, not 0/0 (a trial's constant that
+        # stepped up was first reported a day late, its span starting 19 h after the step)
+        rho = np.where(known, np.clip(np.where(in_window[:, 1] > 0, in_window[:, 0] / in_window[:, 1], 0.0), 0.0, 0.95), np.nan)[day]
         statistic = total / count * np.sqrt(count * (1 - rho) / (1 + rho))
     return np.where(scored, statistic, np.nan)
 
