@@ -12,25 +12,44 @@
 {%- endmacro %}
 
 {#- The detection grain as an integer literal, recorded on every row of the
-    incremental metric models (grain_minutes) for check_same_grain. -#}
+    incremental metric models (grain_minutes) for check_same_bucketing. -#}
 {% macro metric_grain_minutes() -%}
     cast({{ oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') }} as {{ dbt.type_int() }})
 {%- endmacro %}
 
-{#- On an incremental run, the grain recorded in the model's grain_minutes
-    column must be this run's detection_grain_minutes: appending 5-minute
-    buckets to hourly ones would hand the detector a series of two grains
-    without a word. A full refresh starts over at the new grain. -#}
-{% macro check_same_grain() -%}
-    {%- if not oncall_analytics.recorded_setting_to_check('grain_minutes') -%}{{ return('') }}{%- endif -%}
-    {%- set grain = oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') -%}
-    {%- set found = run_query("select distinct grain_minutes from " ~ this ~ " where grain_minutes is not null order by 1 limit 2") -%}
-    {%- set built = found.rows | map(attribute=0) | map('int') | list -%}
-    {%- if built | reject('equalto', grain | int) | list | length > 0 -%}
-        {{ exceptions.raise_compiler_error(
-            this.identifier ~ " holds buckets of " ~ (built | join(' and ')) ~ " minutes, and this run's detection_grain_minutes is "
-            ~ grain ~ ". An incremental run would give the detector series of two grains."
-            ~ oncall_analytics.mixed_setting_ways_out('grain')) }}
+{#- zero_fill_max_hours as an integer literal, recorded on every row of the
+    incremental metric models beside the grain, for check_same_bucketing. -#}
+{% macro metric_zero_fill_max_hours() -%}
+    cast({{ oncall_analytics.var_integer('zero_fill_max_hours', 0, 8760) }} as {{ dbt.type_int() }})
+{%- endmacro %}
+
+{#- On an incremental run, the grain and the zero-fill rule recorded on the
+    model's rows (grain_minutes, zero_fill_max_hours) must be this run's:
+    appending 5-minute buckets to hourly ones would hand the detector a
+    series of two grains, and a new zero_fill_max_hours would fill the new
+    silences by another rule than the stored ones, without a word. A full
+    refresh starts over with the new settings. -#}
+{% macro check_same_bucketing() -%}
+    {%- set grain = oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') | int -%}
+    {%- do oncall_analytics.require_recorded_integer('grain_minutes', grain, 'grain',
+        "holds buckets of {stored} minutes, and this run's detection_grain_minutes is " ~ grain
+        ~ ". An incremental run would give the detector series of two grains.") -%}
+    {%- set max_hours = oncall_analytics.var_integer('zero_fill_max_hours', 0, 8760) | int -%}
+    {%- do oncall_analytics.require_recorded_integer('zero_fill_max_hours', max_hours, 'zero_fill_max_hours',
+        "holds buckets zero-filled with zero_fill_max_hours {stored}, and this run's is " ~ max_hours
+        ~ ". An incremental run would fill new silences by another rule than the stored ones.") -%}
+{%- endmacro %}
+
+{#- Stops the run when the integer setting recorded in `column` of this
+    incremental model differs from `value`: `problem` follows the model's
+    name in the message, `{stored}` replaced by the stored value(s). -#}
+{% macro require_recorded_integer(column, value, setting, problem) -%}
+    {%- if not oncall_analytics.recorded_setting_to_check(column) -%}{{ return('') }}{%- endif -%}
+    {%- set found = run_query("select distinct " ~ column ~ " from " ~ this ~ " where " ~ column ~ " is not null order by 1 limit 2") -%}
+    {%- set stored = found.rows | map(attribute=0) | map('int') | list -%}
+    {%- if stored | reject('equalto', value | int) | list | length > 0 -%}
+        {{ exceptions.raise_compiler_error(this.identifier ~ " " ~ problem | replace('{stored}', stored | join(' and '))
+            ~ oncall_analytics.mixed_setting_ways_out(setting)) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -5,7 +5,8 @@ of the detection marts into a module-scoped warehouse): the shipped
 cause, the gateway and invocation metrics are computed per 5-minute bucket,
 and the hourly seed keeps one reading per hour. The build runs the unit
 tests too (they pin the grain they describe), and an incremental run at
-another grain on that warehouse stops instead of mixing two grains.
+another grain, or with another zero_fill_max_hours, on that warehouse stops
+instead of mixing two ways of bucketing.
 
 The sample has one day of history before its incident; the robust method
 scores once its scale rests on `min_history_hours` of residuals from
@@ -96,3 +97,16 @@ def test_an_incremental_run_at_another_grain_stops_naming_both(warehouse, tmp_pa
         for model in METRIC_MODELS:
             assert con.execute(f"select distinct grain_minutes from intermediate.{model}").fetchall() == [(60,)]
             assert con.execute(f"select count(*) from intermediate.{model} where minute(observed_at) != 0").fetchall() == [(0,)]
+
+
+def test_an_incremental_run_with_another_zero_fill_stops_naming_both(warehouse, tmp_path):
+    """The metric models record zero_fill_max_hours too: new silences filled by another rule than the stored
+    ones would mix two series definitions without a word (README said "needs --full-refresh", nothing checked)."""
+    copy = tmp_path / "grain.duckdb"
+    shutil.copy(warehouse, copy)
+    changed = GRAIN_VARS.replace("}", ", zero_fill_max_hours: 24}")
+    refused = run_dbt(["run", "-s", *METRIC_MODELS, "--vars", changed], copy, check=False)
+    assert refused.returncode != 0
+    assert "holds buckets zero-filled with zero_fill_max_hours 168, and this run's is 24" in refused.stdout
+    assert "Run with the zero_fill_max_hours the warehouse was built with" in refused.stdout
+    run_dbt(["run", "-s", *METRIC_MODELS, "--vars", GRAIN_VARS], copy)   # the recorded setting: runs on

@@ -1,6 +1,6 @@
 {#-
   Shared by the checks that an incremental run appends rows made the way the
-  stored ones were (check_same_log_input, check_same_grain,
+  stored ones were (check_same_log_input, check_same_bucketing,
   check_same_slo_counting): each incremental model records the setting on
   every row, and each check compares it with this run's.
   recorded_setting_to_check(column): true on an incremental run of a table

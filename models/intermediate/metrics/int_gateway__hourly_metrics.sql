@@ -20,7 +20,7 @@
         pre_hook="{{ delete_hours_to_recompute(ref('base_gateway__api_gateway_logs'), 'request_id', 'requested_at', 'requests') }}",
     )
 }}
-{%- do check_same_grain() %}
+{%- do check_same_bucketing() %}
 {%- set hours = hours_to_recompute(ref('base_gateway__api_gateway_logs'), 'request_id', 'requested_at') %}
 
 with requests as (
@@ -82,9 +82,13 @@ long_format as (
     from silent_buckets
 ),
 
-with_grain as (
-    -- the grain of every bucket, for the next incremental run's check_same_grain
-    select *, {{ metric_grain_minutes() }} as grain_minutes from long_format
+with_settings as (
+    -- how every bucket was made, for the next incremental run's check_same_bucketing
+    select
+        *,
+        {{ metric_grain_minutes() }} as grain_minutes,
+        {{ metric_zero_fill_max_hours() }} as zero_fill_max_hours
+    from long_format
 )
 
-select * from with_grain
+select * from with_settings

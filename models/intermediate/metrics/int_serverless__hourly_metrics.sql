@@ -22,7 +22,7 @@
         pre_hook="{{ delete_hours_to_recompute(ref('base_serverless__function_invocations'), 'invocation_id', 'start_timestamp', 'invocations') }}",
     )
 }}
-{%- do check_same_grain() %}
+{%- do check_same_bucketing() %}
 {%- set hours = hours_to_recompute(ref('base_serverless__function_invocations'), 'invocation_id', 'start_timestamp') %}
 
 with invocations as (
@@ -76,9 +76,13 @@ long_format as (
     from silent_buckets
 ),
 
-with_grain as (
-    -- the grain of every bucket, for the next incremental run's check_same_grain
-    select *, {{ metric_grain_minutes() }} as grain_minutes from long_format
+with_settings as (
+    -- how every bucket was made, for the next incremental run's check_same_bucketing
+    select
+        *,
+        {{ metric_grain_minutes() }} as grain_minutes,
+        {{ metric_zero_fill_max_hours() }} as zero_fill_max_hours
+    from long_format
 )
 
-select * from with_grain
+select * from with_settings
