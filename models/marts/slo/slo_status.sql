@@ -113,8 +113,10 @@ status as (
             lasts rest / ((b - 1) g) if that ends before the window fills; otherwise the window fills first
             and the rest then lasts at b * g (the SRE workbook's time left, rest / budget * window / b). -#}
         case
-            when current_burn_rate is null or current_burn_rate = 0 or error_budget_events = 0 then null
+            when error_budget_events = 0 then null
+            -- spent is spent, whether or not the last hour had traffic
             when budget_remaining_events <= 0 then 0
+            when current_burn_rate is null or current_burn_rate = 0 then null
             when
                 current_burn_rate > 1
                 and budget_remaining_events / ((current_burn_rate - 1) * budget_per_hour) <= hours_until_window_full
