@@ -417,6 +417,20 @@ def test_an_incident_ends_after_its_quiet_time():
     assert hours_after(incidents["ended_at"], ZERO) == [16, 23]
 
 
+def test_a_metric_flapping_inside_an_open_incident_is_one_row_of_it():
+    """Independent re-implementation trial: a flags at 0 h and 8 h (quiet longer than incident_quiet_hours),
+    b from 1 h to 6 h keeps the incident open: a's second episode joined it as a second row of a, which broke
+    incident_metrics' (incident_id, metric_name) key and failed the build. Now one row: a's onset, last flag
+    and every flag."""
+    rows = [("a", 30, 40.0), ("a", 38, 40.0)] + [("b", h, 9.0) for h in range(31, 37)]
+    incident_metrics = paging.page_incidents(scores_of(rows), 60)
+    assert incident_metrics[["incident_id", "metric_name"]].values.tolist() == [[1, "a"], [1, "b"]]
+    a = incident_metrics.set_index("metric_name").loc["a"]
+    assert (hours_after([a["onset_at"], a["last_flag_at"]], ZERO), a["flagged_points"], a["joined_by"]) == ([30, 38], 2, "root")
+    incident = paging.summarize_incidents(incident_metrics).iloc[0]
+    assert (incident["metric_count"], incident["flagged_points"], hours_after([incident["ended_at"]], ZERO)) == (2, 8, [38])
+
+
 def test_same_hour_onsets_go_to_the_strongest_evidence_not_the_name():
     for strong, weak in (("a_strong", "z_weak"), ("z_strong", "a_weak")):
         rows = [(strong, 30, 40.0), (weak, 30, 8.0), (weak, 31, 8.0)]

@@ -19,7 +19,8 @@ strongest |z| at onset first, then peak |z|, then flags; the name only for
 identical evidence). An episode joins an open incident of its service (one
 whose last anomaly is at most `incident_quiet_hours` before the episode's
 onset) when
-  1. its metric is already in that incident (`joined_by` = 'same_metric'), or
+  1. its metric is already in that incident (the episode then joins that
+     metric's row: one row per incident and metric, merge_episodes), or
   2. it starts at most `incident_join_gap_hours` after the incident
      (`'onset_gap'`), or
   3. its z-scores correlate with the incident's root cause (Spearman), |r| >=
@@ -182,7 +183,7 @@ def _incident_to_join(episode, open_incidents: list[dict], z_scores: _ZScores, g
     onset = np.datetime64(episode.onset_at)
     for incident in reversed(open_incidents):
         if episode.metric_name in incident["metrics"]:
-            return incident, "same_metric", np.nan, np.nan
+            return incident, "same_metric", np.nan, np.nan   # merged into the metric's row (merge_episodes)
     join_gap = np.timedelta64(int(round(params.incident_join_gap_hours * 60)), "m")
     for incident in reversed(open_incidents):
         if onset - incident["start"] <= join_gap:
@@ -200,7 +201,7 @@ def _incident_to_join(episode, open_incidents: list[dict], z_scores: _ZScores, g
 
 
 def page_incidents(scores: pd.DataFrame, grain_minutes: int, params: PagingParams = DEFAULTS) -> pd.DataFrame:
-    """incident_metrics-like rows: one per incident and metric episode (module docstring).
+    """incident_metrics-like rows: one per incident and metric (module docstring).
 
     `scores`: service_name, metric_name, observed_at (bucket starts), z_score and is_anomaly for every
     scored bucket (the z-scores of the other buckets feed the correlation test). Columns: incident_id,
@@ -235,7 +236,23 @@ def page_incidents(scores: pd.DataFrame, grain_minutes: int, params: PagingParam
     found["joined_by"] = [a[1] for a in assigned]
     found["join_correlation"] = [a[2] for a in assigned]
     found["join_lag_minutes"] = [a[3] for a in assigned]
-    return _rank(found)
+    return _rank(merge_episodes(found))
+
+
+def merge_episodes(found: pd.DataFrame) -> pd.DataFrame:
+    """One row per incident and metric: a metric's later episodes in its incident (rule 1: it flapped, quiet
+    longer than incident_quiet_hours while another metric kept the incident open) join its first episode's row,
+    which keeps its onset and join evidence and takes the last flag, the peak |z| and the flags of all. Two rows
+    of one metric broke incident_metrics' key and failed the hourly build (independent re-implementation trial)."""
+    keys = ["incident_key", "metric_name"]
+    if not found.duplicated(keys).any():
+        return found
+    merged = found[~found.duplicated(keys)].copy()   # the first episode of each, in onset order
+    totals = found.groupby(keys, sort=False).agg(last_flag_at=("last_flag_at", "max"), peak_abs_z_score=("peak_abs_z_score", "max"),
+                                                 flagged_points=("flagged_points", "sum"))
+    for column in totals.columns:   # groups in order of first appearance: the rows of `merged`
+        merged[column] = totals[column].to_numpy()
+    return merged.reset_index(drop=True)
 
 
 def _rank(found: pd.DataFrame) -> pd.DataFrame:
