@@ -361,6 +361,10 @@ def test_postmortem_dates_a_drift_from_the_level_shift_seen_before_the_alert():
     assert draft["fix"].startswith(f"Find what changed for error_rate around {span:%Y-%m-%d %H:%M} to {started_at:%Y-%m-%d %H:%M} "
                                    "(its level shift's span)")
     assert draft["prevention"].endswith("; page on level shifts of error_rate, whose drift was seen 3 h before the z-score alert.")
+    with_the_alert = POSTMORTEMS.postmortems(incident, metrics, flags, shifts.iloc[:1].assign(detected_at=started_at), no_edges,
+                                             24).iloc[0]   # seen in the alert's bucket: dates the change, gains no time
+    assert with_the_alert["detection"].endswith(f"at {started_at:%Y-%m-%d %H:%M}, as the alert fired")
+    assert "(its level shift's span)" in with_the_alert["fix"] and "drift" not in with_the_alert["prevention"]
     for unrelated in (shifts.iloc[1:2], shifts.iloc[2:]):
         alone = POSTMORTEMS.postmortems(incident, metrics, flags, unrelated, no_edges, 24).iloc[0]
         assert "level-shift detector saw" not in alone["detection"] and "drift" not in alone["prevention"]

@@ -140,10 +140,12 @@ def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.D
     root_cause = _who_moved_first(first, incident.started_at) + _followers(metrics, first)
     root_cause += f". Lagged correlations: {chain}." if chain else "."
     changed_around = _when(incident.started_at)
+    hours_ahead = (incident.started_at - drift.detected_at) / HOUR if drift is not None else 0.0
+    ahead = _lag(hours_ahead).lstrip("+")
     if drift is not None:
-        ahead = _lag((incident.started_at - drift.detected_at) / HOUR).lstrip("+")
+        # detected in the alert's own bucket: "0 min before the alert" read oddly (independent trial)
         detection += (f"; the level-shift detector saw {root} shift {_change(drift.before_mean, drift.after_mean)} at "
-                      f"{_when(drift.detected_at)}, {ahead} before the alert")
+                      f"{_when(drift.detected_at)}, {f'{ahead} before the alert' if hours_ahead > 0 else 'as the alert fired'}")
         changed_around = f"{_when(drift.span_started_at)} to {_when(incident.started_at)} (its level shift's span)"
     recovered = f"{root} and {', '.join(symptoms)} return to their baselines" if symptoms else f"{root} returns to its baseline"
     suspects = root if len(first) == 1 else f"{' or '.join(first)} (they moved together: the data cannot tell which led)"
@@ -158,7 +160,7 @@ def draft(incident, metrics: pd.DataFrame, anomalies: pd.DataFrame, shifts: pd.D
         prevention += f"; gate rollouts on {', '.join(symptoms)}"
     if len(silent):
         prevention += f"; add level-shift alerts on {', '.join(silent['metric_name'].drop_duplicates())}, which moved silently"
-    if drift is not None:
+    if hours_ahead > 0:   # a level-shift page would have come earlier only when the shift was seen before the alert
         prevention += f"; page on level shifts of {root}, whose drift was seen {ahead} before the z-score alert"
     prevention += "."
     return {"impact": impact, "detection": detection, "root_cause": root_cause, "fix": fix, "prevention": prevention}
