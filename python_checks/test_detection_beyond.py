@@ -122,6 +122,10 @@ def test_srm_a_split_proven_wrong_on_few_invocations_is_a_mismatch_not_too_few()
     assert flipped["verdict"] == "SAMPLE_RATIO_MISMATCH" and flipped["p_value"] < 1e-25 and flipped["min_expected_count"] == 4.0
     none_on_canary = SRM.check_split(split([12, 0], [99, 1]), 0.001, 5).iloc[0]   # 0.12 expected: proves nothing
     assert none_on_canary["verdict"] == "INSUFFICIENT_SAMPLE" and none_on_canary["p_value"] == 1.0
+    empty = SRM.check_split(split([0, 0], [50, 50]), 0.001, 5).iloc[0]   # the build on empty logs once stopped here
+    assert empty["verdict"] == "INSUFFICIENT_SAMPLE" and empty["p_value"] == 1.0
+    alone = SRM.check_split(split([3, 0], [100, 0]), 0.001, 5).iloc[0]   # one version planned: nothing to compare
+    assert alone["verdict"] == "INSUFFICIENT_SAMPLE" and alone["p_value"] == 1.0
     three = SRM.check_split(split([1, 1, 14], [45, 45, 10]), 0.001, 5).iloc[0]     # Bonferroni over three versions
     assert three["verdict"] == "SAMPLE_RATIO_MISMATCH"
     assert math.isclose(three["p_value"], 3 * SRM.binomial_p_value(14, 16, 0.1))

@@ -91,6 +91,8 @@ def exact_p_value(counts: np.ndarray, shares: np.ndarray) -> float:
     test, the smallest p-value times the number of versions when more than two (Bonferroni; with two, both
     tests are one)."""
     total = int(counts.sum())
+    if total == 0 or len(counts) < 2:   # nothing observed, or nothing to compare: no evidence
+        return 1.0
     smallest = min(binomial_p_value(int(count), total, float(share)) for count, share in zip(counts, shares))
     return min(1.0, smallest * (len(counts) if len(counts) > 2 else 1))
 
@@ -109,7 +111,8 @@ def srm_test(split: pd.DataFrame, alpha: float, min_expected_count: float) -> di
     dof = max(int(in_split.sum()) - 1, 1) if not unexpected_traffic else max(len(split) - 1, 1)
     min_expected = float(expected[in_split].min()) if in_split.any() else 0.0
     is_small = min_expected < min_expected_count and not unexpected_traffic
-    p_value = (exact_p_value(split["invocations"][in_split].to_numpy(), shares[in_split].to_numpy()) if is_small
+    planned = shares > 0   # the split's versions (in_split is empty when nothing was invoked)
+    p_value = (exact_p_value(split["invocations"][planned].to_numpy(), shares[planned].to_numpy()) if is_small
                else chi_square_p_value(statistic, dof))
     if unexpected_traffic or p_value < alpha:
         verdict = "SAMPLE_RATIO_MISMATCH"
