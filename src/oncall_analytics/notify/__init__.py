@@ -118,7 +118,8 @@ def main(argv: list[str]) -> int:
             unrecorded_logs = previous_logs is None and logs is not None and state.count_all(destination.name) > 0
             if new_logs and args.since is None:
                 print(f"notify: {destination.name}: the warehouse now reads other logs ({logs}; before: {previous_logs}): "
-                      "as on a first run, only what is still going on is sent, the rest is recorded as history",
+                      "as on a first run, only what is still going on is sent, the rest is recorded as history; "
+                      "what was sent for the earlier logs is not withdrawn",
                       file=sys.stderr)
             if unrecorded_logs and args.since is None:
                 print(f"notify: {destination.name}: the version that sent earlier did not record which logs the warehouse read: "
@@ -126,6 +127,8 @@ def main(argv: list[str]) -> int:
                       "including what began and ended since that version's last run (--since T sends what happened from T)",
                       file=sys.stderr)
             new_logs = new_logs or unrecorded_logs
+            if new_logs:   # what was sent for the earlier logs: neither sent again nor withdrawn (state)
+                state.set_aside_sent(destination.name)
             outcome = deliver(for_destination(notifications, state.sent_records(destination.name), covered), destination,
                               state, policy, args.since, report=lambda line: print(line, file=sys.stderr), new_logs=new_logs,
                               resend_rejected=args.resend_rejected)

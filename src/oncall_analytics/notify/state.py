@@ -13,6 +13,11 @@ notification and destination with what became of it.
     skipped   a resolution, correction or finding whose alert was never sent
               (baseline or rejected): not sent either, unless its alert is
               resent and delivered
+    sent_other_logs  sent while the warehouse read other logs (set aside by
+              the first run after a rebuild from other logs): never sent
+              again, and never withdrawn or corrected, since the new logs'
+              silence about it says nothing of it (operator trial: the
+              shipped data's pages withdrawn on the first run on one's own)
 
 Each outcome is written as soon as it is known, in its own transaction.
 `notify.destination_inputs` keeps, per destination, the logs the warehouse
@@ -27,7 +32,7 @@ import duckdb
 
 from oncall_analytics.notify.notifications import Notification
 
-DONE = {"sent", "rejected", "baseline", "skipped"}
+DONE = {"sent", "rejected", "baseline", "skipped", "sent_other_logs"}
 
 DDL = """
 create schema if not exists notify;
@@ -91,6 +96,12 @@ class DeliveryState:
         """, [notification.key, destination, notification.kind, notification.occurred_at, status, attempts,
               moment if tried else None, moment if tried else None, moment if status == "sent" else None, error,
               json.dumps(notification.as_record())])
+
+    def set_aside_sent(self, destination: str) -> None:
+        """Records what was sent to the destination as sent for other logs (`sent_other_logs`): the warehouse now
+        reads other logs, and what it no longer shows of theirs is not to be withdrawn or corrected."""
+        self.con.execute("update notify.deliveries set status = 'sent_other_logs' where destination = ? and status = 'sent'",
+                         [destination])
 
     def count_all(self, destination: str) -> int:
         """Deliveries recorded for the destination, whatever their status."""
