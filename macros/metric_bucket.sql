@@ -11,16 +11,12 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The detection grain as an integer literal, recorded on every row of the
-    incremental metric models (grain_minutes) for check_same_bucketing. -#}
-{% macro metric_grain_minutes() -%}
-    cast({{ oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') }} as {{ dbt.type_int() }})
-{%- endmacro %}
-
-{#- zero_fill_max_hours as an integer literal, recorded on every row of the
-    incremental metric models beside the grain, for check_same_bucketing. -#}
-{% macro metric_zero_fill_max_hours() -%}
-    cast({{ oncall_analytics.var_integer('zero_fill_max_hours', 0, 8760) }} as {{ dbt.type_int() }})
+{#- The columns that record how a bucket was made, on every row of the
+    incremental metric models, for check_same_bucketing: the detection grain
+    (grain_minutes) and zero_fill_max_hours, as integer literals. -#}
+{% macro bucketing_setting_columns() -%}
+    cast({{ oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') }} as {{ dbt.type_int() }}) as grain_minutes,
+    cast({{ oncall_analytics.var_integer('zero_fill_max_hours', 0, 8760) }} as {{ dbt.type_int() }}) as zero_fill_max_hours
 {%- endmacro %}
 
 {#- On an incremental run, the grain and the zero-fill rule recorded on the

@@ -84,11 +84,7 @@ long_format as (
 
 with_settings as (
     -- how every bucket was made, for the next incremental run's check_same_bucketing
-    select
-        *,
-        {{ metric_grain_minutes() }} as grain_minutes,
-        {{ metric_zero_fill_max_hours() }} as zero_fill_max_hours
-    from long_format
+    select *, {{ bucketing_setting_columns() }} from long_format
 )
 
 select * from with_settings
