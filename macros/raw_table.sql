@@ -61,8 +61,8 @@
     A contract column must not mix types
     that one table cannot hold as written (require_one_kind_per_column) or
     be a duration its writer stored as an integer of its unit
-    (require_no_duration_columns); text stored as bytes, in any column,
-    must be UTF-8 (require_utf8_text), and a time column may not be in the folders only
+    (require_no_duration_columns); text stored as bytes, in a contract
+    column, must be UTF-8 (require_utf8_text; other columns are not read), and a time column may not be in the folders only
     (require_no_time_in_folders_only). -#}
 {% macro require_log_files(logs_path, name) -%}
     {#- first: a logs_path that is not there would read as folders without Parquet files (dbt compile and source
@@ -144,7 +144,7 @@
     {%- do oncall_analytics.require_one_name_per_column(logs_path, name, ctes, contract_literals) -%}
     {%- do oncall_analytics.require_one_kind_per_column(logs_path, name, files, ctes, contract_literals) -%}
     {%- do oncall_analytics.require_no_duration_columns(logs_path, name, files, contract_literals) -%}
-    {%- do oncall_analytics.require_utf8_text(logs_path, name, files, ctes) -%}
+    {%- do oncall_analytics.require_utf8_text(logs_path, name, files, ctes, contract_literals) -%}
     {%- set time_literals = [] -%}
     {%- for column in contract_columns if column.type == 'timestamp' -%}
         {%- do time_literals.append(oncall_analytics.sql_literal(column.name | lower)) -%}

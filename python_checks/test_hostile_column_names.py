@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
-from conftest import PROJECT_DIR
+from conftest import PROJECT_DIR, run_dbt
 from hostile import contract_columns, external_vars, rename_in_footer, rows, run_dbt_concurrently, write_parquet
 
 SEED = f"read_csv('{PROJECT_DIR / 'seeds' / 'function_invocations.csv'}', all_varchar = true)"
@@ -96,16 +96,22 @@ def test_a_file_with_a_column_twice_stops_the_run(tmp_path):
         assert "OK created" not in message, case
 
 
+def invocation_sql(invocation_id: str, extras: str) -> str:
+    return (f"select '{invocation_id}' as invocation_id, 'f' as function_name, 1 as version_id,"
+            f" timestamp '2024-03-12 09:00:00' as start_timestamp, timestamp '2024-03-12 09:00:01' as end_timestamp,"
+            f" 1.0 as duration_ms, 1.0 as memory_used_mb, 'SUCCESS' as status, {extras}")
+
+
 def test_extra_columns_named_like_the_checks_own_are_ignored(tmp_path):
     """The checks before a run read the files with DuckDB's `filename` and `file_row_number` columns (text stored as
     bytes, a contract column in its files and in their folders): a log's own columns of those names stopped them
-    with a Binder Error naming no file. They are read as any extra column, and the checks still stop the run."""
-    extras = "'x' as filename, 7 as file_row_number, encode('zürich') as comment"   # text as bytes, without the UTF-8 mark
+    with a Binder Error naming no file. They are read as any extra column, and the checks still stop the run. An
+    extra column of bytes that are not UTF-8 (a sink's raw message beside its parsed fields) is not read either: it
+    stopped every run, and the incremental ones read it even after the check let it pass (operator trial)."""
+    # text as bytes without the UTF-8 mark; raw message bytes that are no text at all
+    extras = "'x' as filename, 7 as file_row_number, encode('zürich') as comment, '\\x00\\xFF'::blob as kafka_value"
     for case, folder in (("agrees", "function_name=f/"), ("differs", "function_name=g/")):
-        write_parquet(tmp_path / case / "logs", "function_invocations",
-                      f"select 'x1' as invocation_id, 'f' as function_name, 1 as version_id,"
-                      f" timestamp '2024-03-12 09:00:00' as start_timestamp, timestamp '2024-03-12 09:00:01' as end_timestamp,"
-                      f" 1.0 as duration_ms, 1.0 as memory_used_mb, 'SUCCESS' as status, {extras}", part=f"{folder}part-0")
+        write_parquet(tmp_path / case / "logs", "function_invocations", invocation_sql("x1", extras), part=f"{folder}part-0")
     agrees, differs = run_dbt_concurrently([
         (["run", "-s", "base_serverless__function_invocations", "--target-path", str(tmp_path / case / "target"),
           "--vars", external_vars(tmp_path / case / "logs")], tmp_path / case / "w.duckdb") for case in ("agrees", "differs")],
@@ -113,6 +119,12 @@ def test_extra_columns_named_like_the_checks_own_are_ignored(tmp_path):
     assert agrees.returncode == 0, agrees.stdout[-3000:]
     assert rows(tmp_path / "agrees" / "w.duckdb", "select invocation_id, function_name, quarantine_reason"
                 " from staging.base_serverless__function_invocations") == [("x1", "f", None)]
+    write_parquet(tmp_path / "agrees" / "logs", "function_invocations", invocation_sql("x2", extras), part="function_name=f/part-1")
+    appended = run_dbt(["run", "-s", "base_serverless__function_invocations", "--target-path", str(tmp_path / "agrees" / "target"),
+                        "--vars", external_vars(tmp_path / "agrees" / "logs")], tmp_path / "agrees" / "w.duckdb", check=False)
+    assert appended.returncode == 0, appended.stdout[-3000:]
+    assert rows(tmp_path / "agrees" / "w.duckdb", "select invocation_id from staging.base_serverless__function_invocations"
+                " order by 1") == [("x1",), ("x2",)]
     assert differs.returncode != 0
     log = tmp_path / "differs" / "logs" / "function_invocations"
     assert (f"has files inside `function_name=<value>/` folders that hold a `function_name` column of their own, with other "

@@ -52,6 +52,10 @@
             a text one prunes neither, so it is read once -#}
         {%- set time_is_typed = log.event_time.epoch_unit is none
             and oncall_analytics.raw_type_class((log.raw_types.get(log.event_time.name | lower) or '') | lower) == 'timestamp' -%}
+        {#- the contract's columns, not `*`: DuckDB reads every column of a union of `*` scans, and an extra
+            column is not the log's to read (one of bytes that are not UTF-8, a sink's raw message, stopped the
+            run: operator trial); mark_duplicates keeps these only -#}
+        {%- set raw_columns = log.columns | map(attribute='name') | join(', ') -%}
         {%- set future = "quarantine_reason like " ~ oncall_analytics.sql_literal('%' ~ oncall_analytics.too_far_in_the_future_reason() ~ '%') -%}
         (
             {#- the raw keys that clean_text changes (null, empty or padded): rare,
@@ -83,13 +87,13 @@
             {#- a key list the scan can use: plain keys match as they are, odd rows by
                 their raw key (null keys by `is null`, which the statistics prune) -#}
             recent_key_rows as (
-                select * from {{ rows }}
+                select {{ raw_columns }} from {{ rows }}
                 where {{ key_text }} in (select load_key from recent_keys) and not {{ odd_key }}
                 union all
-                select * from {{ rows }}
+                select {{ raw_columns }} from {{ rows }}
                 where {{ key_text }} in (select raw_key from odd_keys)
                 union all
-                select * from {{ rows }}
+                select {{ raw_columns }} from {{ rows }}
                 where {{ key_text }} is null
             ),
 

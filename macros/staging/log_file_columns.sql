@@ -353,13 +353,13 @@
 {#- DuckDB, log_source external: a column stored as plain BINARY (Impala,
     older Hive, parquet-mr: text without the UTF-8 mark) is read as text
     (binary_as_string), and one value that is not UTF-8 (a Latin-1 `Zürich`)
-    stops DuckDB's read of the whole log with "Invalid string encoding"
-    naming no column, whether the column is the contract's or not. Only such
-    columns can hold one (a column marked as text is checked by its writer):
-    they are read as bytes, and the run stops naming the column, the count,
-    the files and an example. A struct's field is not checked (it keeps
-    DuckDB's error). -#}
-{% macro require_utf8_text(logs_path, name, files, ctes) -%}
+    in a contract column stops DuckDB's read of the log with "Invalid string
+    encoding" naming no column. Only such columns can hold one (a column
+    marked as text is checked by its writer): they are read as bytes, and
+    the run stops naming the column, the count, the files and an example.
+    Other columns are never read, so they are not checked. A struct's field
+    is not checked (it keeps DuckDB's error). -#}
+{% macro require_utf8_text(logs_path, name, files, ctes, contract_literals) -%}
     {#- the schemas alone first: most writers mark their text, and the row groups need not be read -#}
     {%- set plain_binary = run_query(
         "select count(*) from parquet_schema(" ~ oncall_analytics.sql_literal(files) ~ ")
@@ -371,9 +371,11 @@
             select file_name, lower(name) as column_name from parquet_schema(" ~ oncall_analytics.sql_literal(files) ~ ")
             where type = 'BYTE_ARRAY' and converted_type is null and logical_type is null and num_children is null
         )
-        -- a column of a file with rows, any column (the log is read whole); a struct's field of a column's name
+        -- a contract column of a file with rows (the others are never read: an extra column is ignored, a
+        -- sink's raw message bytes beside the parsed fields included); a struct's field of a column's name
         -- makes that column a candidate too, so it is read as bytes either way
         select file_name, column_name from binary_leaves inner join schema_columns using (file_name, column_name)
+        where column_name in (" ~ contract_literals | join(', ') ~ ")
         order by column_name, file_name") -%}
     {%- set files_of = {} -%}
     {%- for file_name, column_name in binary_columns.rows -%}
