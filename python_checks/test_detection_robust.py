@@ -281,6 +281,9 @@ def test_grain_and_input_are_validated():
         robust.RobustParams(grain_minutes=7)
     with pytest.raises(ValueError, match="scale_quantile"):
         robust.RobustParams(scale_quantile=1.0)
+    with pytest.raises(ValueError, match="min_history_hours must be at most scale_hours"):   # never reached: nothing scored
+        robust.RobustParams(min_history_hours=337)
+    assert robust.RobustParams(min_history_hours=336).min_history_hours == 336
     times = ZERO + HOUR * np.arange(3)
     with pytest.raises(ValueError, match="bucket"):
         robust.score_series(times + pd.Timedelta(minutes=5), [1.0, 2.0, 3.0])

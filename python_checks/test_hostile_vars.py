@@ -113,6 +113,11 @@ ABSURD_VARS = [   # (selected node, --vars, the var the error must name)
     # zero-filling a silence: whole hours, at most a year; no SQL
     ("int_gateway__hourly_metrics", "{zero_fill_max_hours: -1}", "zero_fill_max_hours"),
     ("int_serverless__hourly_metrics", "{zero_fill_max_hours: '168) or (1=1'}", "zero_fill_max_hours"),
+    # the robust baseline is 8 blocks of whole buckets: 12 h read as 8 h, silently; alert_budget scores every grid window
+    ("int_metrics__anomaly_scores", "{anomaly_window_hours: 12}", "anomaly_window_hours"),
+    ("alert_budget", "{alert_budget_window_grid: [24, 36]}", "alert_budget_window_grid"),
+    # the robust scale rests on 14 days of residuals: a longer history scored nothing, silently
+    ("int_metrics__anomaly_scores", "{min_history_hours: 337}", "min_history_hours"),
     # digits of another script (Python's \d matches them): ASCII digits only
     ("base_serverless__function_invocations", "{accepted_time_floor: '\u0662\u0660\u0662\u0663-12-01 10:00:00'}", "accepted_time_floor"),
     ("canary_version_comparison", "{canary_max_p95_duration_ratio: '\u0662'}", "canary_max_p95_duration_ratio"),

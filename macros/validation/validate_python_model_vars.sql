@@ -10,11 +10,18 @@
 {% macro validate_python_model_vars() -%}
     {%- do oncall_analytics.check_given_vars_are_declared() -%}
     {%- do oncall_analytics.var_one_of('anomaly_method', ['notebook', 'robust']) -%}
-    {%- do oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') -%}
-    {%- do oncall_analytics.var_integer('anomaly_window_hours', 2, 8760) -%}
+    {%- set grain = oncall_analytics.var_minutes_dividing_an_hour('detection_grain_minutes') | int -%}
+    {%- set window = oncall_analytics.var_integer('anomaly_window_hours', 2, 8760) | int -%}
+    {%- do oncall_analytics.require_whole_level_blocks('anomaly_window_hours', [window], grain) -%}
     {%- do oncall_analytics.var_number('anomaly_k', 0.1, 1000) -%}
     {%- do oncall_analytics.var_number('anomaly_min_baseline_fraction', 0, 1) -%}
-    {%- do oncall_analytics.var_number('min_history_hours', 0.1, 8760) -%}
+    {#- the robust scale rests on the residuals of the previous 14 days (robust.RobustParams.scale_hours): a
+        longer history is never reached, and nothing was scored, silently (operator trial) -#}
+    {%- if oncall_analytics.var_number('min_history_hours', 0.1, 8760) | float > 336 -%}
+        {{ oncall_analytics._var_error('min_history_hours', var('min_history_hours'),
+             "a number >= 0.1 and <= 336: the robust method's scale rests on the residuals of the previous 14 days "
+             ~ "(336 hours), so a longer history is never reached and no bucket would be scored") }}
+    {%- endif -%}
     {%- do oncall_analytics.var_time_zone('seasonality_time_zone') -%}
     {%- do oncall_analytics.var_integer('incident_cluster_gap_hours', 0, 8760) -%}
     {%- do oncall_analytics.var_number('incident_quiet_hours', 0, 8760) -%}
@@ -28,7 +35,8 @@
     {%- do oncall_analytics.var_number('srm_alpha', 0, 1) -%}
     {%- do oncall_analytics.var_number('srm_min_expected_count', 0, 1000000) -%}
     {%- do oncall_analytics.var_number_list('alert_budget_k_grid', 0.1, 1000) -%}
-    {%- do oncall_analytics.var_number_list('alert_budget_window_grid', 2, 8760, integer=true) -%}
+    {%- set window_grid = oncall_analytics.var_number_list('alert_budget_window_grid', 2, 8760, integer=true) -%}
+    {%- do oncall_analytics.require_whole_level_blocks('alert_budget_window_grid', window_grid | map('int') | list, grain) -%}
     {#- what a remote warehouse installs for the Python models (dbt config `packages`) -#}
     {%- set packages = var('python_model_packages', []) -%}
     {%- if packages is string or packages is mapping or packages is not iterable

@@ -109,6 +109,9 @@ class RobustParams:
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+        if self.min_history_hours > self.scale_hours:
+            raise ValueError(f"min_history_hours must be at most scale_hours ({self.scale_hours:g}): the scale rests on the "
+                             f"residuals of that many hours, so a longer history is never reached; got {self.min_history_hours!r}")
         if not 0.5 <= self.scale_quantile < 1:
             raise ValueError(f"scale_quantile must be in [0.5, 1), got {self.scale_quantile!r}")
         if not 0 < self.scale_day_quantile <= 1:
