@@ -23,8 +23,11 @@ from conftest import run_dbt
          "Invalid var 'tsg_environment': got \"it's prod\"; expected one of dev, staging, prod"),
         # null does not fall back to the default in dbt_project.yml: the message says so
         ("tsg_step04_regional_availability", "{tsg_region_min_requests: null}",
-         "Invalid var 'tsg_region_min_requests': got null; expected a value (null or empty is no value, "
+         "Invalid var 'tsg_region_min_requests': got null; expected a value (null is no value here, "
          "and does not fall back to the project's default: leave the var out of --vars for that)"),
+        # a var whose default is null takes null, not an empty value: the message names what was given
+        ("tsg_step03_feature_flags", "{tsg_flag_high_error_rate_pct: ''}",
+         "Invalid var 'tsg_flag_high_error_rate_pct': got \"\"; expected a value (an empty value is no value here"),
         ("int_gateway__requests_in_window", "{tsg_end_time: '2024-02-30 10:00:00'}",
          "Invalid var 'tsg_end_time'"),
         ("tsg_action_plan", "{tsg_sla_threshold: 120}", "Invalid var 'tsg_sla_threshold'"),

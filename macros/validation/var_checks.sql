@@ -6,7 +6,9 @@
 -#}
 
 {% macro _var_error(name, value, expected) -%}
-    {%- set expected = expected ~ " (null or empty is no value, and does not fall back to the project's default: leave the var out of --vars for that)" if value is none or (value is string and value | trim == '') else expected -%}
+    {#- named as given: a var whose default is null takes null, but not an empty value (operator trial) -#}
+    {%- set given = 'null' if value is none else ('an empty value' if value is string and value | trim == '' else none) -%}
+    {%- set expected = expected ~ " (" ~ given ~ " is no value here, and does not fall back to the project's default: leave the var out of --vars for that)" if given else expected -%}
     {{ exceptions.raise_compiler_error("Invalid var '" ~ name ~ "': got " ~ oncall_analytics.shown_value(value) ~ "; expected " ~ expected ~ ". Pass it as --vars '{" ~ name ~ ": ...}'.") }}
 {%- endmacro %}
 
