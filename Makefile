@@ -14,6 +14,9 @@ export DBT_DUCKDB_PATH ?= warehouse/oncall_analytics.duckdb
 # The warehouse file as DuckDB opens it: a leading ~ is the home folder (a path given in quotes, or from a
 # .env file, keeps its ~; mkdir and test -f would take it as a folder named ~)
 WAREHOUSE_FILE = $${DBT_DUCKDB_PATH/\#\~/$$HOME}
+# A variable's value as given, in single quotes for the shell: make expands $ in a command-line value
+# (DATA='/data/nab$2' was read as /data/nab), so the recipe takes it unexpanded ($(value ...)).
+shell_quoted = '$(subst ','\'',$(value $(1)))'
 # numpy sets and then deletes these variables on first import; two dbt threads
 # importing it at once in Python models can collide (KeyError). Set it up front.
 export OPENBLAS_MAIN_FREE ?= 1
@@ -32,15 +35,18 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-# The query `make build` prints, the README's (con kept in a variable: a relation outlives no connection)
-QUERY_HINT = Query them with: $(BIN)/python -c \"import duckdb; con = duckdb.connect('$$DBT_DUCKDB_PATH', read_only=True); print(con.sql('select * from marts.canary_version_comparison'))\"
+# dbt opens the warehouse file: a path it cannot open (a folder, another file, a warehouse in use) is one
+# line here, not dbt-duckdb's traceback (its folder is created, as mkdir -p would)
+PREPARE_WAREHOUSE = $(BIN)/python -m oncall_analytics.warehouse_file prepare "$(WAREHOUSE_FILE)"
+# The query `make build` prints, the README's, quoted for the shell whatever the path holds
+QUERY_HINT = $(BIN)/python -m oncall_analytics.warehouse_file query-hint "$$DBT_DUCKDB_PATH"
 
 build: setup
-	@mkdir -p "$$(dirname "$(WAREHOUSE_FILE)")"
+	@$(PREPARE_WAREHOUSE)
 	$(DBT) build
 	@echo
 	@echo "Results are in the DuckDB file $$DBT_DUCKDB_PATH (schemas: marts, intermediate, staging, raw, and expected: the shipped data's expected results)."
-	@echo "$(QUERY_HINT)"
+	@$(QUERY_HINT)
 
 # The suite on TEST_WORKERS parallel workers (pytest-xdist), one test file per worker at a time:
 # a file's shared builds (module fixtures) stay in one process; the slowest tests are listed at the end.
@@ -52,7 +58,7 @@ test: setup
 # disk), then served on http://127.0.0.1:$(DOCS_PORT) until Ctrl-C.
 DOCS_PORT ?= 8080
 docs: setup
-	@mkdir -p "$$(dirname "$(WAREHOUSE_FILE)")"
+	@$(PREPARE_WAREHOUSE)
 	$(DBT) docs generate --static
 	$(DBT) docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
@@ -67,7 +73,7 @@ report: setup
 #   make notify NOTIFY_ARGS="--webhook --jsonl target/notifications.jsonl"  (webhook URL in $$ONCALL_WEBHOOK_URL)
 NOTIFY_ARGS ?= --stdout
 notify: setup
-	$(BIN)/python -m oncall_analytics notify --warehouse "$$DBT_DUCKDB_PATH" $(NOTIFY_ARGS)
+	$(BIN)/python -m oncall_analytics notify --warehouse "$$DBT_DUCKDB_PATH" $(value NOTIFY_ARGS)
 
 # The benchmark (bench/README.md): synthetic logs of SIZE requests and invocations
 # as Parquet, the whole project built on them, figures in target/bench/SIZE/report.md.
@@ -83,13 +89,13 @@ bench: setup
 EVAL_ARGS ?=
 eval-detector: setup
 	@test -n "$$DATA" || { echo "usage: make eval-detector DATA=<folder with metrics.csv.gz and windows.json> [EVAL_ARGS=...]" >&2; exit 2; }
-	$(BIN)/python -m oncall_analytics eval-detector "$$DATA" $(EVAL_ARGS)
+	$(BIN)/python -m oncall_analytics eval-detector $(call shell_quoted,DATA) $(value EVAL_ARGS)
 
 # SQL lint (sqlfluff with the dbt templater: .sqlfluff, .sqlfluffignore), Python lint (ruff.toml),
 # then the metadata lint: dbt-score on the parsed project's target/manifest.json with the
 # project's rules ([tool.dbt-score] in pyproject.toml, src/oncall_analytics/lint); any finding fails.
 lint: setup
-	@mkdir -p "$$(dirname "$(WAREHOUSE_FILE)")"
+	@$(PREPARE_WAREHOUSE)
 	$(BIN)/sqlfluff lint models analyses
 	$(BIN)/ruff check .
 	$(DBT) parse --quiet

@@ -4,18 +4,27 @@ builds, and after notify had recorded its deliveries (found by an operator trial
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import subprocess
 
 import pytest
 
 from conftest import PROJECT_DIR, run_dbt
 from oncall_analytics import eval_detector, notify
+from oncall_analytics.duckdb_functions import unquotable_characters
 
 
 @pytest.fixture
 def blocked_paths(tmp_path):
     (tmp_path / "a file").write_text("")
-    return {"an empty path": "", "a folder": str(tmp_path), "a path under a file": str(tmp_path / "a file" / "out.md")}
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    return {"an empty path": "", "a folder": str(tmp_path), "a path under a file": str(tmp_path / "a file" / "out.md"),
+            # os.access says root may write there; the write failed after eval-detector's builds (operator trial)
+            "a file no one can create": "/proc/out.md",
+            # a RuntimeError traceback (operator trial)
+            "a path through a symbolic link loop": str(tmp_path / "loop1" / "out.md")}
 
 
 def test_eval_detector_refuses_an_unwritable_out_before_any_run(blocked_paths, tmp_path, capsys):
@@ -76,10 +85,14 @@ def test_make_reads_a_warehouse_path_with_a_tilde_as_duckdb_does(tmp_path):
 
 def test_the_query_make_build_prints_runs(built_warehouse, tmp_path):
     """`make build` ends with a query to copy; it failed with "Connection has already been closed" (operator
-    trial): the connection was not kept while its relation printed. It is now the README's."""
+    trial): the connection was not kept while its relation printed. It is the README's, quoted for the shell:
+    pasted into double quotes, a path with quotes, `$` or `;` opened another file (operator trial)."""
     show = tmp_path / "show.mk"
-    show.write_text("show-query-hint:\n\t@echo \"$(QUERY_HINT)\"\n")
-    env = {**os.environ, "DBT_DUCKDB_PATH": str(built_warehouse)}
+    show.write_text("show-query-hint:\n\t@$(QUERY_HINT)\n")
+    folder = tmp_path / 'wh "q" $HOME; it\'s ü'
+    folder.mkdir()
+    shutil.copy(built_warehouse, folder / "w.duckdb")
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(folder / "w.duckdb")}
     shown = subprocess.run(["make", "-s", "-f", "Makefile", "-f", str(show), "show-query-hint"], cwd=PROJECT_DIR,
                            env=env, capture_output=True, text=True, check=True).stdout.strip()
     command = shown.removeprefix("Query them with: ")
@@ -94,11 +107,40 @@ def test_a_warehouse_file_whose_name_holds_a_quote_is_refused_clearly(tmp_path):
     Error: syntax error at or near "s"" (operator trial): DuckDB names the database after its file. The
     project's plugin stops first, saying so; a quote in a folder's name is fine."""
     refused = run_dbt(["run", "-s", "stg_oncall__incident_labels", "--target-path", str(tmp_path / "target")],
-                      tmp_path / "on-call's ü.duckdb", check=False)
+                      tmp_path / "on-call's; ü.duckdb", check=False)
     assert refused.returncode != 0
-    assert "The warehouse file's name holds a quote (\"on-call's ü\", from DBT_DUCKDB_PATH)" in refused.stdout, refused.stdout[-2000:]
+    assert "The warehouse file's name holds a quote, ';' (\"on-call's; ü\", from DBT_DUCKDB_PATH)" in refused.stdout, refused.stdout[-2000:]
     folder = tmp_path / "it's here"
     folder.mkdir()
     accepted = run_dbt(["seed", "-s", "incident_labels", "--target-path", str(tmp_path / "target")],
                        folder / "w.duckdb", check=False)
     assert accepted.returncode == 0, accepted.stdout[-2000:]
+
+
+def test_the_characters_dbt_duckdb_cannot_carry_in_a_warehouse_name():
+    """Found by building a warehouse of each name: these stopped dbt-duckdb's catalog queries, the others built."""
+    for name in ("on;call", "hash#x", "tab\tx", "nl\nx", "it's", 'say "x"'):
+        assert unquotable_characters(name), name
+    for name in ("a.b", "pct%x", "par(x)", "com,x", "star*x", "brk[x]", "tick`x", "sp ace", "amp&x", "eq=x", "at@x", "ü $x"):
+        assert not unquotable_characters(name), name
+
+
+def test_make_build_stops_in_one_line_on_a_warehouse_path_dbt_cannot_open(tmp_path):
+    """A folder, or a file that is not DuckDB, as DBT_DUCKDB_PATH gave some 235 lines of dbt-duckdb traceback
+    (operator trial); make build now stops before dbt, naming the path."""
+    (tmp_path / "notes.txt").write_text("not a warehouse\n")
+    for path, reason in ((tmp_path, "is a folder; name the DuckDB file"), (tmp_path / "notes.txt", "cannot be opened as a DuckDB warehouse")):
+        stopped = subprocess.run(["make", "-s", "build"], cwd=PROJECT_DIR, env={**os.environ, "DBT_DUCKDB_PATH": str(path)},
+                                 capture_output=True, text=True)
+        assert stopped.returncode != 0, path
+        assert f"DBT_DUCKDB_PATH: {path} {reason}" in stopped.stderr, stopped.stderr
+        assert "Traceback" not in stopped.stderr + stopped.stdout and "dbt" not in stopped.stdout, stopped.stdout
+
+
+def test_make_passes_data_and_args_on_as_given(tmp_path):
+    """make expands `$` in a command-line value: DATA='/data/nab$v2' scored /data/nab2 (operator trial)."""
+    for given in ("/data/nab$v2", "/data/it's $HOME; x"):
+        shown = subprocess.run(["make", "-n", "eval-detector", f"DATA={given}", "EVAL_ARGS=--out '/tmp/a$b.md'"], cwd=PROJECT_DIR,
+                               capture_output=True, text=True, check=True).stdout
+        command = next(line for line in shown.splitlines() if "eval-detector" in line and "usage" not in line)
+        assert shlex.split(command)[-3:] == [given, "--out", "/tmp/a$b.md"], command

@@ -113,6 +113,10 @@ def test_a_logs_path_is_checked_where_it_leads(tmp_path, nothing_runs, capsys, m
     monkeypatch.chdir(tmp_path / "{{ 1 }}")                # a relative path under a Jinja folder
     assert tsg_rerun.main([*arguments(logs_path=".")]) == 2
     assert capsys.readouterr().err.count("argument --logs-path: got ") == 2
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")     # a symbolic link loop: a RuntimeError traceback (operator trial)
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    assert tsg_rerun.main([*arguments(logs_path=str(tmp_path / "loop1"))]) == 2
+    assert "argument --logs-path: got " in capsys.readouterr().err
 
 
 def test_a_logs_path_is_passed_on_absolute_with_its_links_kept(tmp_path, nothing_runs, capsys, monkeypatch):

@@ -18,7 +18,44 @@ def output_file(value: str) -> Path:
     blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
     if blocking is not None:
         raise argparse.ArgumentTypeError(f"got {value!r}, but {blocking} is a file, not a folder; expected a file path")
+    try:
+        resolved(path)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"got {value!r}, but {error}; expected a file path") from error
+    problem = unwritable(path)
+    if problem:
+        raise argparse.ArgumentTypeError(f"got {value!r}, but {problem}; expected a file this user can write")
     return path
+
+
+def resolved(path: Path) -> Path:
+    """path.resolve(); a symbolic link loop on the way is a ValueError saying so (Python 3.11 raises a
+    RuntimeError, 3.13 an OSError: a traceback from the commands that resolve paths, operator trial)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as error:
+        raise ValueError(f"a symbolic link on the way to {path} loops ({error})") from error
+
+
+def unwritable(path: Path) -> str | None:
+    """Why a command could not write the file `path`, or None. In an existing folder, found by opening it
+    for appending (a file made for the test is removed): os.access says yes to root under /proc, where the
+    write then failed after eval-detector's builds (operator trial). Under a folder still to be created,
+    whether the nearest existing folder above it can be written."""
+    if path.parent.is_dir():
+        existed = path.exists()
+        try:
+            with open(path, "a", encoding="utf-8"):
+                pass
+        except OSError as error:
+            return f"it cannot be opened for writing ({error.strerror or error})"
+        if not existed:
+            path.unlink()
+        return None
+    existing = next(parent for parent in path.absolute().parents if parent.exists())
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not a folder this user can write to"
+    return None
 
 
 def new_folder(value: str) -> Path:
@@ -30,6 +67,10 @@ def new_folder(value: str) -> Path:
     path = Path(value).expanduser()
     if path.exists():
         raise argparse.ArgumentTypeError(f"got {value!r}, which exists; give a new folder")
+    try:
+        resolved(path)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"got {value!r}, but {error}; expected a new folder") from error
     existing = next(parent for parent in path.absolute().parents if parent.exists())
     if not existing.is_dir():
         raise argparse.ArgumentTypeError(f"got {value!r}, but {existing} is a file, not a folder; expected a new folder")

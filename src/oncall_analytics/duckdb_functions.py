@@ -12,9 +12,11 @@
   run-start check of logs_path (macro require_logs_path_folder) tells a logs_path that does not exist from a
   folder without Parquet files: DuckDB's glob lists files only, and finds none in both.
 
-It also refuses a warehouse file whose name holds a quote (DBT_DUCKDB_PATH="on-call's.duckdb"): DuckDB names
-the database after its file, and dbt-duckdb's own catalog queries put that name in a string literal, so a
-run failed with "Parser Error: syntax error at or near "s"" (operator trial).
+It also refuses a warehouse file whose name holds a quote (DBT_DUCKDB_PATH="on-call's.duckdb"), a `;`, a `#`
+or a control character (a tab, a line break): DuckDB names the database after its file, and dbt-duckdb's own
+catalog queries put that name in a string literal, so a run failed with "Parser Error: syntax error at or
+near "s"", or with 'Catalog "on" does not exist!' for on;call.duckdb (operator trials). Spaces, `.`, `$`,
+brackets and other punctuation work.
 
 profiles.yml names this module under `plugins:`; dbt-duckdb configures each connection it opens with it.
 """
@@ -63,14 +65,22 @@ def register(conn: duckdb.DuckDBPyConnection) -> None:
         conn.create_function(name, function, [text], returns, side_effects=False)
 
 
+def unquotable_characters(name: str) -> list[str]:
+    """The characters of a database name that dbt-duckdb's catalog queries cannot carry (found by trying each)."""
+    return sorted({character for character in name if character in "'\";#" or ord(character) < 32})
+
+
 def require_quotable_database(conn: duckdb.DuckDBPyConnection) -> None:
-    """Stops with a clear error when the warehouse's database name (its file's name) holds a quote."""
+    """Stops with a clear error when the warehouse's database name (its file's name) holds a character
+    dbt-duckdb cannot quote (unquotable_characters)."""
     name = conn.execute("select current_database()").fetchone()[0]
-    if "'" in name or '"' in name:
+    found = unquotable_characters(name)
+    if found:
+        kinds = ", ".join(dict.fromkeys("a quote" if character in "'\"" else repr(character) for character in found))
         raise DbtRuntimeError(
-            f"The warehouse file's name holds a quote ({name!r}, from DBT_DUCKDB_PATH): DuckDB names the database after "
+            f"The warehouse file's name holds {kinds} ({name!r}, from DBT_DUCKDB_PATH): DuckDB names the database after "
             f"its file, and dbt-duckdb's catalog queries cannot quote it. Rename the file, or use another path "
-            f"(a quote in a folder name is fine).")
+            f"(a quote, ';' or '#' in a folder name is fine; spaces, '.', '$' and brackets in the file's name are).")
 
 
 class Plugin(BasePlugin):

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import yaml
 
+from oncall_analytics import cli_paths
 from oncall_analytics.warehouse_file import prepare_warehouse
 
 # The guide and everything it reads, with their tests, except the tests tagged
@@ -105,7 +106,10 @@ def _logs_path(value: str) -> Path:
     # bring the characters back. Passed on absolute but with its links kept, as the scheduled build names it:
     # the warehouse's rows record the path they were read from, and the README's way around a partition-like
     # folder in a path is a symbolic link
-    resolved = Path(value).resolve() if value and "\x00" not in value else None
+    try:
+        resolved = cli_paths.resolved(Path(value)) if value and "\x00" not in value else None
+    except ValueError as error:   # a symbolic link loop on the way
+        raise argparse.ArgumentTypeError(f"got {_shown(value)}, but {error}; expected {PATH_FORM}") from error
     absolute = Path(os.path.abspath(value)) if resolved is not None else None
     if resolved is None or any(PATH_FORBIDDEN.search(str(path)) for path in (value, absolute, resolved)) or not resolved.is_dir():
         raise argparse.ArgumentTypeError(f"got {_shown(value)}; expected {PATH_FORM}")
@@ -118,7 +122,10 @@ def _is_this_project(folder: Path) -> bool:
 
 
 def _project_dir(value: str) -> Path:
-    path = Path(value).resolve()
+    try:
+        path = cli_paths.resolved(Path(value))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"got {_shown(value)}, but {error}; expected the folder of the oncall_analytics dbt project") from error
     if not _is_this_project(path):
         raise argparse.ArgumentTypeError(f"got {_shown(value)}; expected the folder of the oncall_analytics dbt project")
     return path
@@ -146,7 +153,10 @@ def warehouse_path(project_dir: Path) -> Path | None:
         return project_dir / DEFAULT_WAREHOUSE
     if not given.strip():
         return None
-    return Path(given).expanduser().resolve()   # ~ as DuckDB reads it
+    try:
+        return cli_paths.resolved(Path(given).expanduser())   # ~ as DuckDB reads it
+    except ValueError:   # a symbolic link loop: prepare_warehouse says the file cannot be opened
+        return Path(os.path.abspath(os.path.expanduser(given)))
 
 
 def _warehouse_problem(warehouse: Path | None) -> str | None:

@@ -2,6 +2,9 @@
 (tsg), with a clear reason when it cannot be."""
 from __future__ import annotations
 
+import argparse
+import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from oncall_analytics.error_text import first_line
 # exit codes: the warehouse is busy or not built yet (a later run can succeed), or the path is no
 # warehouse of this project (a folder, another file, a database without its marts: a later run would not change it)
 NOT_YET, NOT_A_WAREHOUSE = 3, 2
+QUERY = "select * from marts.canary_version_comparison"
 
 
 def open_warehouse(warehouse: str, tool: str, marts: tuple[str, ...], read_only: bool
@@ -68,3 +72,37 @@ def prepare_warehouse(path: Path) -> str | None:
             return f"{path} is in use by another process (a dbt run, a reader?); run again when it is done ({reason})"
         return f"{path} cannot be opened as a DuckDB warehouse ({reason})"
     return None
+
+
+def query_hint(warehouse: str, python: str = ".venv/bin/python") -> str:
+    """The command `make build` prints to query the marts, quoted for a shell whatever the path holds
+    (spaces, quotes, $, ;): it was pasted into double quotes, so such a path opened another file (operator
+    trial). The connection is kept in a variable: a relation outlives no connection."""
+    # strings in double quotes (JSON's are Python's too), so that the shell's single quotes stay readable
+    code = (f"import duckdb; con = duckdb.connect({json.dumps(warehouse, ensure_ascii=False)}, read_only=True); "
+            f"print(con.sql({json.dumps(QUERY)}))")
+    return f"{python} -c {shlex.quote(code)}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`prepare PATH`: prepare_warehouse, the reason on stderr and exit 2 when dbt could not open it (make
+    build, docs and lint run it first). `query-hint PATH`: query_hint."""
+    parser = argparse.ArgumentParser(prog="python -m oncall_analytics.warehouse_file", description=main.__doc__)
+    parser.add_argument("action", choices=["prepare", "query-hint"])
+    parser.add_argument("path", help="the warehouse file (DBT_DUCKDB_PATH)")
+    args = parser.parse_args(argv)
+    if args.action == "query-hint":
+        print(f"Query them with: {query_hint(args.path)}")
+        return 0
+    if not args.path.strip():
+        print("DBT_DUCKDB_PATH is empty: name the DuckDB file the warehouse is built in", file=sys.stderr)
+        return NOT_A_WAREHOUSE
+    problem = prepare_warehouse(Path(args.path).expanduser())
+    if problem:
+        print(f"DBT_DUCKDB_PATH: {problem}", file=sys.stderr)
+        return NOT_A_WAREHOUSE
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
