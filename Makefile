@@ -35,7 +35,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-# dbt opens the warehouse file: a path it cannot open (a folder, another file, a warehouse in use) is one
+# dbt build and docs open the warehouse file: a path they cannot open (a folder, another file, a warehouse in use) is one
 # line here, not dbt-duckdb's traceback (its folder is created, as mkdir -p would)
 PREPARE_WAREHOUSE = $(BIN)/python -m oncall_analytics.warehouse_file prepare "$(WAREHOUSE_FILE)"
 # The query `make build` prints, the README's, quoted for the shell whatever the path holds
@@ -95,7 +95,7 @@ eval-detector: setup
 # then the metadata lint: dbt-score on the parsed project's target/manifest.json with the
 # project's rules ([tool.dbt-score] in pyproject.toml, src/oncall_analytics/lint); any finding fails.
 lint: setup
-	@$(PREPARE_WAREHOUSE)
+	@mkdir -p "$$(dirname "$(WAREHOUSE_FILE)")"
 	$(BIN)/sqlfluff lint models analyses
 	$(BIN)/ruff check .
 	$(DBT) parse --quiet
