@@ -9,11 +9,15 @@
     {%- set z_by_level = {'90': 1.2815515655, '95': 1.6448536270, '97.5': 1.9599639845, '99': 2.3263478740, '99.9': 3.0902323062} -%}
     {%- set value = oncall_analytics.required_var(name) -%}
     {%- set text = (value | string | trim) -%}
-    {%- set text = text[:-2] if text.endswith('.0') else text -%}
-    {%- if value is boolean or text not in z_by_level -%}
+    {#- the level as a number: 97.50 and 95.0 are 97.5 and 95 (operator trial: "97.50" was refused) -#}
+    {%- set found = [] -%}
+    {%- if value is not boolean and modules.re.match('^[0-9]+([.][0-9]*)?$', text) -%}
+        {%- for level, z in z_by_level.items() if level | float == text | float -%}{%- do found.append(z) -%}{%- endfor -%}
+    {%- endif -%}
+    {%- if not found -%}
         {{ oncall_analytics._var_error(name, value, "one of " ~ (z_by_level.keys() | list | join(", ")) ~ " (a one-sided confidence level, in percent)") }}
     {%- endif -%}
-    {{ return(z_by_level[text] | string) }}
+    {{ return(found[0] | string) }}
 {%- endmacro %}
 
 {#- Wilson's score bound ('lower' or 'upper') on the proportion
