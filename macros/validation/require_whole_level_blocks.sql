@@ -1,7 +1,7 @@
 {#- The robust method's level baseline is the median of the medians of 8
     blocks of whole buckets (robust.LEVEL_BLOCKS), so a window of hours it
-    is given must be 8 whole blocks at the detection grain: at 60 minutes a
-    multiple of 8 hours. Any other window was rounded down (12 h read as
+    is given must split into 8 such blocks at the detection grain: at 60
+    minutes a multiple of 8 hours. Any other window was rounded down (12 h read as
     8 h, 2 to 15 h all as 8 h: operator trial), silently, while the docs and
     alert_budget's rows named the window asked for. Refused instead, naming
     the nearest windows that are read as given. The notebook method reads
