@@ -434,6 +434,7 @@ def test_make_creates_the_warehouse_folder_of_a_path_with_spaces(tmp_path):
     warehouse = tmp_path / "new dir" / "sub" / "w.duckdb"
     env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse)}
     dry_run = subprocess.run(["make", "-n", "build"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=True)
-    mkdir = next(line for line in dry_run.stdout.splitlines() if line.startswith("mkdir"))
-    subprocess.run(["bash", "-c", mkdir], env=env, check=True)   # the recipe reads the path from the environment
-    assert warehouse.parent.is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["new dir"]
+    prepare = next(line for line in dry_run.stdout.splitlines() if "oncall_analytics.warehouse_file prepare" in line)
+    # the recipe reads the path from the environment
+    subprocess.run(["bash", "-c", prepare], cwd=PROJECT_DIR, env=env, check=True)
+    assert warehouse.is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["new dir"]
