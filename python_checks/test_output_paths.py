@@ -47,6 +47,15 @@ def test_a_new_file_in_a_new_folder_is_accepted(tmp_path):
     assert eval_detector.parser().parse_args([str(tmp_path), "--out", str(tmp_path / "new" / "report.md")]).out \
         == tmp_path / "new" / "report.md"
     assert notify.parse_args(["--jsonl", str(tmp_path / "alerts.jsonl")]).jsonl == tmp_path / "alerts.jsonl"
+    # the check opens the file to see it can be written, and removes what it made: never the file, nor a link to one
+    (tmp_path / "kept.jsonl").write_text("{}\n")
+    (tmp_path / "current.jsonl").symlink_to(tmp_path / "2024" / "alerts.jsonl")   # a link to a file still to be written
+    (tmp_path / "2024").mkdir()
+    for given in ("kept.jsonl", "current.jsonl"):
+        assert notify.parse_args(["--jsonl", str(tmp_path / given)]).jsonl == tmp_path / given
+    assert (tmp_path / "kept.jsonl").read_text() == "{}\n"
+    assert (tmp_path / "current.jsonl").is_symlink() and not (tmp_path / "2024" / "alerts.jsonl").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["2024", "current.jsonl", "kept.jsonl"]
 
 
 def test_eval_detector_refuses_a_work_dir_it_could_not_create(tmp_path, capsys):

@@ -19,10 +19,10 @@ def output_file(value: str) -> Path:
     if blocking is not None:
         raise argparse.ArgumentTypeError(f"got {value!r}, but {blocking} is a file, not a folder; expected a file path")
     try:
-        resolved(path)
+        target = resolved(path)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"got {value!r}, but {error}; expected a file path") from error
-    problem = unwritable(path)
+    problem = unwritable(target)   # the file a link leads to: the link itself is left as it is
     if problem:
         raise argparse.ArgumentTypeError(f"got {value!r}, but {problem}; expected a file this user can write")
     return path
@@ -38,10 +38,11 @@ def resolved(path: Path) -> Path:
 
 
 def unwritable(path: Path) -> str | None:
-    """Why a command could not write the file `path`, or None. In an existing folder, found by opening it
-    for appending (a file made for the test is removed): os.access says yes to root under /proc, where the
-    write then failed after eval-detector's builds (operator trial). Under a folder still to be created,
-    whether the nearest existing folder above it can be written."""
+    """Why a command could not write the file `path` (links resolved: removing the file made for the test
+    must not remove a link to a file still to be written), or None. In an existing folder, found by opening
+    it for appending (a file made for the test is removed): os.access says yes to root under /proc, where
+    the write then failed after eval-detector's builds (operator trial). Under a folder still to be
+    created, whether the nearest existing folder above it can be written."""
     if path.parent.is_dir():
         existed = path.exists()
         try:
