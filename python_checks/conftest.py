@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dbt_process
 import duckdb
 import pytest
 
@@ -18,7 +19,8 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 
 
 def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
-    """Run dbt against `warehouse`; with check=True any dbt error fails the test with dbt's log."""
+    """Run dbt against `warehouse` (its command line, forked from a process that has imported it: dbt_process);
+    with check=True any dbt error fails the test with dbt's log."""
     # OPENBLAS_MAIN_FREE: see the Makefile (numpy's import race between dbt threads)
     env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            "OPENBLAS_MAIN_FREE": os.environ.get("OPENBLAS_MAIN_FREE", "1"),
@@ -28,10 +30,7 @@ def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PR
         # and run results there, and two workers' runs in the project must not share them (a
         # project copy is a test's own)
         env["DBT_TARGET_PATH"] = str(PROJECT_DIR / "target" / f"pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
-    result = subprocess.run(
-        [DBT, *args, "--project-dir", str(cwd), "--profiles-dir", str(PROJECT_DIR)],
-        cwd=cwd, env=env, capture_output=True, text=True,
-    )
+    result = dbt_process.run([*args, "--project-dir", str(cwd), "--profiles-dir", str(PROJECT_DIR)], env, cwd)
     if check and result.returncode != 0:
         pytest.fail(f"dbt {' '.join(args)} failed (exit {result.returncode}):\n{result.stdout[-8000:]}\n{result.stderr[-2000:]}")
     return result

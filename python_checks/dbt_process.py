@@ -1,0 +1,63 @@
+"""dbt's command line for the tests, run in a process forked from one that has already imported dbt.
+
+Importing dbt's command line takes about 3 s of a core, and the suite runs dbt several hundred times.
+A fork server (multiprocessing's "forkserver" context, started once per pytest process) imports
+`dbt.cli.main` and nothing else, then forks a child for each run: the child sets the run's environment,
+working folder and output files, and calls the same entry point as the `dbt` executable. The forking
+process has no threads and has opened no database, so each run starts as a fresh `dbt` would, but for
+the imports. The commands the README shows still run the real executable (through make), in their tests.
+"""
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_context = None
+
+
+def _forkserver_context():
+    global _context
+    if _context is None:
+        _context = multiprocessing.get_context("forkserver")
+        _context.set_forkserver_preload(["dbt.cli.main"])
+    return _context
+
+
+def _dbt_cli(args: list[str], env: dict[str, str], cwd: str, out_path: str, err_path: str) -> None:
+    """The body of the `dbt` executable, with this run's streams, environment and folder."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    for fd, path in ((1, out_path), (2, err_path)):
+        with open(path, "wb") as file:
+            os.dup2(file.fileno(), fd)
+    os.environ.clear()
+    os.environ.update(env)
+    time.tzset()   # TZ as the run sets it (a test may run dbt in another local zone)
+    os.chdir(cwd)
+    sys.argv = ["dbt", *args]
+    from dbt.cli.main import cli
+    try:
+        cli(args=args, prog_name="dbt")   # exits (SystemExit) with dbt's exit code, as the executable does
+    finally:
+        # what the interpreter's exit runs, and a multiprocessing child's os._exit skips: dbt-duckdb closes
+        # the warehouse there (writing its WAL into the file), and logging flushes dbt's log file
+        atexit._run_exitfuncs()
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """`dbt <args>` in `cwd` with the environment `env`; its exit code, stdout and stderr as subprocess.run gives them."""
+    with tempfile.TemporaryDirectory(prefix="dbt-run-") as folder:
+        out_path, err_path = os.path.join(folder, "stdout"), os.path.join(folder, "stderr")
+        for path in (out_path, err_path):
+            open(path, "wb").close()   # read back even if the child stops before it writes
+        process = _forkserver_context().Process(target=_dbt_cli, args=(list(args), dict(env), str(cwd), out_path, err_path))
+        process.start()
+        process.join()
+        with open(out_path, encoding="utf-8", errors="replace") as out, open(err_path, encoding="utf-8", errors="replace") as err:
+            return subprocess.CompletedProcess(["dbt", *args], process.exitcode, out.read(), err.read())
