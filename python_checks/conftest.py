@@ -36,10 +36,15 @@ def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PR
     return result
 
 
-# The longest test files, started first. `make test` runs files whole on two workers (--dist loadfile), in
-# collection order, which is alphabetical: the README's commands (about 5 minutes alone) came near the end,
-# and one worker ran them while the other had nothing left. Other files keep their order.
-LONGEST_FILES_FIRST = ["test_readme_commands.py", "test_hostile_vars.py"]
+# The longest test files, started first, longest first. `make test` runs files whole on two workers (--dist
+# loadfile), in collection order, which is alphabetical: a long file near the end (the README's commands,
+# about 6 minutes alone; test_tsg_vars) ran on one worker while the other had nothing left. The list is the
+# files over about 100 s of a worker in a profiled run (pytest --junitxml, times summed per file), in that
+# order; other files keep theirs.
+LONGEST_FILES_FIRST = ["test_hostile_vars.py", "test_readme_commands.py", "test_incremental_runs.py", "test_tsg_vars.py",
+                       "test_slo_incremental.py", "test_hostile_writer_types.py", "test_detection_marts.py",
+                       "test_eval_detector.py", "test_analysts_docs_site.py", "test_notify.py", "test_hostile_text_logs.py",
+                       "test_hostile_column_names.py", "test_hostile_freshness.py"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
