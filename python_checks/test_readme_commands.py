@@ -106,6 +106,43 @@ def test_ci_runs_the_commands_left_to_it():
     assert LEFT_TO_CI <= ci_lines
 
 
+@pytest.mark.parametrize("failing", [None, "test", "setup-spark"])
+def test_ci_waits_for_the_spark_install_it_started_and_stops_it_on_a_failure(tmp_path, failing):
+    """.ci/run installs the Spark env in the background while `make test` runs: its log is shown once it is
+    waited for, a failed install stops the run before `make test-spark`, and a failing step stops the install,
+    the processes it started included. The script as shipped, in a copy, with `make` stubbed: each target logs
+    its name; setup-spark starts a child that would outlive a kill of make alone."""
+    (tmp_path / ".ci").mkdir()
+    shutil.copy(PROJECT_DIR / ".ci" / "run", tmp_path / ".ci" / "run")
+    stub = tmp_path / "bin" / "make"
+    stub.parent.mkdir()
+    stub.write_text(f"""#!/bin/sh
+echo "$1" >> {tmp_path}/ran
+if [ "$1" = setup-spark ]; then
+  sleep {30 if failing == "test" else 1} & echo $! > {tmp_path}/spark_child
+  wait; echo "spark env installed"
+fi
+[ "$1" = test ] && sleep 1   # the install has started its child by then
+[ "$1" = "{failing}" ] && exit 2
+exit 0
+""")
+    stub.chmod(0o755)
+    result = subprocess.run([str(tmp_path / ".ci" / "run")], env={**os.environ, "PATH": f"{stub.parent}:{os.environ['PATH']}"},
+                            capture_output=True, text=True, timeout=60)
+    ran = (tmp_path / "ran").read_text().split()
+    child = Path(f"/proc/{(tmp_path / 'spark_child').read_text().strip()}/stat")
+    if failing is None:
+        assert result.returncode == 0, result.stderr
+        assert [name for name in ran if name != "setup-spark"] == ["test", "lint", "test-spark", "bench"], ran
+        assert ran.index("setup-spark") < ran.index("test-spark"), ran
+        assert "spark env installed" in result.stdout
+    elif failing == "test":
+        assert result.returncode == 2 and "lint" not in ran and "test-spark" not in ran, ran
+        assert _ends_within(child, seconds=5), "the Spark install went on after make test failed"
+    else:
+        assert result.returncode == 1 and "test-spark" not in ran and "make setup-spark failed" in result.stderr, (ran, result.stderr)
+
+
 @pytest.mark.parametrize(("freshness", "build", "notify", "expected"), [
     (0, 0, 0, 0), (1, 0, 0, 1), (0, 2, 0, 2), (0, 0, 1, 1), (0, 2, 1, 2)])
 def test_the_hourly_crontab_line_fails_when_any_step_fails(tmp_path, freshness, build, notify, expected):
@@ -251,6 +288,19 @@ class ReadmeSession:
         problems = [f"one 5xx made a likely root cause: {row}" for row in plan if row[2] == "LIKELY_ROOT_CAUSE"]
         return problems + [f"another region's zone without its context: {row}" for row in plan
                            if row[0] == "region" and not row[3].startswith("Outside the incident's region: check whether us-east")]
+
+
+def _ends_within(process_stat: Path, seconds: float) -> bool:
+    """Whether the process of /proc/<pid>/stat is gone (or a zombie, killed and not yet reaped) within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if process_stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _users_shell_env(**settings: str) -> dict[str, str]:
