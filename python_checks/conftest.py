@@ -16,6 +16,9 @@ import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
+# compiled Jinja templates, shared by every dbt run of the tests (jinja_code_cache: keyed by content, so a
+# changed file is compiled again, and the folder can outlive a session)
+JINJA_CACHE = PROJECT_DIR / "target" / "pytest-jinja-cache"
 
 
 def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
@@ -30,7 +33,7 @@ def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PR
         # and run results there, and two workers' runs in the project must not share them (a
         # project copy is a test's own)
         env["DBT_TARGET_PATH"] = str(PROJECT_DIR / "target" / f"pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
-    result = dbt_process.run([*args, "--project-dir", str(cwd), "--profiles-dir", str(PROJECT_DIR)], env, cwd)
+    result = dbt_process.run([*args, "--project-dir", str(cwd), "--profiles-dir", str(PROJECT_DIR)], env, cwd, JINJA_CACHE)
     if check and result.returncode != 0:
         pytest.fail(f"dbt {' '.join(args)} failed (exit {result.returncode}):\n{result.stdout[-8000:]}\n{result.stderr[-2000:]}")
     return result
