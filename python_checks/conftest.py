@@ -21,9 +21,20 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 JINJA_CACHE = PROJECT_DIR / "target" / "pytest-jinja-cache"
 
 
-def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
+# The commands run for their JSON artifacts (manifest.json, catalog.json, sources.json; retry reads run_results.json).
+ARTIFACT_COMMANDS = {"parse", "docs", "source", "retry"}
+ARTIFACTS = ("manifest.json", "semantic_manifest.json", "run_results.json", "catalog.json", "sources.json")
+
+
+def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PROJECT_DIR,
+            artifacts: bool | None = None) -> subprocess.CompletedProcess:
     """Run dbt against `warehouse` (its command line, forked from a process that has imported it: dbt_process);
-    with check=True any dbt error fails the test with dbt's log."""
+    with check=True any dbt error fails the test with dbt's log.
+
+    dbt's JSON artifacts are written when the test reads them: artifacts=True, or one of ARTIFACT_COMMANDS.
+    Otherwise the run has --no-write-json (DBT_WRITE_JSON): a run writes manifest.json twice, about 2.4 s of a
+    core, and most tests read the warehouse and dbt's output, not the artifacts. Those an earlier run left in
+    the target folder are removed first, so that a test that reads one by mistake fails, never reads a stale one."""
     # OPENBLAS_MAIN_FREE: see the Makefile (numpy's import race between dbt threads)
     env = {**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            "OPENBLAS_MAIN_FREE": os.environ.get("OPENBLAS_MAIN_FREE", "1"),
@@ -33,6 +44,11 @@ def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PR
         # and run results there, and two workers' runs in the project must not share them (a
         # project copy is a test's own)
         env["DBT_TARGET_PATH"] = str(PROJECT_DIR / "target" / f"pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+    if not (artifacts if artifacts is not None else args[0] in ARTIFACT_COMMANDS):
+        env["DBT_WRITE_JSON"] = "false"
+        target = Path(args[args.index("--target-path") + 1]) if "--target-path" in args else Path(env.get("DBT_TARGET_PATH", cwd / "target"))
+        for name in ARTIFACTS:
+            (cwd / target / name).unlink(missing_ok=True)
     result = dbt_process.run([*args, "--project-dir", str(cwd), "--profiles-dir", str(PROJECT_DIR)], env, cwd, JINJA_CACHE)
     if check and result.returncode != 0:
         pytest.fail(f"dbt {' '.join(args)} failed (exit {result.returncode}):\n{result.stdout[-8000:]}\n{result.stderr[-2000:]}")

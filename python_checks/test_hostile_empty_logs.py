@@ -26,7 +26,7 @@ def empty_build(tmp_path_factory):
     target = project / "target"
     result = run_dbt(["build", "-s", "+path:models/marts", "--indirect-selection", "cautious",
                       "--exclude", "tag:shipped_data", "test_type:unit"], warehouse,
-                     check=False, cwd=project)
+                     check=False, cwd=project, artifacts=True)
     return result, warehouse, json.loads((target / "manifest.json").read_text()), json.loads((target / "run_results.json").read_text())
 
 

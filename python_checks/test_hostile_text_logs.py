@@ -226,7 +226,7 @@ def test_a_mostly_quarantined_log_fails_the_build(text_build):
     project, warehouse = text_build
 
     def share_tests(*extra):
-        result = run_dbt(["test", "-s", "test_name:quarantined_share", *extra], warehouse, check=False, cwd=project)
+        result = run_dbt(["test", "-s", "test_name:quarantined_share", *extra], warehouse, check=False, cwd=project, artifacts=True)
         share_tests.output = result.stdout
         results = json.loads((project / "target" / "run_results.json").read_text())["results"]
         return result.returncode, {r["unique_id"].split(".")[2].removeprefix("quarantined_share_").rstrip("_"): r["status"]
@@ -262,7 +262,7 @@ def test_a_writer_that_breaks_today_fails_the_hourly_check_while_the_whole_log_p
     project = copy_project(tmp_path / "p", {"function_invocations.csv": contract_csv("function_invocations", good + broken)})
     warehouse = project / "warehouse" / "w.duckdb"
     result = run_dbt(["build", "-s", "function_invocations", "base_serverless__function_invocations", "--exclude", "test_type:unit"],
-                     warehouse, check=False, cwd=project)
+                     warehouse, check=False, cwd=project, artifacts=True)
     status = {r["unique_id"].split(".")[2]: (r["status"], r["failures"])
               for r in json.loads((project / "target" / "run_results.json").read_text())["results"] if r["unique_id"].startswith("test.")}
     shares = {name: outcome for name, outcome in status.items() if name.startswith("quarantined_share_")}

@@ -126,7 +126,7 @@ def typed_build(tmp_path_factory):
     with time_zone("America/New_York"):
         build = run_dbt(["build", "-s", *(f"+{model}{suffix}" for model in STAGED for suffix in ("", "_quarantine")),
                          "--exclude", "test_type:unit", "tag:shipped_data", "test_name:quarantined_share", "resource_type:seed",
-                         "--vars", external_vars(logs)], warehouse, cwd=project)
+                         "--vars", external_vars(logs)], warehouse, cwd=project, artifacts=True)
     (root / "build.log").write_text(build.stdout)
     return warehouse
 

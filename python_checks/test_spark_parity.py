@@ -42,7 +42,7 @@ def spark_build(tmp_path_factory) -> dict:
     target_path = root / "target"
     os.environ["DBT_SPARK_WAREHOUSE_DIR"] = str(warehouse_dir)
     try:
-        run_dbt(["build", "--target", "spark", "--target-path", str(target_path)], root / "unused.duckdb")
+        run_dbt(["build", "--target", "spark", "--target-path", str(target_path)], root / "unused.duckdb", artifacts=True)
     finally:
         os.environ.pop("DBT_SPARK_WAREHOUSE_DIR", None)
     manifest = json.loads((target_path / "manifest.json").read_text())
