@@ -93,6 +93,15 @@ def built_warehouse(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def reference_warehouse(tmp_path_factory) -> Path:
+    """The project's seeds and models built on DuckDB, without its data and unit tests: what the Spark checks
+    (make test-spark) compare with. `make test` runs those tests; here they would only run again."""
+    warehouse = tmp_path_factory.mktemp("reference") / "oncall_analytics.duckdb"
+    run_dbt(["build", "--exclude-resource-type", "test", "unit_test"], warehouse)
+    return warehouse
+
+
+@pytest.fixture(scope="session")
 def parsed_manifest_path(tmp_path_factory) -> Path:
     """manifest.json of `dbt parse` in the default (seeds) mode: metadata only, no warehouse built."""
     target = tmp_path_factory.mktemp("parsed_target")

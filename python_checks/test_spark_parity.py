@@ -4,7 +4,7 @@ One `dbt build --target spark` (local pyspark, dbt-spark's session method)
 loads the seeds, builds every SQL model and runs their data and unit tests on
 Spark; any dbt error fails. Then every SQL mart Spark wrote (Parquet files in
 the warehouse directory) is compared row for row with the same mart of the
-DuckDB build (`built_warehouse`): same columns, same rows, floats within a
+DuckDB build (`reference_warehouse`): same columns, same rows, floats within a
 relative 1e-6, timestamps to the microsecond.
 
 Skipped where pyspark is not installed (`make test` runs in `.venv`).
@@ -97,12 +97,12 @@ def duckdb_rows(warehouse: Path, table: str) -> tuple[list[str], list[tuple]]:
         return relation.columns, relation.fetchall()
 
 
-def test_every_sql_mart_equals_duckdb(spark_build, built_warehouse):
+def test_every_sql_mart_equals_duckdb(spark_build, reference_warehouse):
     """Every SQL mart built on Spark holds the DuckDB build's rows, row for row."""
     marts = sql_marts(spark_build["manifest"])
     report = {}
     for table in marts:
-        duck_columns, duck = duckdb_rows(built_warehouse, table)
+        duck_columns, duck = duckdb_rows(reference_warehouse, table)
         spark_columns, spark = spark_rows(spark_build["warehouse_dir"], table)
         found = differences(duck_columns, duck, spark_columns, spark)
         if found:

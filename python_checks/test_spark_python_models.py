@@ -9,7 +9,7 @@ Spark DataFrames; the package then runs its kernels on the workers
 (groupBy(...).applyInPandas, mapInPandas), and the model must return a Spark
 DataFrame with exactly the rows the DuckDB path gives:
 
-- on the shipped data, against the DuckDB build's tables (`built_warehouse`);
+- on the shipped data, against the DuckDB build's tables (`reference_warehouse`);
 - on 208 synthetic series (26 services with planted incidents), against the
   same models run in process on DuckDB, model by model along the DAG.
 
@@ -118,16 +118,16 @@ def spark_frame(spark, warehouse: Path, name: str):
 
 
 @pytest.mark.parametrize("relative_path", PYTHON_MODELS)
-def test_python_model_on_spark_dataframes_equals_duckdb(relative_path, spark, built_warehouse):
+def test_python_model_on_spark_dataframes_equals_duckdb(relative_path, spark, reference_warehouse):
     """Fed Spark DataFrames of the shipped data, the model returns a Spark DataFrame with the DuckDB build's rows."""
     from pyspark.sql import DataFrame
 
     module = load_model_module(relative_path)
-    stand_in = StandInDbt({name: spark_frame(spark, built_warehouse, name) for name in model_refs(relative_path)},
+    stand_in = StandInDbt({name: spark_frame(spark, reference_warehouse, name) for name in model_refs(relative_path)},
                           model_config(relative_path))
     result = module.model(stand_in, spark)
     assert isinstance(result, DataFrame), type(result)
-    expected_columns, _types, expected_rows = duckdb_table(built_warehouse, Path(relative_path).stem)
+    expected_columns, _types, expected_rows = duckdb_table(reference_warehouse, Path(relative_path).stem)
     found = differences(expected_columns, expected_rows, result.columns, [tuple(row) for row in result.collect()])
     assert not found, found
 
