@@ -15,24 +15,53 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import jinja_code_cache
 
 _context = None
+_starting = threading.Lock()   # run_dbt_concurrently starts runs from several threads
+PRELOAD = ["dbt.cli.main", "dbt_schema_warmup"]
 
 
 def _forkserver_context():
     global _context
-    if _context is None:
-        _context = multiprocessing.get_context("forkserver")
-        _context.set_forkserver_preload(["dbt.cli.main", "dbt_schema_warmup"])
+    with _starting:
+        if _context is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            # Python 3.11's fork server imports its preload on the interpreter's own path, not this process's
+            # sys.path, and skips a module it cannot find without a word: this folder is on its PYTHONPATH
+            # for its start only (a run's environment is its own, set in the child)
+            saved = os.environ.get("PYTHONPATH")
+            os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent), saved]))
+            try:
+                multiprocessing.forkserver.ensure_running()
+            finally:
+                if saved is None:
+                    os.environ.pop("PYTHONPATH")
+                else:
+                    os.environ["PYTHONPATH"] = saved
+            _context = context
     return _context
+
+
+def preloaded_modules() -> list[str]:
+    """Which of PRELOAD a forked run finds imported (what the fork server could import)."""
+    return [name for name in PRELOAD if name in sys.modules]
+
+
+def in_forked_child(function):
+    """function() run in a child of the fork server; its result."""
+    with _forkserver_context().Pool(1) as pool:
+        return pool.apply(function)
 
 
 def _dbt_cli(args: list[str], env: dict[str, str], cwd: str, out_path: str, err_path: str, jinja_cache: str) -> None:
