@@ -43,9 +43,7 @@ def cache_key(environment: jinja2.Environment, source: str, name: str | None, fi
 def install(folder: str) -> None:
     """From now on, this process's Jinja compiles through the files in `folder` (created if missing)."""
     os.makedirs(folder, exist_ok=True)
-    original = jinja2.Environment.compile
-    if getattr(original, "cached_in", None):
-        return
+    original = getattr(jinja2.Environment.compile, "uncached", jinja2.Environment.compile)   # installed twice: the last folder
 
     def compile(self, source, name=None, filename=None, raw=False, defer_init=False):   # noqa: A001 (Jinja's name)
         if raw or not isinstance(source, str) or os.environ.get("DBT_MACRO_DEBUGGING"):
@@ -66,5 +64,5 @@ def install(folder: str) -> None:
         os.replace(partial, path)
         return code
 
-    compile.cached_in = folder
+    compile.uncached = original
     jinja2.Environment.compile = compile

@@ -75,3 +75,10 @@ def test_the_source_name_and_environment_are_all_in_the_key():
             jinja_code_cache.cache_key(trimmed, "x", None, None, False)}
     assert len(keys) == 4
     assert jinja_code_cache.cache_key(jinja2.Environment(), "x", None, None, False) in keys
+
+
+def test_installed_again_the_cache_uses_the_last_folder(cache_folder, tmp_path):
+    jinja_code_cache.install(str(tmp_path / "second"))
+    jinja2.Environment().from_string("{{ 2 + 2 }}")
+    assert not cache_folder.exists() or cached_files(cache_folder) == []
+    assert len(cached_files(tmp_path / "second")) == 1
