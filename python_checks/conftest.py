@@ -16,9 +16,10 @@ import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
-# compiled Jinja templates, shared by every dbt run of the tests (jinja_code_cache: keyed by content, so a
-# changed file is compiled again, and the folder can outlive a session)
-JINJA_CACHE = PROJECT_DIR / "target" / "pytest-jinja-cache"
+# compiled and parsed Jinja templates, and the schema checks that passed, shared by every dbt run of the tests
+# (jinja_code_cache, dbt_validation_cache: keyed by content, so a changed file is compiled and checked again,
+# and the folder can outlive a session)
+DBT_RUN_CACHES = PROJECT_DIR / "target" / "pytest-dbt-caches"
 
 
 # The commands run for their JSON artifacts (manifest.json, catalog.json, sources.json; retry reads run_results.json).
@@ -49,7 +50,7 @@ def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PR
         target = Path(args[args.index("--target-path") + 1]) if "--target-path" in args else Path(env.get("DBT_TARGET_PATH", cwd / "target"))
         for name in ARTIFACTS:
             (cwd / target / name).unlink(missing_ok=True)
-    result = dbt_process.run([*args, "--project-dir", str(cwd), "--profiles-dir", str(PROJECT_DIR)], env, cwd, JINJA_CACHE)
+    result = dbt_process.run([*args, "--project-dir", str(cwd), "--profiles-dir", str(PROJECT_DIR)], env, cwd, DBT_RUN_CACHES)
     if check and result.returncode != 0:
         pytest.fail(f"dbt {' '.join(args)} failed (exit {result.returncode}):\n{result.stdout[-8000:]}\n{result.stderr[-2000:]}")
     return result

@@ -7,9 +7,10 @@ working folder and output files, and calls the same entry point as the `dbt` exe
 process has no threads and has opened no database, so each run starts as a fresh `dbt` would, but for
 the imports. The commands the README shows still run the real executable (through make), in their tests.
 
-Two caches save what every run would build again, and change nothing it computes (each about a seventh of a
-run): the fork server builds the JSON schemas dbt validates against (dbt_schema_warmup), and each run
-compiles its Jinja templates through files the runs share (jinja_code_cache).
+Caches save what every run would build again, and change nothing it computes: the fork server builds the
+JSON schemas dbt validates against (dbt_schema_warmup, about a seventh of a run); each run compiles and
+parses its Jinja templates through files the runs share (jinja_code_cache, about a third), and skips the
+schema checks of values that passed them in an earlier run (dbt_validation_cache, about a tenth).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import threading
 import time
 from pathlib import Path
 
+import dbt_validation_cache
 import jinja_code_cache
 
 _context = None
@@ -64,7 +66,7 @@ def in_forked_child(function):
         return pool.apply(function)
 
 
-def _dbt_cli(args: list[str], env: dict[str, str], cwd: str, out_path: str, err_path: str, jinja_cache: str) -> None:
+def _dbt_cli(args: list[str], env: dict[str, str], cwd: str, out_path: str, err_path: str, cache_folder: str) -> None:
     """The body of the `dbt` executable, with this run's streams, environment and folder."""
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
@@ -76,7 +78,8 @@ def _dbt_cli(args: list[str], env: dict[str, str], cwd: str, out_path: str, err_
     time.tzset()   # TZ as the run sets it (a test may run dbt in another local zone)
     os.chdir(cwd)
     sys.argv = ["dbt", *args]
-    jinja_code_cache.install(jinja_cache)
+    jinja_code_cache.install(os.path.join(cache_folder, "jinja"))
+    dbt_validation_cache.install(os.path.join(cache_folder, "schema-checks-passed"))
     from dbt.cli.main import cli
     try:
         cli(args=args, prog_name="dbt")   # exits (SystemExit) with dbt's exit code, as the executable does
@@ -86,14 +89,14 @@ def _dbt_cli(args: list[str], env: dict[str, str], cwd: str, out_path: str, err_
         atexit._run_exitfuncs()
 
 
-def run(args: list[str], env: dict[str, str], cwd: Path, jinja_cache: Path) -> subprocess.CompletedProcess:
-    """`dbt <args>` in `cwd` with the environment `env`, its templates compiled through the folder `jinja_cache`;
+def run(args: list[str], env: dict[str, str], cwd: Path, cache_folder: Path) -> subprocess.CompletedProcess:
+    """`dbt <args>` in `cwd` with the environment `env`, its caches in the folder `cache_folder`;
     its exit code, stdout and stderr as subprocess.run gives them."""
     with tempfile.TemporaryDirectory(prefix="dbt-run-") as folder:
         out_path, err_path = os.path.join(folder, "stdout"), os.path.join(folder, "stderr")
         for path in (out_path, err_path):
             open(path, "wb").close()   # read back even if the child stops before it writes
-        process = _forkserver_context().Process(target=_dbt_cli, args=(list(args), dict(env), str(cwd), out_path, err_path, str(jinja_cache)))
+        process = _forkserver_context().Process(target=_dbt_cli, args=(list(args), dict(env), str(cwd), out_path, err_path, str(cache_folder)))
         process.start()
         process.join()
         with open(out_path, encoding="utf-8", errors="replace") as out, open(err_path, encoding="utf-8", errors="replace") as err:

@@ -1,20 +1,25 @@
-"""Jinja's compiled templates, kept in files and shared by the dbt runs of a test session (dbt_process).
+"""Jinja's compiled templates and parsed trees, kept in files and shared by the dbt runs of a test session
+(dbt_process).
 
 dbt compiles every macro file, model and Jinja-bearing YAML value of the project in every run: about 2,500
-templates, some 2.3 s of a core, a fifth of a parse. The tests run dbt some 250 times on the same files.
-Jinja's own bytecode cache does this for templates loaded by name; dbt compiles from strings, which it
-skips. So the forked runs install this: a template's code is read from the folder when it was compiled
-before, or compiled and written there.
+templates, some 2.3 s of a core, a fifth of a parse. It also parses some 3,400 sources to a tree only (to
+find the macros a file defines and calls): about 2 s more. The tests run dbt some 250 times on the same
+files. Jinja's own bytecode cache does the first for templates loaded by name; dbt compiles from strings,
+which it skips. So the forked runs install this: a template's code, or a source's tree, is read from the
+folder when it was made before, or made and written there.
 
-The key is what Jinja's compiler reads: the source, its name and file name, and the environment's class
-(dbt's own parser), syntax, extensions, and the names of its filters and tests (an unknown filter is a
-compile error). DBT_MACRO_DEBUGGING, which writes templates out as they are compiled, turns the cache off.
+The key is what Jinja's parser and compiler read: the source, its name and file name, and the environment's
+class (dbt's own parser), syntax, extensions, and the names of its filters and tests (an unknown filter is a
+compile error). A tree refers to its environment: it is stored without it and given the one that asks.
+DBT_MACRO_DEBUGGING, which writes templates out as they are compiled, turns the cache off.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import marshal
 import os
+import pickle
 import sys
 import tempfile
 from types import CodeType
@@ -35,9 +40,49 @@ def _environment_traits(environment: jinja2.Environment) -> tuple:
             tuple(sorted(environment.extensions)), tuple(sorted(environment.filters)), tuple(sorted(environment.tests)))
 
 
-def cache_key(environment: jinja2.Environment, source: str, name: str | None, filename: str | None, defer_init: bool) -> str:
-    parts = (sys.version, jinja2.__version__, _environment_traits(environment), name, filename, defer_init, source)
+def cache_key(environment: jinja2.Environment, source: str, name: str | None, filename: str | None, defer_init: bool,
+              kind: str = "code") -> str:
+    parts = (kind, sys.version, jinja2.__version__, _environment_traits(environment), name, filename, defer_init, source)
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _write_whole(folder: str, path: str, data: bytes) -> None:
+    # whole or absent: another run, or another of dbt's threads, may write or read it at the same moment
+    handle, partial = tempfile.mkstemp(dir=folder, prefix=".partial-")
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
+    os.replace(partial, path)
+
+
+class _TreePickler(pickle.Pickler):
+    """A parsed tree without its environment (every node refers to it): stored as a reference."""
+
+    def __init__(self, file, environment):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.environment = environment
+
+    def persistent_id(self, obj):
+        return "environment" if obj is self.environment else None
+
+
+class _TreeUnpickler(pickle.Unpickler):
+    def __init__(self, file, environment):
+        super().__init__(file)
+        self.environment = environment
+
+    def persistent_load(self, pid):
+        if pid != "environment":
+            raise pickle.UnpicklingError(f"unknown reference {pid!r}")
+        return self.environment
+
+
+def _tree_bytes(environment: jinja2.Environment, tree: jinja2.nodes.Template) -> bytes | None:
+    buffer = io.BytesIO()
+    try:
+        _TreePickler(buffer, environment).dump(tree)
+    except (pickle.PicklingError, TypeError, AttributeError):   # a node holding what cannot be stored: not cached
+        return None
+    return buffer.getvalue()
 
 
 def install(folder: str) -> None:
@@ -57,12 +102,29 @@ def install(folder: str) -> None:
         except (OSError, EOFError, ValueError, TypeError):
             pass
         code = original(self, source, name, filename, raw, defer_init)
-        # whole or absent: another run, or another of dbt's threads, may write or read it at the same moment
-        handle, partial = tempfile.mkstemp(dir=folder, prefix=".partial-")
-        with os.fdopen(handle, "wb") as file:
-            marshal.dump(code, file)
-        os.replace(partial, path)
+        _write_whole(folder, path, marshal.dumps(code))
         return code
 
+    original_parse = getattr(jinja2.Environment.parse, "uncached", jinja2.Environment.parse)
+
+    def parse(self, source, name=None, filename=None):
+        if not isinstance(source, str) or os.environ.get("DBT_MACRO_DEBUGGING"):
+            return original_parse(self, source, name, filename)
+        path = os.path.join(folder, cache_key(self, source, name, filename, False, kind="tree"))
+        try:
+            with open(path, "rb") as file:
+                tree = _TreeUnpickler(file, self).load()
+            if isinstance(tree, jinja2.nodes.Template):
+                return tree
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError, IndexError):
+            pass
+        tree = original_parse(self, source, name, filename)   # a syntax error raises here, as without the cache
+        data = _tree_bytes(self, tree)
+        if data is not None:
+            _write_whole(folder, path, data)
+        return tree
+
     compile.uncached = original
+    parse.uncached = original_parse
     jinja2.Environment.compile = compile
+    jinja2.Environment.parse = parse

@@ -1,5 +1,7 @@
 """The tests' Jinja cache (jinja_code_cache, used by every dbt run of the suite): a template compiled once is
-read back, renders as compiled, and a template that needs a filter an environment lacks is still refused."""
+read back, renders as compiled, and a template that needs a filter an environment lacks is still refused;
+a source parsed once is read back as the same tree, in the environment that asks, and a syntax error is
+still raised."""
 from __future__ import annotations
 
 import threading
@@ -12,6 +14,7 @@ import pytest
 @pytest.fixture
 def cache_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(jinja2.Environment, "compile", jinja2.Environment.compile)   # restored after the test
+    monkeypatch.setattr(jinja2.Environment, "parse", jinja2.Environment.parse)
     folder = tmp_path / "jinja-cache"
     jinja_code_cache.install(str(folder))
     return folder
@@ -82,3 +85,34 @@ def test_installed_again_the_cache_uses_the_last_folder(cache_folder, tmp_path):
     jinja2.Environment().from_string("{{ 2 + 2 }}")
     assert not cache_folder.exists() or cached_files(cache_folder) == []
     assert len(cached_files(tmp_path / "second")) == 1
+
+
+def tree_files(folder):
+    return [name for name in cached_files(folder) if not name.startswith(".")]
+
+
+def test_a_parsed_tree_is_read_from_its_file_in_the_environment_that_asks(cache_folder):
+    source = "{% macro greet(who) %}hello {{ who }}{% endmacro %}{{ greet('x') }}"
+    first = jinja2.Environment().parse(source)
+    [tree_file] = tree_files(cache_folder)
+    asking = jinja2.Environment()
+    again = asking.parse(source)
+    assert again == first and again is not first
+    assert all(node.environment is asking for node in again.find_all(jinja2.nodes.Node))
+    assert tree_files(cache_folder) == [tree_file]
+    # the file is what the next parse returns: put another source's tree in it
+    jinja2.Environment().parse("{{ other }}")
+    [other] = [name for name in tree_files(cache_folder) if name != tree_file]
+    (cache_folder / tree_file).write_bytes((cache_folder / other).read_bytes())
+    assert [node.name for node in jinja2.Environment().parse(source).find_all(jinja2.nodes.Name)] == ["other"]
+
+
+def test_a_syntax_error_is_raised_every_time_and_a_damaged_tree_is_parsed_again(cache_folder):
+    for _ in range(2):
+        with pytest.raises(jinja2.TemplateSyntaxError):
+            jinja2.Environment().parse("{% if %}")
+    assert tree_files(cache_folder) == []
+    tree = jinja2.Environment().parse("{{ a }}")
+    [name] = tree_files(cache_folder)
+    (cache_folder / name).write_bytes(b"not a pickle")
+    assert jinja2.Environment().parse("{{ a }}") == tree
