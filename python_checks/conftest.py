@@ -57,14 +57,22 @@ def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PR
 
 
 # The longest test files, started first, longest first. `make test` runs files whole on two workers (--dist
-# loadfile), in collection order, which is alphabetical: a long file near the end (the README's commands,
-# about 6 minutes alone; test_tsg_vars) ran on one worker while the other had nothing left. The list is the
-# files over about 100 s of a worker in a profiled run (pytest --junitxml, times summed per file), in that
-# order; other files keep theirs.
-LONGEST_FILES_FIRST = ["test_hostile_vars.py", "test_readme_commands.py", "test_incremental_runs.py", "test_tsg_vars.py",
-                       "test_slo_incremental.py", "test_hostile_writer_types.py", "test_detection_marts.py",
-                       "test_eval_detector.py", "test_analysts_docs_site.py", "test_notify.py", "test_hostile_text_logs.py",
-                       "test_hostile_column_names.py", "test_hostile_freshness.py"]
+# loadfile): a long file handed out near the end (the README's commands, 9 to 10 minutes alone) ran on one
+# worker while the other had nothing left. The list is the files over about 50 s of a worker in a profiled
+# run (pytest --junitxml, times summed per file), in that order; other files keep their (alphabetical) order.
+# pytest-xdist 3.8 would sort the files again, by their number of tests (--loadscope-reorder, its default),
+# which put a file of one or four long tests last: that is turned off here, whatever the command line.
+LONGEST_FILES_FIRST = ["test_readme_commands.py", "test_hostile_vars.py", "test_eval_detector.py", "test_incremental_runs.py",
+                       "test_detection_marts.py", "test_slo_definitions.py", "test_tsg_vars.py", "test_notify.py",
+                       "test_slo_incremental.py", "test_hostile_writer_types.py", "test_external_logs.py",
+                       "test_hostile_freshness.py", "test_hostile_column_names.py", "test_detection_unseen.py",
+                       "test_detection_grain.py", "test_hostile_text_logs.py", "test_log_written_while_read.py",
+                       "test_tsg_root_causes.py", "test_detection_silent_service.py", "test_serverless_vars.py"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config.option, "loadscopereorder"):   # pytest-xdist installed
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
