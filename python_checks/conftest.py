@@ -57,7 +57,7 @@ def run_dbt(args: list[str], warehouse: Path, check: bool = True, cwd: Path = PR
 
 
 # The longest test files, started first, longest first. `make test` runs files whole on two workers (--dist
-# loadfile): a long file handed out near the end (the README's commands, 9 to 10 minutes alone) ran on one
+# loadfile): a long file handed out near the end (the README's commands, about 7 minutes alone) ran on one
 # worker while the other had nothing left. The list is the files over about 50 s of a worker in a profiled
 # run (pytest --junitxml, times summed per file), in that order; other files keep their (alphabetical) order.
 # pytest-xdist 3.8 would sort the files again, by their number of tests (--loadscope-reorder, its default),

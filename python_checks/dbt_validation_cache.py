@@ -5,10 +5,11 @@ A parse of this project validates some 2,100 values (a node's config, a YAML ent
 their class, about half of them distinct: some 0.8 s of a core, and the same values in every run. Each of
 the tests' runs installs this: a value that passed is recorded by its class and its exact content, and the
 next run skips the schema check of that same value for that same class. Exact means types too (a tuple is
-not an array to the schema, 1 is not 1.0 or True). A value that fails is never recorded: it is checked,
-and refused, every time. A value holding anything but dicts, lists, tuples, strings, numbers, booleans and
-None (and subclasses of str, int and float) is checked as before. The checks a class adds after the schema's (dbt's own `validate` overrides) run
-as before.
+not an array to the schema; 1 is not 1.0 or True; a subclass of str, int or float, such as dbt's validated
+strings, is recorded under its own name). A value that fails is never recorded: it is checked, and refused,
+every time. A value holding anything but dicts, lists, tuples, strings, numbers, booleans and None is
+checked as before.
+The checks a class adds after the schema's (dbt's own `validate` overrides) run as before.
 """
 from __future__ import annotations
 
