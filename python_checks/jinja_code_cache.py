@@ -85,6 +85,36 @@ def _tree_bytes(environment: jinja2.Environment, tree: jinja2.nodes.Template) ->
     return buffer.getvalue()
 
 
+_UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError, IndexError)
+
+
+def _read_code(file) -> CodeType | None:
+    code = marshal.load(file)
+    return code if isinstance(code, CodeType) else None
+
+
+def _read_tree(file, environment: jinja2.Environment) -> jinja2.nodes.Template | None:
+    tree = _TreeUnpickler(file, environment).load()
+    return tree if isinstance(tree, jinja2.nodes.Template) else None
+
+
+def _read_or_make(path: str, read, make, to_bytes):
+    """What the file at `path` holds (read(file); None or a damaged file: nothing), else make(), then written
+    there whole (unless to_bytes gives None: not storable)."""
+    try:
+        with open(path, "rb") as file:
+            made = read(file)
+        if made is not None:
+            return made
+    except _UNREADABLE:
+        pass
+    made = make()
+    data = to_bytes(made)
+    if data is not None:
+        _write_whole(os.path.dirname(path), path, data)
+    return made
+
+
 def install(folder: str) -> None:
     """From now on, this process's Jinja compiles and parses through the files in `folder` (created if missing)."""
     os.makedirs(folder, exist_ok=True)
@@ -94,16 +124,7 @@ def install(folder: str) -> None:
         if raw or not isinstance(source, str) or os.environ.get("DBT_MACRO_DEBUGGING"):
             return original(self, source, name, filename, raw, defer_init)
         path = os.path.join(folder, cache_key(self, source, name, filename, defer_init))
-        try:
-            with open(path, "rb") as file:
-                code = marshal.load(file)
-            if isinstance(code, CodeType):
-                return code
-        except (OSError, EOFError, ValueError, TypeError):
-            pass
-        code = original(self, source, name, filename, raw, defer_init)
-        _write_whole(folder, path, marshal.dumps(code))
-        return code
+        return _read_or_make(path, _read_code, lambda: original(self, source, name, filename, raw, defer_init), marshal.dumps)
 
     original_parse = getattr(jinja2.Environment.parse, "uncached", jinja2.Environment.parse)
 
@@ -111,18 +132,9 @@ def install(folder: str) -> None:
         if not isinstance(source, str) or os.environ.get("DBT_MACRO_DEBUGGING"):
             return original_parse(self, source, name, filename)
         path = os.path.join(folder, cache_key(self, source, name, filename, False, kind="tree"))
-        try:
-            with open(path, "rb") as file:
-                tree = _TreeUnpickler(file, self).load()
-            if isinstance(tree, jinja2.nodes.Template):
-                return tree
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError, IndexError):
-            pass
-        tree = original_parse(self, source, name, filename)   # a syntax error raises here, as without the cache
-        data = _tree_bytes(self, tree)
-        if data is not None:
-            _write_whole(folder, path, data)
-        return tree
+        # a syntax error raises in the original parse, as without the cache
+        return _read_or_make(path, lambda file: _read_tree(file, self), lambda: original_parse(self, source, name, filename),
+                             lambda tree: _tree_bytes(self, tree))
 
     compile.uncached = original
     parse.uncached = original_parse
