@@ -16,7 +16,7 @@ Tried and not kept (2026-12-06): giving a run the partial-parse state of an earl
 (target/partial_parse.msgpack, copied between test folders). It needs two changes to dbt's own checks (the
 profile's connection values hold each test's warehouse path, so no state fits; and a state holds the
 project folder that saved it, from which dbt-duckdb loads a seed's CSV, while a seed over 1 MiB is never
-parsed again: two tests loaded another copy's seeds). With both, nine files that rerun their vars most took
+parsed again: five tests loaded another copy's seeds). With both, nine files that rerun their vars most took
 the same time (247 s of wall and 479 s of CPU before, 250 s and 469 s after): with the caches above, a full
 parse costs about what reading, checking and rewriting a 3.3 MB state does.
 """
