@@ -108,45 +108,62 @@ def test_every_yaml_block_of_the_readme_is_the_projects_configuration():
 
 
 def test_ci_runs_the_commands_left_to_it():
-    ci_lines = {line.strip() for line in (PROJECT_DIR / ".ci" / "run").read_text().splitlines()}
-    assert LEFT_TO_CI <= ci_lines
+    """Each as written: alone on its line, or with only its input and output redirected (run in the background)."""
+    ci_lines = [line.strip() for line in (PROJECT_DIR / ".ci" / "run").read_text().splitlines()]
+    for command in LEFT_TO_CI:
+        runs = [line for line in ci_lines if re.fullmatch(rf"(start_in_background \S+ )?{re.escape(command)}", line)]
+        assert runs, f".ci/run does not run `{command}` as written"
 
 
-@pytest.mark.parametrize("failing", [None, "test", "setup-spark"])
-def test_ci_waits_for_the_spark_install_it_started_and_stops_it_on_a_failure(tmp_path, failing):
-    """.ci/run installs the Spark env in the background while `make test` runs: its log is shown once it is
-    waited for, a failed install stops the run before `make test-spark`, and a failing step stops the install,
-    the processes it started included. The script as shipped, in a copy, with `make` stubbed: each target logs
-    its name; setup-spark starts a child that would outlive a kill of make alone."""
+# The CI's steps, with `make` stubbed: what each step runs in the background beside it (a child that would outlive
+# a kill of make alone), and whether a failing step stops it.
+CI_STEPS = ["test", "test-spark", "lint", "bench"]   # in the order they start
+CI_BACKGROUND = {"setup-spark": "test", "test-spark": "lint"}   # background step: the foreground step it runs beside
+
+
+@pytest.mark.parametrize("failing", [None, "test", "setup-spark", "lint", "test-spark"])
+def test_ci_waits_for_its_background_steps_and_stops_them_on_a_failure(tmp_path, failing):
+    """.ci/run installs the Spark env in the background while `make test` runs, and runs `make test-spark` in the
+    background while the lint and the bench run: a background step's log is shown once it is waited for, a failed
+    one fails the run (a failed install before `make test-spark`), and a failing step stops the background step
+    beside it, the processes it started included. The script as shipped, in a copy, with `make` stubbed: each
+    target logs its arguments; a background target starts a child that would outlive a kill of make alone."""
     (tmp_path / ".ci").mkdir()
     shutil.copy(PROJECT_DIR / ".ci" / "run", tmp_path / ".ci" / "run")
     stub = tmp_path / "bin" / "make"
     stub.parent.mkdir()
+    background = "".join(f"""
+if [ "$1" = {name} ]; then
+  sleep {30 if failing == beside else 1} & echo $! > {tmp_path}/{name}_child
+  wait; echo "{name} done"
+fi""" for name, beside in CI_BACKGROUND.items())
     stub.write_text(f"""#!/bin/sh
-echo "$1" >> {tmp_path}/ran
-if [ "$1" = setup-spark ]; then
-  sleep {30 if failing == "test" else 1} & echo $! > {tmp_path}/spark_child
-  wait; echo "spark env installed"
-fi
-[ "$1" = test ] && sleep 1   # the install has started its child by then
+echo "$*" >> {tmp_path}/ran{background}
+case "$1" in test|lint) sleep 1;; esac   # the background step has started its child by then
 [ "$1" = "{failing}" ] && exit 2
 exit 0
 """)
     stub.chmod(0o755)
     result = subprocess.run([str(tmp_path / ".ci" / "run")], env={**os.environ, "PATH": f"{stub.parent}:{os.environ['PATH']}"},
                             capture_output=True, text=True, timeout=60)
-    ran = (tmp_path / "ran").read_text().split()
-    child = Path(f"/proc/{(tmp_path / 'spark_child').read_text().strip()}/stat")
+    ran = [line.split()[0] for line in (tmp_path / "ran").read_text().splitlines()]
+    children = {name: Path(f"/proc/{path.read_text().strip()}/stat")
+                for name in CI_BACKGROUND if (path := tmp_path / f"{name}_child").is_file()}
     if failing is None:
         assert result.returncode == 0, result.stderr
-        assert [name for name in ran if name != "setup-spark"] == ["test", "lint", "test-spark", "bench"], ran
-        assert ran.index("setup-spark") < ran.index("test-spark"), ran
-        assert "spark env installed" in result.stdout
-    elif failing == "test":
-        assert result.returncode == 2 and "lint" not in ran and "test-spark" not in ran, ran
-        assert _ends_within(child, seconds=5), "the Spark install went on after make test failed"
-    else:
+        assert [name for name in ran if name in CI_STEPS] == CI_STEPS, ran
+        assert ran.index("setup-spark") < ran.index("test") and ran.index("test") < ran.index("test-spark"), ran
+        assert "setup-spark done" in result.stdout and "test-spark done" in result.stdout
+        assert result.stdout.index("test-spark done") > result.stdout.index("setup-spark done")
+    elif failing in ("test", "lint"):
+        stopped = next(name for name, beside in CI_BACKGROUND.items() if beside == failing)
+        assert result.returncode == 2 and CI_STEPS[CI_STEPS.index(failing) + 1] not in ran, ran
+        assert _ends_within(children[stopped], seconds=5), f"make {stopped} went on after make {failing} failed"
+    elif failing == "setup-spark":
         assert result.returncode == 1 and "test-spark" not in ran and "make setup-spark failed" in result.stderr, (ran, result.stderr)
+    else:
+        assert result.returncode == 1 and "bench" in ran and "make test-spark failed" in result.stderr, (ran, result.stderr)
+        assert "test-spark done" in result.stdout   # its log is shown
 
 
 @pytest.mark.parametrize(("freshness", "build", "notify", "expected"), [
