@@ -19,14 +19,6 @@ from oncall_analytics import eval_detector, evaluation
 SAMPLE = PROJECT_DIR / "python_checks" / "fixtures" / "labelled_sample"
 
 
-def _detector_reads_service_metrics() -> bool:
-    """Whether the project's detector reads the any-resolution metrics log (issue 15 point 4, branch det)."""
-    result = subprocess.run([str(Path(sys.executable).with_name("dbt")), "ls", "-s", "+metric_anomalies", "--resource-type", "model",
-                             "--output", "name", "-q", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)],
-                            capture_output=True, text=True, cwd=PROJECT_DIR)
-    return "stg_metrics__service_metrics" in result.stdout.split()
-
-
 def test_the_committed_sample_is_what_its_generator_writes():
     metrics, windows = frames()
     committed = pd.read_csv(SAMPLE / "metrics.csv.gz")
@@ -36,8 +28,6 @@ def test_the_committed_sample_is_what_its_generator_writes():
 
 @pytest.fixture(scope="module")
 def through_dbt(tmp_path_factory):
-    if not _detector_reads_service_metrics():
-        pytest.skip("this project's metric_anomalies does not read stg_metrics__service_metrics yet (issue 15 point 4)")
     out = tmp_path_factory.mktemp("eval") / "report.md"
     work = out.parent / "work"
     result = subprocess.run([sys.executable, "-m", "oncall_analytics", "eval-detector", str(SAMPLE), "--out", str(out),

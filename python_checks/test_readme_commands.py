@@ -138,31 +138,38 @@ if [ "$1" = {name} ]; then
   wait; echo "{name} done"
 fi""" for name, beside in CI_BACKGROUND.items())
     stub.write_text(f"""#!/bin/sh
-echo "$*" >> {tmp_path}/ran{background}
-case "$1" in test|lint) sleep 1;; esac   # the background step has started its child by then
+echo "start $*" >> {tmp_path}/ran{background}
+case "$1" in test|lint) sleep 2;; esac   # the background step has started its child by then
+echo "end $1" >> {tmp_path}/ran
 [ "$1" = "{failing}" ] && exit 2
 exit 0
 """)
     stub.chmod(0o755)
     result = subprocess.run([str(tmp_path / ".ci" / "run")], env={**os.environ, "PATH": f"{stub.parent}:{os.environ['PATH']}"},
                             capture_output=True, text=True, timeout=60)
-    ran = [line.split()[0] for line in (tmp_path / "ran").read_text().splitlines()]
+    events = (tmp_path / "ran").read_text().splitlines()   # "start <target> <arguments>", "end <target>"
+    ran = [event.split()[1] for event in events if event.startswith("start ")]
+    at = {" ".join(event.split()[:2]): index for index, event in enumerate(events)}
     children = {name: Path(f"/proc/{path.read_text().strip()}/stat")
                 for name in CI_BACKGROUND if (path := tmp_path / f"{name}_child").is_file()}
     if failing is None:
         assert result.returncode == 0, result.stderr
-        assert [name for name in ran if name in CI_STEPS] == CI_STEPS, ran
-        assert ran.index("setup-spark") < ran.index("test") and ran.index("test") < ran.index("test-spark"), ran
+        assert sorted(ran) == sorted([*CI_STEPS, *CI_BACKGROUND.keys() - set(CI_STEPS)]), events   # each once
+        # each foreground step after the one before it; each background step beside its own, and waited for
+        assert at["end test"] < at["start lint"] and at["end lint"] < at["start bench"], events
+        for name, beside in CI_BACKGROUND.items():
+            assert at[f"start {name}"] < at[f"end {beside}"], events
+        assert at["end setup-spark"] < at["start test-spark"] and at["end test"] < at["start test-spark"], events
         assert "setup-spark done" in result.stdout and "test-spark done" in result.stdout
         assert result.stdout.index("test-spark done") > result.stdout.index("setup-spark done")
     elif failing in ("test", "lint"):
         stopped = next(name for name, beside in CI_BACKGROUND.items() if beside == failing)
-        assert result.returncode == 2 and CI_STEPS[CI_STEPS.index(failing) + 1] not in ran, ran
+        assert result.returncode == 2 and CI_STEPS[CI_STEPS.index(failing) + 1] not in ran, events
         assert _ends_within(children[stopped], seconds=5), f"make {stopped} went on after make {failing} failed"
     elif failing == "setup-spark":
-        assert result.returncode == 1 and "test-spark" not in ran and "make setup-spark failed" in result.stderr, (ran, result.stderr)
+        assert result.returncode == 1 and "test-spark" not in ran and "make setup-spark failed" in result.stderr, (events, result.stderr)
     else:
-        assert result.returncode == 1 and "bench" in ran and "make test-spark failed" in result.stderr, (ran, result.stderr)
+        assert result.returncode == 1 and "bench" in ran and "make test-spark failed" in result.stderr, (events, result.stderr)
         assert "test-spark done" in result.stdout   # its log is shown
 
 
