@@ -29,9 +29,9 @@ setup: $(VENV)/.installed
 # The pinned requirements, then the project's own package (pyproject.toml,
 # src/oncall_analytics) in editable mode: dbt's Python models, pytest and the
 # command-line tools import it from src/, so an edit needs no reinstall.
-# --no-compile: pip would compile every module of every package to bytecode (7,000
-# files, half of the install's time); Python compiles the few hundred it imports,
-# once, on first import.
+# --no-compile: pip would compile every module of every package to bytecode (some
+# 7,000 files in the Spark env), about half of each install's time here; Python
+# compiles the few hundred modules a run imports, once, on first import.
 PIP_INSTALL = pip install --quiet --disable-pip-version-check --no-compile
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
