@@ -117,7 +117,7 @@ def test_ci_runs_the_commands_left_to_it():
 
 # The CI's steps, with `make` stubbed: what each step runs in the background beside it (a child that would outlive
 # a kill of make alone), and whether a failing step stops it.
-CI_STEPS = ["test", "test-spark", "lint", "bench"]   # in the order they start
+CI_STEPS = ["test", "test-spark", "lint", "bench"]   # in the order .ci/run starts them
 CI_BACKGROUND = {"setup-spark": "test", "test-spark": "lint"}   # background step: the foreground step it runs beside
 
 
