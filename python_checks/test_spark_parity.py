@@ -1,8 +1,10 @@
 """The SQL layer on Apache Spark equals the DuckDB build (run by `make test-spark`).
 
 One `dbt build --target spark` (local pyspark, dbt-spark's session method)
-loads the seeds, builds every SQL model and runs their data and unit tests on
-Spark; any dbt error fails. Then every SQL mart Spark wrote (Parquet files in
+loads the seeds, builds every SQL model and runs their data tests on Spark;
+any dbt error fails. The unit tests run on DuckDB only (`make test`): on Spark
+they were 36 % of the build's time (134 s of 375 s of its two threads, 58
+tests), and the CI's time is bounded. Then every SQL mart Spark wrote (Parquet files in
 the warehouse directory) is compared row for row with the same mart of the
 DuckDB build (`reference_warehouse`): same columns, same rows, floats within a
 relative 1e-6, timestamps to the microsecond.
@@ -42,7 +44,8 @@ def spark_build(tmp_path_factory) -> dict:
     target_path = root / "target"
     os.environ["DBT_SPARK_WAREHOUSE_DIR"] = str(warehouse_dir)
     try:
-        run_dbt(["build", "--target", "spark", "--target-path", str(target_path)], root / "unused.duckdb", artifacts=True)
+        run_dbt(["build", "--target", "spark", "--exclude-resource-type", "unit_test", "--target-path", str(target_path)],
+                root / "unused.duckdb", artifacts=True)
     finally:
         os.environ.pop("DBT_SPARK_WAREHOUSE_DIR", None)
     manifest = json.loads((target_path / "manifest.json").read_text())
@@ -60,7 +63,7 @@ def sql_marts(manifest: dict) -> list[str]:
 
 
 def test_spark_build_ran_everything_sql(spark_build):
-    """Seeds, every SQL model and the tests of the enabled models ran on Spark, all passing."""
+    """Seeds, every SQL model and the data tests of the enabled models ran on Spark, all passing."""
     results = spark_build["results"]["results"]
     kinds = {}
     for result in results:
@@ -68,7 +71,6 @@ def test_spark_build_ran_everything_sql(spark_build):
         kinds[kind] = kinds.get(kind, 0) + 1
         assert result["status"] in ("success", "pass"), (result["unique_id"], result["status"], result.get("message"))
     assert kinds.get("seed", 0) >= 3 and kinds.get("model", 0) >= 15 and kinds.get("test", 0) >= 50, kinds
-    assert kinds.get("unit_test", 0) >= 1, kinds
     models = enabled_models(spark_build["manifest"])
     python_models = [name for name, node in models.items() if node["language"] == "python"]
     assert python_models == [], f"Python models must be disabled on Spark: {python_models}"
