@@ -89,3 +89,5 @@ def test_schedule_selectors_exist(tmp_path):
     assert len(recent_shares) == 4 and all("_100__" in t for t in recent_shares), recent_shares
     assert {t for t in daily_tests if t.startswith("quarantined_share_") and "_100__" not in t} - hourly_tests
     assert {"alert_budget", "tsg_action_plan", "canary_version_comparison"} <= selected("daily_full", "model")
+    # the unit tests check the code on fixed inputs: CI and `make build` run them, not the daily run on the day's logs
+    assert selected("daily_full", "unit_test") == set() and selected("daily_full", "seed")
