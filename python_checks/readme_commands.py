@@ -10,6 +10,7 @@ output). A block without a language, or in another one,
 is an error until the README says what it is."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,10 @@ COMMAND_LANGUAGES = {"sh", "cron"}
 OTHER_LANGUAGES = {"text", "yaml"}
 _FENCE = re.compile(r"^```(\S*)\s*$")
 _CRON_JOB = re.compile(r"^\s*((?:\S+\s+){4}\S+)\s+(\S.*)$")
+# README commands another test file runs as written, in a user's shell in the project folder, because its
+# checks need what the command leaves (test_readme_commands would run the same command a second time): the
+# command, and the file. make reads a variable from the environment too, so such a file may set one there.
+RUN_BY_OTHER_FILES = {"make eval-detector DATA=python_checks/fixtures/labelled_sample": "test_eval_detector.py"}
 
 
 @dataclass(frozen=True)
@@ -92,3 +97,10 @@ def yaml_blocks(path: Path) -> list[tuple[int, str]]:
         elif current is not None:
             current.append(line)
     return blocks
+
+
+def users_shell_env(**settings: str) -> dict[str, str]:
+    """A user's shell: this environment without pytest's make and warehouse settings, plus `settings`."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DBT_DUCKDB_PATH", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}}
+    return {**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **settings}

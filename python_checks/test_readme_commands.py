@@ -8,6 +8,8 @@ live system's (fresh_logs.py) standing in for /data/logs: those two paths are
 the only text replaced. Shell blocks run in bash from the project folder,
 crontab lines in /bin/sh with cron's bare environment. Left to CI (.ci/run),
 which runs them itself: `make test` (this suite), `make lint`, `make test-spark`.
+Left to another test file, which runs it as written and checks what it leaves (RUN_BY_OTHER_FILES):
+`make eval-detector` on the labelled sample (test_eval_detector.py).
 `make docs` serves until stopped: it must answer on its port. The builds of one answer (SELECTIVE) run
 each on a new warehouse file.
 
@@ -36,7 +38,7 @@ import pytest
 from conftest import PROJECT_DIR
 from fresh_logs import write_clock_ahead_rows, write_fresh_logs
 from project_copy import copy_project
-from readme_commands import ReadmeCommand, readme_commands, yaml_blocks
+from readme_commands import RUN_BY_OTHER_FILES, ReadmeCommand, readme_commands, users_shell_env, yaml_blocks
 from webhook_server import webhook
 
 README = PROJECT_DIR / "README.md"
@@ -62,7 +64,7 @@ def _run_id(command: ReadmeCommand) -> str:
     return f"line{command.line}-" + re.sub(r"[^A-Za-z0-9]+", "_", command.text)[:50]
 
 
-RUN_HERE = [c for c in COMMANDS if c.text not in LEFT_TO_CI]
+RUN_HERE = [c for c in COMMANDS if c.text not in LEFT_TO_CI and c.text not in RUN_BY_OTHER_FILES]
 # The README's on-demand builds of one answer (`-s +model`, and the tsg command that runs one): each runs on
 # a warehouse no build has touched yet, where nothing outside its selection exists (as the README advises for
 # another incident's logs: a new DBT_DUCKDB_PATH), and must build all it selects.
@@ -75,6 +77,14 @@ def test_every_code_block_of_the_readme_is_classified():
     assert RUN_HERE and any(c.language == "cron" for c in COMMANDS)
     texts = {c.text for c in COMMANDS}
     assert LEFT_TO_CI | SERVING <= texts, f"no longer in the README: {(LEFT_TO_CI | SERVING) - texts}"
+
+
+@pytest.mark.parametrize(("command", "test_file"), RUN_BY_OTHER_FILES.items())
+def test_the_commands_left_to_another_file_are_in_the_readme_and_run_there(command, test_file):
+    """Such a file finds the command in the README (readme_commands) and runs its text through bash."""
+    assert command in {c.text for c in COMMANDS}, f"no longer in the README: {command}"
+    source = (PROJECT_DIR / "python_checks" / test_file).read_text()
+    assert "RUN_BY_OTHER_FILES" in source and '"bash", "-c", README_COMMAND.text' in source, test_file
 
 
 def test_every_yaml_block_of_the_readme_is_the_projects_configuration():
@@ -223,7 +233,7 @@ class ReadmeSession:
                    "ONCALL_WEBHOOK_URL": self.webhook_url}
             argv, cwd = ["/bin/sh", "-c", self.text(command)], self.root
         else:                            # a user's shell in the project folder
-            env = _users_shell_env(DOCS_PORT=str(self.docs_port))
+            env = users_shell_env(DOCS_PORT=str(self.docs_port))
             if command in SELECTIVE:
                 env["DBT_DUCKDB_PATH"] = str(self.warehouse_of(command))
             argv, cwd = ["bash", "-c", self.text(command)], self.project
@@ -336,13 +346,6 @@ def _ends_within(process_stat: Path, seconds: float) -> bool:
             return True
         time.sleep(0.1)
     return False
-
-
-def _users_shell_env(**settings: str) -> dict[str, str]:
-    """A user's shell: this environment without pytest's make and warehouse settings, plus `settings`."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DBT_DUCKDB_PATH", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}}
-    return {**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **settings}
 
 
 def _link_virtual_env(project: Path) -> None:
