@@ -6,29 +6,30 @@
 -- (Newcombe's bounds on the difference of two proportions): ROLLBACK when it
 -- is above the limit for certain at that level (one error among 40 is no
 -- evidence), PROMOTE only when it is within the limit at that level (a
--- clean canary of 30 invocations could still be 5 points worse). The p95
--- duration decides the same way: its p95 is above canary_max_p95_duration_ratio
--- times the baseline's when more than 5 % of its invocations are slower than
--- that limit, so ROLLBACK needs that share above 5 % at that confidence (Wilson
--- bound) and PROMOTE needs it within 5 %. The point p95 of 30 invocations is
--- about their second slowest: a canary no slower than its baseline was rolled
--- back in 17 to 31 % of windows by comparing the two p95s as measured.
+-- clean canary of 30 invocations could still be 5 points worse). So does the
+-- p95 duration, by Mood's quantile test: pooled with the baseline's durations
+-- times canary_max_p95_duration_ratio, a version whose p95 is above that
+-- multiple holds more of the pool's slowest 5 % than the scaled baseline
+-- (ROLLBACK when so at that confidence, PROMOTE only when it holds less).
+-- The two p95s as measured rolled back an unchanged canary in 17 to 31 % of
+-- windows of 30 invocations each.
 {% set min_invocations = var_integer('canary_min_invocations', 1) %}
 {% set max_increase_pct = var_number('canary_max_error_rate_increase_pct', 0, 100) %}
 {% set z = var_confidence_z('canary_confidence_pct') %}
 {% set confidence_pct = var('canary_confidence_pct') | string | trim %}
 {% set max_p95_ratio = var_number('canary_max_p95_duration_ratio', 1) %}
-{#- a p95 above the limit is more than this share of invocations above it -#}
-{% set slow_share_limit_pct = 5 %}
-{#- the p95 and its slow share in words, for the reasons below -#}
-{%- set slow_share_words -%}
+{% set tail_quantile = 0.95 %}
+{#- the p95 test in words, for the reasons below -#}
+{%- set tail_words -%}
     'p95 duration ' || case
         when p95_duration_ratio is null
             then cast(round(p95_duration, 2) as {{ dbt.type_string() }}) || ' ms against the baseline''s 0 ms'
         else cast(round(p95_duration_ratio, 2) as {{ dbt.type_string() }}) || 'x the baseline''s'
     end
-    || ': ' || cast(round(slow_share, 2) as {{ dbt.type_string() }}) || ' % of its invocations slower than '
-    || cast(round(p95_duration_limit, 2) as {{ dbt.type_string() }}) || ' ms ({{ max_p95_ratio }}x the baseline''s p95)'
+    || ': ' || cast(round(tail_share, 2) as {{ dbt.type_string() }}) || ' % of its invocations at or above '
+    || cast(round(pooled_p95_duration, 2) as {{ dbt.type_string() }}) || ' ms (the p95 of its durations and the '
+    || 'baseline''s times {{ max_p95_ratio }}), against ' || cast(round(baseline_tail_share, 2) as {{ dbt.type_string() }})
+    || ' % of the baseline''s'
 {%- endset %}
 
 with in_window as (
@@ -44,8 +45,7 @@ per_version as (
         100 * avg(case when is_error then 1 else 0 end) as error_rate,  -- a double on every engine
         avg(duration_ms) as avg_duration,
         avg(memory_used_mb) as avg_memory,
-        {{ percentile_cont('duration_ms', 0.95) }} as p95_duration,
-        count(duration_ms) as timed_invocations
+        {{ percentile_cont('duration_ms', tail_quantile) }} as p95_duration
     from in_window
     group by function_name, version_id
 ),
@@ -68,21 +68,55 @@ baseline as (
         per_version.error_rate as baseline_error_rate,
         per_version.avg_duration as baseline_avg_duration,
         per_version.avg_memory as baseline_avg_memory,
-        per_version.p95_duration as baseline_p95_duration,
-        {{ max_p95_ratio }} * per_version.p95_duration as p95_duration_limit
+        per_version.p95_duration as baseline_p95_duration
     from per_version
     inner join baseline_choice
         on per_version.version_id = baseline_choice.baseline_version_id
 ),
 
-slow_invocations as (
-    -- invocations slower than the p95 limit (a duration not reported is not counted either way)
+pooled as (
+    -- each version's durations beside the baseline's times the ratio (duration_ms may be null: not reported)
     select
-        in_window.version_id,
-        cast(sum(case when in_window.duration_ms > baseline.p95_duration_limit then 1 else 0 end) as bigint) as slow_count
+        version_id,
+        duration_ms,
+        true as is_own
     from in_window
-    cross join baseline
-    group by in_window.version_id
+    where duration_ms is not null
+    union all
+    select
+        per_version.version_id,
+        {{ max_p95_ratio }} * in_window.duration_ms as duration_ms,
+        false as is_own
+    from per_version
+    cross join in_window
+    inner join baseline_choice
+        on in_window.version_id = baseline_choice.baseline_version_id
+    where per_version.p95_duration is not null and in_window.duration_ms is not null
+),
+
+pooled_p95 as (
+    select
+        version_id,
+        {{ percentile_cont('duration_ms', tail_quantile) }} as pooled_p95_duration
+    from pooled
+    group by version_id
+),
+
+pooled_tail as (
+    -- at or above the pool's p95: a canary at 5000 ms against a baseline at 0 ms holds the whole tail
+    select
+        pooled.version_id,
+        pooled_p95.pooled_p95_duration,
+        cast(sum(case when pooled.is_own and pooled.duration_ms >= pooled_p95.pooled_p95_duration then 1 else 0 end) as bigint)
+            as tail_count,
+        cast(sum(case when pooled.is_own then 1 else 0 end) as bigint) as timed_count,
+        cast(sum(case when not pooled.is_own and pooled.duration_ms >= pooled_p95.pooled_p95_duration then 1 else 0 end) as bigint)
+            as baseline_tail_count,
+        cast(sum(case when pooled.is_own then 0 else 1 end) as bigint) as baseline_timed_count
+    from pooled
+    inner join pooled_p95
+        on pooled.version_id = pooled_p95.version_id
+    group by pooled.version_id, pooled_p95.pooled_p95_duration
 ),
 
 side_by_side as (
@@ -97,14 +131,19 @@ side_by_side as (
         100 * ({{ proportion_difference_bound('per_version.error_count', 'per_version.total_invocations',
             'baseline.baseline_error_count', 'baseline.baseline_invocations', z, 'upper') }}) as error_rate_delta_upper,
         per_version.p95_duration / nullif(baseline.baseline_p95_duration, 0) as p95_duration_ratio,
-        -- in percent of the invocations that report a duration, with its bounds at that confidence
-        100 * cast(slow_invocations.slow_count as double) / nullif(per_version.timed_invocations, 0) as slow_share,
-        100 * ({{ wilson_bound('slow_invocations.slow_count', 'per_version.timed_invocations', z, 'lower') }}) as slow_share_lower,
-        100 * ({{ wilson_bound('slow_invocations.slow_count', 'per_version.timed_invocations', z, 'upper') }}) as slow_share_upper
+        pooled_tail.pooled_p95_duration,
+        -- shares of the pool's tail, in percent of each side's durations (null when the baseline reports none)
+        100 * cast(pooled_tail.tail_count as double) / pooled_tail.timed_count as tail_share,
+        100 * cast(pooled_tail.baseline_tail_count as double) / nullif(pooled_tail.baseline_timed_count, 0) as baseline_tail_share,
+        -- in points: how much more of the tail this version holds at least, and at most, with that confidence
+        100 * ({{ proportion_difference_bound('pooled_tail.tail_count', 'pooled_tail.timed_count',
+            'pooled_tail.baseline_tail_count', 'nullif(pooled_tail.baseline_timed_count, 0)', z, 'lower') }}) as tail_share_delta_lower,
+        100 * ({{ proportion_difference_bound('pooled_tail.tail_count', 'pooled_tail.timed_count',
+            'pooled_tail.baseline_tail_count', 'nullif(pooled_tail.baseline_timed_count, 0)', z, 'upper') }}) as tail_share_delta_upper
     from per_version
     cross join baseline
-    inner join slow_invocations
-        on per_version.version_id = slow_invocations.version_id
+    left join pooled_tail
+        on per_version.version_id = pooled_tail.version_id
 ),
 
 judged as (
@@ -117,14 +156,14 @@ judged as (
             when
                 total_invocations < {{ min_invocations }}
                 or baseline_invocations < {{ min_invocations }} then 'INSUFFICIENT_SAMPLE'
-            -- p95 above the limit with confidence; the limit is a product, not a ratio: a baseline
-            -- p95 of 0 ms has none, and its canary at 5000 ms was promoted (independent re-implementation)
-            when slow_share_lower > {{ slow_share_limit_pct }} then 'ROLLBACK'
+            -- p95 above the limit with confidence (a baseline p95 of 0 ms has no ratio, and its canary at
+            -- 5000 ms was once promoted: independent re-implementation)
+            when tail_share_delta_lower > 0 then 'ROLLBACK'
             -- no duration reported on a side: its latency cannot be judged, so not promoted
             when p95_duration is null or baseline_p95_duration is null then 'INSUFFICIENT_SAMPLE'
             -- not yet within the limits with confidence (above them, or too few invocations to tell): keep running
             when error_rate_delta_upper > {{ max_increase_pct }} then 'INSUFFICIENT_SAMPLE'
-            when slow_share_upper > {{ slow_share_limit_pct }} then 'INSUFFICIENT_SAMPLE'
+            when tail_share_delta_upper > 0 then 'INSUFFICIENT_SAMPLE'
             else 'PROMOTE'
         end as verdict
     from side_by_side
@@ -159,11 +198,10 @@ explained as (
                             || ' at {{ confidence_pct }} % confidence, not yet within the limit of {{ max_increase_pct }}'
                             || ': keep the canary running'
                     else
-                        {{ slow_share_words }}
-                        || ', between ' || cast(round(slow_share_lower, 2) as {{ dbt.type_string() }})
-                        || ' and ' || cast(round(slow_share_upper, 2) as {{ dbt.type_string() }})
-                        || ' % at {{ confidence_pct }} % confidence, not yet within {{ slow_share_limit_pct }} %'
-                        || ': keep the canary running'
+                        {{ tail_words }}
+                        || ', between ' || cast(round(tail_share_delta_lower, 2) as {{ dbt.type_string() }})
+                        || ' and ' || cast(round(tail_share_delta_upper, 2) as {{ dbt.type_string() }})
+                        || ' points more at {{ confidence_pct }} % confidence, not yet fewer: keep the canary running'
                 end
             when 'ROLLBACK'
                 then case
@@ -174,17 +212,18 @@ explained as (
                             || cast(round(error_rate_delta_lower, 2) as {{ dbt.type_string() }})
                             || ' at {{ confidence_pct }} % confidence): roll back'
                     else
-                        {{ slow_share_words }}
-                        || ', at least ' || cast(round(slow_share_lower, 2) as {{ dbt.type_string() }})
-                        || ' % at {{ confidence_pct }} % confidence, over {{ slow_share_limit_pct }} %: roll back'
+                        {{ tail_words }}
+                        || ', at least ' || cast(round(tail_share_delta_lower, 2) as {{ dbt.type_string() }})
+                        || ' points more at {{ confidence_pct }} % confidence: roll back'
                 end
             else
                 'error rate at most '
                 || cast(round(error_rate_delta_upper, 2) as {{ dbt.type_string() }})
-                || ' points above the baseline, and at most '
-                || cast(round(slow_share_upper, 2) as {{ dbt.type_string() }})
-                || ' % of its invocations slower than {{ max_p95_ratio }}x the baseline''s p95 duration, at '
-                || '{{ confidence_pct }} % confidence: promote'
+                || ' points above the baseline, and p95 duration within {{ max_p95_ratio }}x the baseline''s ('
+                || cast(round(tail_share, 2) as {{ dbt.type_string() }}) || ' % of its invocations at or above '
+                || cast(round(pooled_p95_duration, 2) as {{ dbt.type_string() }}) || ' ms, the p95 of its durations and the '
+                || 'baseline''s times {{ max_p95_ratio }}, at least ' || cast(round(-tail_share_delta_upper, 2) as {{ dbt.type_string() }})
+                || ' points fewer than the baseline''s), at {{ confidence_pct }} % confidence: promote'
         end as verdict_reason
     from judged
 ),
@@ -206,9 +245,10 @@ final as (
         round(avg_duration - baseline_avg_duration, 2) as avg_duration_delta_ms,
         round(avg_memory - baseline_avg_memory, 2) as avg_memory_delta_mb,
         round(p95_duration_ratio, 2) as p95_duration_ratio,
-        round(slow_share, 2) as slower_than_p95_limit_pct,
-        round(slow_share_lower, 2) as slower_than_p95_limit_lower_bound_pct,
-        round(slow_share_upper, 2) as slower_than_p95_limit_upper_bound_pct,
+        round(pooled_p95_duration, 2) as pooled_p95_duration_ms,
+        round(tail_share - baseline_tail_share, 2) as tail_share_delta_pct,
+        round(tail_share_delta_lower, 2) as tail_share_delta_lower_bound_pct,
+        round(tail_share_delta_upper, 2) as tail_share_delta_upper_bound_pct,
         verdict,
         verdict_reason
     from explained
