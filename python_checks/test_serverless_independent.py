@@ -72,6 +72,51 @@ def expected_canary(log, function, start, end):
     return sorted(map(tuple, frame.itertuples(index=False)))
 
 
+Z95 = 1.6448536270  # canary_confidence_pct 95, one-sided
+
+
+def wilson(successes, trials, side):
+    """Wilson's score bound on successes / trials (Wilson 1927)."""
+    share = successes / trials
+    centre, spread = share + Z95 ** 2 / (2 * trials), Z95 * np.sqrt(share * (1 - share) / trials + Z95 ** 2 / (4 * trials ** 2))
+    return (centre - spread if side == "lower" else centre + spread) / (1 + Z95 ** 2 / trials)
+
+
+def newcombe(x1, n1, x0, n0, side):
+    """Newcombe's hybrid score bound on x1 / n1 - x0 / n0 (his method 10)."""
+    p1, p0 = x1 / n1, x0 / n0
+    if side == "lower":
+        return p1 - p0 - np.hypot(p1 - wilson(x1, n1, "lower"), wilson(x0, n0, "upper") - p0)
+    return p1 - p0 + np.hypot(wilson(x1, n1, "upper") - p1, p0 - wilson(x0, n0, "lower"))
+
+
+def expected_canary_verdicts(log, function, start, end, min_invocations=30, max_increase_pct=1.0, ratio=1.25):
+    """Per version: (version_id, pooled p95, tail share delta and its bounds in points, verdict), the p95 judged
+    by Mood's quantile test against the baseline's durations times `ratio`, as the YAML describes it."""
+    scoped = log[(log.function_name == function) & (log.start_timestamp >= start) & (log.start_timestamp <= end)]
+    durations = {v: g.duration_ms.to_numpy() for v, g in scoped.groupby("version_id")}
+    errors = {v: int((g.status.str.upper() == "ERROR").sum()) for v, g in scoped.groupby("version_id")}
+    baseline = min((v for v, d in durations.items() if len(d) >= min_invocations), default=min(durations))
+    scaled = ratio * durations[baseline]
+    out = []
+    for version, own in sorted(durations.items()):
+        q = np.percentile(np.concatenate([own, scaled]), 95)
+        x1, n1, x0, n0 = int((own >= q).sum()), len(own), int((scaled >= q).sum()), len(scaled)
+        low, high = 100 * newcombe(x1, n1, x0, n0, "lower"), 100 * newcombe(x1, n1, x0, n0, "upper")
+        error_low = 100 * newcombe(errors[version], n1, errors[baseline], n0, "lower")
+        error_high = 100 * newcombe(errors[version], n1, errors[baseline], n0, "upper")
+        if version == baseline:
+            verdict = "BASELINE"
+        elif error_low > max_increase_pct or (min(n1, n0) >= min_invocations and low > 0):
+            verdict = "ROLLBACK"
+        elif min(n1, n0) < min_invocations or error_high > max_increase_pct or high > 0:
+            verdict = "INSUFFICIENT_SAMPLE"
+        else:
+            verdict = "PROMOTE"
+        out.append((version, q, 100 * (x1 / n1 - x0 / n0), low, high, verdict))
+    return out
+
+
 def expected_links(log, max_gap_us):
     ordered = log.sort_values(["function_name", "start_timestamp", "invocation_id"]).copy()
     ordered["previous_id"] = ordered.groupby("function_name").invocation_id.shift()
@@ -150,3 +195,17 @@ def test_chain_lengths_add_up_to_the_links(random_build):
     (links,), = _fetch(warehouse, "select count(*) from marts.chained_invocations")
     (chain_links,), = _fetch(warehouse, "select coalesce(sum(link_count), 0) from marts.invocation_chains")
     assert links == chain_links
+
+
+def test_canary_p95_verdicts_match_independent_implementation(random_build):
+    """The p95 test (Mood's quantile test with Newcombe bounds) and the verdict ladder, recomputed in pandas. The
+    random log's versions are small (21 to 34 invocations), so it checks the figures; the unit tests of
+    canary_version_comparison hold each verdict's case."""
+    log, warehouse = random_build
+    actual = _fetch(warehouse, "select version_id, pooled_p95_duration_ms, tail_share_delta_pct, tail_share_delta_lower_bound_pct,"
+                               " tail_share_delta_upper_bound_pct, verdict from marts.canary_version_comparison order by version_id")
+    expected = expected_canary_verdicts(log, "alpha", *WINDOW)
+    assert [row[0] for row in actual] == [row[0] for row in expected]
+    for got, want in zip(actual, expected):
+        assert got[1:5] == pytest.approx(want[1:5], abs=0.0051)
+        assert got[5] == want[5]
