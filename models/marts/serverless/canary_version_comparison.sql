@@ -1,8 +1,6 @@
 -- Scenario 1: each version of the canary function side by side with the
--- baseline, and a verdict. The baseline is the lowest version with
--- canary_min_invocations in the window (the lowest of all if none has), so a
--- few invocations of an older version still draining do not become the
--- reference. The error rate decides with canary_confidence_pct confidence
+-- baseline (int_function_invocations__canary_p95_tail chooses it), and a
+-- verdict. The error rate decides with canary_confidence_pct confidence
 -- (Newcombe's bounds on the difference of two proportions): ROLLBACK when it
 -- is above the limit for certain at that level (one error among 40 is no
 -- evidence), PROMOTE only when it is within the limit at that level (a
@@ -11,14 +9,13 @@
 -- times canary_max_p95_duration_ratio, a version whose p95 is above that
 -- multiple holds more of the pool's slowest 5 % than the scaled baseline
 -- (ROLLBACK when so at that confidence, PROMOTE only when it holds less).
--- The two p95s as measured rolled back an unchanged canary in 17 to 31 % of
--- windows of 30 invocations each.
+-- The two p95s as measured rolled back an unchanged canary in 16 to 33 % of
+-- windows of 30 invocations each (bench/canary_calibration.py).
 {% set min_invocations = var_integer('canary_min_invocations', 1) %}
 {% set max_increase_pct = var_number('canary_max_error_rate_increase_pct', 0, 100) %}
 {% set z = var_confidence_z('canary_confidence_pct') %}
 {% set confidence_pct = var('canary_confidence_pct') | string | trim %}
 {% set max_p95_ratio = var_number('canary_max_p95_duration_ratio', 1) %}
-{% set tail_quantile = 0.95 %}
 {#- the p95 test in words, for the reasons below -#}
 {%- set tail_words -%}
     'p95 duration ' || case
@@ -36,6 +33,10 @@ with in_window as (
     select * from {{ ref('int_function_invocations__canary_window') }}
 ),
 
+p95_tails as (
+    select * from {{ ref('int_function_invocations__canary_p95_tail') }}
+),
+
 per_version as (
     select
         function_name,
@@ -45,19 +46,9 @@ per_version as (
         100 * avg(case when is_error then 1 else 0 end) as error_rate,  -- a double on every engine
         avg(duration_ms) as avg_duration,
         avg(memory_used_mb) as avg_memory,
-        {{ percentile_cont('duration_ms', tail_quantile) }} as p95_duration
+        {{ percentile_cont('duration_ms', 0.95) }} as p95_duration
     from in_window
     group by function_name, version_id
-),
-
-baseline_choice as (
-    select
-        -- the lowest version with enough invocations to judge by, else the lowest
-        coalesce(
-            min(case when total_invocations >= {{ min_invocations }} then version_id end),
-            min(version_id)
-        ) as baseline_version_id
-    from per_version
 ),
 
 baseline as (
@@ -70,53 +61,10 @@ baseline as (
         per_version.avg_memory as baseline_avg_memory,
         per_version.p95_duration as baseline_p95_duration
     from per_version
-    inner join baseline_choice
-        on per_version.version_id = baseline_choice.baseline_version_id
-),
-
-pooled as (
-    -- each version's durations beside the baseline's times the ratio (duration_ms may be null: not reported)
-    select
-        version_id,
-        duration_ms,
-        true as is_own
-    from in_window
-    where duration_ms is not null
-    union all
-    select
-        per_version.version_id,
-        {{ max_p95_ratio }} * in_window.duration_ms as duration_ms,
-        false as is_own
-    from per_version
-    cross join in_window
-    inner join baseline_choice
-        on in_window.version_id = baseline_choice.baseline_version_id
-    where per_version.p95_duration is not null and in_window.duration_ms is not null
-),
-
-pooled_p95 as (
-    select
-        version_id,
-        {{ percentile_cont('duration_ms', tail_quantile) }} as pooled_p95_duration
-    from pooled
-    group by version_id
-),
-
-pooled_tail as (
-    -- at or above the pool's p95: a canary at 5000 ms against a baseline at 0 ms holds the whole tail
-    select
-        pooled.version_id,
-        pooled_p95.pooled_p95_duration,
-        cast(sum(case when pooled.is_own and pooled.duration_ms >= pooled_p95.pooled_p95_duration then 1 else 0 end) as bigint)
-            as tail_count,
-        cast(sum(case when pooled.is_own then 1 else 0 end) as bigint) as timed_count,
-        cast(sum(case when not pooled.is_own and pooled.duration_ms >= pooled_p95.pooled_p95_duration then 1 else 0 end) as bigint)
-            as baseline_tail_count,
-        cast(sum(case when pooled.is_own then 0 else 1 end) as bigint) as baseline_timed_count
-    from pooled
-    inner join pooled_p95
-        on pooled.version_id = pooled_p95.version_id
-    group by pooled.version_id, pooled_p95.pooled_p95_duration
+    inner join p95_tails
+        on
+            per_version.version_id = p95_tails.baseline_version_id
+            and p95_tails.version_id = p95_tails.baseline_version_id
 ),
 
 side_by_side as (
@@ -131,19 +79,19 @@ side_by_side as (
         100 * ({{ proportion_difference_bound('per_version.error_count', 'per_version.total_invocations',
             'baseline.baseline_error_count', 'baseline.baseline_invocations', z, 'upper') }}) as error_rate_delta_upper,
         per_version.p95_duration / nullif(baseline.baseline_p95_duration, 0) as p95_duration_ratio,
-        pooled_tail.pooled_p95_duration,
-        -- shares of the pool's tail, in percent of each side's durations (null when the baseline reports none)
-        100 * cast(pooled_tail.tail_count as double) / pooled_tail.timed_count as tail_share,
-        100 * cast(pooled_tail.baseline_tail_count as double) / nullif(pooled_tail.baseline_timed_count, 0) as baseline_tail_share,
+        p95_tails.pooled_p95_duration,
+        -- shares of the pool's tail, in percent of each side's durations (null when a side reports none)
+        100 * cast(p95_tails.tail_count as double) / nullif(p95_tails.timed_invocations, 0) as tail_share,
+        100 * cast(p95_tails.baseline_tail_count as double) / nullif(p95_tails.baseline_timed_invocations, 0) as baseline_tail_share,
         -- in points: how much more of the tail this version holds at least, and at most, with that confidence
-        100 * ({{ proportion_difference_bound('pooled_tail.tail_count', 'pooled_tail.timed_count',
-            'pooled_tail.baseline_tail_count', 'nullif(pooled_tail.baseline_timed_count, 0)', z, 'lower') }}) as tail_share_delta_lower,
-        100 * ({{ proportion_difference_bound('pooled_tail.tail_count', 'pooled_tail.timed_count',
-            'pooled_tail.baseline_tail_count', 'nullif(pooled_tail.baseline_timed_count, 0)', z, 'upper') }}) as tail_share_delta_upper
+        100 * ({{ proportion_difference_bound('p95_tails.tail_count', 'nullif(p95_tails.timed_invocations, 0)',
+            'p95_tails.baseline_tail_count', 'nullif(p95_tails.baseline_timed_invocations, 0)', z, 'lower') }}) as tail_share_delta_lower,
+        100 * ({{ proportion_difference_bound('p95_tails.tail_count', 'nullif(p95_tails.timed_invocations, 0)',
+            'p95_tails.baseline_tail_count', 'nullif(p95_tails.baseline_timed_invocations, 0)', z, 'upper') }}) as tail_share_delta_upper
     from per_version
     cross join baseline
-    left join pooled_tail
-        on per_version.version_id = pooled_tail.version_id
+    inner join p95_tails
+        on per_version.version_id = p95_tails.version_id
 ),
 
 judged as (
