@@ -75,6 +75,8 @@ pooled_tail as (
     inner join pooled_p95
         on pooled.version_id = pooled_p95.version_id
     group by pooled.version_id, pooled_p95.pooled_p95_duration
+    -- no pool without the baseline's durations: nothing to compare with
+    having sum(case when pooled.is_own then 0 else 1 end) > 0
 ),
 
 final as (
