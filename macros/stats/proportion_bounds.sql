@@ -58,3 +58,15 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{#- The fewest durations whose slowest is above their p95 with the confidence
+    `confidence_pct` (a level var_confidence_z accepted): the smallest n with
+    1 - 0.95^n >= the level. With fewer, no order statistic bounds a p95 from
+    above, so no test can show another p95 above it. -#}
+{% macro p95_bound_min_sample(confidence_pct) -%}
+    {%- set by_level = {'90': 45, '95': 59, '97.5': 72, '99': 90, '99.9': 135} -%}
+    {%- for level, n in by_level.items() if level | float == confidence_pct | float -%}
+        {{ return(n) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("p95_bound_min_sample: no sample size for confidence " ~ confidence_pct) }}
+{%- endmacro %}

@@ -8,7 +8,8 @@
 -- p95 duration, by Mood's quantile test: pooled with the baseline's durations
 -- times canary_max_p95_duration_ratio, a version whose p95 is above that
 -- multiple holds more of the pool's slowest 5 % than the scaled baseline
--- (ROLLBACK when so at that confidence, PROMOTE only when it holds less).
+-- (ROLLBACK when so at that confidence, PROMOTE only when it holds less),
+-- once the baseline has the durations it takes to bound a p95 at that level.
 -- The two p95s as measured rolled back an unchanged canary in 16 to 33 % of
 -- windows of 30 invocations each (bench/canary_calibration.py).
 {% set min_invocations = var_integer('canary_min_invocations', 1) %}
@@ -16,6 +17,7 @@
 {% set z = var_confidence_z('canary_confidence_pct') %}
 {% set confidence_pct = var('canary_confidence_pct') | string | trim %}
 {% set max_p95_ratio = var_number('canary_max_p95_duration_ratio', 1) %}
+{% set p95_min_durations = p95_bound_min_sample(confidence_pct) %}
 {#- the p95 test in words, for the reasons below -#}
 {%- set tail_words -%}
     'p95 duration ' || case
@@ -23,10 +25,10 @@
             then cast(round(p95_duration, 2) as {{ dbt.type_string() }}) || ' ms against the baseline''s 0 ms'
         else cast(round(p95_duration_ratio, 2) as {{ dbt.type_string() }}) || 'x the baseline''s'
     end
-    || ': ' || cast(round(tail_share, 2) as {{ dbt.type_string() }}) || ' % of its invocations at or above '
-    || cast(round(pooled_p95_duration, 2) as {{ dbt.type_string() }}) || ' ms (the p95 of its durations and the '
-    || 'baseline''s times {{ max_p95_ratio }}), against ' || cast(round(baseline_tail_share, 2) as {{ dbt.type_string() }})
-    || ' % of the baseline''s'
+    || ': ' || cast(round(tail_share, 2) as {{ dbt.type_string() }}) || ' % of its invocations in the slowest 5 % of its '
+    || 'durations pooled with the baseline''s times {{ max_p95_ratio }} (from '
+    || cast(round(pooled_p95_duration_ms, 2) as {{ dbt.type_string() }}) || ' ms), against '
+    || cast(round(baseline_tail_share, 2) as {{ dbt.type_string() }}) || ' % of the baseline''s'
 {%- endset %}
 
 with in_window as (
@@ -59,7 +61,8 @@ baseline as (
         per_version.error_rate as baseline_error_rate,
         per_version.avg_duration as baseline_avg_duration,
         per_version.avg_memory as baseline_avg_memory,
-        per_version.p95_duration as baseline_p95_duration
+        per_version.p95_duration as baseline_p95_duration,
+        p95_tails.timed_invocations as baseline_timed_invocations
     from per_version
     inner join p95_tails
         on
@@ -79,7 +82,7 @@ side_by_side as (
         100 * ({{ proportion_difference_bound('per_version.error_count', 'per_version.total_invocations',
             'baseline.baseline_error_count', 'baseline.baseline_invocations', z, 'upper') }}) as error_rate_delta_upper,
         per_version.p95_duration / nullif(baseline.baseline_p95_duration, 0) as p95_duration_ratio,
-        p95_tails.pooled_p95_duration,
+        p95_tails.pooled_p95_duration_ms,
         -- shares of the pool's tail, in percent of each side's durations (null when a side reports none)
         100 * cast(p95_tails.tail_count as double) / nullif(p95_tails.timed_invocations, 0) as tail_share,
         100 * cast(p95_tails.baseline_tail_count as double) / nullif(p95_tails.baseline_timed_invocations, 0) as baseline_tail_share,
@@ -104,13 +107,14 @@ judged as (
             when
                 total_invocations < {{ min_invocations }}
                 or baseline_invocations < {{ min_invocations }} then 'INSUFFICIENT_SAMPLE'
-            -- p95 above the limit with confidence (a baseline p95 of 0 ms has no ratio, and its canary at
-            -- 5000 ms was once promoted: independent re-implementation)
-            when tail_share_delta_lower > 0 then 'ROLLBACK'
             -- no duration reported on a side: its latency cannot be judged, so not promoted
             when p95_duration is null or baseline_p95_duration is null then 'INSUFFICIENT_SAMPLE'
+            -- p95 above the limit with confidence (a baseline p95 of 0 ms has no ratio, and its canary at
+            -- 5000 ms was once promoted: independent re-implementation), on enough of the baseline's durations
+            when tail_share_delta_lower > 0 and baseline_timed_invocations >= {{ p95_min_durations }} then 'ROLLBACK'
             -- not yet within the limits with confidence (above them, or too few invocations to tell): keep running
             when error_rate_delta_upper > {{ max_increase_pct }} then 'INSUFFICIENT_SAMPLE'
+            when baseline_timed_invocations < {{ p95_min_durations }} then 'INSUFFICIENT_SAMPLE'
             when tail_share_delta_upper > 0 then 'INSUFFICIENT_SAMPLE'
             else 'PROMOTE'
         end as verdict
@@ -145,6 +149,12 @@ explained as (
                             || cast(round(error_rate_delta_upper, 2) as {{ dbt.type_string() }})
                             || ' at {{ confidence_pct }} % confidence, not yet within the limit of {{ max_increase_pct }}'
                             || ': keep the canary running'
+                    when baseline_timed_invocations < {{ p95_min_durations }}
+                        then
+                            'the baseline''s ' || cast(baseline_timed_invocations as {{ dbt.type_string() }})
+                            || ' durations cannot bound its p95 at {{ confidence_pct }} % confidence (the slowest of n '
+                            || 'durations is above their p95 with probability 1 - 0.95^n: it takes {{ p95_min_durations }})'
+                            || ': keep the canary running'
                     else
                         {{ tail_words }}
                         || ', between ' || cast(round(tail_share_delta_lower, 2) as {{ dbt.type_string() }})
@@ -168,9 +178,9 @@ explained as (
                 'error rate at most '
                 || cast(round(error_rate_delta_upper, 2) as {{ dbt.type_string() }})
                 || ' points above the baseline, and p95 duration within {{ max_p95_ratio }}x the baseline''s ('
-                || cast(round(tail_share, 2) as {{ dbt.type_string() }}) || ' % of its invocations at or above '
-                || cast(round(pooled_p95_duration, 2) as {{ dbt.type_string() }}) || ' ms, the p95 of its durations and the '
-                || 'baseline''s times {{ max_p95_ratio }}, at least ' || cast(round(-tail_share_delta_upper, 2) as {{ dbt.type_string() }})
+                || cast(round(tail_share, 2) as {{ dbt.type_string() }}) || ' % of its invocations in the slowest 5 % of its '
+                || 'durations pooled with the baseline''s times {{ max_p95_ratio }}, at least '
+                || cast(round(-tail_share_delta_upper, 2) as {{ dbt.type_string() }})
                 || ' points fewer than the baseline''s), at {{ confidence_pct }} % confidence: promote'
         end as verdict_reason
     from judged
@@ -193,10 +203,11 @@ final as (
         round(avg_duration - baseline_avg_duration, 2) as avg_duration_delta_ms,
         round(avg_memory - baseline_avg_memory, 2) as avg_memory_delta_mb,
         round(p95_duration_ratio, 2) as p95_duration_ratio,
-        round(pooled_p95_duration, 2) as pooled_p95_duration_ms,
-        round(tail_share - baseline_tail_share, 2) as tail_share_delta_pct,
-        round(tail_share_delta_lower, 2) as tail_share_delta_lower_bound_pct,
-        round(tail_share_delta_upper, 2) as tail_share_delta_upper_bound_pct,
+        round(pooled_p95_duration_ms, 2) as pooled_p95_duration_ms,
+        -- the baseline against itself scaled says nothing
+        case when verdict != 'BASELINE' then round(tail_share - baseline_tail_share, 2) end as tail_share_delta_pct,
+        case when verdict != 'BASELINE' then round(tail_share_delta_lower, 2) end as tail_share_delta_lower_bound_pct,
+        case when verdict != 'BASELINE' then round(tail_share_delta_upper, 2) end as tail_share_delta_upper_bound_pct,
         verdict,
         verdict_reason
     from explained
