@@ -430,8 +430,10 @@ def test_the_readme_crontab_delivers_after_the_build_with_the_command_as_written
 
 
 def test_an_open_page_that_left_the_warehouse_is_withdrawn_once_and_sent_again_if_it_returns(warehouse, tmp_path):
-    # What a rebuild after late rows does (an hourly trial on partly delivered hours): an incident of
-    # an hour that was only partly loaded goes away, and a firing alert's start moves, so its key changes.
+    """What a rebuild after late rows does (an hourly trial on partly delivered hours): an incident of an hour
+    that was only partly loaded goes away, and is withdrawn; a firing alert's start moves, so its key changes:
+    it is the alert sent, not withdrawn and paged again (the same burn paged twice), and its resolution comes
+    under the key sent."""
     jsonl = tmp_path / "notifications.jsonl"
     assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
     sent = [json.loads(line) for line in jsonl.read_text().splitlines()]
@@ -457,14 +459,18 @@ def test_an_open_page_that_left_the_warehouse_is_withdrawn_once_and_sent_again_i
         return sent[before:]
 
     after = notified()
-    assert sorted(assert_in_order_once(after)) == sorted([f"withdrawn:slo_alert:{moved[0]}", f"slo_alert:{new_key}",
-                                                          f"withdrawn:{incident_key}"])
-    withdrawn = {line["key"]: line for line in after if line["kind"] == "withdrawn"}
+    assert assert_in_order_once(after) == [f"withdrawn:{incident_key}"]   # before: the alert withdrawn and paged again
     original = next(line for line in sent if line["key"] == incident_key)
-    assert withdrawn[f"withdrawn:{incident_key}"]["title"] == "[WITHDRAWN] " + original["title"]
-    assert "no longer shows this incident" in withdrawn[f"withdrawn:{incident_key}"]["what"]
-    assert withdrawn[f"withdrawn:slo_alert:{moved[0]}"]["after"] == f"slo_alert:{moved[0]}"
+    assert after[0]["title"] == "[WITHDRAWN] " + original["title"]
+    assert "no longer shows this incident" in after[0]["what"]
     assert notified() == []                       # once: nothing the second time
+    with duckdb.connect(str(warehouse)) as con:   # the moved alert resolves: its resolution follows the page sent
+        resolved_at = moved[1] + timedelta(hours=3)
+        con.execute("update marts.slo_burn_rate_alerts set resolved_at = ?, is_firing = false where alert_key = ?",
+                    [resolved_at, new_key])
+    resolution = notified()
+    assert [(line["key"], line["after"]) for line in resolution] == [(f"slo_resolved:{moved[0]}", f"slo_alert:{moved[0]}")]
+    assert resolution[0]["since"].startswith(f"{moved[1] + timedelta(minutes=5):%Y-%m-%d %H:%M:%S} UTC to ")
     with duckdb.connect(str(warehouse)) as con:   # the incident is back (the rows changed again): paged again, once
         con.execute("insert into marts.incidents select * from main.removed_incident")
     assert [line["key"] for line in notified()] == [f"{incident_key}#2"]
@@ -642,6 +648,37 @@ def test_a_finding_follows_its_page_into_the_past():
     for newest, expected in ((start + timedelta(days=8), [True, True]), (start + timedelta(days=6), [False, False])):
         marked = for_destination([page, finding], [], {"slo_alert": {"s": (start - timedelta(days=30), newest)}})
         assert [n.long_past for n in marked] == expected
+
+
+def test_an_open_alert_is_taken_as_moved_only_by_an_overlapping_alert_of_its_rule():
+    """An open page the warehouse no longer shows keeps its key for an alert of the same SLO and rule that
+    overlaps what the reader holds (from its start, on); an alert of that rule over before it started, or of
+    another rule, does not replace it: the page is withdrawn and the other alert sent as new."""
+    from datetime import datetime
+
+    from oncall_analytics.notify.notifications import Links, Notification, for_destination
+
+    links = Links("report", "docs")
+    start = datetime(2024, 3, 1, 14, 5)
+
+    def alert(rule: str, started: datetime, resolved: datetime | None) -> Notification:
+        return Notification(key=f"slo_alert:s/{rule}/{started:%Y-%m-%d %H:%M:%S}", kind="slo_alert", occurred_at=started,
+                            severity="page", title="t", what="w", where="s", since="x", how_bad="b", links=links,
+                            is_open=resolved is None, extra={"slo_name": "s", "rule_name": rule,
+                                                             "resolved_at": resolved and f"{resolved:%Y-%m-%d %H:%M:%S}"})
+
+    sent = [alert("page_fast_burn", start, None).as_record()]
+    covered = {"slo_alert": {"s": (start - timedelta(days=1), start + timedelta(hours=3))}}
+    for current, expected in (
+        ([alert("page_fast_burn", start - timedelta(minutes=5), None)], []),                        # moved earlier, firing
+        ([alert("page_fast_burn", start + timedelta(hours=1), start + timedelta(hours=2))], []),    # later, now over
+        ([alert("page_fast_burn", start - timedelta(hours=2), start - timedelta(hours=1))],         # over before it began
+         [f"slo_alert:s/page_fast_burn/{start - timedelta(hours=2):%Y-%m-%d %H:%M:%S}", f"withdrawn:{sent[0]['key']}"]),
+        ([alert("ticket_slow_burn", start, None)], [f"slo_alert:s/ticket_slow_burn/{start:%Y-%m-%d %H:%M:%S}",
+                                                    f"withdrawn:{sent[0]['key']}"]),
+    ):
+        due = [n for n in for_destination(current, sent, covered) if n.key not in {record["key"] for record in sent}]
+        assert sorted(n.key for n in due) == sorted(expected)
 
 
 class IncidentsAdded:

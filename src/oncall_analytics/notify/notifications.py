@@ -312,12 +312,12 @@ def _parse(moment: str) -> datetime:
 
 def moved_alerts(notifications: list[Notification], sent: list[dict]) -> dict[str, str]:
     """{new alert key: sent alert key} for an alert whose start rows that arrived later moved (its key holds
-    its start) after its resolution was sent: a sent alert with a resolution sent, that the warehouse no
-    longer shows, and an alert never sent of the same SLO and rule whose span overlaps the one the reader
-    holds (from its start to its last resolution not taken back, or on while a [STILL FIRING] took it back).
-    Without this the same burn, over, was paged again with its resolution (operator trial). Each sent alert
-    takes the overlapping alert whose start is nearest its own. An alert moved while still open for the
-    reader is withdrawn and the new one sent (withdrawals), as before."""
+    its start): a sent alert, not withdrawn, that the warehouse no longer shows, and an alert never sent of
+    the same SLO and rule whose span overlaps the one the reader holds (from its start to its last
+    resolution not taken back; on, while the reader holds it open). Without this the same burn was paged
+    twice: over, it was paged again with its resolution (operator trial); still firing, it was withdrawn
+    and paged again under its new start. Each sent alert takes the overlapping alert whose start is nearest
+    its own; an alert of the rule after the reader's end of it is a new page."""
     sent_keys = {record["key"] for record in sent}
     present = {notification.key for notification in reissued(notifications, sent_keys)}
     resolved = [record for record in sent if record["kind"] == "slo_resolved" and record.get("after")]
@@ -329,7 +329,7 @@ def moved_alerts(notifications: list[Notification], sent: list[dict]) -> dict[st
         ends[alert] = max(ends.get(alert, datetime.min), last)
     held = {record["key"]: (_parse(record["occurred_at"]),
                             ends[record["key"]] if reader_holds_over(record["key"], sent_keys) else datetime.max)
-            for record in sent if record["kind"] == "slo_alert" and record["key"] in ends
+            for record in sent if record["kind"] == "slo_alert"
             and record["key"] not in present and f"withdrawn:{record['key']}" not in sent_keys}
     if not held:
         return {}
@@ -410,8 +410,9 @@ def withdrawals(sent: list[dict], current: list[Notification], covered: dict[str
     an alert whose resolution was not sent, or was taken back (resolutions_of);
     and a [STILL FIRING] message for a resolution sent while its alert fires
     again (resolution_withdrawal). Rows that arrived later (a late or
-    partly delivered hour of a log) or changed settings made it go away, or
-    moved it (an alert's key holds its start); without a withdrawal the page
+    partly delivered hour of a log) or changed settings made it go away (an
+    alert whose start moved within the span the reader holds keeps its key:
+    moved_alerts); without a withdrawal the page
     would stay open, its resolution never to come. Only pages of the last
     RECENT of their scope's data, and within it: what is older, or newer than
     the data, left with its logs."""
@@ -484,7 +485,7 @@ def _is_long_past(notification: Notification, covered: dict[str, dict[str, tuple
 def for_destination(notifications: list[Notification], sent: list[dict],
                     covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> list[Notification]:
     """What one destination should have, given what it was sent: an alert
-    already over whose start moved under the key it was sent with, pages back
+    whose start moved under the key it was sent with, pages back
     after a withdrawal reissued, pages long past marked as such (a rebuild
     with another grain or window, or logs loaded late, can show an incident
     of months ago for the first time: the delivery records it as history,
