@@ -96,7 +96,7 @@ def test_webhook_receives_each_notification_once_in_order_after_failed_attempts(
     assert page["text"].startswith("[PAGE] gateway_main_availability: error budget burning (page_fast_burn)")
     assert fields["Where"] == "api.gateway.main (environment prod)"
     assert fields["Since"] == "2024-03-12 14:05:00 UTC"
-    assert "burn rate 19.3x over 1h and 204.9x over 5m (threshold 14.4x" in fields["How bad"]
+    assert "burn rate 19.3x over 1h and 204.9x over 5m (46 of 2,381 events bad over 1h; threshold 14.4x" in fields["How bad"]
     assert "no 5xx status" in fields["What"]
     links = page["blocks"][2]["text"]["text"]
     assert "target/oncall_report.html#slo-gateway_main_availability|On-call report" in links

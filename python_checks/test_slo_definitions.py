@@ -78,6 +78,9 @@ def test_a_malformed_slo_fails_at_parse_time_with_its_name_and_field(tmp_path, s
     ({**GOOD_RULE, "burn_rate_threshold": 0}, "field 'burn_rate_threshold' is 0; expected a burn rate > 0"),
     ({**GOOD_RULE, "burn_rate_threshold": "1e400"}, "field 'burn_rate_threshold' is \"1e400\"; expected a burn rate > 0"),
     ({**GOOD_RULE, "severity": "sms"}, "field 'severity' is \"sms\"; expected page or ticket"),
+    *[({**GOOD_RULE, "min_bad_events": value}, f"field 'min_bad_events' is {shown}; expected a whole number of bad events >= 1")
+      for value, shown in ((0, "0"), (-1, "-1"), (2.5, "2.5"), ("3; drop table x", '"3; drop table x"'), (True, "true"),
+                           (10**10, "10000000000"))],
     ({**GOOD_RULE, "name": "page_fast_burn\n"},
      "\"name\": \"page_fast_burn\\n\", \"severity\": \"page\", \"short_window\": \"5m\"}; expected each rule to be a mapping "
      "with a unique lower-case identifier"),

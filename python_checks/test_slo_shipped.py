@@ -34,22 +34,29 @@ def test_the_shipped_gateway_incident_pages_within_10_minutes_naming_the_slo_and
 
 
 def test_burn_rates_at_the_page_recount_from_staging(query):
-    """The 1-hour and 5-minute burn rates at 14:05, from the raw requests of
-    [13:05, 14:05) and [14:00, 14:05) (window end excluded), objective 99.9 %."""
-    def burn(start, end):
-        bad, total = query(f"""
+    """The 1-hour and 5-minute burn rates at 14:05, and the hour's bad and total
+    requests, from the raw requests of [13:05, 14:05) and [14:00, 14:05)
+    (window end excluded), objective 99.9 %."""
+    def counts(start, end):
+        return query(f"""
             select count(*) filter (where status_code >= 500), count(*)
             from staging.stg_gateway__api_gateway_logs
             where {GATEWAY_SCOPE} and requested_at >= ? and requested_at < ?
         """, [start, end])[0]
+
+    def burn(start, end):
+        bad, total = counts(start, end)
         return bad / total / 0.001
     step = datetime(2024, 3, 12, 14, 5)
-    long_rate, short_rate = query("""
-        select long_window_burn_rate_at_start, short_window_burn_rate_at_start from marts.slo_burn_rate_alerts
+    long_rate, short_rate, bad, total = query("""
+        select long_window_burn_rate_at_start, short_window_burn_rate_at_start, long_window_bad_events_at_start,
+               long_window_events_at_start
+        from marts.slo_burn_rate_alerts
         where slo_name = 'gateway_main_availability' and rule_name = 'page_fast_burn' and started_at = ?
     """, [step])[0]
     assert abs(long_rate - burn(step - timedelta(hours=1), step)) < 1e-9
     assert abs(short_rate - burn(step - timedelta(minutes=5), step)) < 1e-9
+    assert (bad, total) == counts(step - timedelta(hours=1), step)
 
 
 def test_status_at_the_newest_step_recounts_from_staging(query):

@@ -1,15 +1,17 @@
 {#-
   The multi-window, multi-burn-rate alert rules (the `slo_burn_rate_rules`
   var), validated: a rule fires at a 5-minute step when the burn rates over
-  its long and its short window both exceed its threshold. Fails at compile
-  time naming the rule and the field.
+  its long and its short window both exceed its threshold, and its long
+  window holds at least min_bad_events bad events (optional, default 1).
+  Fails at compile time naming the rule and the field.
 -#}
 {% macro slo_burn_rate_rules() -%}
     {%- set value = var('slo_burn_rate_rules', none) -%}
     {%- if value is none or value is string or value is mapping or value is not iterable or value | length == 0 -%}
         {{ oncall_analytics._var_error('slo_burn_rate_rules', value, "a non-empty list of rules {name, severity, long_window, short_window, burn_rate_threshold}") }}
     {%- endif -%}
-    {%- set allowed_fields = ['name', 'severity', 'long_window', 'short_window', 'burn_rate_threshold'] -%}
+    {%- set required_fields = ['name', 'severity', 'long_window', 'short_window', 'burn_rate_threshold'] -%}
+    {%- set allowed_fields = required_fields + ['min_bad_events'] -%}
     {%- set rules = [] -%}
     {%- set seen = [] -%}
     {%- for item in value -%}
@@ -18,7 +20,7 @@
             {{ oncall_analytics._var_error('slo_burn_rate_rules', item, "each rule to be a mapping with a unique lower-case identifier as its name (rule " ~ loop.index ~ ")") }}
         {%- endif -%}
         {%- do seen.append(name) -%}
-        {%- for field in allowed_fields -%}
+        {%- for field in required_fields -%}
             {%- if item.get(field) is none -%}
                 {{ oncall_analytics._slo_rule_error(name, field, none, "a value (the field is required)") }}
             {%- endif -%}
@@ -44,6 +46,11 @@
         {%- if threshold is none -%}
             {{ oncall_analytics._slo_rule_error(name, 'burn_rate_threshold', item['burn_rate_threshold'], "a burn rate > 0, e.g. 14.4") }}
         {%- endif -%}
+        {%- set min_bad_events = 1 if item.get('min_bad_events') is none else item['min_bad_events'] -%}
+        {%- if min_bad_events is boolean or not modules.re.match('^[0-9]{1,9}\\Z', min_bad_events | string | trim)
+            or (min_bad_events | string | trim | int) < 1 -%}
+            {{ oncall_analytics._slo_rule_error(name, 'min_bad_events', item.get('min_bad_events'), "a whole number of bad events >= 1 (optional, default 1)") }}
+        {%- endif -%}
         {%- do rules.append({
             'name': name,
             'severity': item['severity'],
@@ -52,6 +59,7 @@
             'short_window': item['short_window'] | trim,
             'short_window_minutes': short_minutes,
             'burn_rate_threshold': threshold,
+            'min_bad_events': min_bad_events | string | trim | int,
         }) -%}
     {%- endfor -%}
     {{ return(rules) }}

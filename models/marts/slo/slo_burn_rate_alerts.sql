@@ -36,6 +36,8 @@ burn_rates as (
         windowed.slo_name,
         windowed.evaluated_at,
         {%- for minutes in window_minutes %}
+            windowed.bad_events_{{ minutes }}m,
+            windowed.total_events_{{ minutes }}m,
             case
                 when windowed.total_events_{{ minutes }}m > 0
                     then
@@ -63,12 +65,17 @@ rule_steps as (
             cast({{ rule.burn_rate_threshold }} as double) as burn_rate_threshold,
             burn_rate_{{ rule.long_window_minutes }}m as long_window_burn_rate,
             burn_rate_{{ rule.short_window_minutes }}m as short_window_burn_rate,
+            bad_events_{{ rule.long_window_minutes }}m as long_window_bad_events,
+            total_events_{{ rule.long_window_minutes }}m as long_window_events,
+            {{ rule.min_bad_events }} as min_bad_events,
             -- the log reaches back over the long window: before, both windows hold the same events
             {{ slo_log_covers_window('evaluated_at', rule.long_window_minutes, 'first_bucket_start') }} as is_long_window_covered
         from burn_rates
         where
             burn_rate_{{ rule.long_window_minutes }}m > {{ rule.burn_rate_threshold }}
             and burn_rate_{{ rule.short_window_minutes }}m > {{ rule.burn_rate_threshold }}
+            -- a low-traffic SLO's single failure is a burn rate of hundreds: the rule may ask for more
+            and bad_events_{{ rule.long_window_minutes }}m >= {{ rule.min_bad_events }}
         {%- if not loop.last %}
             union all
         {%- endif %}
@@ -145,6 +152,9 @@ with_start_rates as (
         at_start.long_window_burn_rate as long_window_burn_rate_at_start,
         at_start.short_window_burn_rate as short_window_burn_rate_at_start,
         at_start.is_long_window_covered as is_long_window_covered_at_start,
+        at_start.long_window_bad_events as long_window_bad_events_at_start,
+        at_start.long_window_events as long_window_events_at_start,
+        at_start.min_bad_events,
         alerts.peak_long_window_burn_rate,
         alerts.last_evaluated_at
     from alerts

@@ -164,6 +164,15 @@ def burn_rate_text(rate: float | None, threshold: float) -> str:
     return f">{threshold:g}x"
 
 
+def _bad_events_text(row: dict) -> str:
+    """How many events the burn rate rests on, "1 of 2 events bad over 1h; ": on a low-traffic SLO a burn
+    rate of hundreds can be one failure. Nothing from a warehouse built before the columns were added."""
+    bad, total = row.get("long_window_bad_events_at_start"), row.get("long_window_events_at_start")
+    if bad is None or total is None:
+        return ""
+    return f"{bad:,} of {total:,} event{'' if total == 1 else 's'} bad over {row['long_window']}; "
+
+
 def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
     """A notification per burn-rate alert, and one per resolution (after it)."""
     rows = _rows(con, ALERTS_SQL, ["marts.slo_burn_rate_alerts", "marts.slo_status"])
@@ -174,7 +183,8 @@ def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
         threshold = row["burn_rate_threshold"]
         how_bad = (f"burn rate {burn_rate_text(row['long_window_burn_rate_at_start'], threshold)} over {row['long_window']} and "
                    f"{burn_rate_text(row['short_window_burn_rate_at_start'], threshold)} over {row['short_window']} "
-                   f"(threshold {row['burn_rate_threshold']:g}x; objective {row['objective_pct']:g} % over {row['time_window']})"
+                   f"({_bad_events_text(row)}threshold {row['burn_rate_threshold']:g}x; objective {row['objective_pct']:g} % "
+                   f"over {row['time_window']})"
                    + (f"; {budget:.0f} % of the {row['time_window']} error budget spent" if budget is not None else "")
                    # a warehouse built before the column was added has none: covered, as it then read
                    + ("" if row.get("is_long_window_covered_at_start", True) else
