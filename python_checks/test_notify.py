@@ -481,7 +481,8 @@ def test_a_resolution_that_late_rows_prove_wrong_is_taken_back_and_sent_again_wh
     """[RESOLVED] went out, then a slower writer's rows showed the alert still firing, and notify said
     "nothing new" (operator trial): the person was never told. A [STILL FIRING] message now takes the
     resolution back, once, and the alert's next resolution is sent anew; a resolution that moves is
-    corrected, once; an alert held open again by [STILL FIRING] is withdrawn when it leaves the warehouse."""
+    corrected, once, and again when it moves back; an alert held open again by [STILL FIRING] is withdrawn
+    when it leaves the warehouse."""
     jsonl = tmp_path / "notifications.jsonl"
     assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
     with duckdb.connect(str(warehouse)) as con:
@@ -506,6 +507,13 @@ def test_a_resolution_that_late_rows_prove_wrong_is_taken_back_and_sent_again_wh
     corrected = [json.loads(line) for line in jsonl.read_text().splitlines()[lines + 2:]]
     assert [(line["key"], line["title"].split("]")[0]) for line in corrected] == [
         (f"slo_resolved:{alert_key}#r2@{later:%Y-%m-%d %H:%M:%S}", "[RESOLVED, corrected")]
+    # and back to the time first sent: the reader holds the later one, so it is corrected again, once (the state
+    # is read in the order sent)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.slo_burn_rate_alerts set resolved_at = ? where alert_key = ?", [resolved_at, alert_key])
+    assert notify(warehouse, "--jsonl", str(jsonl)) == 0 and notify(warehouse, "--jsonl", str(jsonl)) == 0
+    assert [json.loads(line)["key"] for line in jsonl.read_text().splitlines()[lines + 3:]] == [
+        f"slo_resolved:{alert_key}#r2@{resolved_at:%Y-%m-%d %H:%M:%S}"]
     # firing again, then gone from the warehouse: the page the reader holds open again is withdrawn (operator trial)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update marts.slo_burn_rate_alerts set resolved_at = null, is_firing = true where alert_key = ?", [alert_key])
@@ -513,7 +521,7 @@ def test_a_resolution_that_late_rows_prove_wrong_is_taken_back_and_sent_again_wh
     with duckdb.connect(str(warehouse)) as con:
         con.execute("delete from marts.slo_burn_rate_alerts where alert_key = ?", [alert_key])
     assert notify(warehouse, "--jsonl", str(jsonl)) == 0 and notify(warehouse, "--jsonl", str(jsonl)) == 0
-    assert [json.loads(line)["key"] for line in jsonl.read_text().splitlines()[lines + 3:]] == [
+    assert [json.loads(line)["key"] for line in jsonl.read_text().splitlines()[lines + 4:]] == [
         f"withdrawn:slo_resolved:{alert_key}#r2", f"withdrawn:slo_alert:{alert_key}"]
 
 

@@ -322,21 +322,25 @@ def _parse(moment: str) -> datetime:
 
 def moved_alerts(notifications: list[Notification], sent: list[dict]) -> dict[str, str]:
     """{new alert key: sent alert key} for an alert whose start rows that arrived later moved (its key holds
-    its start): a sent alert, not withdrawn, that the warehouse no longer shows, and an alert never sent of
-    the same SLO and rule whose span overlaps the one the reader holds (from its start to its last
-    resolution not taken back; on, while the reader holds it open). Without this the same burn was paged
-    twice: over, it was paged again with its resolution (operator trial); still firing, it was withdrawn
-    and paged again under its new start. Each sent alert takes the overlapping alert whose start is nearest
-    its own; an alert of the rule after the reader's end of it is a new page."""
+    its start): a sent alert, not withdrawn, that the warehouse no longer shows, and an alert not sent under
+    the key it would be sent with now (a page back after its withdrawal too: #2) of the same SLO and rule
+    whose span overlaps the one the reader holds (from its start to its last resolution or correction sent,
+    not taken back; on, while the reader holds it open). Without this the same burn was paged twice: over,
+    it was paged again with its resolution (operator trial); still firing, it was withdrawn and paged again
+    under its new start. Each sent alert takes the overlapping alert that holds its start, else the earliest
+    (after a split, the part holding the time paged is the page sent, and what follows it is new: a
+    simulation of late rows, python_checks/test_notify_late_rows.py); an alert of the rule after the
+    reader's end of it is a new page. `sent` is in the order sent (DeliveryState.sent_records)."""
     sent_keys = {record["key"] for record in sent}
-    present = {notification.key for notification in reissued(notifications, sent_keys)}
+    again = reissued(notifications, sent_keys)
+    present = {notification.key for notification in again}
+    key_now = {notification.key: now.key for notification, now in zip(notifications, again)}
     resolved = [record for record in sent if record["kind"] == "slo_resolved" and record.get("after")]
     alert_of = {record["key"]: record["after"] for record in resolved}   # a correction follows its resolution
     ends: dict[str, datetime] = {}
-    for record in resolved:   # the reader's end of each alert: its last resolution or correction not taken back
-        alert = alert_of.get(record["after"], record["after"])
-        last = _parse(record["occurred_at"]) if f"withdrawn:{record['key']}" not in sent_keys else datetime.min
-        ends[alert] = max(ends.get(alert, datetime.min), last)
+    for record in resolved:   # the reader's end of each alert: the last resolution or correction sent, not taken back
+        if f"withdrawn:{record['key']}" not in sent_keys:
+            ends[alert_of.get(record["after"], record["after"])] = _parse(record["occurred_at"])
     held = {record["key"]: (_parse(record["occurred_at"]),
                             ends[record["key"]] if reader_holds_over(record["key"], sent_keys) else datetime.max)
             for record in sent if record["kind"] == "slo_alert"
@@ -344,25 +348,21 @@ def moved_alerts(notifications: list[Notification], sent: list[dict]) -> dict[st
     if not held:
         return {}
     rules = {record["key"]: (record.get("slo_name"), record.get("rule_name")) for record in sent}
-    sent_as = {key.split("#", 1)[0] for key in sent_keys}   # a key sent again after a withdrawal: key#2, key#r2
-
-    def is_new(notification: Notification) -> bool:
-        return (notification.kind == "slo_alert" and notification.key not in sent_as
-                and f"withdrawn:{notification.key}" not in sent_keys)
 
     def overlaps(notification: Notification, start: datetime, end: datetime) -> bool:
         resolved_at = notification.extra.get("resolved_at")
         return notification.occurred_at <= end and (resolved_at is None or _parse(resolved_at) >= start)
 
-    unsent = [notification for notification in notifications if is_new(notification)]
+    unsent = [notification for notification in notifications
+              if notification.kind == "slo_alert" and key_now[notification.key] not in sent_keys]
     moved: dict[str, str] = {}
     for key, (start, end) in sorted(held.items(), key=lambda item: item[1][0]):
         overlapping = [notification for notification in unsent if notification.key not in moved
                        and (notification.extra.get("slo_name"), notification.extra.get("rule_name")) == rules[key]
                        and overlaps(notification, start, end)]
         if overlapping:
-            nearest = min(overlapping, key=lambda notification: (abs(notification.occurred_at - start), notification.occurred_at))
-            moved[nearest.key] = key
+            taken = min(overlapping, key=lambda notification: (not overlaps(notification, start, start), notification.occurred_at))
+            moved[taken.key] = key
     return moved
 
 
@@ -396,19 +396,28 @@ def resolutions_of(alert_key: str, keys: set[str]) -> tuple[int, int]:
 
 
 def resolution_corrections(current: list[Notification], sent: list[dict]) -> list[Notification]:
-    """A resolution sent at one time that the warehouse now gives another (rows that arrived later: the alert
-    fired on until 16:25, not 15:00), as a new [RESOLVED] message keyed by its time, once per time: the
-    reader would otherwise hold the first time (operator trial)."""
-    sent_at = {record["key"]: record["occurred_at"] for record in sent if record["kind"] == "slo_resolved"}
+    """A resolution whose time the warehouse now gives otherwise than the reader holds it (the last of it and
+    its corrections sent: rows that arrived later, the alert fired on until 16:25, not 15:00), as a new
+    [RESOLVED] message keyed by its time (#2, #3 for a time sent before that came back), once: the reader
+    would otherwise hold the time sent (operator trial). `sent` is in the order sent."""
+    held_at: dict[str, str] = {}
+    for record in sent:
+        if record["kind"] == "slo_resolved":
+            held_at[record["key"].split("@", 1)[0]] = record["occurred_at"]
+    sent_keys = {record["key"] for record in sent}
     out = []
     for notification in current:
-        first = sent_at.get(notification.key)
-        if notification.kind != "slo_resolved" or first is None or first == stamp(notification.occurred_at):
+        held = held_at.get(notification.key)
+        if notification.kind != "slo_resolved" or held is None or held == stamp(notification.occurred_at):
             continue
-        out.append(replace(notification, key=f"{notification.key}@{stamp(notification.occurred_at)}",
+        key, generation = f"{notification.key}@{stamp(notification.occurred_at)}", 1
+        while key in sent_keys:
+            generation += 1
+            key = f"{notification.key}@{stamp(notification.occurred_at)}#{generation}"
+        out.append(replace(notification, key=key,
                            title=notification.title.replace("[RESOLVED]", "[RESOLVED, corrected]", 1),
                            what=f"{notification.what} (resolved at {stamp(notification.occurred_at)} UTC, not at "
-                                f"{first} UTC as sent earlier: rows that arrived later moved it)",
+                                f"{held} UTC as sent earlier: rows that arrived later moved it)",
                            after=notification.key))
     return out
 

@@ -74,9 +74,10 @@ class DeliveryState:
         return {key: (status, attempts) for key, status, attempts in rows}
 
     def sent_records(self, destination: str) -> list[dict]:
-        """What was sent to the destination, as sent (Notification.as_record), oldest first."""
+        """What was sent to the destination, as sent (Notification.as_record), in the order sent: the reader
+        holds the last of a resolution's corrections (resolution_corrections)."""
         rows = self.con.execute("select message from notify.deliveries where destination = ? and status = 'sent'"
-                                " order by occurred_at, notification_key", [destination]).fetchall()
+                                " order by sent_at, occurred_at, notification_key", [destination]).fetchall()
         return [json.loads(message) for (message,) in rows]
 
     def record(self, notification: Notification, destination: str, status: str, attempts: int = 0,
