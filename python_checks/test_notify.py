@@ -661,7 +661,8 @@ def test_a_finding_follows_its_page_into_the_past():
 def test_an_open_alert_is_taken_as_moved_only_by_an_overlapping_alert_of_its_rule():
     """An open page the warehouse no longer shows keeps its key for an alert of the same SLO and rule that
     overlaps what the reader holds (from its start, on); an alert of that rule over before it started, or of
-    another rule, does not replace it: the page is withdrawn and the other alert sent as new."""
+    another rule, does not replace it: the page is withdrawn and the other alert sent as new. A page older
+    than the last 7 days of its SLO's data is not taken as moved."""
     from datetime import datetime
 
     from oncall_analytics.notify.notifications import Links, Notification, for_destination
@@ -687,6 +688,11 @@ def test_an_open_alert_is_taken_as_moved_only_by_an_overlapping_alert_of_its_rul
     ):
         due = [n for n in for_destination(current, sent, covered) if n.key not in {record["key"] for record in sent}]
         assert sorted(n.key for n in due) == sorted(expected)
+    # an open page from more than 7 days before its SLO's newest data, which no withdrawal takes back (old logs
+    # removed, a rebuild with other vars), takes no later alert of its rule: that one pages (review)
+    later = alert("page_fast_burn", start + timedelta(days=8), None)
+    stale = {"slo_alert": {"s": (start - timedelta(days=1), start + timedelta(days=9))}}
+    assert [n.key for n in for_destination([later], sent, stale)] == [later.key]
 
 
 class IncidentsAdded:

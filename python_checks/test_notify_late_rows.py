@@ -21,8 +21,9 @@ Invariants, as the reader of the messages (in the order received) sees them:
   I4  every message that refers to another (resolution, correction, withdrawal, [STILL FIRING]) comes after it,
       and none refers to a page already withdrawn.
 
-`python python_checks/test_notify_sim.py [sequences] [seed]` runs the simulation and prints the first failing
-sequence of each kind; the deterministic tests at the bottom are the minimal sequences it found.
+`PYTHONPATH=src .venv/bin/python python_checks/test_notify_late_rows.py [sequences] [seed]` runs more sequences and
+prints the shortest failing one of each kind; describe(seed) prints a sequence run by run. The tests at the bottom
+are the shortest sequences it found against the code before the fix (stop 44), each a defect a person would see.
 """
 from __future__ import annotations
 

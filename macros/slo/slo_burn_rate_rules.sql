@@ -8,7 +8,7 @@
 {% macro slo_burn_rate_rules() -%}
     {%- set value = var('slo_burn_rate_rules', none) -%}
     {%- if value is none or value is string or value is mapping or value is not iterable or value | length == 0 -%}
-        {{ oncall_analytics._var_error('slo_burn_rate_rules', value, "a non-empty list of rules {name, severity, long_window, short_window, burn_rate_threshold}") }}
+        {{ oncall_analytics._var_error('slo_burn_rate_rules', value, "a non-empty list of rules {name, severity, long_window, short_window, burn_rate_threshold, min_bad_events (optional)}") }}
     {%- endif -%}
     {%- set required_fields = ['name', 'severity', 'long_window', 'short_window', 'burn_rate_threshold'] -%}
     {%- set allowed_fields = required_fields + ['min_bad_events'] -%}

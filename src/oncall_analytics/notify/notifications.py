@@ -320,14 +320,17 @@ def _parse(moment: str) -> datetime:
     return datetime.strptime(moment, "%Y-%m-%d %H:%M:%S")
 
 
-def moved_alerts(notifications: list[Notification], sent: list[dict]) -> dict[str, str]:
+def moved_alerts(notifications: list[Notification], sent: list[dict],
+                 covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> dict[str, str]:
     """{new alert key: sent alert key} for an alert whose start rows that arrived later moved (its key holds
     its start): a sent alert, not withdrawn, that the warehouse no longer shows, and an alert not sent under
     the key it would be sent with now (a page back after its withdrawal too: #2) of the same SLO and rule
     whose span overlaps the one the reader holds (from its start to its last resolution or correction sent,
     not taken back; on, while the reader holds it open). Without this the same burn was paged twice: over,
     it was paged again with its resolution (operator trial); still firing, it was withdrawn and paged again
-    under its new start. Each sent alert takes the overlapping alert that holds its start, else the earliest
+    under its new start. Only pages of the last RECENT of their SLO's data, as for withdrawals: an open page
+    older than that, which no withdrawal takes back, would take every later alert of its rule. Each sent
+    alert takes the overlapping alert that holds its start, else the earliest
     (after a split, the part holding the time paged is the page sent, and what follows it is new: a
     simulation of late rows, python_checks/test_notify_late_rows.py); an alert of the rule after the
     reader's end of it is a new page. `sent` is in the order sent (DeliveryState.sent_records)."""
@@ -344,7 +347,8 @@ def moved_alerts(notifications: list[Notification], sent: list[dict]) -> dict[st
     held = {record["key"]: (_parse(record["occurred_at"]),
                             ends[record["key"]] if reader_holds_over(record["key"], sent_keys) else datetime.max)
             for record in sent if record["kind"] == "slo_alert"
-            and record["key"] not in present and f"withdrawn:{record['key']}" not in sent_keys}
+            and record["key"] not in present and f"withdrawn:{record['key']}" not in sent_keys
+            and _recent_in_scope(record, "slo_alert", covered) is not None}
     if not held:
         return {}
     rules = {record["key"]: (record.get("slo_name"), record.get("rule_name")) for record in sent}
@@ -510,7 +514,7 @@ def for_destination(notifications: list[Notification], sent: list[dict],
     of months ago for the first time: the delivery records it as history,
     and its resolution follows it there), and the withdrawals due, oldest
     first."""
-    current = reissued(as_sent(notifications, moved_alerts(notifications, sent)), {record["key"] for record in sent})
+    current = reissued(as_sent(notifications, moved_alerts(notifications, sent, covered)), {record["key"] for record in sent})
     long_past = {notification.key for notification in current if _is_long_past(notification, covered)}
     # a finding follows its page: a guide built weeks later for a postmortem does not page
     current = [replace(notification, long_past=True) if notification.key in long_past
