@@ -11,7 +11,8 @@ fixed) tries it again, with what follows it (skipped): under the rules below,
 as if it were new (a page long past, older than --since, or over on a first
 run after a rebuild from other logs is recorded as history), and dropped (its
 record removed) when the warehouse no longer shows it: nothing was delivered,
-so nothing is withdrawn, and if it comes back it is new.
+so nothing is withdrawn, and if it comes back it is new. A pending delivery
+the warehouse no longer shows is dropped the same way (forget_pending).
 
 What counts as new: everything not yet recorded for the destination, except
 history, recorded `baseline` and never sent:
@@ -20,8 +21,10 @@ history, recorded `baseline` and never sent:
   everything but what is still going on (alerts firing, incidents flagged at
   their service's newest bucket) and what follows it: a first run against a
   warehouse with months of history pages for what is happening now, not for
-  every past incident;
-- with --since, everything that happened before that time;
+  every past incident; it is recorded before anything is sent, so a first
+  run stopped by a failure leaves none of it to the next run;
+- with --since, everything that happened before that time, but what follows
+  a page sent or owed (its resolution or withdrawal);
 - on any run, a page long past (Notification.long_past: over, and started
   more than a week before its scope's newest data, shown for the first time
   after a rebuild), with what follows it; unless the destination owes
@@ -85,6 +88,17 @@ def to_resend(notifications: list[Notification], statuses: dict[str, tuple[str, 
     return undelivered - gone, len(gone)
 
 
+def forget_pending(notifications: list[Notification], statuses: dict[str, tuple[str, int]], state: DeliveryState,
+                   destination: str) -> None:
+    """Drops the destination's pending deliveries the warehouse no longer shows, from the state and from
+    `statuses`: nothing reached the reader, so there is nothing to take back, and if it comes back it is new.
+    Kept, a pending page gone for good made the destination owe deliveries forever (pages long past sent)."""
+    gone = {key for key, (status, _) in statuses.items() if status == "pending"} - {n.key for n in notifications}
+    state.forget(gone, destination)
+    for key in gone:
+        del statuses[key]
+
+
 def deliver(notifications: list[Notification], destination, state: DeliveryState, policy: RetryPolicy,
             since: datetime | None = None, report: Callable[[str], None] = print, new_logs: bool = False,
             resend_rejected: bool = False) -> Counter:
@@ -93,6 +107,7 @@ def deliver(notifications: list[Notification], destination, state: DeliveryState
     `new_logs`: the warehouse reads other logs than at the destination's last run (a first run for them)."""
     statuses = state.statuses(destination.name)
     first_run = not statuses or new_logs
+    forget_pending(notifications, statuses, state, destination.name)
     owing = any(status == "pending" for status, _ in statuses.values())
     outcome: Counter = Counter()
     resending: set[str] = set()
@@ -104,22 +119,35 @@ def deliver(notifications: list[Notification], destination, state: DeliveryState
         statuses[notification.key] = (status, attempts)
         outcome[status] += 1
 
-    for notification in notifications:
-        status, attempts_before = statuses.get(notification.key, (None, 0))
+    def judged(notification) -> tuple[str | None, str | None, bool]:
+        """(status recorded, the status it gets without a send, or None, whether it is sent again)."""
+        status = statuses.get(notification.key, (None, 0))[0]
         parent = statuses.get(notification.after, (None, 0))[0] if notification.after else None
         # a resolution or finding skipped while its alert was rejected goes once the alert is delivered: a
         # resent page is not left open for its reader (also when a resend run stopped between the two)
         again = notification.key in resending or (status == "skipped" and parent == "sent")
+        if parent in ("baseline", "rejected", "skipped"):
+            return status, "baseline" if parent == "baseline" else "skipped", again
+        # a resent delivery did not wait behind a pending one: a page long past is history, not owed; what
+        # follows a page the reader has, or is owed, is never history (a later run's --since left it open)
+        if parent not in ("sent", "pending") and is_history(notification, first_run, since, owing and not again):
+            return status, "baseline", again
+        return status, None, again
+
+    if first_run or since is not None:
+        # history first: a first run stopped by a failing destination left the rest of it to be sent later as new
+        for notification in notifications:
+            status, unsent, again = judged(notification)
+            if unsent == "baseline" and (status not in DONE or again) and status != unsent:
+                record(notification, unsent)
+    for notification in notifications:
+        status, unsent, again = judged(notification)
+        attempts_before = statuses.get(notification.key, (None, 0))[1]
         if status in DONE and not again:
             continue
-        if parent in ("baseline", "rejected", "skipped"):
-            follows = "baseline" if parent == "baseline" else "skipped"
-            if follows != status:
-                record(notification, follows)
-            continue
-        # a resent delivery did not wait behind a pending one: a page long past is history, not owed
-        if is_history(notification, first_run, since, owing and not again):
-            record(notification, "baseline")
+        if unsent is not None:
+            if unsent != status:
+                record(notification, unsent)
             continue
         try:
             attempts = policy.send(destination, notification)

@@ -106,7 +106,8 @@ class JsonLinesFile:
     already holds is not appended again: a run killed between the append and the state's record (operator
     trial: 4 runs in 5 repeated a line) left it written once, and the next run only records it. A last line
     cut short by such a kill (no line break: its notification was not recorded) is cut off before the next
-    append, and its notification is written whole: every line stays one JSON object."""
+    append, and its notification is written whole: every line stays one JSON object. A failed append is cut
+    off (_undo_append)."""
 
     def __init__(self, path: Path):
         self.path = path.resolve()
@@ -132,14 +133,30 @@ class JsonLinesFile:
         return self._written
 
     def send(self, notification: Notification) -> None:
+        size = None
         try:
             if notification.key in self.written_keys():
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("ab") as out:
+                size = out.tell()
                 out.write((json.dumps(notification.as_record()) + "\n").encode("utf-8"))
                 out.flush()
                 os.fsync(out.fileno())
             self._written.add(notification.key)
         except OSError as error:
+            self._undo_append(size)
             raise DeliveryFailed(f"cannot write {self.path}: {error}", True) from None
+
+    def _undo_append(self, size: int | None) -> None:
+        """Cuts off what a failed append wrote (half a line on a full disk, or a whole line whose fsync
+        failed), so the retry writes it once, whole; the file is read again before the next send, which also
+        cuts off a last line left short if this cannot."""
+        self._written = None
+        if size is None:
+            return
+        try:
+            with self.path.open("r+b") as out:
+                out.truncate(size)
+        except OSError:
+            pass
