@@ -156,6 +156,9 @@ def test_report_has_an_slo_section_where_notify_links_point(report_document, que
     alerts = query("select count(*) from marts.slo_burn_rate_alerts")[0][0]
     table = re.search(r'<table id="slo_alerts">.*?</table>', report_document, re.S).group(0)
     assert table.count("<tr>") == alerts + 1
+    # how many events each alert rests on: the shipped fast-burn page's hour held 46 bad requests of 2,381
+    assert "<th>long_window_bad_events_at_start</th><th>long_window_events_at_start</th>" in table
+    assert "<td>46</td><td>2381</td>" in table
 
 
 def test_alert_spans_end_at_resolution_or_at_the_newest_step_while_firing():

@@ -216,7 +216,9 @@ def slo_budget_chart(status: pd.DataFrame, alerts: pd.DataFrame | None, slo_name
 SLO_SUMMARY_COLUMNS = ["slo_name", "service_name", "sli_kind", "objective_pct", "time_window", "evaluated_at", "sli_pct",
                        "budget_remaining_pct", "current_burn_rate", "hours_until_budget_exhausted"]
 SLO_ALERT_COLUMNS = ["slo_name", "rule_name", "severity", "started_at", "resolved_at",
-                     "long_window_burn_rate_at_start", "short_window_burn_rate_at_start"]
+                     "long_window_burn_rate_at_start", "short_window_burn_rate_at_start",
+                     # a burn rate of hundreds on a low-traffic SLO can be one failed event: say how many
+                     "long_window_bad_events_at_start", "long_window_events_at_start"]
 
 
 def slo_section(status: pd.DataFrame | None, alerts: pd.DataFrame | None) -> tuple[str, list[Chart]]:
