@@ -12,6 +12,7 @@ import json
 import re
 from datetime import datetime, timedelta
 
+import duckdb
 import pytest
 
 from conftest import run_dbt
@@ -237,7 +238,7 @@ def test_a_mostly_quarantined_log_fails_the_build(text_build):
     assert returncode != 0
     # and says why, with where the rows are ("Got 100 results" alone told an operator trial nothing)
     said = " ".join(share_tests.output.split())
-    assert re.search(r"base_serverless__function_invocations: \d+ of its \d+ rows \([\d.]+ %\) are quarantined; most often: "
+    assert re.search(r"base_serverless__function_invocations: \d+ of its \d+ distinct rows \([\d.]+ %\) are quarantined; most often: "
                      r".+ \(\d+\)", said), said[-3000:]
     assert "where quarantine_reason is not null" in said
     assert status["base_serverless__function_invocations"] == "fail"
@@ -245,6 +246,31 @@ def test_a_mostly_quarantined_log_fails_the_build(text_build):
     assert status["base_gateway__feature_flags"] == "pass"          # the shipped flags: a few rows quarantined
     returncode, status = share_tests("--vars", "{quarantine_share_warn_pct: 100, quarantine_share_error_pct: 100}")
     assert returncode == 0 and set(status.values()) == {"pass"}
+
+
+def test_a_file_re_sent_whole_is_no_quarantined_share(tmp_path):
+    """An at-least-once writer re-sent its last three hours twice: every copy is quarantined as an exact duplicate
+    of a row kept once, and counted, they were 60 % of the hourly check's rows: the hourly run failed and nothing
+    paged (operator trial). A row's copies are left out of the share; a row repeated with other values is not."""
+    start = datetime(2024, 3, 1)
+    day = [{**OK, "invocation_id": f"inv-{index}", "start_timestamp": f"{start + timedelta(minutes=index):%Y-%m-%d %H:%M:%S}",
+            "end_timestamp": f"{start + timedelta(minutes=index, seconds=1):%Y-%m-%d %H:%M:%S}"} for index in range(60 * 24)]
+    last_hours = day[-180:]
+    project = copy_project(tmp_path / "p", {"function_invocations.csv": contract_csv("function_invocations", day + last_hours * 2)})
+    warehouse = project / "warehouse" / "w.duckdb"
+    build = ["build", "-s", "function_invocations", "base_serverless__function_invocations", "--exclude", "test_type:unit"]
+    result = run_dbt(build, warehouse, check=False, cwd=project, artifacts=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+    shares = {r["unique_id"].split(".")[2]: r["status"] for r in json.loads((project / "target" / "run_results.json").read_text())["results"]
+              if r["unique_id"].startswith("test.") and "quarantined_share" in r["unique_id"]}
+    assert len(shares) == 2 and set(shares.values()) == {"pass"}, shares
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from staging.base_serverless__function_invocations"
+                           " where quarantine_reason = 'exact duplicate of another row'").fetchone()[0] == 360
+    # the same hours re-sent with another status: repeated with different values, each copy refused and counted
+    changed = [{**row, "status": "ERROR"} for row in last_hours]
+    other = copy_project(tmp_path / "q", {"function_invocations.csv": contract_csv("function_invocations", day + changed)})
+    assert run_dbt(build, other / "warehouse" / "w.duckdb", check=False, cwd=other).returncode != 0
 
 
 def test_a_writer_that_breaks_today_fails_the_hourly_check_while_the_whole_log_passes(tmp_path):
@@ -271,7 +297,7 @@ def test_a_writer_that_breaks_today_fails_the_hourly_check_while_the_whole_log_p
     assert [outcome[0] for outcome in whole] == ["pass"] and recent == [("fail", 88)], shares    # 180 of 4,520 rows; of 206
     assert result.returncode != 0
     said = " ".join(result.stdout.split())
-    assert re.search(r"base_serverless__function_invocations: 180 of its \d+ rows of the last 3 h before its newest accepted "
+    assert re.search(r"base_serverless__function_invocations: 180 of its \d+ distinct rows of the last 3 h before its newest accepted "
                      r"start_timestamp \(\d+\.\d %\) are quarantined; most often: status .+ \(180\)", said), said[-3000:]
     # a quiet function: 20 such rows in the window are under min_rows (100), and the whole log's 1 % passes
     quiet = copy_project(tmp_path / "q", {"function_invocations.csv": contract_csv("function_invocations", good + broken[:20])})

@@ -96,6 +96,12 @@
     {%- set key_present = present | join(' and ') if present else 'true' -%}
     {{ return([
         [key_present ~ ' and rows_with_key > identical_rows', log.key | join(', ') ~ ' repeated with different values'],
-        [key_present ~ ' and rows_with_key = identical_rows and copy_number > 1', 'exact duplicate of another row'],
+        [key_present ~ ' and rows_with_key = identical_rows and copy_number > 1', oncall_analytics.exact_duplicate_reason()],
     ]) }}
+{%- endmacro %}
+
+{#- The reason of a later copy of a row (the last of a row's reasons): the
+    quarantined share counts a row once, whatever its copies. -#}
+{% macro exact_duplicate_reason() -%}
+    {{ return('exact duplicate of another row') }}
 {%- endmacro %}

@@ -13,6 +13,9 @@
   window: a log whose new times are unreadable stops advancing, which
   source freshness reports. A window of fewer than `min_rows` rows is not
   judged (a few rows are no share; the whole log's test still counts them).
+  A row's later copies (exact duplicates, kept once) are left out of both
+  counts: a file re-sent whole refuses nothing (operator trial: re-sent
+  hours failed the hourly run, and nothing paged).
   The test's rows are the quarantined rows; its failure count is their
   share in percent, rounded up, which dbt prints as "Got N results": N > T
   exactly when the share is above T % (T whole). Above the warning share it
