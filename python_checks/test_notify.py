@@ -471,6 +471,8 @@ def test_an_open_page_that_left_the_warehouse_is_withdrawn_once_and_sent_again_i
     resolution = notified()
     assert [(line["key"], line["after"]) for line in resolution] == [(f"slo_resolved:{moved[0]}", f"slo_alert:{moved[0]}")]
     assert resolution[0]["since"].startswith(f"{moved[1] + timedelta(minutes=5):%Y-%m-%d %H:%M:%S} UTC to ")
+    assert resolution[0]["what"].endswith(f"It began at {moved[1] + timedelta(minutes=5):%Y-%m-%d %H:%M:%S} UTC, not at "
+                                          f"{moved[1]:%Y-%m-%d %H:%M:%S} UTC as paged: rows that arrived later moved its start.")
     with duckdb.connect(str(warehouse)) as con:   # the incident is back (the rows changed again): paged again, once
         con.execute("insert into marts.incidents select * from main.removed_incident")
     assert [line["key"] for line in notified()] == [f"{incident_key}#2"]

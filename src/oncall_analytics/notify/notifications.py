@@ -373,14 +373,25 @@ def moved_alerts(notifications: list[Notification], sent: list[dict],
 def as_sent(notifications: list[Notification], moved: dict[str, str]) -> list[Notification]:
     """The notifications with each moved alert (moved_alerts) under the key it was sent with, its resolution
     and what follows it with it: what was sent is not sent again, a resolution at another time is corrected
-    (resolution_corrections), and one sent while the alert fires again is taken back (resolution_withdrawal)."""
+    (resolution_corrections), and one sent while the alert fires again is taken back (resolution_withdrawal).
+    A resolution says when the alert began if that is not the start paged (operator trial: a page "since
+    01:45" resolved "since 01:15 to 02:15", unexplained)."""
+    starts = {notification.key: notification.occurred_at for notification in notifications if notification.kind == "slo_alert"}
     out = []
     for notification in notifications:
         if notification.key in moved:
             notification = replace(notification, key=moved[notification.key])
         elif notification.after in moved:
-            key = _resolution_key(moved[notification.after]) if notification.kind == "slo_resolved" else notification.key
-            notification = replace(notification, key=key, after=moved[notification.after])
+            sent_key = moved[notification.after]
+            if notification.kind == "slo_resolved":
+                paged = sent_key.split("#", 1)[0].rsplit("/", 1)[-1]   # the start in the key sent: slo/rule/start
+                began = stamp(starts[notification.after])
+                moved_text = (f" It began at {began} UTC, not at {paged} UTC as paged: rows that arrived later moved "
+                              f"its start." if began != paged else "")
+                notification = replace(notification, key=_resolution_key(sent_key), after=sent_key,
+                                       what=notification.what + moved_text)
+            else:
+                notification = replace(notification, after=sent_key)
         out.append(notification)
     return out
 
