@@ -81,6 +81,8 @@ def test_a_malformed_slo_fails_at_parse_time_with_its_name_and_field(tmp_path, s
     *[({**GOOD_RULE, "min_bad_events": value}, f"field 'min_bad_events' is {shown}; expected a whole number of bad events >= 1")
       for value, shown in ((0, "0"), (-1, "-1"), (2.5, "2.5"), ("3; drop table x", '"3; drop table x"'), (True, "true"),
                            (10**10, "10000000000"))],
+    *[({**GOOD_RULE, "keep_firing_for": value}, f"field 'keep_firing_for' is {shown}; expected a window <n>m")
+      for value, shown in (("0m", '"0m"'), ("7m", '"7m"'), (30, "30"), ("1h; drop table x", '"1h; drop table x"'), (True, "true"))],
     ({**GOOD_RULE, "name": "page_fast_burn\n"},
      "\"name\": \"page_fast_burn\\n\", \"severity\": \"page\", \"short_window\": \"5m\"}; expected each rule to be a mapping "
      "with a unique lower-case identifier"),

@@ -62,7 +62,8 @@ SLOS = [
      "objective_pct": 99.9, "time_window": "1h"},
 ]
 RULES = [
-    {"name": "page_fast_burn", "severity": "page", "long_window": "1h", "short_window": "5m", "burn_rate_threshold": 14.4},
+    {"name": "page_fast_burn", "severity": "page", "long_window": "1h", "short_window": "5m", "burn_rate_threshold": 14.4,
+     "keep_firing_for": "30m"},
     {"name": "page_slow_burn", "severity": "page", "long_window": "6h", "short_window": "30m", "burn_rate_threshold": 6},
     {"name": "ticket_slow_burn", "severity": "ticket", "long_window": "3d", "short_window": "6h", "burn_rate_threshold": 1,
      "min_bad_events": 3},
@@ -357,28 +358,27 @@ def expected_alerts(slo, rule, times, bad, first_bucket, steps, held_back=None) 
     burning = (np.nan_to_num(long_rate, nan=-1) > threshold) & (np.nan_to_num(short_rate, nan=-1) > threshold)
     holds = burning & (long_bad >= rule.get("min_bad_events", 1))
     held_back[0] += int((burning & ~holds).sum())
-    alerts, i = [], 0
-    while i < len(steps):
-        if not holds[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < len(steps) and holds[j + 1]:
-            j += 1
-        firing = j == len(steps) - 1
+    # keep_firing_for: a step that holds within it of the last one goes on the same alert, resolved that much later
+    keep = minutes(rule["keep_firing_for"]) if "keep_firing_for" in rule else 0
+    holding = np.flatnonzero(holds)
+    runs = np.split(holding, np.flatnonzero(np.diff(holding) > 1 + keep // 5) + 1) if len(holding) else []
+    alerts = []
+    for run in runs:
+        i, j = run[0], run[-1]
+        end = pd.Timestamp(steps[j]) + pd.Timedelta(minutes=keep)
+        firing = end >= pd.Timestamp(steps[-1])
         alerts.append({
             "slo_name": slo["name"], "rule_name": rule["name"], "severity": rule["severity"],
             "started_at": pd.Timestamp(steps[i]),
-            "resolved_at": None if firing else pd.Timestamp(steps[j + 1]),
-            "is_firing": firing, "firing_steps": j - i + 1,
+            "resolved_at": None if firing else end + STEP,
+            "is_firing": firing, "firing_steps": len(run),
             "long_window_burn_rate_at_start": long_rate[i], "short_window_burn_rate_at_start": short_rate[i],
             "long_window_bad_events_at_start": int(long_bad[i]), "long_window_events_at_start": int(long_total[i]),
-            "peak_long_window_burn_rate": float(np.max(long_rate[i:j + 1])),
+            "peak_long_window_burn_rate": float(np.max(long_rate[run])),
             "is_long_window_covered_at_start":
                 bool(steps[i] - np.timedelta64(minutes(rule["long_window"]), "m") >= np.datetime64(first_bucket)),
-            "min_bad_events": rule.get("min_bad_events", 1),
+            "min_bad_events": rule.get("min_bad_events", 1), "keep_firing_minutes": keep,
         })
-        i = j + 1
     return alerts
 
 
@@ -432,6 +432,10 @@ def test_the_random_logs_exercise_the_edges(slo_build):
     assert (~alerts.is_long_window_covered_at_start).any() and alerts.is_long_window_covered_at_start.any()
     # min_bad_events holds back some step the burn rates alone would fire at
     assert slo_build["held_back_steps"] > 0
+    # keep_firing_for joins some alert across steps at which its rule did not hold
+    kept = alerts[(alerts.keep_firing_minutes > 0) & alerts.resolved_at.notna()]
+    spans = (pd.to_datetime(kept.resolved_at) - kept.started_at) / pd.Timedelta(minutes=5) - kept.keep_firing_minutes / 5
+    assert (spans > kept.firing_steps).any()
     # events exactly on a step, counted in the next step's windows
     for times, _ in slo_build["events"].values():
         assert (pd.DatetimeIndex(times) == pd.DatetimeIndex(times).floor("5min")).sum() > 5
@@ -491,7 +495,7 @@ def test_alerts_match_independent_implementation(slo_build):
     assert got == want, {"only in the mart": sorted(got - want)[:10], "only recomputed": sorted(want - got)[:10]}
     problems = []
     for column in ["severity", "is_firing", "firing_steps", "long_window_bad_events_at_start", "long_window_events_at_start",
-                   "is_long_window_covered_at_start", "min_bad_events"]:
+                   "is_long_window_covered_at_start", "min_bad_events", "keep_firing_minutes"]:
         wrong = actual[column].astype(str) != expected[column].astype(str)
         if wrong.any():
             problems.append((column, actual.loc[wrong, ALERT_KEY + [column]].head(5).to_dict("records"),

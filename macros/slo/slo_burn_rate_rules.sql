@@ -3,15 +3,18 @@
   var), validated: a rule fires at a 5-minute step when the burn rates over
   its long and its short window both exceed its threshold, and its long
   window holds at least min_bad_events bad events (optional, default 1).
-  Fails at compile time naming the rule and the field.
+  keep_firing_for (optional, none by default) keeps an alert firing that
+  long after the rule stops holding, as Prometheus's keep_firing_for: a
+  rule that holds again meanwhile goes on the same alert. Fails at compile
+  time naming the rule and the field.
 -#}
 {% macro slo_burn_rate_rules() -%}
     {%- set value = var('slo_burn_rate_rules', none) -%}
     {%- if value is none or value is string or value is mapping or value is not iterable or value | length == 0 -%}
-        {{ oncall_analytics._var_error('slo_burn_rate_rules', value, "a non-empty list of rules {name, severity, long_window, short_window, burn_rate_threshold, min_bad_events (optional)}") }}
+        {{ oncall_analytics._var_error('slo_burn_rate_rules', value, "a non-empty list of rules {name, severity, long_window, short_window, burn_rate_threshold, min_bad_events and keep_firing_for (optional)}") }}
     {%- endif -%}
     {%- set required_fields = ['name', 'severity', 'long_window', 'short_window', 'burn_rate_threshold'] -%}
-    {%- set allowed_fields = required_fields + ['min_bad_events'] -%}
+    {%- set allowed_fields = required_fields + ['min_bad_events', 'keep_firing_for'] -%}
     {%- set rules = [] -%}
     {%- set seen = [] -%}
     {%- for item in value -%}
@@ -51,6 +54,11 @@
             or (min_bad_events | string | trim | int) < 1 -%}
             {{ oncall_analytics._slo_rule_error(name, 'min_bad_events', item.get('min_bad_events'), "a whole number of bad events >= 1 (optional, default 1)") }}
         {%- endif -%}
+        {%- set keep_firing_for = item.get('keep_firing_for') -%}
+        {%- set keep_firing_minutes = 0 if keep_firing_for is none else oncall_analytics.slo_duration_minutes(keep_firing_for) -%}
+        {%- if keep_firing_minutes is none -%}
+            {{ oncall_analytics._slo_rule_error(name, 'keep_firing_for', keep_firing_for, window_form ~ " (optional, none by default)") }}
+        {%- endif -%}
         {%- do rules.append({
             'name': name,
             'severity': item['severity'],
@@ -60,6 +68,7 @@
             'short_window_minutes': short_minutes,
             'burn_rate_threshold': threshold,
             'min_bad_events': min_bad_events | string | trim | int,
+            'keep_firing_minutes': keep_firing_minutes,
         }) -%}
     {%- endfor -%}
     {{ return(rules) }}

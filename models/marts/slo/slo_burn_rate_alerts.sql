@@ -1,8 +1,9 @@
 -- One row per alert: an SLO and a rule of slo_burn_rate_rules (the SRE
 -- workbook's multi-window, multi-burn-rate alerts), from the first 5-minute
 -- step at which the burn rates over the rule's long and short windows both
--- exceed its threshold to the first step at which they no longer do
--- (resolved_at; null while still firing at the newest step). A step at
+-- exceed its threshold to the first step at which they no longer do, or
+-- the rule's keep_firing_for after it (resolved_at; null while still firing
+-- at the newest step). A step at
 -- evaluated_at covers the events of [evaluated_at - window, evaluated_at);
 -- see slo_method.
 {%- set rules = slo_burn_rate_rules() %}
@@ -68,6 +69,7 @@ rule_steps as (
             bad_events_{{ rule.long_window_minutes }}m as long_window_bad_events,
             total_events_{{ rule.long_window_minutes }}m as long_window_events,
             {{ rule.min_bad_events }} as min_bad_events,
+            {{ rule.keep_firing_minutes }} as keep_firing_minutes,
             -- the log reaches back over the long window: before, both windows hold the same events
             {{ slo_log_covers_window('evaluated_at', rule.long_window_minutes, 'first_bucket_start') }} as is_long_window_covered
         from burn_rates
@@ -82,12 +84,12 @@ rule_steps as (
     {%- endfor %}
 ),
 
--- consecutive firing steps (5 minutes apart) form one alert
+-- consecutive firing steps (5 minutes apart, or within keep_firing_for of the last) form one alert
 episode_starts as (
     select
         *,
         case
-            when {{ epoch_seconds('evaluated_at') }} - {{ epoch_seconds('previous_firing_at') }} = 300 then 0
+            when {{ epoch_seconds('evaluated_at') }} - {{ epoch_seconds('previous_firing_at') }} <= 300 + 60 * keep_firing_minutes then 0
             else 1
         end as starts_episode
     from (
@@ -119,6 +121,7 @@ alerts as (
         max(long_window) as long_window,
         max(short_window) as short_window,
         max(burn_rate_threshold) as burn_rate_threshold,
+        max(keep_firing_minutes) as keep_firing_minutes,
         max(long_window_burn_rate) as peak_long_window_burn_rate
     from episodes
     group by slo_name, rule_name, episode_number
@@ -139,12 +142,12 @@ with_start_rates as (
         alerts.rule_name,
         alerts.severity,
         alerts.started_at,
-        -- the first step at which the rule no longer held, if the log reaches it
+        -- the first step at which the rule no longer held (keep_firing_for later), if the log reaches it
         case
-            when alerts.last_firing_at < alerts.last_evaluated_at
-                then {{ dbt.dateadd('minute', 5, 'alerts.last_firing_at') }}
+            when {{ dbt.dateadd('minute', 'alerts.keep_firing_minutes', 'alerts.last_firing_at') }} < alerts.last_evaluated_at
+                then {{ dbt.dateadd('minute', '5 + alerts.keep_firing_minutes', 'alerts.last_firing_at') }}
         end as resolved_at,
-        alerts.last_firing_at >= alerts.last_evaluated_at as is_firing,
+        {{ dbt.dateadd('minute', 'alerts.keep_firing_minutes', 'alerts.last_firing_at') }} >= alerts.last_evaluated_at as is_firing,
         alerts.firing_steps,
         alerts.long_window,
         alerts.short_window,
@@ -155,6 +158,7 @@ with_start_rates as (
         at_start.long_window_bad_events as long_window_bad_events_at_start,
         at_start.long_window_events as long_window_events_at_start,
         at_start.min_bad_events,
+        alerts.keep_firing_minutes,
         alerts.peak_long_window_burn_rate,
         alerts.last_evaluated_at
     from alerts
