@@ -145,7 +145,7 @@ with_start_rates as (
         -- the first step at which the rule no longer held (keep_firing_for later), if the log reaches it
         case
             when {{ dbt.dateadd('minute', 'alerts.keep_firing_minutes', 'alerts.last_firing_at') }} < alerts.last_evaluated_at
-                then {{ dbt.dateadd('minute', '5 + alerts.keep_firing_minutes', 'alerts.last_firing_at') }}
+                then {{ dbt.dateadd('minute', '(5 + alerts.keep_firing_minutes)', 'alerts.last_firing_at') }}
         end as resolved_at,
         {{ dbt.dateadd('minute', 'alerts.keep_firing_minutes', 'alerts.last_firing_at') }} >= alerts.last_evaluated_at as is_firing,
         alerts.firing_steps,
