@@ -1,5 +1,5 @@
-"""Hostile input against the schedule (`dbt source freshness && dbt build
---selector hourly`): one row dated 2999 must neither freeze hourly loading
+"""Hostile input against the schedule (`dbt source freshness`, then `dbt
+build --selector hourly`): one row dated 2999 must neither freeze hourly loading
 (the incremental watermark) nor make stale logs look fresh, and a malformed
 timestamp must not crash source freshness (the shipped gateway seed has
 '2024-03-12 25:61:00')."""
