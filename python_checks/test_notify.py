@@ -803,3 +803,17 @@ def test_an_alert_from_a_log_shorter_than_its_long_window_says_so(built_warehous
     assert covered[ticket] is False and covered[page] is True
     assert "the log is shorter than the 3d window, so the alert rests on fewer hours than the rule assumes" in sent[f"slo_alert:{ticket}"].how_bad
     assert "shorter than" not in sent[f"slo_alert:{page}"].how_bad
+    # the budget's share rests on the log's 2 h 35 min, not on the SLO's 28 days (operator trial: "971 % of the
+    # 28d error budget spent" over 2 days of log read as a month's budget gone)
+    assert "% of the 28d error budget spent (in the 2.6 hours of log so far, not yet a whole 28d)" in sent[f"slo_alert:{page}"].how_bad
+
+
+def test_a_page_over_before_it_is_sent_says_when_it_ended(built_warehouse):
+    """A [PAGE] first sent after its burn ended (a late log, a delivery that failed for hours) says so in its
+    Since (operator trial: it read as live); one still firing gives its start alone."""
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        sent = {n.key: n for n in alert_notifications(con, LinkBuilder("report.html", "docs"))}
+    over = sent["slo_alert:payment_webhook_availability/page_fast_burn/2023-12-02 00:10:00"]
+    assert over.since == "2023-12-02 00:10:00 UTC (over at 2023-12-02 00:15:00 UTC)" and not over.is_open
+    firing = sent["slo_alert:gateway_main_availability/page_fast_burn/2024-03-12 14:05:00"]
+    assert firing.since == "2024-03-12 14:05:00 UTC" and firing.is_open

@@ -130,12 +130,21 @@ def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
 
 
 ALERTS_SQL = """
+    with log_starts as (
+        select slo_name, min(evaluated_at) - interval 5 minute as log_started_at
+        from marts.slo_status
+        group by slo_name
+    )
     select
         alerts.*,
-        status.budget_consumed_pct as budget_consumed_pct_at_start
+        status.budget_consumed_pct as budget_consumed_pct_at_start,
+        status.is_full_window as is_budget_window_full_at_start,
+        date_diff('minute', log_starts.log_started_at, alerts.started_at) as log_minutes_at_start
     from marts.slo_burn_rate_alerts as alerts
     left join marts.slo_status as status
         on alerts.slo_name = status.slo_name and alerts.started_at = status.evaluated_at
+    left join log_starts
+        on alerts.slo_name = log_starts.slo_name
     order by alerts.started_at, alerts.alert_key
 """
 
@@ -173,19 +182,41 @@ def _bad_events_text(row: dict) -> str:
     return f"{bad:,} of {total:,} event{'' if total == 1 else 's'} bad over {row['long_window']}; "
 
 
+def _budget_text(row: dict) -> str:
+    """"; 40 % of the 28d error budget spent", with the log's length when it is shorter than the SLO's window:
+    the share is of the budget its events allow, and 971 % over 2 days of log (operator trial) reads as a month
+    of budget gone. Nothing without a status row at the alert's start."""
+    budget = row["budget_consumed_pct_at_start"]
+    if budget is None:
+        return ""
+    text = f"; {budget:.0f} % of the {row['time_window']} error budget spent"
+    minutes = row.get("log_minutes_at_start")
+    if row.get("is_budget_window_full_at_start") is False and minutes is not None:
+        length = f"{minutes / 60:.1f} hours" if minutes < 48 * 60 else f"{minutes / 1440:.1f} days"
+        text += f" (in the {length} of log so far, not yet a whole {row['time_window']})"
+    return text
+
+
+def _alert_since(row: dict) -> str:
+    """The alert's start, and its end when it is over before it is first sent (a log loaded late, a delivery
+    that failed for hours): a [PAGE] that read as live had its reader look for a burn long ended (operator
+    trial). Its [RESOLVED] follows it all the same."""
+    since = f"{stamp(row['started_at'])} UTC"
+    return since if row["resolved_at"] is None else f"{since} (over at {stamp(row['resolved_at'])} UTC)"
+
+
 def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
     """A notification per burn-rate alert, and one per resolution (after it)."""
     rows = _rows(con, ALERTS_SQL, ["marts.slo_burn_rate_alerts", "marts.slo_status"])
     out = []
     for row in rows:
         link = links(f"slo-{row['slo_name']}", "slo_burn_rate_alerts")
-        budget = row["budget_consumed_pct_at_start"]
         threshold = row["burn_rate_threshold"]
         how_bad = (f"burn rate {burn_rate_text(row['long_window_burn_rate_at_start'], threshold)} over {row['long_window']} and "
                    f"{burn_rate_text(row['short_window_burn_rate_at_start'], threshold)} over {row['short_window']} "
                    f"({_bad_events_text(row)}threshold {row['burn_rate_threshold']:g}x; objective {row['objective_pct']:g} % "
                    f"over {row['time_window']})"
-                   + (f"; {budget:.0f} % of the {row['time_window']} error budget spent" if budget is not None else "")
+                   + _budget_text(row)
                    # a warehouse built before the column was added has none: covered, as it then read
                    + ("" if row.get("is_long_window_covered_at_start", True) else
                       f"; the log is shorter than the {row['long_window']} window, so the alert rests on fewer hours than the rule assumes"))
@@ -194,7 +225,7 @@ def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
             key=alert_key, kind="slo_alert", occurred_at=row["started_at"], severity=row["severity"],
             title=f"[{row['severity'].upper()}] {row['slo_name']}: error budget burning ({row['rule_name']})",
             what=f"{row['slo_name']} ({row['sli_kind']}: {row['good_events_definition']}) burns its error budget too fast",
-            where=_scope(row), since=f"{stamp(row['started_at'])} UTC", how_bad=how_bad, links=link,
+            where=_scope(row), since=_alert_since(row), how_bad=how_bad, links=link,
             is_open=bool(row["is_firing"]), extra=_alert_fields(row),
         ))
         if row["resolved_at"] is not None:
