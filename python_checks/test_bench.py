@@ -142,6 +142,15 @@ def test_the_bench_times_the_hourly_build_the_readme_schedules():
     assert ["build", *args] == run_bench.HOURLY_BUILD
 
 
+def test_the_bench_runs_dbt_as_a_host_that_keeps_its_bytecode(monkeypatch, tmp_path):
+    """A scheduled host writes dbt's bytecode on its first run and reads it after: the bench's runs do too, even
+    where the environment says not to write it (this machine's: every hourly run then compiled dbt again)."""
+    import run_bench
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = run_bench.dbt_environment(tmp_path / "w.duckdb")
+    assert "PYTHONDONTWRITEBYTECODE" not in env and env["DBT_DUCKDB_PATH"] == str(tmp_path / "w.duckdb")
+
+
 def test_the_scaling_exponent_is_fitted_on_the_fastest_runs_and_reported_on_both():
     """A slow repeat (the machine's other load) must not bend the exponent; the medians' one is shown too."""
     import run_bench
