@@ -31,7 +31,9 @@ setup: $(VENV)/.installed
 # command-line tools import it from src/, so an edit needs no reinstall.
 # --no-compile: pip would compile every module of every package to bytecode (some
 # 7,000 files in the Spark env), about half of each install's time here; Python
-# compiles the few hundred modules a run imports, once, on first import.
+# compiles the modules a run imports, once, on first import (unless
+# PYTHONDONTWRITEBYTECODE is set, as on this machine: then every run compiles them
+# again, 1 to 1.5 s of an hourly run; README, Scheduled runs).
 PIP_INSTALL = pip install --quiet --disable-pip-version-check --no-compile
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
