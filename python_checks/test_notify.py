@@ -497,6 +497,8 @@ def test_a_resolution_that_late_rows_prove_wrong_is_taken_back_and_sent_again_wh
     assert notify(warehouse, "--jsonl", str(jsonl)) == 0 and notify(warehouse, "--jsonl", str(jsonl)) == 0
     taken_back = [json.loads(line) for line in jsonl.read_text().splitlines()[lines:]]
     assert [(line["key"], line["title"].split("]")[0]) for line in taken_back] == [(f"withdrawn:slo_resolved:{alert_key}", "[STILL FIRING")]
+    # how bad it got since it began, beside the burn rates at its start (operator trial: the start's alone)
+    assert re.match(r"peak burn rate [0-9.]+x over \w+ so far; at its start: burn rate ", taken_back[0]["how_bad"])
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update marts.slo_burn_rate_alerts set resolved_at = ?, is_firing = false where alert_key = ?", [resolved_at, alert_key])
     assert notify(warehouse, "--jsonl", str(jsonl)) == 0

@@ -38,6 +38,7 @@ class Notification:
     after: str | None = None  # key of the notification this one must follow (an alert before its resolution)
     is_open: bool = False     # still going on (an alert firing, an incident flagged at its newest bucket): not history on a first run
     long_past: bool = False   # over, and older than RECENT before its scope's newest data: history, not a page
+    peak: str | None = None   # an alert's peak burn rate so far ([STILL FIRING] says it: its how_bad is its start's)
     extra: dict = field(default_factory=dict)
 
     def sort_key(self):
@@ -227,6 +228,7 @@ def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
             what=f"{row['slo_name']} ({row['sli_kind']}: {row['good_events_definition']}) burns its error budget too fast",
             where=_scope(row), since=_alert_since(row), how_bad=how_bad, links=link,
             is_open=bool(row["is_firing"]), extra=_alert_fields(row),
+            peak=f"peak burn rate {burn_rate_text(row['peak_long_window_burn_rate'], threshold)} over {row['long_window']}",
         ))
         if row["resolved_at"] is not None:
             out.append(Notification(
@@ -535,7 +537,8 @@ def resolution_withdrawal(record: dict, present: dict[str, Notification],
         title=f"[STILL FIRING] {alert.title}",
         what=(f"The resolution sent for this alert ({record['since']}) was wrong: rows that arrived after it was sent show "
               f"the alert still firing. Its resolution is sent when it comes."),
-        where=alert.where, since=alert.since, how_bad=alert.how_bad, links=alert.links, after=record["key"],
+        where=alert.where, since=alert.since, links=alert.links, after=record["key"],
+        how_bad=f"{alert.peak} so far; at its start: {alert.how_bad}" if alert.peak else alert.how_bad,
     )]
 
 
