@@ -22,7 +22,7 @@ import pytest
 
 from conftest import PROJECT_DIR
 from oncall_analytics.__main__ import main as oncall_main
-from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications, bucket_words, burn_rate_text
+from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications, bucket_words, burn_rate_text, log_length
 from webhook_server import webhook
 
 SINCE = ["--since", "2000-01-01 00:00:00"]   # everything in the warehouse is new
@@ -105,6 +105,8 @@ def test_webhook_receives_each_notification_once_in_order_after_failed_attempts(
     finding = next(p for p in server.accepted if key_of(p).startswith("tsg_finding:"))
     assert "new_pricing_engine" in finding["text"] and keys.index(key_of(finding)) > keys.index(key_of(page))
     assert fields_of(finding)["Where"] == "us-east / prod / api.gateway.main"
+    # the start of the page it follows, never that page's end (review: it copied "(over at ...)")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", fields_of(finding)["Since"])
 
 
 def test_a_burn_rate_reads_above_the_threshold_it_exceeds():
@@ -807,7 +809,13 @@ def test_an_alert_from_a_log_shorter_than_its_long_window_says_so(built_warehous
     assert "shorter than" not in sent[f"slo_alert:{page}"].how_bad
     # the budget's share rests on the log's 2 h 35 min, not on the SLO's 28 days (operator trial: "971 % of the
     # 28d error budget spent" over 2 days of log read as a month's budget gone)
-    assert "% of the 28d error budget spent (in the 2.6 hours of log so far, not yet a whole 28d)" in sent[f"slo_alert:{page}"].how_bad
+    assert "% of the 28d error budget spent (the log was 2.5 hours long then, not yet a whole 28d)" in sent[f"slo_alert:{page}"].how_bad
+
+
+def test_a_log_length_never_reads_as_the_whole_window_it_falls_short_of():
+    """Tenths rounded down, minutes below an hour (review: 40,248 minutes of a 28-day window read "28.0 days")."""
+    assert [log_length(m) for m in (1, 5, 59, 60, 155, 2877, 2880, 40248)] == [
+        "1 minute", "5 minutes", "59 minutes", "1.0 hours", "2.5 hours", "47.9 hours", "2.0 days", "27.9 days"]
 
 
 def test_a_page_over_before_it_is_sent_says_when_it_ended(built_warehouse):

@@ -5,6 +5,7 @@ incident or alert sent earlier that the warehouse no longer shows. Each
 becomes a Notification with a stable key (the delivery state is keyed on it)."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -193,15 +194,24 @@ def _budget_text(row: dict) -> str:
     text = f"; {budget:.0f} % of the {row['time_window']} error budget spent"
     minutes = row.get("log_minutes_at_start")
     if row.get("is_budget_window_full_at_start") is False and minutes is not None:
-        length = f"{minutes / 60:.1f} hours" if minutes < 48 * 60 else f"{minutes / 1440:.1f} days"
-        text += f" (in the {length} of log so far, not yet a whole {row['time_window']})"
+        text += f" (the log was {log_length(minutes)} long then, not yet a whole {row['time_window']})"
     return text
 
 
+def log_length(minutes: int) -> str:
+    """A log's length for a person: minutes below an hour, hours below two days, else days; tenths rounded down,
+    so a log a few minutes short of its window never reads as the whole of it ("28.0 days ... not yet 28d")."""
+    if minutes < 60:
+        return f"{minutes} minute{'' if minutes == 1 else 's'}"
+    hours, days = math.floor(minutes / 6) / 10, math.floor(minutes / 144) / 10
+    return f"{hours:.1f} hours" if minutes < 48 * 60 else f"{days:.1f} days"
+
+
 def _alert_since(row: dict) -> str:
-    """The alert's start, and its end when it is over before it is first sent (a log loaded late, a delivery
-    that failed for hours): a [PAGE] that read as live had its reader look for a burn long ended (operator
-    trial). Its [RESOLVED] follows it all the same."""
+    """The alert's start, and its end when it is over by the time it is read. A page is sent once, so this
+    matters for one first sent after its burn ended (a log loaded late, a delivery that failed for hours): a
+    [PAGE] that read as live had its reader look for a burn long ended (operator trial). Its [RESOLVED]
+    follows it all the same."""
     since = f"{stamp(row['started_at'])} UTC"
     return since if row["resolved_at"] is None else f"{since} (over at {stamp(row['resolved_at'])} UTC)"
 
@@ -285,7 +295,7 @@ def tsg_notifications(con, alerts: list[Notification], links: LinkBuilder) -> li
         occurred_at=page.occurred_at, severity="page",
         title=f"Troubleshooting guide, priority 1 for {sla['dimension_value']}: {first['recommended_action']}",
         what=f"{first['dimension']} {first['dimension_value']}: {first['finding']}",
-        where=sla["dimension_value"], since=page.since,
+        where=sla["dimension_value"], since=f"{stamp(page.occurred_at)} UTC",   # the page's start: its end is its own to say
         how_bad=f"{first['evidence']} ({sla['finding']})",
         links=links("tsg", "tsg_action_plan"), after=page.key,
         extra={"slo_name": page.extra["slo_name"], "alert_key": page.extra["alert_key"]},
