@@ -95,6 +95,8 @@ status as (
         evaluated_at,
         time_window,
         is_full_window,
+        -- whole minutes: steps and buckets are 5 minutes apart
+        cast(covered_window_minutes as {{ dbt.type_bigint() }}) as covered_window_minutes,
         total_events,
         good_events,
         bad_events,

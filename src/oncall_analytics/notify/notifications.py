@@ -132,21 +132,14 @@ def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
 
 
 ALERTS_SQL = """
-    with log_starts as (
-        select slo_name, min(evaluated_at) - interval 5 minute as log_started_at
-        from marts.slo_status
-        group by slo_name
-    )
     select
         alerts.*,
         status.budget_consumed_pct as budget_consumed_pct_at_start,
         status.is_full_window as is_budget_window_full_at_start,
-        date_diff('minute', log_starts.log_started_at, alerts.started_at) as log_minutes_at_start
+        status.covered_window_minutes as log_minutes_at_start
     from marts.slo_burn_rate_alerts as alerts
     left join marts.slo_status as status
         on alerts.slo_name = status.slo_name and alerts.started_at = status.evaluated_at
-    left join log_starts
-        on alerts.slo_name = log_starts.slo_name
     order by alerts.started_at, alerts.alert_key
 """
 
