@@ -118,6 +118,9 @@ ABSURD_VARS = [   # (selected node, --vars, the var the error must name)
     ("alert_budget", "{alert_budget_window_grid: [24, 36]}", "alert_budget_window_grid"),
     # the robust scale rests on 14 days of residuals: a longer history scored nothing, silently
     ("int_metrics__anomaly_scores", "{min_history_hours: 337}", "min_history_hours"),
+    # a series stale before its usual interval has passed; no SQL
+    ("metric_staleness", "{metric_stale_after_intervals: 0.5}", "metric_stale_after_intervals"),
+    ("metric_staleness", "{metric_stale_after_intervals: '3) or (1=1'}", "metric_stale_after_intervals"),
     # digits of another script (Python's \d matches them): ASCII digits only
     ("base_serverless__function_invocations", "{accepted_time_floor: '\u0662\u0660\u0662\u0663-12-01 10:00:00'}", "accepted_time_floor"),
     ("canary_version_comparison", "{canary_max_p95_duration_ratio: '\u0662'}", "canary_max_p95_duration_ratio"),

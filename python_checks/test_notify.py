@@ -20,9 +20,9 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from conftest import PROJECT_DIR
+from conftest import PROJECT_DIR, run_dbt
 from oncall_analytics.__main__ import main as oncall_main
-from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications, bucket_words, burn_rate_text, log_length
+from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications, bucket_words, burn_rate_text, duration_text, log_length
 from webhook_server import webhook
 
 SINCE = ["--since", "2000-01-01 00:00:00"]   # everything in the warehouse is new
@@ -386,7 +386,7 @@ def test_a_path_that_is_no_built_warehouse_is_refused(tmp_path, capsys):
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
     (tmp_path / "log.csv").write_text("a,b\n1,2\n")
-    for path, message in ((empty, "holds none of marts.slo_burn_rate_alerts, marts.incidents, marts.tsg_action_plan"),
+    for path, message in ((empty, "holds none of marts.slo_burn_rate_alerts, marts.incidents, marts.metric_staleness, marts.tsg_action_plan"),
                           (tmp_path, "is a folder"), (tmp_path / "log.csv", "holds none of marts.slo_burn_rate_alerts")):
         assert notify(path, "--stdout") == 2, path
         assert message in capsys.readouterr().err, path
@@ -827,3 +827,43 @@ def test_a_page_over_before_it_is_sent_says_when_it_ended(built_warehouse):
     assert over.since == "2023-12-02 00:10:00 UTC (over at 2023-12-02 00:15:00 UTC)" and not over.is_open
     firing = sent["slo_alert:gateway_main_availability/page_fast_burn/2024-03-12 14:05:00"]
     assert firing.since == "2024-03-12 14:05:00 UTC" and firing.is_open
+
+
+def test_a_metric_that_stops_arriving_is_ticketed_once_per_silence(warehouse, tmp_path):
+    """A series of a metrics log that stops while the rest of its log goes on had no bucket to flag and paged
+    nobody (operator trial). metric_staleness marks it, and notify sends one ticket, on a first run too, that
+    says since when and against what interval; the next run sends nothing; once the series reads again and
+    stops later, that is a new silence and a new ticket."""
+    base = "staging.base_metrics__service_metrics_hourly"
+
+    def ctr_reads_up_to(last: str):
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute(f"create table if not exists main.held_ctr as select * from {base} where metric_name = 'ctr'")
+            con.execute(f"delete from {base} where metric_name = 'ctr'")
+            con.execute(f"insert into {base} select * from main.held_ctr where observed_at <= cast(? as timestamp)", [last])
+        run_dbt(["run", "-s", "metric_staleness", "--target-path", str(tmp_path / "target")], warehouse)
+
+    def stale_sent(out) -> list[dict]:
+        return [r for r in map(json.loads, out.read_text().splitlines()) if r["kind"] == "stale_metric"]
+
+    ctr_reads_up_to("2023-11-30 12:00:00")
+    out = tmp_path / "sent.jsonl"
+    assert notify(warehouse, "--jsonl", str(out)) == 0   # no --since: a first run sends what is still going on
+    [ticket] = stale_sent(out)
+    assert ticket["key"] == "stale_metric:service_metrics_hourly/ranking-service/ctr/2023-11-30 12:00:00"
+    assert (ticket["severity"], ticket["occurred_at"], ticket["where"]) == ("ticket", "2023-11-30 15:00:00", "ranking-service")
+    assert ticket["title"] == "[TICKET] ctr of ranking-service stopped arriving"
+    assert ticket["since"] == "2023-11-30 12:00:00 UTC (its last reading; its log reads up to 2023-11-30 23:00:00 UTC)"
+    assert ticket["how_bad"] == "silent for 11 hours, against a reading about every 1 hour (325 readings since 2023-11-17 00:00:00 UTC)"
+    assert ticket["links"]["docs"].endswith("model.oncall_analytics.metric_staleness")
+    assert notify(warehouse, "--jsonl", str(out)) == 0 and len(stale_sent(out)) == 1   # the next run: nothing new
+
+    ctr_reads_up_to("2023-11-30 17:00:00")   # it read again until 17:00, and stopped again
+    assert notify(warehouse, "--jsonl", str(out)) == 0
+    assert [r["key"] for r in stale_sent(out)] == [ticket["key"], "stale_metric:service_metrics_hourly/ranking-service/ctr/2023-11-30 17:00:00"]
+    assert stale_sent(out)[1]["how_bad"].startswith("silent for 6 hours, ")
+
+
+def test_a_gap_reads_in_the_largest_unit_it_reaches():
+    assert [duration_text(s) for s in (1, 30, 60, 300, 3600, 5400, 6 * 3600, 48 * 3600 - 360, 3 * 86400)] == [
+        "1 second", "30 seconds", "1 minute", "5 minutes", "1 hour", "1.5 hours", "6 hours", "47.9 hours", "3 days"]

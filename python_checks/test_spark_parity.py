@@ -33,6 +33,8 @@ KNOWN_SQL_MARTS = {
     "tsg_step02_version_regression", "tsg_step03_feature_flags", "tsg_step04_regional_availability",
     "tsg_step05_partitions", "tsg_step06_zones", "tsg_step07_endpoints", "tsg_step08_products",
     "tsg_step09_workflows", "tsg_step10_top_errors", "tsg_action_plan",
+    # SQL beside the Python detection models, and built on Spark
+    "metric_staleness",
 }
 
 

@@ -15,7 +15,7 @@
         'detection_grain_minutes', 'bucket_complete_within_seconds', 'zero_fill_max_hours', 'anomaly_window_hours', 'anomaly_k', 'anomaly_min_baseline_fraction',
         'min_history_hours', 'seasonality_time_zone', 'incident_cluster_gap_hours', 'incident_quiet_hours',
         'incident_join_gap_hours', 'incident_join_min_abs_correlation', 'incident_join_max_lag_hours',
-        'level_shift_window_hours', 'level_shift_threshold', 'causal_max_lag_hours',
+        'metric_stale_after_intervals', 'level_shift_window_hours', 'level_shift_threshold', 'causal_max_lag_hours',
         'causal_min_abs_correlation', 'canary_expected_split', 'srm_alpha', 'srm_min_expected_count',
         'alert_budget_k_grid', 'alert_budget_window_grid', 'slos', 'slo_burn_rate_rules',
         'slo_status_burn_rate_window', 'python_model_packages', 'tsg_region', 'tsg_service_name',

@@ -1,7 +1,7 @@
 """`python -m oncall_analytics notify`: send what should reach a person, exactly once.
 
-Reads the warehouse (new incidents, SLO burn-rate alerts and their
-resolutions, the troubleshooting guide's priority 1 for a page on a gateway
+Reads the warehouse (new incidents, metrics series that stopped arriving,
+SLO burn-rate alerts and their resolutions, the troubleshooting guide's priority 1 for a page on a gateway
 SLO, and the withdrawal of an incident or alert sent earlier that the
 warehouse no longer shows), sends each new one to every destination chosen, and records the outcome
 in the warehouse (`notify.deliveries`), so a second run sends nothing twice
@@ -79,7 +79,7 @@ def timestamp(text: str) -> datetime:
 
 
 # what notify reads: a warehouse holding none of them is not a built one (an empty file, another database)
-NOTIFIED_MARTS = ("marts.slo_burn_rate_alerts", "marts.incidents", "marts.tsg_action_plan")
+NOTIFIED_MARTS = ("marts.slo_burn_rate_alerts", "marts.incidents", "marts.metric_staleness", "marts.tsg_action_plan")
 
 
 def main(argv: list[str]) -> int:

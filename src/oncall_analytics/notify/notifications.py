@@ -1,5 +1,5 @@
-"""What should reach a person, read from the warehouse: new incidents, SLO
-burn-rate alerts and their resolutions, for a page on a gateway SLO the
+"""What should reach a person, read from the warehouse: new incidents, series
+of a metrics log that stopped arriving, SLO burn-rate alerts and their resolutions, for a page on a gateway SLO the
 troubleshooting guide's priority-1 finding, and the withdrawal of an
 incident or alert sent earlier that the warehouse no longer shows. Each
 becomes a Notification with a stable key (the delivery state is keyed on it)."""
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 # Tie-break at equal times: an alert, then its TSG finding, then anything resolved or withdrawn.
-KIND_ORDER = {"incident": 0, "slo_alert": 1, "tsg_finding": 2, "slo_resolved": 3, "withdrawn": 4}
+KIND_ORDER = {"incident": 0, "stale_metric": 1, "slo_alert": 2, "tsg_finding": 3, "slo_resolved": 4, "withdrawn": 5}
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,48 @@ def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
                      f"{row['peak_abs_z_score']:.1f}; {row['involved_metrics']}"),
             links=links("metrics", "incidents"), extra={"service_name": row["service_name"]},
             is_open=bool(row["is_ongoing"]),
+        ))
+    return out
+
+
+STALE_METRICS_SQL = """
+    select * from marts.metric_staleness
+    where staleness_status = 'stale'
+    order by last_reading_at, metrics_log, service_name, metric_name
+"""
+
+
+def duration_text(seconds: float) -> str:
+    """A gap for a person, in the largest unit up to days that it reaches (hours below two days), tenths rounded
+    down and shown only when not 0: "30 seconds", "5 minutes", "1 hour", "6.5 hours", "3 days"."""
+    for unit, size, below in (("second", 1, 60), ("minute", 60, 3600), ("hour", 3600, 48 * 3600), ("day", 86400, math.inf)):
+        if seconds < below:
+            amount = math.floor(seconds / size * 10) / 10
+            return f"{amount:g} {unit}{'' if amount == 1 else 's'}"
+    raise ValueError(seconds)
+
+
+def stale_metric_notifications(con, links: LinkBuilder) -> list[Notification]:
+    """A ticket per series of a metrics log that stopped arriving while its log goes on (metric_staleness): the
+    detector cannot flag what it does not receive. Keyed on the series and its last reading, so it is sent once
+    per silence; a series that reads again and stops later is a new silence. It stays current while the series
+    is silent (open: sent on a first run too)."""
+    out = []
+    for row in _rows(con, STALE_METRICS_SQL, ["marts.metric_staleness"]):
+        last, series = row["last_reading_at"], f"{row['service_name']}/{row['metric_name']}"
+        out.append(Notification(
+            key=f"stale_metric:{row['metrics_log']}/{series}/{stamp(last)}", kind="stale_metric",
+            occurred_at=last + timedelta(seconds=row["stale_after_seconds"]), severity="ticket",
+            title=f"[TICKET] {row['metric_name']} of {row['service_name']} stopped arriving",
+            what=(f"No reading of {row['metric_name']} while the rest of the {row['metrics_log']} log goes on: "
+                  "the detector cannot flag a series it does not receive (a broken exporter, a renamed metric)"),
+            where=row["service_name"],
+            since=f"{stamp(last)} UTC (its last reading; its log reads up to {stamp(row['log_newest_reading_at'])} UTC)",
+            how_bad=(f"silent for {duration_text(row['silent_seconds'])}, against a reading about every "
+                     f"{duration_text(row['usual_interval_seconds'])} ({row['reading_count']} readings since "
+                     f"{stamp(row['first_reading_at'])} UTC)"),
+            links=links("metrics", "metric_staleness"), is_open=True,
+            extra={"service_name": row["service_name"], "metric_name": row["metric_name"], "metrics_log": row["metrics_log"]},
         ))
     return out
 
@@ -598,5 +640,6 @@ def log_input(con: duckdb.DuckDBPyConnection) -> str | None:
 def read_notifications(con: duckdb.DuckDBPyConnection, links: LinkBuilder) -> list[Notification]:
     """Everything the warehouse says should reach a person, oldest first."""
     alerts = alert_notifications(con, links)
-    everything = incident_notifications(con, links) + alerts + tsg_notifications(con, alerts, links)
+    everything = (incident_notifications(con, links) + stale_metric_notifications(con, links) + alerts
+                  + tsg_notifications(con, alerts, links))
     return sorted(everything, key=Notification.sort_key)
