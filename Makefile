@@ -11,6 +11,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT := $(BIN)/dbt
 export DBT_DUCKDB_PATH ?= warehouse/oncall_analytics.duckdb
+# A command-line value keeps its $, as DATA does (below): make DBT_DUCKDB_PATH='/tmp/wh$xyz/w.duckdb' built into
+# /tmp/whyz/w.duckdb (operator trial). Recipes read it from the environment ($$DBT_DUCKDB_PATH), never as $(...).
+override DBT_DUCKDB_PATH := $(value DBT_DUCKDB_PATH)
 # The warehouse file as DuckDB opens it: a leading ~ is the home folder (a path given in quotes, or from a
 # .env file, keeps its ~; mkdir and test -f would take it as a folder named ~)
 WAREHOUSE_FILE = $${DBT_DUCKDB_PATH/\#\~/$$HOME}

@@ -178,11 +178,30 @@ def test_a_log_folder_without_parquet_files_stops_the_run_naming_logs_path(logs,
     assert "No files found" not in result.stdout   # DuckDB's own error, from inside a model
 
 
+def test_a_logs_path_without_log_source_external_stops_the_run(logs, tmp_path):
+    """It would be ignored, and the answers would come from the shipped seeds (operator trial: exit 0)."""
+    for given in ({"logs_path": str(logs)}, {"log_source": "seeds", "logs_path_glob": True}):
+        result = run_dbt(["build", "-s", "stg_serverless__function_invocations", "--target-path", str(tmp_path / "target"),
+                          "--vars", json.dumps(given)], tmp_path / "w.duckdb", check=False)
+        name = next(iter(set(given) - {"log_source"}))
+        assert result.returncode != 0
+        assert f"Invalid var '{name}': it is read with log_source external only" in " ".join(result.stdout.split())
+
+
 def test_an_incremental_run_on_another_input_stops_naming_both(logs, tmp_path):
     warehouse, target = tmp_path / "w.duckdb", ["--target-path", str(tmp_path / "target")]
     loaded_from = "select distinct loaded_from from staging.base_serverless__function_invocations"
     run_dbt(["build", "-s", *STAGING, *target], warehouse)                                # the shipped seeds
     assert rows(warehouse, loaded_from) == [("seed function_invocations",)]
+    # a model selected without the log it reads would answer from the seeds' rows, full refresh or not (operator trial)
+    for extra in ([], ["--full-refresh"]):
+        alone = run_dbt(["build", "-s", "stg_serverless__function_invocations", *target, "--vars", external_vars(logs), *extra],
+                        warehouse, check=False)
+        assert alone.returncode != 0
+        assert ("base_serverless__function_invocations holds rows loaded from `seed function_invocations`"
+                in " ".join(alone.stdout.split()))
+        assert ("is not rebuilt by this run (not selected): stg_serverless__function_invocations would answer from those rows"
+                in " ".join(alone.stdout.split()))
     switched = run_dbt(["build", "-s", *STAGING, *target, "--vars", external_vars(logs)], warehouse, check=False)
     assert switched.returncode != 0
     parquet = f"read_parquet({logs}/function_invocations/**/*.parquet, union_by_name = true, binary_as_string = true)"

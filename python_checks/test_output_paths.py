@@ -92,6 +92,17 @@ def test_make_reads_a_warehouse_path_with_a_tilde_as_duckdb_does(tmp_path):
         assert shown.stdout.strip() == expected, given
 
 
+def test_make_keeps_a_dollar_in_a_warehouse_path_given_on_its_command_line(tmp_path):
+    """make expands `$` in a command-line value: make notify DBT_DUCKDB_PATH='/tmp/tb$xyz/w.duckdb' opened
+    /tmp/tbyz/w.duckdb (operator trial), so make build would build into another file than the one named."""
+    show = tmp_path / "show.mk"
+    show.write_text("show-warehouse-path:\n\t@echo \"$$DBT_DUCKDB_PATH\"\n")
+    for given in ("/tmp/tb$xyz/w.duckdb", "/tmp/a $HOME b/w.duckdb"):
+        shown = subprocess.run(["make", "-s", "-f", "Makefile", "-f", str(show), "show-warehouse-path", f"DBT_DUCKDB_PATH={given}"],
+                               cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+        assert shown.stdout.strip() == given
+
+
 def test_the_query_make_build_prints_runs(built_warehouse, tmp_path):
     """`make build` ends with a query to copy; it failed with "Connection has already been closed" (operator
     trial): the connection was not kept while its relation printed. It is the README's, quoted for the shell:

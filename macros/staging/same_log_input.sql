@@ -33,20 +33,57 @@
     command that writes no model (`dbt docs generate` runs this hook too:
     `make docs` on a warehouse of your own logs). -#}
 {% macro check_same_log_inputs() -%}
-    {%- if not execute or flags.FULL_REFRESH or target.type != 'duckdb' or not oncall_analytics.command_writes_models() -%}
+    {%- if not execute or target.type != 'duckdb' or not oncall_analytics.command_writes_models() -%}
         {{ return('') }}
     {%- endif -%}
+    {%- set unselected_reads = oncall_analytics.unselected_base_models_read() -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.package_name == project_name
-            and node.name.startswith('base_') and '__' in node.name and node.unique_id in selected_resources -%}
+            and node.name.startswith('base_') and '__' in node.name
+            and ((node.unique_id in selected_resources and not flags.FULL_REFRESH) or node.unique_id in unselected_reads) -%}
         {%- set source_name, table = node.name[5:].split('__', 1) -%}
         {%- set source_node = graph.sources.get('source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table) -%}
         {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
         {%- if source_node is not none and relation is not none
               and 'loaded_from' in adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+            {%- set reader = unselected_reads.get(node.unique_id) -%}
             {%- do oncall_analytics.require_loaded_from(relation, oncall_analytics.log_input_of(table, source_node.relation_name),
-                                                        "; the run stops before building anything, rather than mix the two logs.") -%}
+                    "; the run stops before building anything, rather than mix the two logs." if reader is none else
+                    ", and is not rebuilt by this run (not selected): " ~ reader ~ " would answer from those rows, not from"
+                    ~ " this run's input.") -%}
         {%- endif -%}
     {%- endfor -%}
+{%- endmacro %}
+
+{#- The base models that a selected model reads, directly or through other
+    models, without being selected themselves, each with the name of one
+    selected model that reads it: such a run answers from the rows the
+    warehouse already holds, whatever log_source and logs_path say (an
+    operator trial built a mart alone with log_source external over a
+    warehouse of the seeds, and got the seeds' answer without a word). -#}
+{% macro unselected_base_models_read() -%}
+    {%- set reader_of = {} -%}
+    {%- for unique_id in selected_resources if unique_id.startswith('model.') -%}
+        {%- set frontier = [unique_id] -%}
+        {%- set seen = [unique_id] -%}
+        {#- unselected parents level by level (a selected one's are its own walk's); a DAG is shallower than its node count -#}
+        {%- for level in range(graph.nodes | length) if frontier -%}
+            {%- set parents = [] -%}
+            {%- for child in frontier -%}
+                {%- for parent in graph.nodes[child].depends_on.nodes
+                        if parent.startswith('model.') and parent not in seen and parent in graph.nodes
+                        and parent not in selected_resources -%}
+                    {%- do seen.append(parent) -%}
+                    {%- do parents.append(parent) -%}
+                {%- endfor -%}
+            {%- endfor -%}
+            {%- do frontier.clear() -%}
+            {%- do frontier.extend(parents) -%}
+        {%- endfor -%}
+        {%- for parent in seen[1:] if parent not in reader_of and graph.nodes[parent].name.startswith('base_') -%}
+            {%- do reader_of.update({parent: graph.nodes[unique_id].name}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(reader_of) }}
 {%- endmacro %}
 
 {% macro check_same_log_input(log) -%}

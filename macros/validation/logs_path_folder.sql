@@ -29,8 +29,21 @@
 
 {#- The on-run-start hook's check of logs_path (require_logs_path_folder): a
     run on your own logs stops before any seed or model when the folder is
-    not there, rather than at the first model that reads a log. -#}
+    not there, rather than at the first model that reads a log. A logs_path
+    (or logs_path_glob) given on the command line without `log_source:
+    external` stops the run too: it would be ignored, and the run would
+    answer from the shipped seeds without a word (operator trial). -#}
 {% macro check_logs_path_folder() -%}
+    {%- set given = invocation_args_dict.get('vars') or {} -%}
+    {%- if given is string -%}{%- set given = fromyaml(given) or {} -%}{%- endif -%}
+    {%- set path_vars = given.keys() | select('in', ['logs_path', 'logs_path_glob']) | list -%}
+    {%- if execute and path_vars and var('log_source', 'seeds') != 'external' -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var '" ~ path_vars[0] ~ "': it is read with log_source external only, and this run has log_source "
+            ~ oncall_analytics.shown_value(var('log_source', 'seeds')) ~ ", so it would read the shipped seeds and ignore "
+            ~ path_vars[0] ~ ". Pass --vars '{log_source: external, logs_path: ...}' for your own logs, or leave "
+            ~ path_vars[0] ~ " out for the seeds.") }}
+    {%- endif -%}
     {%- if execute and target.type == 'duckdb' and var('log_source', 'seeds') == 'external' -%}
         {%- do oncall_analytics.require_logs_path_folder(oncall_analytics.var_logs_path()) -%}
     {%- endif -%}
