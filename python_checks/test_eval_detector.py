@@ -91,7 +91,13 @@ def test_a_missing_folder_is_refused_with_its_name(tmp_path):
     assert result.returncode == 2 and f"{tmp_path / 'nowhere'} does not exist" in result.stderr
     (tmp_path / "empty").mkdir()
     result = _run([str(tmp_path / "empty")])
-    assert result.returncode == 2 and "metrics.csv.gz is missing" in result.stderr
+    assert result.returncode == 2 and "metrics.csv.gz (or metrics.csv) is missing" in result.stderr
+    # a file is no folder, and an empty DATA is not the current folder (operator trial: both read as something else)
+    (tmp_path / "notes.txt").write_text("x")
+    result = _run([str(tmp_path / "notes.txt")])
+    assert result.returncode == 2 and f"{tmp_path / 'notes.txt'} is a file, not a folder" in result.stderr
+    result = _run([""])
+    assert result.returncode == 2 and "DATA is empty: give the labelled folder" in result.stderr
 
 
 def test_a_folder_whose_windows_do_not_match_its_series_is_refused(tmp_path):
@@ -168,6 +174,9 @@ def test_the_report_of_a_folder_without_labelled_windows_prints_no_nan():
     text = eval_detector.report(Path("quiet"), {"robust": per_series}, 60, "eval-detector quiet")
     assert "- robust: 0/0 windows paged (no labelled window), 0 flagged, 0 false pages = 0.00 per 1,000 series-hours, median delay -" in text
     assert "nan" not in text.lower()
+    per_series.loc[:, "false_pages"] = 1   # one false page is a page, not "pages"
+    text = eval_detector.report(Path("quiet"), {"robust": per_series}, 60, "eval-detector quiet")
+    assert ", 1 false page = " in text
 
 
 def _hourly_folder(folder: Path, start: str, windows: dict, repeat_every_row: bool = False, repeated_hours: int = 0) -> Path:

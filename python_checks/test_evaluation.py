@@ -112,6 +112,24 @@ def test_bucket_means_and_rejected_grains(folder):
             ev.bucket_metrics(metrics, grain)
 
 
+def test_a_plain_metrics_csv_is_read_when_there_is_no_gz(folder):
+    """An uncompressed metrics.csv was reported missing (operator trial); both at once are ambiguous."""
+    gz_metrics, _ = ev.read_folder(folder)
+    pd.read_csv(folder / "metrics.csv.gz", dtype=str).to_csv(folder / "metrics.csv", index=False)
+    with pytest.raises(ValueError, match="holds both metrics.csv.gz and metrics.csv: keep one"):
+        ev.read_folder(folder)
+    (folder / "metrics.csv.gz").unlink()
+    plain_metrics, _ = ev.read_folder(folder)
+    pd.testing.assert_frame_equal(plain_metrics, gz_metrics)
+
+
+def test_times_with_a_lower_case_t_or_z_read_as_staging_reads_them():
+    assert list(ev.utc_times(["2024-01-08t11:00:00z", "2024-01-08t12:00:00+01:00", "2024-01-08 13:00:00"], "w")) == [
+        pd.Timestamp("2024-01-08 11:00:00"), pd.Timestamp("2024-01-08 11:00:00"), pd.Timestamp("2024-01-08 13:00:00")]
+    with pytest.raises(ValueError, match="'2024-01-08t25:00:00z' is not an ISO 8601 time"):   # the value as given
+        ev.utc_times(["2024-01-08t25:00:00z"], "w")
+
+
 def test_a_folder_must_match_its_windows(folder):
     windows = json.loads((folder / "windows.json").read_text())
     del windows["svcA/m2"]

@@ -213,7 +213,7 @@ def evaluate_folder(folder: Path, project_dir: Path, grain_minutes: int = 60, wo
     except (OSError, ValueError, KeyError) as error:
         raise EvalError(f"DATA {folder}: {error}", code=2) from None
     if metrics.empty:
-        raise EvalError(f"DATA {folder}: {ev.METRICS_FILE} has no rows", code=2)
+        raise EvalError(f"DATA {folder}: {ev.metrics_file(folder).name} has no rows", code=2)
     with tempfile.TemporaryDirectory(prefix="eval-detector-") as scratch:
         work = Path(work or scratch).resolve()
         if PATH_FORBIDDEN.search(str(work)):   # logs_path becomes SQL text in the source's location
@@ -228,12 +228,14 @@ def evaluate_folder(folder: Path, project_dir: Path, grain_minutes: int = 60, wo
             hours = detector_hours(work / f"{method}.duckdb", services, grain_minutes)
             results[method] = ev.evaluate(windows, flags, incidents, hours, grain_minutes)
             note = quarantine_note(work / f"{method}.duckdb", services)
-            said = f"{note}; the detector did not see those rows (of exact duplicates, one copy is kept)"
+            kept = " (of exact duplicates, one copy is kept)" if note and "exact duplicate" in note else ""
+            said = f"{note}; the detector did not see those rows{kept}"
             if note and said not in notes:
                 notes.append(said)
             never = never_scored(hours, scored)
             if never:
-                notes.append(f"{method}: {len(never)} series with observations were never scored (too short a history, "
+                were = "was" if len(never) == 1 else "were"
+                notes.append(f"{method}: {len(never)} series with observations {were} never scored (too short a history, "
                              f"too coarse a sampling for the grain, a flat series): their {sum(never.values()):,.0f} observed "
                              f"hours count in its false-page rate: {', '.join(list(never)[:5])}")
             unjudged = [w for w in ev.windows_without(windows, scored, grain_minutes) if w not in without_data]
@@ -252,18 +254,26 @@ def report(folder: Path, results: dict[str, pd.DataFrame], grain_minutes: int, c
     for method, row in totals.items():
         share = f"{row.windows_paged / row.windows:.0%}" if row.windows else "no labelled window"
         lines.append(f"- {method}: {row.windows_paged}/{row.windows} windows paged ({share}), {row.windows_flagged} flagged, "
-                     f"{row.false_pages} false pages = {row.false_pages_per_1000_hours:.2f} per 1,000 series-hours, "
+                     f"{row.false_pages} false page{'' if row.false_pages == 1 else 's'} = "
+                     f"{row.false_pages_per_1000_hours:.2f} per 1,000 series-hours, "
                      f"median delay {'-' if pd.isna(row.median_delay_hours) else f'{row.median_delay_hours:.1f} h'}")
     lines += [f"- Note: {note}" for note in notes]
     lines += ["", "## Per series, per labelled service and in total", "", ev.side_by_side(results), ""]
     return "\n".join(lines)
 
 
+def labelled_folder(text: str) -> Path:
+    """DATA as given; empty is refused (Path("") is the current folder, which an operator trial's empty DATA scored)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("DATA is empty: give the labelled folder (metrics.csv.gz, windows.json)")
+    return Path(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m oncall_analytics eval-detector", allow_abbrev=False,
                                 description="Run the project's detector through dbt on a labelled folder (metrics.csv.gz, "
                                             "windows.json) and score it against the windows, robust and notebook side by side.")
-    p.add_argument("data", type=Path, help="the labelled folder (the format of /work/shared/data/nab_dev, its README)")
+    p.add_argument("data", type=labelled_folder, help="the labelled folder (the format of /work/shared/data/nab_dev, its README)")
     p.add_argument("--grain-minutes", type=int, default=60, help="detection_grain_minutes of the run: a divisor of 60 (default 60)")
     p.add_argument("--method", choices=METHODS, action="append", dest="methods",
                    help="score only this anomaly_method (repeatable; default: robust and notebook)")

@@ -49,6 +49,7 @@ from oncall_analytics.error_text import first_line
 
 SERIES_KEY = ["service_name", "metric_name"]
 METRICS_FILE = "metrics.csv.gz"
+METRICS_FILE_PLAIN = "metrics.csv"   # also read, uncompressed, when the .gz is not there
 WINDOWS_FILE = "windows.json"
 SeriesWindows = dict[tuple[str, str], list[tuple[pd.Timestamp, pd.Timestamp]]]
 FIGURE_COLUMNS = ["windows", "windows_paged", "windows_flagged", "incidents", "false_pages", "observed_hours",
@@ -75,6 +76,7 @@ def utc_times(values, where: str, first_line: int | None = None) -> pd.Series:
     if len(text) and pd.to_numeric(text, errors="coerce").notna().all():  # CSV read as text: numbers only
         raise ValueError(f"{where}: times must be ISO 8601 text (e.g. 2024-05-07 14:10:00, UTC, or with an offset), "
                          f"found numbers such as {text.iloc[0]}")
+    given, text = text, text.str.upper()   # a lower-case 't' or 'z' (2024-01-08t11:00:00z), as staging reads them
     with_offset = text.str.contains(UTC_OFFSET, regex=True).to_numpy()
     parsed = pd.Series(np.empty(len(text), dtype="datetime64[ns]"))
     try:
@@ -85,10 +87,11 @@ def utc_times(values, where: str, first_line: int | None = None) -> pd.Series:
     except (ValueError, TypeError, OverflowError):
         bad = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce").isna().to_numpy()
         first = int(np.argmax(bad)) if bad.any() else 0
-        if ISO_TIME_FORM.fullmatch(text.iloc[first].strip()):  # the form is right, the year is not: say so
-            raise ValueError(f"{where}: {_position(first, first_line)}: {text.iloc[first][:60]!r} is outside the times that can "
+        form = ISO_TIME_FORM.fullmatch(text.iloc[first].strip())
+        if form and not 1678 <= int(form.group(0)[:4]) <= 2261:  # the form is right, the year is not: say so (not of hour 25)
+            raise ValueError(f"{where}: {_position(first, first_line)}: {given.iloc[first][:60]!r} is outside the times that can "
                              "be held (years 1678 to 2261; the project itself keeps 1900 to 2199)") from None
-        raise ValueError(f"{where}: {_position(first, first_line)}: {text.iloc[first][:60]!r} is not an ISO 8601 time "
+        raise ValueError(f"{where}: {_position(first, first_line)}: {given.iloc[first][:60]!r} is not an ISO 8601 time "
                          "(e.g. 2024-05-07 14:10:00, UTC, or with an offset)") from None
     return parsed
 
@@ -134,11 +137,11 @@ def read_folder(folder: str | Path) -> tuple[pd.DataFrame, SeriesWindows]:
     refused."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"labelled folder {folder.absolute()} does not exist")
-    for name in (METRICS_FILE, WINDOWS_FILE):
-        if not (folder / name).is_file():
-            raise FileNotFoundError(f"labelled folder {folder.absolute()}: {name} is missing")
-    metrics = read_metrics(folder / METRICS_FILE)
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise FileNotFoundError(f"labelled folder {folder.absolute()} {what}")
+    metrics = read_metrics(metrics_file(folder))
+    if not (folder / WINDOWS_FILE).is_file():
+        raise FileNotFoundError(f"labelled folder {folder.absolute()}: {WINDOWS_FILE} is missing")
     try:
         raw = json.loads((folder / WINDOWS_FILE).read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_keys)
     except (ValueError, UnicodeDecodeError) as error:
@@ -150,6 +153,17 @@ def read_folder(folder: str | Path) -> tuple[pd.DataFrame, SeriesWindows]:
                          f"anomaly), and every entry its series; series without windows entry: "
                          f"{_listed(in_metrics - set(windows))}; windows entries without metrics: {_listed(set(windows) - in_metrics)}")
     return metrics, windows
+
+
+def metrics_file(folder: Path) -> Path:
+    """The folder's metrics: metrics.csv.gz, or metrics.csv when only that is there (an operator trial's plain
+    file was reported missing); both is ambiguous."""
+    found = [folder / name for name in (METRICS_FILE, METRICS_FILE_PLAIN) if (folder / name).is_file()]
+    if not found:
+        raise FileNotFoundError(f"labelled folder {folder.absolute()}: {METRICS_FILE} (or {METRICS_FILE_PLAIN}) is missing")
+    if len(found) > 1:
+        raise ValueError(f"labelled folder {folder.absolute()} holds both {METRICS_FILE} and {METRICS_FILE_PLAIN}: keep one")
+    return found[0]
 
 
 def _listed(series: set, shown: int = 10) -> str:
@@ -170,11 +184,12 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
 
 
 def read_metrics(path: Path) -> pd.DataFrame:
-    """metrics.csv.gz as (service_name, metric_name, observed_at in naive UTC, value as float), checked."""
+    """metrics.csv.gz (or metrics.csv) as (service_name, metric_name, observed_at in naive UTC, value as float), checked."""
     try:
         metrics = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise ValueError(f"{path}: cannot be read as gzip-compressed UTF-8 CSV ({first_line(error)})") from None
+        kind = "gzip-compressed UTF-8 CSV" if path.name.endswith(".gz") else "UTF-8 CSV"
+        raise ValueError(f"{path}: cannot be read as {kind} ({first_line(error)})") from None
     missing = [c for c in [*SERIES_KEY, "observed_at", "value"] if c not in metrics.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing} (found {list(metrics.columns)[:8]})")
