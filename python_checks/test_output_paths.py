@@ -12,7 +12,7 @@ import pytest
 
 from conftest import PROJECT_DIR, run_dbt
 from oncall_analytics import eval_detector, notify
-from oncall_analytics.duckdb_functions import unquotable_characters
+from oncall_analytics.warehouse_file import unquotable_characters
 
 
 @pytest.fixture
@@ -155,6 +155,12 @@ def test_make_build_stops_in_one_line_on_a_warehouse_path_dbt_cannot_open(tmp_pa
         assert stopped.returncode != 0, path
         assert f"DBT_DUCKDB_PATH: {path} {reason}" in stopped.stderr, stopped.stderr
         assert "Traceback" not in stopped.stderr + stopped.stdout and "dbt" not in stopped.stdout, stopped.stdout
+    # a file name dbt-duckdb cannot quote: refused before dbt, and no empty warehouse left behind (operator trial)
+    quoted = tmp_path / "new folder" / "it's.duckdb"
+    stopped = subprocess.run(["make", "-s", "build"], cwd=PROJECT_DIR, env={**os.environ, "DBT_DUCKDB_PATH": str(quoted)},
+                             capture_output=True, text=True)
+    assert stopped.returncode != 0 and "The warehouse file's name holds a quote (\"it's\"" in stopped.stderr, stopped.stderr
+    assert "dbt" not in stopped.stdout and not quoted.parent.exists()
 
 
 def test_make_passes_data_and_args_on_as_given(tmp_path):

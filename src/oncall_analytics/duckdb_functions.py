@@ -30,6 +30,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt_common.exceptions import DbtRuntimeError
 
 from oncall_analytics.arrow_schema import duration_fields
+from oncall_analytics.warehouse_file import unquotable_database_problem
 
 ARROW_TIME_FIELDS = "oncall_arrow_time_fields"
 REAL_PATH = "oncall_real_path"
@@ -65,22 +66,12 @@ def register(conn: duckdb.DuckDBPyConnection) -> None:
         conn.create_function(name, function, [text], returns, side_effects=False)
 
 
-def unquotable_characters(name: str) -> list[str]:
-    """The characters of a database name that dbt-duckdb's catalog queries cannot carry (found by trying each)."""
-    return sorted({character for character in name if character in "'\";#" or ord(character) < 32})
-
-
 def require_quotable_database(conn: duckdb.DuckDBPyConnection) -> None:
     """Stops with a clear error when the warehouse's database name (its file's name) holds a character
     dbt-duckdb cannot quote (unquotable_characters)."""
-    name = conn.execute("select current_database()").fetchone()[0]
-    found = unquotable_characters(name)
-    if found:
-        kinds = ", ".join(dict.fromkeys("a quote" if character in "'\"" else repr(character) for character in found))
-        raise DbtRuntimeError(
-            f"The warehouse file's name holds {kinds} ({name!r}, from DBT_DUCKDB_PATH): DuckDB names the database after "
-            f"its file, and dbt-duckdb's catalog queries cannot quote it. Rename the file, or use another path "
-            f"(a quote, ';' or '#' in a folder name is fine; spaces, '.', '$' and brackets in the file's name are).")
+    problem = unquotable_database_problem(conn.execute("select current_database()").fetchone()[0])
+    if problem:
+        raise DbtRuntimeError(problem)
 
 
 class Plugin(BasePlugin):

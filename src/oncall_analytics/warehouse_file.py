@@ -50,6 +50,22 @@ def open_warehouse(warehouse: str, tool: str, marts: tuple[str, ...], read_only:
     return con, 0
 
 
+def unquotable_characters(name: str) -> list[str]:
+    """The characters of a database name that dbt-duckdb's catalog queries cannot carry (found by trying each)."""
+    return sorted({character for character in name if character in "'\";#" or ord(character) < 32})
+
+
+def unquotable_database_problem(name: str) -> str | None:
+    """Why a database of this name (its file's name, without the extension) cannot be built, or None."""
+    found = unquotable_characters(name)
+    if not found:
+        return None
+    kinds = ", ".join(dict.fromkeys("a quote" if character in "'\"" else repr(character) for character in found))
+    return (f"The warehouse file's name holds {kinds} ({name!r}, from DBT_DUCKDB_PATH): DuckDB names the database after "
+            f"its file, and dbt-duckdb's catalog queries cannot quote it. Rename the file, or use another path "
+            f"(a quote, ';' or '#' in a folder name is fine; spaces, '.', '$' and brackets in the file's name are).")
+
+
 def prepare_warehouse(path: Path) -> str | None:
     """None when dbt can open the DuckDB file at `path` for writing, with its folder created as `make build`
     creates it (mkdir -p); else the reason, one line. Opened once here so that a path dbt cannot open (a
@@ -57,6 +73,10 @@ def prepare_warehouse(path: Path) -> str | None:
     dbt-duckdb's traceback of some 200 lines after it parsed the project (operator trial)."""
     if path.is_dir():
         return f"{path} is a folder; name the DuckDB file"
+    # before the file is created: a refused name left an empty warehouse behind (operator trial)
+    unquotable = unquotable_database_problem(path.name.split(".")[0])   # DuckDB's name for it: up to the first dot
+    if unquotable:
+        return unquotable
     blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
     if blocking is not None:
         return f"{blocking} is a file, not a folder, so {path} cannot be created there"
