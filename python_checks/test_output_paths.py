@@ -130,6 +130,11 @@ def test_a_warehouse_file_whose_name_holds_a_quote_is_refused_clearly(tmp_path):
                       tmp_path / "on-call's; ü.duckdb", check=False)
     assert refused.returncode != 0
     assert "The warehouse file's name holds a quote, ';' (\"on-call's; ü\", from DBT_DUCKDB_PATH)" in refused.stdout, refused.stdout[-2000:]
+    assert not (tmp_path / "on-call's; ü.duckdb").exists()   # refused before DuckDB created it
+    # plain dbt on a folder: one line, where dbt-duckdb gave some 230 lines of tracebacks (operator trial)
+    folder_run = run_dbt(["run", "-s", "stg_oncall__incident_labels", "--target-path", str(tmp_path / "target")], tmp_path, check=False)
+    assert folder_run.returncode != 0 and f"DBT_DUCKDB_PATH: {tmp_path} is a folder; name the DuckDB file" in folder_run.stdout
+    assert "Traceback" not in folder_run.stdout + folder_run.stderr
     folder = tmp_path / "it's here"
     folder.mkdir()
     accepted = run_dbt(["seed", "-s", "incident_labels", "--target-path", str(tmp_path / "target")],

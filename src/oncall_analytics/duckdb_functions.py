@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -76,6 +77,19 @@ def require_quotable_database(conn: duckdb.DuckDBPyConnection) -> None:
 
 class Plugin(BasePlugin):
     """Registers the functions on every connection dbt-duckdb opens, on a warehouse whose name can be quoted."""
+
+    def initialize(self, plugin_config: dict) -> None:
+        """Before the warehouse is opened: a folder as DBT_DUCKDB_PATH gave some 230 lines of DuckDB tracebacks
+        (operator trial), and a name that cannot be quoted an empty warehouse file left behind."""
+        path = getattr(self.creds, "path", None)
+        if not path or path == ":memory:" or "://" in path or path.startswith("md:"):
+            return
+        local = Path(path).expanduser()
+        if local.is_dir():
+            raise DbtRuntimeError(f"DBT_DUCKDB_PATH: {local} is a folder; name the DuckDB file")
+        problem = unquotable_database_problem(local.name.split(".")[0])
+        if problem:
+            raise DbtRuntimeError(problem)
 
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
         require_quotable_database(conn)
