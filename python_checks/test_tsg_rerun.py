@@ -156,7 +156,8 @@ def test_valid_arguments_become_json_vars_of_one_dbt_build(tmp_path, nothing_run
     (tmp_path / "my logs").mkdir()
     assert tsg_rerun.main([*arguments(start="2024-03-12 14:00:00.250000"), "--sla", "99.95",
                            "--logs-path", str(tmp_path / "my logs"), "--target", "dev", "--dry-run"]) == 0
-    command = shlex.split(capsys.readouterr().out)
+    warehouse, *command = shlex.split(capsys.readouterr().out)
+    assert warehouse == f"DBT_DUCKDB_PATH={tsg_rerun.warehouse_path(PROJECT_DIR)}"   # as the run would set it (operator trial)
     assert command[0] == str(Path(sys.executable).with_name("dbt"))
     # no --exclude tag:shipped_data on your own logs: those tests are disabled there, and excluding them made dbt
     # warn "does not match any enabled nodes" on every run (test_the_shipped_data_tests_are_off_on_your_own_logs)
@@ -173,7 +174,7 @@ def test_valid_arguments_become_json_vars_of_one_dbt_build(tmp_path, nothing_run
 def test_on_the_shipped_seeds_their_tests_are_excluded(nothing_runs, capsys):
     assert tsg_rerun.main([*arguments(), "--dry-run"]) == 0
     command = shlex.split(capsys.readouterr().out)
-    assert command[1:6] == ["build", "-s", "+tsg_action_plan", "--exclude", "tag:shipped_data"]
+    assert command[2:7] == ["build", "-s", "+tsg_action_plan", "--exclude", "tag:shipped_data"]
 
 
 def _configs(node):
