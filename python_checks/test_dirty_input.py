@@ -62,3 +62,16 @@ def test_every_bad_row_has_its_reason(dirty_build):
     assert reasons["bad_empty"] == ["function_name is missing; version_id is missing; start_timestamp is missing; "
                                     "end_timestamp is missing; status is missing"]
     assert reasons["bad,quote"] == ["status is not one of SUCCESS, ERROR"]
+
+
+def test_epoch_times_in_a_seed_are_not_sent_to_a_setting_seeds_cannot_read(tmp_path):
+    """A seed of epoch numbers is quarantined whole, loudly; the hint said to declare epoch_unit, which only
+    log_source external reads (operator trial): for a seed it says to write ISO times, or load Parquet."""
+    epoch = "service_name,metric_name,observed_at,value\n" + "".join(
+        f"svc,m,{1714953600000 + 300000 * i},1.0\n" for i in range(12))
+    project = copy_project(tmp_path / "p", {"service_metrics.csv": epoch})
+    result = run_dbt(["build", "-s", "service_metrics", "base_metrics__service_metrics", "--exclude", "tag:shipped_data",
+                      "test_type:unit"], project / "warehouse" / "w.duckdb", cwd=project, check=False)
+    output = " ".join(result.stdout.split())
+    assert result.returncode != 0 and "12 of its 12 distinct rows (100.0 %) are quarantined" in output, output[-3000:]
+    assert "may be epoch numbers, which a seed cannot declare: write ISO 8601 times in the CSV, or load the log as Parquet" in output

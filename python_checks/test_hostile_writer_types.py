@@ -98,6 +98,11 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
                         "timestamptz '2024-03-12 10:00:00+00:00' as observed_at, 1.0 :: double as value",
                         "the column `observed_at` as naive nanosecond timestamp in 1 file(s) ({log}/a.parquet) and as "
                         "time-zone-aware timestamp in 1 file(s) ({log}/b.parquet). Read as one table, DuckDB cannot hold both kinds"),
+        # a writer that moved from epoch numbers to timestamps: DuckDB's read stopped on its cast (operator trial)
+        "epoch_beside_timestamps": ("1710234000000 :: bigint as observed_at, 1.0 :: double as value",
+                                    "timestamp '2024-03-12 10:00:00' as observed_at, 1.0 :: double as value",
+                                    "the column `observed_at` as other number in 1 file(s) ({log}/a.parquet) and as naive timestamp "
+                                    "in 1 file(s) ({log}/b.parquet). Read as one table, DuckDB cannot read numbers and times as one column"),
         # a duration is stored as an integer of its unit; the writer's schema in the footer says so (operator trial)
         "duration": ("timestamp '2024-03-12 09:00:00' as observed_at, 1500000 :: bigint as value",
                      "timestamp '2024-03-12 10:00:00' as observed_at, 1500 :: bigint as value",

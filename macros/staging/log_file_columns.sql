@@ -207,7 +207,12 @@
             select * from (values
                 ('single-precision float', 'other number'),
                 ('date', 'naive timestamp'), ('date', 'naive nanosecond timestamp'), ('date', 'time-zone-aware timestamp'),
-                ('naive nanosecond timestamp', 'time-zone-aware timestamp')) as pairs(first_kind, second_kind)
+                ('naive nanosecond timestamp', 'time-zone-aware timestamp'),
+                -- numbers beside times (a writer moved from epoch numbers to timestamps): DuckDB's read stops on the cast
+                ('other number', 'date'), ('other number', 'naive timestamp'), ('other number', 'naive nanosecond timestamp'),
+                ('other number', 'time-zone-aware timestamp'), ('single-precision float', 'date'),
+                ('single-precision float', 'naive timestamp'), ('single-precision float', 'naive nanosecond timestamp'),
+                ('single-precision float', 'time-zone-aware timestamp')) as pairs(first_kind, second_kind)
         ),
         per_kind as (
             select column_name, kind, count(distinct file_name) as files,
@@ -220,15 +225,19 @@
         inner join per_kind as second on second.kind = clashing_pairs.second_kind and second.column_name = first.column_name
         order by first.column_name, first.kind, second.kind") -%}
     {%- for column_name, kind, files_of_kind, examples, other_kind, other_files, other_examples in clashes.rows -%}
+        {%- set numbers_beside_times = kind in ['single-precision float', 'other number'] and other_kind not in ['other number'] -%}
         {{ exceptions.raise_compiler_error(
             logs_path ~ "/" ~ name ~ "/ holds the column `" ~ column_name ~ "` as " ~ kind ~ " in " ~ files_of_kind
             ~ " file(s) (" ~ examples ~ (", ..." if files_of_kind > 3 else "") ~ ") and as " ~ other_kind ~ " in "
             ~ other_files ~ " file(s) (" ~ other_examples ~ (", ..." if other_files > 3 else "") ~ "). Read as one table, "
-            ~ {'single-precision float': "DuckDB would widen the single-precision values (58.47 would read 58.470001), a silent change of value",
-               'date': "DuckDB would read the dates alone as midnight (alone, a date is no event time and is quarantined)",
-               'naive nanosecond timestamp': "DuckDB cannot hold both kinds in one column"}[kind]
-            ~ ", so the run stops. Write the column with one type in every file (for pandas' nanoseconds: "
-            ~ "to_parquet(..., coerce_timestamps=\"us\"), or all with a time zone).") }}
+            ~ ("DuckDB cannot read numbers and times as one column (epoch numbers in older files, timestamps in newer ones?)"
+               if numbers_beside_times else
+               {'single-precision float': "DuckDB would widen the single-precision values (58.47 would read 58.470001), a silent change of value",
+                'date': "DuckDB would read the dates alone as midnight (alone, a date is no event time and is quarantined)",
+                'naive nanosecond timestamp': "DuckDB cannot hold both kinds in one column"}[kind])
+            ~ ", so the run stops. Write the column with one type in every file ("
+            ~ ("rewrite the files of numbers with the column as a timestamp" if numbers_beside_times else
+               "for pandas' nanoseconds: to_parquet(..., coerce_timestamps=\"us\"), or all with a time zone") ~ ").") }}
     {%- endfor -%}
 {%- endmacro %}
 

@@ -11,8 +11,12 @@
         ~ " group by quarantine_reason order by 2 desc, 1 limit 3").rows -%}
     {%- set listed = [] -%}
     {%- for reason, rows in reasons -%}{%- do listed.append(reason ~ " (" ~ rows ~ ")") -%}{%- endfor -%}
-    {%- set epoch_hint = " A time that is not a timestamp may be epoch numbers: declare their unit (epoch_unit, README"
-        ~ " \"Your own logs\")." if 'is not a timestamp' in listed | join(' ') else "" -%}
+    {#- epoch_unit is read with log_source external only: a seed's epoch numbers cannot be declared (operator trial) -#}
+    {%- set epoch_hint = "" if 'is not a timestamp' not in listed | join(' ') else (
+        " A time that is not a timestamp may be epoch numbers: declare their unit (epoch_unit, README \"Your own logs\")."
+        if var('log_source', 'seeds') == 'external' else
+        " A time that is not a timestamp may be epoch numbers, which a seed cannot declare: write ISO 8601 times in the"
+        ~ " CSV, or load the log as Parquet with log_source external and declare their unit (epoch_unit, README \"Your own logs\").") -%}
     {%- do exceptions.warn(model.identifier ~ ": " ~ totals[1] ~ " of its " ~ totals[0] ~ " " ~ scope.words ~ " ("
         ~ ((100 * totals[1] / totals[0]) | round(1)) ~ " %) are quarantined; most often: " ~ listed | join('; ')
         ~ ". The rows, with their reasons: " ~ model ~ " where quarantine_reason is not null." ~ epoch_hint) -%}
