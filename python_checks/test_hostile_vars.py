@@ -186,6 +186,9 @@ def test_a_logs_path_without_log_source_external_stops_the_run(logs, tmp_path):
         name = next(iter(set(given) - {"log_source"}))
         assert result.returncode != 0
         assert f"Invalid var '{name}': it is read with log_source external only" in " ".join(result.stdout.split())
+    # logs_path_glob: false says nothing the seeds would ignore (review)
+    run_dbt(["build", "-s", "+stg_oncall__incident_labels", "--exclude", "test_type:unit", "--target-path", str(tmp_path / "target"),
+             "--vars", json.dumps({"logs_path_glob": False})], tmp_path / "w.duckdb")
 
 
 def test_an_incremental_run_on_another_input_stops_naming_both(logs, tmp_path):

@@ -22,7 +22,8 @@ import pytest
 
 from conftest import PROJECT_DIR, run_dbt
 from oncall_analytics.__main__ import main as oncall_main
-from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications, bucket_words, burn_rate_text, duration_text, log_length
+from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications, bucket_words, burn_rate_text, log_length
+from oncall_analytics.notify.stale_metrics import duration_text
 from webhook_server import webhook
 
 SINCE = ["--since", "2000-01-01 00:00:00"]   # everything in the warehouse is new
@@ -829,39 +830,54 @@ def test_a_page_over_before_it_is_sent_says_when_it_ended(built_warehouse):
     assert firing.since == "2024-03-12 14:05:00 UTC" and firing.is_open
 
 
-def test_a_metric_that_stops_arriving_is_ticketed_once_per_silence(warehouse, tmp_path):
+def test_a_metric_that_stops_arriving_is_ticketed_once_per_silence_and_resolved_when_it_returns(warehouse, tmp_path):
     """A series of a metrics log that stops while the rest of its log goes on had no bucket to flag and paged
     nobody (operator trial). metric_staleness marks it, and notify sends one ticket, on a first run too, that
-    says since when and against what interval; the next run sends nothing; once the series reads again and
-    stops later, that is a new silence and a new ticket."""
-    base = "staging.base_metrics__service_metrics_hourly"
+    says since when and against what interval; late rows of the same silence (an exporter flushing its buffer)
+    move its last reading but send no second ticket (review); once it reads again, the ticket is resolved, and
+    a later silence is a new ticket. A series silent for weeks when a destination first sees it (retired long
+    ago) is recorded, not sent."""
+    buckets = "intermediate.int_metrics__hourly"
 
-    def ctr_reads_up_to(last: str):
+    def reads_up_to(metric: str, last: str):
         with duckdb.connect(str(warehouse)) as con:
-            con.execute(f"create table if not exists main.held_ctr as select * from {base} where metric_name = 'ctr'")
-            con.execute(f"delete from {base} where metric_name = 'ctr'")
-            con.execute(f"insert into {base} select * from main.held_ctr where observed_at <= cast(? as timestamp)", [last])
+            con.execute(f"create table if not exists main.held_{metric} as select * from {buckets} where metric_name = ?", [metric])
+            con.execute(f"delete from {buckets} where metric_name = ?", [metric])
+            con.execute(f"insert into {buckets} select * from main.held_{metric} where observed_at <= cast(? as timestamp)", [last])
         run_dbt(["run", "-s", "metric_staleness", "--target-path", str(tmp_path / "target")], warehouse)
 
-    def stale_sent(out) -> list[dict]:
-        return [r for r in map(json.loads, out.read_text().splitlines()) if r["kind"] == "stale_metric"]
+    def sent(out) -> list[dict]:
+        return [r for r in map(json.loads, out.read_text().splitlines()) if r["kind"].startswith("stale_metric")]
 
-    ctr_reads_up_to("2023-11-30 12:00:00")
     out = tmp_path / "sent.jsonl"
+    reads_up_to("ctr", "2023-11-30 12:00:00")
     assert notify(warehouse, "--jsonl", str(out)) == 0   # no --since: a first run sends what is still going on
-    [ticket] = stale_sent(out)
+    [ticket] = sent(out)
     assert ticket["key"] == "stale_metric:service_metrics_hourly/ranking-service/ctr/2023-11-30 12:00:00"
     assert (ticket["severity"], ticket["occurred_at"], ticket["where"]) == ("ticket", "2023-11-30 15:00:00", "ranking-service")
     assert ticket["title"] == "[TICKET] ctr of ranking-service stopped arriving"
-    assert ticket["since"] == "2023-11-30 12:00:00 UTC (its last reading; its log reads up to 2023-11-30 23:00:00 UTC)"
-    assert ticket["how_bad"] == "silent for 11 hours, against a reading about every 1 hour (325 readings since 2023-11-17 00:00:00 UTC)"
+    assert ticket["since"] == "2023-11-30 12:00:00 UTC (its last reading; its log has reached 2023-11-30 23:00:00 UTC)"
+    assert ticket["how_bad"] == ("silent for 11 hours, against a reading about every 1 hour "
+                                 "(325 buckets with readings since 2023-11-17 00:00:00 UTC)")
     assert ticket["links"]["docs"].endswith("model.oncall_analytics.metric_staleness")
-    assert notify(warehouse, "--jsonl", str(out)) == 0 and len(stale_sent(out)) == 1   # the next run: nothing new
+    assert notify(warehouse, "--jsonl", str(out)) == 0 and len(sent(out)) == 1   # the next run: nothing new
 
-    ctr_reads_up_to("2023-11-30 17:00:00")   # it read again until 17:00, and stopped again
+    reads_up_to("ctr", "2023-11-30 17:00:00")   # late rows of the same silence: no second ticket
+    assert notify(warehouse, "--jsonl", str(out)) == 0 and len(sent(out)) == 1
+    reads_up_to("ctr", "2023-11-30 23:00:00")   # it reads again: the ticket is resolved, once
+    assert notify(warehouse, "--jsonl", str(out)) == 0 and notify(warehouse, "--jsonl", str(out)) == 0
+    resolved = sent(out)[1]
+    assert (resolved["key"], resolved["after"]) == ("stale_metric_resolved:service_metrics_hourly/ranking-service/ctr/2023-11-30 12:00:00",
+                                                    ticket["key"])
+    assert resolved["title"] == "[RESOLVED] ctr of ranking-service arrives again" and len(sent(out)) == 2
+    reads_up_to("ctr", "2023-11-30 19:00:00")   # a later silence: a new ticket
     assert notify(warehouse, "--jsonl", str(out)) == 0
-    assert [r["key"] for r in stale_sent(out)] == [ticket["key"], "stale_metric:service_metrics_hourly/ranking-service/ctr/2023-11-30 17:00:00"]
-    assert stale_sent(out)[1]["how_bad"].startswith("silent for 6 hours, ")
+    assert [r["key"] for r in sent(out)][2:] == ["stale_metric:service_metrics_hourly/ranking-service/ctr/2023-11-30 19:00:00"]
+
+    reads_up_to("qps", "2023-11-21 00:00:00")   # silent for 9 days: to a new destination, history, not a ticket
+    fresh_destination = tmp_path / "new.jsonl"
+    assert notify(warehouse, "--jsonl", str(fresh_destination)) == 0
+    assert [r["key"] for r in sent(fresh_destination)] == ["stale_metric:service_metrics_hourly/ranking-service/ctr/2023-11-30 19:00:00"]
 
 
 def test_a_gap_reads_in_the_largest_unit_it_reaches():

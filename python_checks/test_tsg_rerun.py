@@ -171,6 +171,12 @@ def test_valid_arguments_become_json_vars_of_one_dbt_build(tmp_path, nothing_run
     assert command[command.index("--target") + 1] == "dev"
 
 
+def test_a_dry_run_refuses_the_empty_warehouse_path_the_run_refuses(nothing_runs, capsys, monkeypatch):
+    monkeypatch.setenv("DBT_DUCKDB_PATH", "")
+    assert tsg_rerun.main([*arguments(), "--dry-run"]) == 2
+    assert "DBT_DUCKDB_PATH is set but empty" in capsys.readouterr().err
+
+
 def test_on_the_shipped_seeds_their_tests_are_excluded(nothing_runs, capsys):
     assert tsg_rerun.main([*arguments(), "--dry-run"]) == 0
     command = shlex.split(capsys.readouterr().out)

@@ -171,8 +171,10 @@
     another number type (widened: 58.47 would read 58.470001), a DATE beside
     timestamps (read as midnight, where alone it is quarantined), naive
     nanosecond timestamps beside time-zone-aware ones (DuckDB stops with an
-    error naming neither kind). The run stops naming the column, both kinds
-    and their files; write the column with one type in every file. -#}
+    error naming neither kind), numbers beside dates or timestamps (a writer
+    that moved from epoch numbers to timestamps: DuckDB stops on a cast).
+    The run stops naming the column, both kinds and their files; write the
+    column with one type in every file. -#}
 {% macro require_one_kind_per_column(logs_path, name, files, ctes, contract_literals) -%}
     {%- set clashes = run_query(
         "with " ~ ctes ~ ",

@@ -28,10 +28,12 @@
     a run that rebuilds some logs before it reaches an incremental one: in
     an operator trial, a run on the seeds over a warehouse of one's own logs
     rebuilt three base tables from the seeds before the first incremental
-    model stopped it, and left the warehouse mixed. Nothing on a full
-    refresh, which starts every model over from the new input, nor for a
-    command that writes no model (`dbt docs generate` runs this hook too:
-    `make docs` on a warehouse of your own logs). -#}
+    model stopped it, and left the warehouse mixed. Nothing for a selected
+    base model on a full refresh, which starts it over from the new input,
+    nor for a command that writes no model (`dbt docs generate` runs this
+    hook too: `make docs` on a warehouse of your own logs). A base model
+    that a selected model reads without being selected is checked on a full
+    refresh too: it is not rebuilt (unselected_base_models_read). -#}
 {% macro check_same_log_inputs() -%}
     {%- if not execute or target.type != 'duckdb' or not oncall_analytics.command_writes_models() -%}
         {{ return('') }}
@@ -49,7 +51,7 @@
             {%- do oncall_analytics.require_loaded_from(relation, oncall_analytics.log_input_of(table, source_node.relation_name),
                     "; the run stops before building anything, rather than mix the two logs." if reader is none else
                     ", and is not rebuilt by this run (not selected): " ~ reader ~ " would answer from those rows, not from"
-                    ~ " this run's input.") -%}
+                    ~ " this run's input (select its logs too, `-s +" ~ reader ~ " --full-refresh`, to load them from it).") -%}
         {%- endif -%}
     {%- endfor -%}
 {%- endmacro %}

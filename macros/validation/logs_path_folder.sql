@@ -36,7 +36,11 @@
 {% macro check_logs_path_folder() -%}
     {%- set given = invocation_args_dict.get('vars') or {} -%}
     {%- if given is string -%}{%- set given = fromyaml(given) or {} -%}{%- endif -%}
+    {#- logs_path_glob: false says nothing to ignore -#}
     {%- set path_vars = given.keys() | select('in', ['logs_path', 'logs_path_glob']) | list -%}
+    {%- if 'logs_path_glob' in path_vars and given['logs_path_glob'] | string | lower in ['false', 'none'] -%}
+        {%- do path_vars.remove('logs_path_glob') -%}
+    {%- endif -%}
     {%- if execute and path_vars and var('log_source', 'seeds') != 'external' -%}
         {{ exceptions.raise_compiler_error(
             "Invalid var '" ~ path_vars[0] ~ "': it is read with log_source external only, and this run has log_source "

@@ -236,15 +236,19 @@ def main(argv: list[str]) -> int:
               f"({_timestamp_text(args.end)})", file=sys.stderr)
         return 2
     command = dbt_command(args)
+    on_duckdb = _is_duckdb_target(args.project_dir, args.target)
     if args.dry_run:   # with the warehouse the run would use: pasted without it, the command built the default one
-        warehouse = warehouse_path(args.project_dir) if _is_duckdb_target(args.project_dir, args.target) else None
+        warehouse = warehouse_path(args.project_dir) if on_duckdb else None
+        if on_duckdb and warehouse is None:
+            print(f"{p.prog}: error: {_warehouse_problem(None)}", file=sys.stderr)
+            return 2
         print((f"DBT_DUCKDB_PATH={shlex.quote(str(warehouse))} " if warehouse else "") + shlex.join(command))
         return 0
     if not Path(command[0]).is_file():
         print(f"{p.prog}: error: dbt not found next to this Python ({command[0]}); run `make setup`", file=sys.stderr)
         return 1
     env = dict(os.environ)
-    if _is_duckdb_target(args.project_dir, args.target):
+    if on_duckdb:
         warehouse = warehouse_path(args.project_dir)
         problem = _warehouse_problem(warehouse)
         if problem:

@@ -2,11 +2,11 @@
 -- detection grain (detection_grain_minutes, an hour by default; the model
 -- keeps its name from the hourly-only days).
 --
--- Extension point: each model in one of the two lists yields
--- (service_name, metric_name, observed_at, value). A model of
--- `metric_models_at_grain` computes its metrics per bucket itself (counts,
+-- Extension point: each model in one of the two lists of the macro
+-- metric_models yields (service_name, metric_name, observed_at, value). A
+-- model of `at_grain` computes its metrics per bucket itself (counts,
 -- rates and percentiles cannot be averaged from finer buckets), with
--- metric_bucket; a model of `metric_models_to_bucket` is a log of readings at
+-- metric_bucket; a model of `to_bucket` is a log of readings at
 -- any resolution, averaged here per bucket (the mean of the readings whose
 -- time falls in the bucket; an hourly reading at a 5-minute grain stays one
 -- reading, in the bucket starting on its hour). To watch another log, build
@@ -36,14 +36,8 @@
     'p99_duration_ms': 0.99,
 } %}
 {%- set event_count_metrics = bucket_event_counts.values() | unique | sort %}
-{%- set metric_models_at_grain = [
-    'int_serverless__hourly_metrics',
-    'int_gateway__hourly_metrics',
-] %}
-{%- set metric_models_to_bucket = [
-    'stg_metrics__service_metrics_hourly',
-    'stg_metrics__service_metrics',
-] %}
+{%- set metric_models_at_grain = metric_models()['at_grain'] %}
+{%- set metric_models_to_bucket = metric_models()['to_bucket'] %}
 
 with
 {% for model_name in metric_models_at_grain + metric_models_to_bucket %}

@@ -1,5 +1,6 @@
 """What should reach a person, read from the warehouse: new incidents, series
-of a metrics log that stopped arriving, SLO burn-rate alerts and their resolutions, for a page on a gateway SLO the
+of a metrics log that stopped arriving and their return (stale_metrics), SLO burn-rate alerts and their resolutions,
+for a page on a gateway SLO the
 troubleshooting guide's priority-1 finding, and the withdrawal of an
 incident or alert sent earlier that the warehouse no longer shows. Each
 becomes a Notification with a stable key (the delivery state is keyed on it)."""
@@ -13,7 +14,8 @@ from datetime import datetime, timedelta
 import duckdb
 
 # Tie-break at equal times: an alert, then its TSG finding, then anything resolved or withdrawn.
-KIND_ORDER = {"incident": 0, "stale_metric": 1, "slo_alert": 2, "tsg_finding": 3, "slo_resolved": 4, "withdrawn": 5}
+KIND_ORDER = {"incident": 0, "stale_metric": 1, "slo_alert": 2, "tsg_finding": 3, "slo_resolved": 4, "stale_metric_resolved": 5,
+              "withdrawn": 6}
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, relations: list[str]) -> list[dict]:
+def query_rows(con: duckdb.DuckDBPyConnection, sql: str, relations: list[str]) -> list[dict]:
     """The query's rows as dicts, or [] when one of its relations is not in the warehouse (not built)."""
     for relation in relations:
         schema, name = relation.split(".")
@@ -89,7 +91,7 @@ def bucket_words(con) -> str:
     """What a flagged bucket is: 'hour', or '5-minute bucket' at that detection grain (as the metric models
     recorded it), or 'bucket' when they do not say."""
     try:
-        grains = [row["grain_minutes"] for row in _rows(con, GRAIN_SQL, ["intermediate.int_gateway__hourly_metrics",
+        grains = [row["grain_minutes"] for row in query_rows(con, GRAIN_SQL, ["intermediate.int_gateway__hourly_metrics",
                                                                          "intermediate.int_serverless__hourly_metrics"])]
     except duckdb.BinderException:  # metric models built by a version that did not record the grain
         return "bucket"
@@ -111,7 +113,7 @@ INCIDENTS_SQL = """
 
 
 def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
-    rows = _rows(con, INCIDENTS_SQL, ["marts.incidents", "intermediate.int_metrics__anomaly_scores"])
+    rows = query_rows(con, INCIDENTS_SQL, ["marts.incidents", "intermediate.int_metrics__anomaly_scores"])
     bucket = bucket_words(con)
     out = []
     for row in rows:
@@ -127,48 +129,6 @@ def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
                      f"{row['peak_abs_z_score']:.1f}; {row['involved_metrics']}"),
             links=links("metrics", "incidents"), extra={"service_name": row["service_name"]},
             is_open=bool(row["is_ongoing"]),
-        ))
-    return out
-
-
-STALE_METRICS_SQL = """
-    select * from marts.metric_staleness
-    where staleness_status = 'stale'
-    order by last_reading_at, metrics_log, service_name, metric_name
-"""
-
-
-def duration_text(seconds: float) -> str:
-    """A gap for a person, in the largest unit up to days that it reaches (hours below two days), tenths rounded
-    down and shown only when not 0: "30 seconds", "5 minutes", "1 hour", "6.5 hours", "3 days"."""
-    for unit, size, below in (("second", 1, 60), ("minute", 60, 3600), ("hour", 3600, 48 * 3600), ("day", 86400, math.inf)):
-        if seconds < below:
-            amount = math.floor(seconds / size * 10) / 10
-            return f"{amount:g} {unit}{'' if amount == 1 else 's'}"
-    raise ValueError(seconds)
-
-
-def stale_metric_notifications(con, links: LinkBuilder) -> list[Notification]:
-    """A ticket per series of a metrics log that stopped arriving while its log goes on (metric_staleness): the
-    detector cannot flag what it does not receive. Keyed on the series and its last reading, so it is sent once
-    per silence; a series that reads again and stops later is a new silence. It stays current while the series
-    is silent (open: sent on a first run too)."""
-    out = []
-    for row in _rows(con, STALE_METRICS_SQL, ["marts.metric_staleness"]):
-        last, series = row["last_reading_at"], f"{row['service_name']}/{row['metric_name']}"
-        out.append(Notification(
-            key=f"stale_metric:{row['metrics_log']}/{series}/{stamp(last)}", kind="stale_metric",
-            occurred_at=last + timedelta(seconds=row["stale_after_seconds"]), severity="ticket",
-            title=f"[TICKET] {row['metric_name']} of {row['service_name']} stopped arriving",
-            what=(f"No reading of {row['metric_name']} while the rest of the {row['metrics_log']} log goes on: "
-                  "the detector cannot flag a series it does not receive (a broken exporter, a renamed metric)"),
-            where=row["service_name"],
-            since=f"{stamp(last)} UTC (its last reading; its log reads up to {stamp(row['log_newest_reading_at'])} UTC)",
-            how_bad=(f"silent for {duration_text(row['silent_seconds'])}, against a reading about every "
-                     f"{duration_text(row['usual_interval_seconds'])} ({row['reading_count']} readings since "
-                     f"{stamp(row['first_reading_at'])} UTC)"),
-            links=links("metrics", "metric_staleness"), is_open=True,
-            extra={"service_name": row["service_name"], "metric_name": row["metric_name"], "metrics_log": row["metrics_log"]},
         ))
     return out
 
@@ -253,7 +213,7 @@ def _alert_since(row: dict) -> str:
 
 def alert_notifications(con, links: LinkBuilder) -> list[Notification]:
     """A notification per burn-rate alert, and one per resolution (after it)."""
-    rows = _rows(con, ALERTS_SQL, ["marts.slo_burn_rate_alerts", "marts.slo_status"])
+    rows = query_rows(con, ALERTS_SQL, ["marts.slo_burn_rate_alerts", "marts.slo_status"])
     out = []
     for row in rows:
         link = links(f"slo-{row['slo_name']}", "slo_burn_rate_alerts")
@@ -302,11 +262,11 @@ def tsg_notifications(con, alerts: list[Notification], links: LinkBuilder) -> li
     such as the one a daily build keeps for the vars' defaults, says nothing
     about this one. Nothing when the guide was not built, found nothing, or
     its window (int_gateway__scope_totals) is not the plan's scope's."""
-    plan = _rows(con, "select * from marts.tsg_action_plan order by priority", ["marts.tsg_action_plan"])
+    plan = query_rows(con, "select * from marts.tsg_action_plan order by priority", ["marts.tsg_action_plan"])
     first = next((row for row in plan if row["priority"] == 1), None)
     sla = next((row for row in plan if row["dimension"] == "sla"), None)
     scope = SLA_SCOPE.match(sla["dimension_value"]) if sla else None
-    totals = _rows(con, "select * from intermediate.int_gateway__scope_totals", ["intermediate.int_gateway__scope_totals"])
+    totals = query_rows(con, "select * from intermediate.int_gateway__scope_totals", ["intermediate.int_gateway__scope_totals"])
     window = totals[0] if len(totals) == 1 and sla and totals[0].get("scope_label") == sla["dimension_value"] else {}
     start, end = window.get("window_start"), window.get("window_end")
     if first is None or scope is None or first["dimension"] == "sla" or start is None or end is None:
@@ -355,7 +315,7 @@ RECENT = timedelta(days=7)
 def coverage(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, tuple[datetime, datetime]]]:
     """Per kind that can be withdrawn, per scope, the first and last time its
     marts are computed from; empty when they are not built."""
-    return {kind: {row["scope"]: (row["first_at"], row["last_at"]) for row in _rows(con, sql, relations)}
+    return {kind: {row["scope"]: (row["first_at"], row["last_at"]) for row in query_rows(con, sql, relations)}
             for kind, (sql, relations) in COVERAGE_SQL.items()}
 
 
@@ -604,6 +564,8 @@ def for_destination(notifications: list[Notification], sent: list[dict],
     of months ago for the first time: the delivery records it as history,
     and its resolution follows it there), and the withdrawals due, oldest
     first."""
+    from oncall_analytics.notify.stale_metrics import stale_metric_episodes  # here: that module builds on this one
+    notifications = stale_metric_episodes(notifications, sent)
     current = reissued(as_sent(notifications, moved_alerts(notifications, sent, covered)), {record["key"] for record in sent})
     long_past = {notification.key for notification in current if _is_long_past(notification, covered)}
     # a finding follows its page: a guide built weeks later for a postmortem does not page
@@ -639,6 +601,7 @@ def log_input(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def read_notifications(con: duckdb.DuckDBPyConnection, links: LinkBuilder) -> list[Notification]:
     """Everything the warehouse says should reach a person, oldest first."""
+    from oncall_analytics.notify.stale_metrics import stale_metric_notifications  # here: that module builds on this one
     alerts = alert_notifications(con, links)
     everything = (incident_notifications(con, links) + stale_metric_notifications(con, links) + alerts
                   + tsg_notifications(con, alerts, links))
