@@ -1,6 +1,6 @@
 """What should reach a person, read from the warehouse: new incidents, series
-of a metrics log that stopped arriving and their return (stale_metrics), SLO burn-rate alerts and their resolutions,
-for a page on a gateway SLO the
+of a metrics log that stopped arriving and their return (stale_metrics), SLO
+burn-rate alerts and their resolutions, for a page on a gateway SLO the
 troubleshooting guide's priority-1 finding, and the withdrawal of an
 incident or alert sent earlier that the warehouse no longer shows. Each
 becomes a Notification with a stable key (the delivery state is keyed on it)."""
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-# Tie-break at equal times: an alert, then its TSG finding, then anything resolved or withdrawn.
+# Tie-break at equal times: an incident, a stale metric's ticket, an alert, its TSG finding, then anything resolved or withdrawn.
 KIND_ORDER = {"incident": 0, "stale_metric": 1, "slo_alert": 2, "tsg_finding": 3, "slo_resolved": 4, "stale_metric_resolved": 5,
               "withdrawn": 6}
 
@@ -92,7 +92,7 @@ def bucket_words(con) -> str:
     recorded it), or 'bucket' when they do not say."""
     try:
         grains = [row["grain_minutes"] for row in query_rows(con, GRAIN_SQL, ["intermediate.int_gateway__hourly_metrics",
-                                                                         "intermediate.int_serverless__hourly_metrics"])]
+                                                                              "intermediate.int_serverless__hourly_metrics"])]
     except duckdb.BinderException:  # metric models built by a version that did not record the grain
         return "bucket"
     if len(grains) != 1 or grains[0] is None:
