@@ -22,8 +22,7 @@ import pytest
 
 from conftest import PROJECT_DIR, run_dbt
 from oncall_analytics.__main__ import main as oncall_main
-from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications, bucket_words, burn_rate_text, log_length
-from oncall_analytics.notify.stale_metrics import duration_text
+from oncall_analytics.notify.notifications import LinkBuilder, alert_notifications, bucket_words, burn_rate_text, duration_text, log_length
 from webhook_server import webhook
 
 SINCE = ["--since", "2000-01-01 00:00:00"]   # everything in the warehouse is new

@@ -43,9 +43,14 @@
     ]) }}
 {%- endmacro %}
 
-{% macro check_given_vars_are_declared() -%}
+{#- The vars given on the command line (--vars), as a dict. -#}
+{% macro given_vars() -%}
     {%- set given = invocation_args_dict.get('vars') or {} -%}
-    {%- if given is string -%}{%- set given = fromyaml(given) or {} -%}{%- endif -%}
+    {{ return(fromyaml(given) or {} if given is string else given) }}
+{%- endmacro %}
+
+{% macro check_given_vars_are_declared() -%}
+    {%- set given = oncall_analytics.given_vars() -%}
     {%- set declared = oncall_analytics.declared_vars() -%}
     {%- set unknown = given.keys() | reject('in', declared) | list -%}
     {%- if unknown -%}

@@ -34,8 +34,7 @@
     external` stops the run too: it would be ignored, and the run would
     answer from the shipped seeds without a word (operator trial). -#}
 {% macro check_logs_path_folder() -%}
-    {%- set given = invocation_args_dict.get('vars') or {} -%}
-    {%- if given is string -%}{%- set given = fromyaml(given) or {} -%}{%- endif -%}
+    {%- set given = oncall_analytics.given_vars() -%}
     {#- logs_path_glob: false says nothing to ignore -#}
     {%- set path_vars = given.keys() | select('in', ['logs_path', 'logs_path_glob']) | list -%}
     {%- if 'logs_path_glob' in path_vars and given['logs_path_glob'] | string | lower in ['false', 'none'] -%}

@@ -31,7 +31,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt_common.exceptions import DbtRuntimeError
 
 from oncall_analytics.arrow_schema import duration_fields
-from oncall_analytics.warehouse_file import unquotable_database_problem
+from oncall_analytics.warehouse_file import unopenable_path_problem, unquotable_database_problem
 
 ARROW_TIME_FIELDS = "oncall_arrow_time_fields"
 REAL_PATH = "oncall_real_path"
@@ -84,12 +84,9 @@ class Plugin(BasePlugin):
         path = getattr(self.creds, "path", None)
         if not path or path == ":memory:" or "://" in path or path.startswith("md:"):
             return
-        local = Path(path).expanduser()
-        if local.is_dir():
-            raise DbtRuntimeError(f"DBT_DUCKDB_PATH: {local} is a folder; name the DuckDB file")
-        problem = unquotable_database_problem(local.name.split(".")[0])
+        problem = unopenable_path_problem(Path(path).expanduser())
         if problem:
-            raise DbtRuntimeError(problem)
+            raise DbtRuntimeError(f"DBT_DUCKDB_PATH: {problem}")
 
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
         require_quotable_database(conn)

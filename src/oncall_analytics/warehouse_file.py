@@ -66,17 +66,23 @@ def unquotable_database_problem(name: str) -> str | None:
             f"(a quote, ';' or '#' in a folder name is fine; spaces, '.', '$' and brackets in the file's name are).")
 
 
+def unopenable_path_problem(path: Path) -> str | None:
+    """Why dbt could not open a warehouse at `path`, as far as can be told without creating it: a folder, or a
+    file name dbt-duckdb cannot quote (checked before the file is created: a refused name left an empty
+    warehouse behind, operator trial); None otherwise. Shared by prepare_warehouse and the project's plugin."""
+    if path.is_dir():
+        return f"{path} is a folder; name the DuckDB file"
+    return unquotable_database_problem(path.name.split(".")[0])   # DuckDB's name for it: up to the first dot
+
+
 def prepare_warehouse(path: Path) -> str | None:
     """None when dbt can open the DuckDB file at `path` for writing, with its folder created as `make build`
     creates it (mkdir -p); else the reason, one line. Opened once here so that a path dbt cannot open (a
     folder, a file that is not DuckDB, a warehouse another process holds) is one line before the run, not
     dbt-duckdb's traceback of some 200 lines after it parsed the project (operator trial)."""
-    if path.is_dir():
-        return f"{path} is a folder; name the DuckDB file"
-    # before the file is created: a refused name left an empty warehouse behind (operator trial)
-    unquotable = unquotable_database_problem(path.name.split(".")[0])   # DuckDB's name for it: up to the first dot
-    if unquotable:
-        return unquotable
+    problem = unopenable_path_problem(path)
+    if problem:
+        return problem
     blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
     if blocking is not None:
         return f"{blocking} is a file, not a folder, so {path} cannot be created there"

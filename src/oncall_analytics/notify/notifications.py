@@ -193,13 +193,21 @@ def _budget_text(row: dict) -> str:
     return text
 
 
+def duration_text(seconds: float, tenths: bool = False) -> str:
+    """A span for a person: seconds below a minute, minutes below an hour, hours below two days, else days;
+    tenths rounded down, so a span a few minutes short of a whole never reads as it ("28.0 days ... not yet
+    28d"), and shown only when not 0 ("1 hour", "6.5 hours"), or always for hours and days with `tenths`."""
+    for unit, size, below in (("second", 1, 60), ("minute", 60, 3600), ("hour", 3600, 48 * 3600), ("day", 86400, math.inf)):
+        if seconds < below:
+            amount = math.floor(seconds / size * 10) / 10
+            shown = f"{amount:.1f}" if tenths and size >= 3600 else f"{amount:g}"
+            return f"{shown} {unit}{'' if shown == '1' else 's'}"
+    raise ValueError(seconds)
+
+
 def log_length(minutes: int) -> str:
-    """A log's length for a person: minutes below an hour, hours below two days, else days; tenths rounded down,
-    so a log a few minutes short of its window never reads as the whole of it ("28.0 days ... not yet 28d")."""
-    if minutes < 60:
-        return f"{minutes} minute{'' if minutes == 1 else 's'}"
-    hours, days = math.floor(minutes / 6) / 10, math.floor(minutes / 144) / 10
-    return f"{hours:.1f} hours" if minutes < 48 * 60 else f"{days:.1f} days"
+    """A log's length in whole minutes as a person reads it (duration_text, hours and days with their tenth)."""
+    return duration_text(minutes * 60, tenths=True)
 
 
 def _alert_since(row: dict) -> str:

@@ -10,11 +10,10 @@ silence is a new ticket. A series silent for longer than RECENT when first seen 
 on a first run, after an upgrade, for a new destination) is recorded as history, not sent."""
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from datetime import timedelta
 
-from oncall_analytics.notify.notifications import RECENT, LinkBuilder, Notification, query_rows, stamp
+from oncall_analytics.notify.notifications import RECENT, LinkBuilder, Notification, duration_text, query_rows, stamp
 
 STALENESS_SQL = """
     select * from marts.metric_staleness
@@ -22,16 +21,6 @@ STALENESS_SQL = """
     order by last_reading_at, metrics_log, service_name, metric_name
 """
 TICKET, RESOLVED = "stale_metric", "stale_metric_resolved"
-
-
-def duration_text(seconds: float) -> str:
-    """A gap for a person, in the largest unit up to days that it reaches (hours below two days), tenths rounded
-    down and shown only when not 0: "30 seconds", "5 minutes", "1 hour", "6.5 hours", "3 days"."""
-    for unit, size, below in (("second", 1, 60), ("minute", 60, 3600), ("hour", 3600, 48 * 3600), ("day", 86400, math.inf)):
-        if seconds < below:
-            amount = math.floor(seconds / size * 10) / 10
-            return f"{amount:g} {unit}{'' if amount == 1 else 's'}"
-    raise ValueError(seconds)
 
 
 def _series(fields: dict) -> tuple[str, str, str]:
