@@ -701,6 +701,62 @@ def test_an_open_alert_is_taken_as_moved_only_by_an_overlapping_alert_of_its_rul
     assert [n.key for n in for_destination([later], sent, stale)] == [later.key]
 
 
+def test_an_incident_is_taken_as_moved_only_by_an_overlapping_incident_of_its_service():
+    """An incident the warehouse no longer shows keeps its key for an incident of the same service whose span
+    overlaps the one sent (from its start to its last anomalous bucket as sent: an incident has no resolution,
+    so one held open would take every later one); one after it, or of another service, is new, and the one
+    sent is withdrawn. A state written before incidents recorded their end holds their start only."""
+    from datetime import datetime
+
+    from oncall_analytics.notify.notifications import Links, Notification, for_destination
+
+    links = Links("report", "docs")
+    start = datetime(2024, 3, 1, 14, 0)
+
+    def incident(service: str, started: datetime, ended: datetime) -> Notification:
+        return Notification(key=f"incident:{service}/{started:%Y-%m-%d %H:%M:%S}", kind="incident", occurred_at=started,
+                            severity="info", title="t", what="w", where=service, since="x", how_bad="b", links=links,
+                            extra={"service_name": service, "ended_at": f"{ended:%Y-%m-%d %H:%M:%S}"})
+
+    sent = [incident("api", start, start + timedelta(hours=2)).as_record()]
+    covered = {"incident": {"api": (start - timedelta(days=1), start + timedelta(hours=6)),
+                            "web": (start - timedelta(days=1), start + timedelta(hours=6))}}
+    hour = timedelta(hours=1)
+    for current, expected in (
+        ([incident("api", start - hour, start + 4 * hour)], []),                        # an earlier flag came late
+        ([incident("api", start + hour, start + 2 * hour)], []),                        # its first flags went away
+        ([incident("api", start - 3 * hour, start - hour), incident("api", start + hour, start + 3 * hour)],
+         [f"incident:api/{start - 3 * hour:%Y-%m-%d %H:%M:%S}"]),                       # split: the part holding the time sent keeps it
+        ([incident("api", start + 3 * hour, start + 4 * hour)],                         # after the end sent: new
+         [f"incident:api/{start + 3 * hour:%Y-%m-%d %H:%M:%S}", f"withdrawn:{sent[0]['key']}"]),
+        ([incident("web", start - hour, start + hour)],                                 # another service: new
+         [f"incident:web/{start - hour:%Y-%m-%d %H:%M:%S}", f"withdrawn:{sent[0]['key']}"]),
+    ):
+        due = [n for n in for_destination(current, sent, covered) if n.key not in {record["key"] for record in sent}]
+        assert sorted(n.key for n in due) == sorted(expected)
+    old_state = [{key: value for key, value in sent[0].items() if key != "ended_at"}]
+    assert sorted(n.key for n in for_destination([incident("api", start + hour, start + 2 * hour)], old_state, covered)) == [
+        f"incident:api/{start + hour:%Y-%m-%d %H:%M:%S}", f"withdrawn:{sent[0]['key']}"]
+    assert [n.key for n in for_destination([incident("api", start - hour, start + hour)], old_state, covered)] == [sent[0]["key"]]
+
+
+def test_an_incident_whose_start_later_rows_moved_is_not_withdrawn_nor_paged_again(warehouse, tmp_path):
+    """The incident sent holds its last anomalous bucket, so the next run finds it under a start that an
+    earlier flag, loaded late, moved: nothing is sent (before: withdrawn and paged again, one problem paged twice)."""
+    jsonl = tmp_path / "notifications.jsonl"
+    assert notify(warehouse, "--jsonl", str(jsonl), *SINCE) == 0
+    with duckdb.connect(str(warehouse)) as con:
+        service, started, ended = con.execute(
+            "select service_name, started_at, ended_at from marts.incidents order by started_at desc limit 1").fetchone()
+        con.execute("update marts.incidents set started_at = started_at - interval 2 hour where service_name = ? and started_at = ?",
+                    [service, started])
+    sent = {line["key"]: line for line in map(json.loads, jsonl.read_text().splitlines())}
+    assert sent[f"incident:{service}/{started:%Y-%m-%d %H:%M:%S}"]["ended_at"] == f"{ended:%Y-%m-%d %H:%M:%S}"
+    before = len(sent)
+    assert notify(warehouse, "--jsonl", str(jsonl)) == 0
+    assert jsonl.read_text().splitlines()[before:] == []
+
+
 class IncidentsAdded:
     """Incidents copied from a shipped one at times relative to its service's newest scored bucket, and the
     incident keys each notify run writes to a JSON-lines file."""

@@ -127,7 +127,7 @@ def incident_notifications(con, links: LinkBuilder) -> list[Notification]:
             since=f"{stamp(started)} UTC (last anomalous {bucket} {stamp(row['ended_at'])})",
             how_bad=(f"{row['metric_count']} metric(s), {row['flag_count']} flagged {bucket}(s), peak |z| "
                      f"{row['peak_abs_z_score']:.1f}; {row['involved_metrics']}"),
-            links=links("metrics", "incidents"), extra={"service_name": row["service_name"]},
+            links=links("metrics", "incidents"), extra={"service_name": row["service_name"], "ended_at": stamp(row["ended_at"])},
             is_open=bool(row["is_ongoing"]),
         ))
     return out
@@ -369,20 +369,34 @@ def _parse(moment: str) -> datetime:
     return datetime.strptime(moment, "%Y-%m-%d %H:%M:%S")
 
 
-def moved_alerts(notifications: list[Notification], sent: list[dict],
-                 covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> dict[str, str]:
-    """{new alert key: sent alert key} for an alert whose start rows that arrived later moved (its key holds
-    its start): a sent alert, not withdrawn, that the warehouse no longer shows, and an alert not sent under
-    the key it would be sent with now (a page back after its withdrawal too: #2) of the same SLO and rule
-    whose span overlaps the one the reader holds (from its start to its last resolution or correction sent,
-    not taken back; on, while the reader holds it open). Without this the same burn was paged twice: over,
-    it was paged again with its resolution (operator trial); still firing, it was withdrawn and paged again
-    under its new start. Only pages of the last RECENT of their SLO's data, as for withdrawals: an open page
-    older than that, which no withdrawal takes back, would take every later alert of its rule. Each sent
-    alert takes the overlapping alert that holds its start, else the earliest
-    (after a split, the part holding the time paged is the page sent, and what follows it is new: a
-    simulation of late rows, python_checks/test_notify_late_rows.py); an alert of the rule after the
-    reader's end of it is a new page. `sent` is in the order sent (DeliveryState.sent_records)."""
+# What makes a page the same page when late rows move its start (moved_pages): the fields it must share.
+SAME_PAGE_FIELDS = {"slo_alert": ("slo_name", "rule_name"), "incident": ("service_name",)}
+
+
+def span_end(notification: Notification) -> datetime | None:
+    """The end of a page's span as the warehouse shows it: an alert's resolution (None while it fires), an
+    incident's last anomalous bucket."""
+    end = notification.extra.get("resolved_at" if notification.kind == "slo_alert" else "ended_at")
+    return None if end is None else _parse(end)
+
+
+def moved_pages(notifications: list[Notification], sent: list[dict],
+                covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> dict[str, str]:
+    """{new page key: sent page key} for an alert or incident whose start rows that arrived later moved (its
+    key holds its start): a sent page, not withdrawn, that the warehouse no longer shows, and a page not sent
+    under the key it would be sent with now (a page back after its withdrawal too: #2) of the same SLO and
+    rule, or the same service (SAME_PAGE_FIELDS), whose span overlaps the one the reader holds. An alert's
+    span runs from its start to its last resolution or correction sent, not taken back (on, while the reader
+    holds it open); an incident's from its start to its last anomalous bucket as sent (it has no resolution:
+    an incident held open would take every later one of its service). Without this the same burn was paged
+    twice: over, it was paged again with its resolution (operator trial); still firing, it was withdrawn and
+    paged again under its new start; an incident too, withdrawn and paged again for an earlier flag that
+    came late. Only pages of the last RECENT of their scope's data, as for withdrawals: an open page older
+    than that, which no withdrawal takes back, would take every later alert of its rule. Each sent page
+    takes the overlapping page that holds its start, else the earliest (after a split, the part holding the
+    time paged is the page sent, and what follows it is new: a simulation of late rows,
+    python_checks/test_notify_late_rows.py); a page after the reader's end of it is a new page. `sent` is
+    in the order sent (DeliveryState.sent_records)."""
     sent_keys = {record["key"] for record in sent}
     again = reissued(notifications, sent_keys)
     present = {notification.key for notification in again}
@@ -393,25 +407,33 @@ def moved_alerts(notifications: list[Notification], sent: list[dict],
     for record in resolved:   # the reader's end of each alert: the last resolution or correction sent, not taken back
         if f"withdrawn:{record['key']}" not in sent_keys:
             ends[alert_of.get(record["after"], record["after"])] = _parse(record["occurred_at"])
-    held = {record["key"]: (_parse(record["occurred_at"]),
-                            ends[record["key"]] if reader_holds_over(record["key"], sent_keys) else datetime.max)
-            for record in sent if record["kind"] == "slo_alert"
+
+    def held_end(record: dict) -> datetime:
+        if record["kind"] == "incident":   # a state written before incidents held their end: their start
+            return _parse(record.get("ended_at") or record["occurred_at"])
+        return ends[record["key"]] if reader_holds_over(record["key"], sent_keys) else datetime.max
+
+    held = {record["key"]: (_parse(record["occurred_at"]), held_end(record))
+            for record in sent if record["kind"] in SAME_PAGE_FIELDS
             and record["key"] not in present and f"withdrawn:{record['key']}" not in sent_keys
-            and _recent_in_scope(record, "slo_alert", covered) is not None}
+            and _recent_in_scope(record, record["kind"], covered) is not None}
     if not held:
         return {}
-    rules = {record["key"]: (record.get("slo_name"), record.get("rule_name")) for record in sent}
+
+    def same_page(record: dict):
+        return record["kind"], tuple(record.get(name) for name in SAME_PAGE_FIELDS[record["kind"]])
 
     def overlaps(notification: Notification, start: datetime, end: datetime) -> bool:
-        resolved_at = notification.extra.get("resolved_at")
-        return notification.occurred_at <= end and (resolved_at is None or _parse(resolved_at) >= start)
+        until = span_end(notification)
+        return notification.occurred_at <= end and (until is None or until >= start)
 
     unsent = [notification for notification in notifications
-              if notification.kind == "slo_alert" and key_now[notification.key] not in sent_keys]
+              if notification.kind in SAME_PAGE_FIELDS and key_now[notification.key] not in sent_keys]
+    records = {record["key"]: record for record in sent}
     moved: dict[str, str] = {}
     for key, (start, end) in sorted(held.items(), key=lambda item: item[1][0]):
         overlapping = [notification for notification in unsent if notification.key not in moved
-                       and (notification.extra.get("slo_name"), notification.extra.get("rule_name")) == rules[key]
+                       and same_page({"kind": notification.kind, **notification.extra}) == same_page(records[key])
                        and overlaps(notification, start, end)]
         if overlapping:
             taken = min(overlapping, key=lambda notification: (not overlaps(notification, start, start), notification.occurred_at))
@@ -420,7 +442,7 @@ def moved_alerts(notifications: list[Notification], sent: list[dict],
 
 
 def as_sent(notifications: list[Notification], moved: dict[str, str]) -> list[Notification]:
-    """The notifications with each moved alert (moved_alerts) under the key it was sent with, its resolution
+    """The notifications with each moved page (moved_pages) under the key it was sent with, its resolution
     and what follows it with it: what was sent is not sent again, a resolution at another time is corrected
     (resolution_corrections), and one sent while the alert fires again is taken back (resolution_withdrawal).
     A resolution says when the alert began if that is not the start paged (operator trial: a page "since
@@ -491,8 +513,8 @@ def withdrawals(sent: list[dict], current: list[Notification], covered: dict[str
     and a [STILL FIRING] message for a resolution sent while its alert fires
     again (resolution_withdrawal). Rows that arrived later (a late or
     partly delivered hour of a log) or changed settings made it go away (an
-    alert whose start moved within the span the reader holds keeps its key:
-    moved_alerts); without a withdrawal the page
+    alert or incident whose start moved within the span the reader holds keeps its key:
+    moved_pages); without a withdrawal the page
     would stay open, its resolution never to come. Only pages of the last
     RECENT of their scope's data, and within it: what is older, or newer than
     the data, left with its logs."""
@@ -566,7 +588,7 @@ def _is_long_past(notification: Notification, covered: dict[str, dict[str, tuple
 def for_destination(notifications: list[Notification], sent: list[dict],
                     covered: dict[str, dict[str, tuple[datetime, datetime]]]) -> list[Notification]:
     """What one destination should have, given what it was sent: an alert
-    whose start moved under the key it was sent with, pages back
+    or incident whose start moved under the key it was sent with, pages back
     after a withdrawal reissued, pages long past marked as such (a rebuild
     with another grain or window, or logs loaded late, can show an incident
     of months ago for the first time: the delivery records it as history,
@@ -574,7 +596,7 @@ def for_destination(notifications: list[Notification], sent: list[dict],
     first."""
     from oncall_analytics.notify.stale_metrics import stale_metric_episodes  # here: that module builds on this one
     notifications = stale_metric_episodes(notifications, sent)
-    current = reissued(as_sent(notifications, moved_alerts(notifications, sent, covered)), {record["key"] for record in sent})
+    current = reissued(as_sent(notifications, moved_pages(notifications, sent, covered)), {record["key"] for record in sent})
     long_past = {notification.key for notification in current if _is_long_past(notification, covered)}
     # a finding follows its page: a guide built weeks later for a postmortem does not page
     current = [replace(notification, long_past=True) if notification.key in long_past
