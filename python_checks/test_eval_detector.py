@@ -222,14 +222,17 @@ def test_hours_whose_rows_staging_quarantined_are_not_observed_hours(tmp_path):
     the folder's 240."""
     folder = _hourly_folder(tmp_path / "repeats", "2024-03-01", {"svc/m": [["2024-03-08 10:00:00", "2024-03-08 16:00:00"]]},
                             repeated_hours=10)
-    # and one NaN, which the note calls not finite (a pandas NaN registered with DuckDB read as missing)
-    metrics = pd.read_csv(folder / "metrics.csv.gz", dtype=str)
+    # and one NaN, which the note calls not finite (a pandas NaN registered with DuckDB read as missing), and one
+    # empty value, which it calls missing (it was called not finite: an operator trial)
+    metrics = pd.read_csv(folder / "metrics.csv.gz", dtype=str, keep_default_na=False)
     metrics.loc[100, "value"] = "NaN"   # an hour written once
+    metrics.loc[101, "value"] = ""
     metrics.to_csv(folder / "metrics.csv.gz", index=False)
     result = _run([str(folder), "--method", "robust"])
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "| svc/m | 1 | 229 | 1/1 |" in result.stdout
-    assert "staging quarantined 21 row(s) of the folder's metrics (" in result.stdout and "value is not finite (1)" in result.stdout
+    assert "| svc/m | 1 | 228 | 1/1 |" in result.stdout
+    assert "staging quarantined 22 row(s) of the folder's metrics (" in result.stdout
+    assert "value is not finite (1)" in result.stdout and "value is missing (1)" in result.stdout
 
 
 def test_the_accepted_time_range_follows_the_folder_within_the_projects_bounds():

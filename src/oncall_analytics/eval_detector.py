@@ -81,8 +81,9 @@ def write_logs(metrics: pd.DataFrame, logs: Path, project_dir: Path) -> dict[str
         "metric_name": metrics["metric_name"].to_numpy(),
         "observed_at": pd.to_datetime(metrics["observed_at"]).dt.strftime("%Y-%m-%d %H:%M:%S.%f").to_numpy(),
         # as text, each float's shortest exact form: a pandas NaN registered with DuckDB reads as null, and staging
-        # would call a NaN missing rather than not finite
-        "value": [repr(float(value)) for value in metrics["value"].to_numpy(dtype=float)],
+        # would call a NaN missing rather than not finite; an empty value is written empty, which staging calls missing
+        "value": [None if missing else repr(float(value))
+                  for value, missing in zip(metrics["value"].to_numpy(dtype=float), metrics["value_is_missing"].to_numpy())],
     })
     (logs / METRICS_LOG).mkdir(parents=True)
     with duckdb.connect() as con:

@@ -184,7 +184,9 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
 
 
 def read_metrics(path: Path) -> pd.DataFrame:
-    """metrics.csv.gz (or metrics.csv) as (service_name, metric_name, observed_at in naive UTC, value as float), checked."""
+    """metrics.csv.gz (or metrics.csv) as (service_name, metric_name, observed_at in naive UTC, value as float), checked;
+    `value_is_missing` tells an empty value (or NA, null, none) from a NaN, which are both NaN in `value`: the project
+    quarantines the first as missing, the second as not finite."""
     try:
         metrics = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
@@ -214,6 +216,7 @@ def read_metrics(path: Path) -> pd.DataFrame:
         raise ValueError(f"{path}: line {int(np.argmax(not_number)) + 2}: value {text.iloc[int(np.argmax(not_number))][:40]!r} is not a number "
                          f"({int(not_number.sum())} such value(s); an empty or NaN value is kept as missing)")
     metrics["value"] = values.to_numpy(dtype=float)
+    metrics["value_is_missing"] = (missing_value & (text.str.lower() != "nan")).to_numpy()
     metrics["observed_at"] = utc_times(metrics["observed_at"].str.strip(), f"{path}: observed_at", first_line=2).to_numpy()
     return metrics
 
