@@ -3,7 +3,8 @@ without dbt: the binomial evidence by hand and against the exact tail, the poole
 itself and other series left out), the cap in each direction, and the case that paged in the operator
 trial: one 5xx among a quiet hour's few requests pages no more, five do, and the notebook method is
 untouched. A p99 of a quiet hour (its slowest request) after busy hours does not flag; a busy hour's and
-an always-quiet service's keep their z."""
+an always-quiet service's keep their z. A function run by a schedule (the same count every hour, never
+failing) pages on its first failures and on a surge, not on one more invocation."""
 from __future__ import annotations
 
 import math
@@ -213,3 +214,44 @@ def test_an_always_quiet_service_keeps_its_percentile_z():
     assert flagged["sample_evidence_z"].isna().all()
     pd.testing.assert_series_equal(flagged["z_score"], blind["z_score"])
     assert flagged.loc[("p99_latency_ms", SLOW_NIGHT), "is_anomaly"]
+
+
+EVENT_HOUR = START + pd.Timedelta(hours=100)
+
+
+def scheduled_function(name: str, invocations: int, failures: int) -> pd.DataFrame:
+    """A function a schedule runs 12 times an hour, that never failed in four days, then one hour of
+    `invocations` with `failures` of them failing; its counts are marked as counts (is_event_count)."""
+    rows = []
+    for hour in range(110):
+        at = START + pd.Timedelta(hours=hour)
+        count, bad = (invocations, failures) if at == EVENT_HOUR else (12, 0)
+        rows += [(name, "invocations", at, float(count), None, 1), (name, "error_rate", at, bad / count, count, 0)]
+    return pd.DataFrame(rows, columns=["service_name", "metric_name", "observed_at", "value", "sample_size", "is_event_count"])
+
+
+def test_a_scheduled_function_pages_on_its_first_failures_and_a_surge_not_on_one_more_run():
+    """A share that never moved has a scale of 0, and its first failures were not scored (twelve of twelve
+    failing paged nobody): they now score their binomial evidence. A count's scale is at least its Poisson
+    noise: one more invocation than the schedule's 12 scored z 83 and paged."""
+    cases = {"one_more": (13, 0), "one_fails": (12, 1), "three_fail": (12, 3), "all_fail": (12, 12), "five_times": (60, 0)}
+    flagged = anomalies(pd.concat([scheduled_function(name, *case) for name, case in cases.items()], ignore_index=True))
+    flagged = flagged.reset_index().set_index(["service_name", "metric_name", "observed_at"])
+    at = {name: flagged.loc[(name, metric, EVENT_HOUR)] for name, metric in
+          [("one_more", "invocations"), ("five_times", "invocations"), ("one_fails", "error_rate"), ("three_fail", "error_rate"),
+           ("all_fail", "error_rate")]}
+    assert at["one_more"]["z_score"] == pytest.approx(1 / math.sqrt(12))                    # was 1 / (0.001 x 12) = 83
+    assert at["five_times"]["z_score"] == pytest.approx(48 / math.sqrt(12))
+    # against the pooled share of 48 clean hours, (0 + 0.5) / (576 + 1)
+    null = 0.5 / 577
+    for name, bad in (("one_fails", 1), ("three_fail", 3), ("all_fail", 12)):
+        assert at[name]["is_scored"] and at[name]["z_score"] == pytest.approx(at[name]["sample_evidence_z"])
+        assert at[name]["z_score"] == pytest.approx(sample_evidence.binomial_z(np.array([bad / 12]), np.array([null]), np.array([12]))[0])
+    assert [round(at[name]["z_score"], 1) for name in ("one_fails", "three_fail", "all_fail")] == [2.7, 5.4, 13.0]
+    assert sorted(flagged.index[flagged["is_anomaly"]].tolist()) == [
+        ("all_fail", "error_rate", EVENT_HOUR), ("five_times", "invocations", EVENT_HOUR), ("three_fail", "error_rate", EVENT_HOUR)]
+    # the flat hours before are scored too, at their (small) evidence, from the hour the kernel has the history
+    # to score the function's invocations (a count that never moved either, scored against its floor)
+    clean = flagged.loc["all_fail", "error_rate"]
+    assert clean.loc[clean.index < EVENT_HOUR, "z_score"].abs().max() < 1
+    assert clean["is_scored"].tolist() == flagged.loc["all_fail", "invocations"]["is_scored"].tolist() and clean["is_scored"].sum() > 50

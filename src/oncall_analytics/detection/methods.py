@@ -65,11 +65,11 @@ def ordered_column(metrics: pd.DataFrame, name: str, rows: np.ndarray | None, si
 
 
 def with_sample_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minutes: np.ndarray, values: np.ndarray,
-                         sizes: np.ndarray, levels: np.ndarray, window_hours: int) -> dict[str, np.ndarray]:
+                         sizes: np.ndarray, levels: np.ndarray, window_hours: int, min_points: float) -> dict[str, np.ndarray]:
     """The robust kernel's scores of one window with the |z| of a share or a percentile capped at what its
-    bucket's events can tell (sample_evidence.py), and the sample size and evidence as columns. Without any
-    sample size (logs of readings, the bench's metrics) nothing is computed: both columns are the
-    all-missing `sizes` (read only)."""
+    bucket's events can tell (sample_evidence.py), a share that never moved scored at its evidence, and the
+    sample size and evidence as columns. Without any sample size (logs of readings, the bench's metrics)
+    nothing is computed: both columns are the all-missing `sizes` (read only)."""
     if sizes.strides == (0,) or not np.isfinite(sizes).any():  # strides 0: the view of one NaN, nothing to scan
         return {**scores, "sample_size": sizes, "sample_evidence_z": sizes}
     # a percentile is not a share: each rule on its own rows (each returns NaN on the other's)
@@ -78,6 +78,7 @@ def with_sample_evidence(scores: dict[str, np.ndarray], edges: np.ndarray, minut
                                             scores["expected_value"], window_hours * 60)
     quantiles = sample_evidence.quantile_evidence(edges, minutes, sizes, levels, window_hours * 60)
     evidence = np.where(is_quantile, quantiles, shares)
+    scores = sample_evidence.score_flat_shares(scores, evidence, is_quantile, min_points)
     return {**scores, "z_score": sample_evidence.cap_by_evidence(scores["z_score"], evidence), "sample_size": sizes,
             "sample_evidence_z": evidence}
 
@@ -117,9 +118,12 @@ def score_robust(metrics: pd.DataFrame, windows: list[int], grain_minutes: int,
         return empty(SCORES_SCHEMA)
     size, copies = len(values), len(windows)
     sizes, levels, is_count = (ordered_column(metrics, name, rows, size) for name in ("sample_size", "quantile_level", "is_event_count"))
+    min_points = float(min_history_hours) * 60 / int(grain_minutes)   # the kernel's: the history a scale rests on
     scored = [with_silence_evidence(
-        with_sample_evidence(robust.score_chunks(minutes, values, edges, robust_params(grain_minutes, window, min_history_hours, time_zone)),
-                             edges, minutes, values, sizes, levels, window),
+        with_sample_evidence(
+            sample_evidence.with_count_floor(
+                robust.score_chunks(minutes, values, edges, robust_params(grain_minutes, window, min_history_hours, time_zone)), is_count),
+            edges, minutes, values, sizes, levels, window, min_points),
         edges, minutes, values, is_count, window, grain_minutes) for window in windows]
     scored = {name: per_window([copy[source] for copy in scored]) for name, source in ROBUST_COLUMNS.items()}
     keys = {

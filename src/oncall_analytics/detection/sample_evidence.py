@@ -27,6 +27,22 @@ tail, the kernel's robust scale was learnt mostly from real percentiles and
 says nothing about one slow event: the evidence is 0, and the bucket does
 not flag on that metric. A series whose buckets are mostly that small keeps
 its z (its scale was learnt from buckets like it).
+
+A share that never moved (`score_flat_shares`): a function that has not
+failed once in days has an error rate of 0 in every bucket, and the kernel,
+with a scale of 0, cannot score it, so its first failures paged nobody
+(twelve of twelve invocations failing). Where the kernel has the history but
+a scale of 0, the share's evidence is its z: all 12 failing score 13.0,
+three of 12 score 5.6, one of 12 scores 2.8.
+
+A count (`with_count_floor`, requests and invocations): the number of
+events in a bucket varies at least as a Poisson count does, by the square
+root of its mean, whatever the past buckets showed. A function run by a
+schedule, 12 invocations every hour, has a scale of 0 that the kernel
+floors at a thousandth of 12, so one more invocation scored z 83 and paged
+(a young log's 2 to 5 invocations, z 1500). The scale of a count bucket is
+at least sqrt(max(expected, 1)): one more scores 0.3, twice as many 3.5,
+five times as many 13.9.
 """
 from __future__ import annotations
 
@@ -129,3 +145,35 @@ def cap_by_evidence(z_score: np.ndarray, evidence: np.ndarray) -> np.ndarray:
         direction = np.sign(capped)
         z_score[rows] = direction * np.minimum(np.abs(capped), np.maximum(evidence * direction, 0.0))
     return z_score
+
+
+def score_flat_shares(scores: dict[str, np.ndarray], evidence: np.ndarray, is_quantile: np.ndarray, min_points: float
+                      ) -> dict[str, np.ndarray]:
+    """The robust scores with each share bucket the kernel could not score for want of any spread (scale 0, with
+    min_points of history behind it: a share that never moved) scored at its evidence (share_evidence), so the
+    first failures of a function that never failed page on their own weight. Other rows unchanged."""
+    with np.errstate(invalid="ignore"):
+        flat = (np.isfinite(evidence) & ~is_quantile & (scores["scale"] == 0)
+                & (scores["scale_points"] >= min_points) & ~scores["is_scored"].astype(bool))
+    if not flat.any():
+        return scores
+    return {**scores, "z_score": np.where(flat, evidence, scores["z_score"]), "is_scored": scores["is_scored"] | flat}
+
+
+def with_count_floor(scores: dict[str, np.ndarray], is_count: np.ndarray) -> dict[str, np.ndarray]:
+    """The robust scores with the scale of each scored count bucket (`is_count` 1: requests, invocations) at least
+    its Poisson noise, sqrt(max(expected, 1)), and its three z-scores (each a difference over the scale) divided
+    accordingly. Without a count series (logs of readings, the bench's metrics) nothing is computed."""
+    if is_count.strides == (0,) or not (is_count == 1.0).any():  # strides 0: the view of one NaN, nothing to scan
+        return scores
+    rows = np.flatnonzero((is_count == 1.0) & scores["is_scored"].astype(bool))
+    scale = np.array(scores["scale"], dtype=float)
+    floored = np.fmax(scale[rows], np.sqrt(np.maximum(scores["expected_value"][rows], 1.0)))
+    shrink = scale[rows] / floored
+    scale[rows] = floored
+    out = {**scores, "scale": scale}
+    for name in ("z_score", "weekly_difference_z", "weekly_reference_z"):
+        column = np.array(scores[name], dtype=float)
+        column[rows] *= shrink
+        out[name] = column
+    return out
