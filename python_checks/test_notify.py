@@ -887,28 +887,30 @@ def test_a_page_over_before_it_is_sent_says_when_it_ended(built_warehouse):
 
 def test_a_metric_that_stops_arriving_is_ticketed_once_per_silence_and_resolved_when_it_returns(warehouse, tmp_path):
     """A series of a metrics log that stops while the rest of its log goes on had no bucket to flag and paged
-    nobody (operator trial). metric_staleness marks it, and notify sends one ticket, on a first run too, that
-    says since when and against what interval; late rows of the same silence (an exporter flushing its buffer)
-    move its last reading but send no second ticket (review); once it reads again, the ticket is resolved, and
-    a later silence is a new ticket. A series silent for weeks when a destination first sees it (retired long
-    ago) is recorded, not sent."""
+    nobody (operator trial). metric_staleness marks it, and notify sends one ticket per service and silence, on a
+    first run too, that says since when and against what interval; late rows of the same silence (an exporter
+    flushing its buffer) move its last reading but send no second ticket (review); once it reads again, the
+    ticket is resolved, and a later silence is a new ticket. Metrics of one service that stop together (an
+    exporter that died) are one ticket (they were one each), resolved once they all read again. A series silent
+    for weeks when a destination first sees it (retired long ago) is recorded, not sent."""
     buckets = "intermediate.int_metrics__hourly"
 
-    def reads_up_to(metric: str, last: str):
+    def reads_up_to(last: str, *metrics: str):
         with duckdb.connect(str(warehouse)) as con:
-            con.execute(f"create table if not exists main.held_{metric} as select * from {buckets} where metric_name = ?", [metric])
-            con.execute(f"delete from {buckets} where metric_name = ?", [metric])
-            con.execute(f"insert into {buckets} select * from main.held_{metric} where observed_at <= cast(? as timestamp)", [last])
+            for metric in metrics:
+                con.execute(f"create table if not exists main.held_{metric} as select * from {buckets} where metric_name = ?", [metric])
+                con.execute(f"delete from {buckets} where metric_name = ?", [metric])
+                con.execute(f"insert into {buckets} select * from main.held_{metric} where observed_at <= cast(? as timestamp)", [last])
         run_dbt(["run", "-s", "metric_staleness", "--target-path", str(tmp_path / "target")], warehouse)
 
     def sent(out) -> list[dict]:
         return [r for r in map(json.loads, out.read_text().splitlines()) if r["kind"].startswith("stale_metric")]
 
     out = tmp_path / "sent.jsonl"
-    reads_up_to("ctr", "2023-11-30 12:00:00")
+    reads_up_to("2023-11-30 12:00:00", "ctr")
     assert notify(warehouse, "--jsonl", str(out)) == 0   # no --since: a first run sends what is still going on
     [ticket] = sent(out)
-    assert ticket["key"] == "stale_metric:service_metrics_hourly/ranking-service/ctr/2023-11-30 12:00:00"
+    assert ticket["key"] == "stale_metric:service_metrics_hourly/ranking-service/2023-11-30 12:00:00"
     assert (ticket["severity"], ticket["occurred_at"], ticket["where"]) == ("ticket", "2023-11-30 15:00:00", "ranking-service")
     assert ticket["title"] == "[TICKET] ctr of ranking-service stopped arriving"
     assert ticket["since"] == "2023-11-30 12:00:00 UTC (its last reading; its log has reached 2023-11-30 23:00:00 UTC)"
@@ -917,22 +919,68 @@ def test_a_metric_that_stops_arriving_is_ticketed_once_per_silence_and_resolved_
     assert ticket["links"]["docs"].endswith("model.oncall_analytics.metric_staleness")
     assert notify(warehouse, "--jsonl", str(out)) == 0 and len(sent(out)) == 1   # the next run: nothing new
 
-    reads_up_to("ctr", "2023-11-30 17:00:00")   # late rows of the same silence: no second ticket
+    reads_up_to("2023-11-30 17:00:00", "ctr")   # late rows of the same silence: no second ticket
     assert notify(warehouse, "--jsonl", str(out)) == 0 and len(sent(out)) == 1
-    reads_up_to("ctr", "2023-11-30 23:00:00")   # it reads again: the ticket is resolved, once
+    reads_up_to("2023-11-30 23:00:00", "ctr")   # it reads again: the ticket is resolved, once
     assert notify(warehouse, "--jsonl", str(out)) == 0 and notify(warehouse, "--jsonl", str(out)) == 0
     resolved = sent(out)[1]
-    assert (resolved["key"], resolved["after"]) == ("stale_metric_resolved:service_metrics_hourly/ranking-service/ctr/2023-11-30 12:00:00",
+    assert (resolved["key"], resolved["after"]) == ("stale_metric_resolved:service_metrics_hourly/ranking-service/2023-11-30 12:00:00",
                                                     ticket["key"])
     assert resolved["title"] == "[RESOLVED] ctr of ranking-service arrives again" and len(sent(out)) == 2
-    reads_up_to("ctr", "2023-11-30 19:00:00")   # a later silence: a new ticket
-    assert notify(warehouse, "--jsonl", str(out)) == 0
-    assert [r["key"] for r in sent(out)][2:] == ["stale_metric:service_metrics_hourly/ranking-service/ctr/2023-11-30 19:00:00"]
+    assert (resolved["since"], resolved["how_bad"]) == ("2023-11-30 23:00:00 UTC (the last reading)", "a reading about every 1 hour")
 
-    reads_up_to("qps", "2023-11-21 00:00:00")   # silent for 9 days: to a new destination, history, not a ticket
+    # an exporter dies: three metrics of the service stop at once, one ticket naming them
+    reads_up_to("2023-11-30 19:00:00", "ctr", "p50_ms", "p99_ms")
+    assert notify(warehouse, "--jsonl", str(out)) == 0
+    [exporter] = sent(out)[2:]
+    assert exporter["key"] == "stale_metric:service_metrics_hourly/ranking-service/2023-11-30 19:00:00"
+    assert exporter["title"] == "[TICKET] 3 metrics of ranking-service stopped arriving"
+    assert exporter["what"].startswith("No reading of ctr, p50_ms, p99_ms while the rest of the service_metrics_hourly log goes on")
+    assert exporter["how_bad"] == "each silent for 4 hours, against a reading about every 1 hour"
+    reads_up_to("2023-11-30 23:00:00", "ctr", "p50_ms")   # two of them back: still open, nothing sent
+    assert notify(warehouse, "--jsonl", str(out)) == 0 and len(sent(out)) == 3
+    reads_up_to("2023-11-30 23:00:00", "p99_ms")           # all back: resolved once
+    assert notify(warehouse, "--jsonl", str(out)) == 0 and notify(warehouse, "--jsonl", str(out)) == 0
+    [back] = sent(out)[3:]
+    assert (back["key"], back["after"], back["title"]) == (
+        "stale_metric_resolved:service_metrics_hourly/ranking-service/2023-11-30 19:00:00", exporter["key"],
+        "[RESOLVED] the metrics of ranking-service arrive again")
+    assert back["what"] == "ctr, p50_ms, p99_ms read again in the service_metrics_hourly log"
+
+    reads_up_to("2023-11-30 19:00:00", "ctr")   # the same last reading as a ticket resolved since: a new ticket, #2
+    assert notify(warehouse, "--jsonl", str(out)) == 0
+    assert [r["key"] for r in sent(out)][4:] == ["stale_metric:service_metrics_hourly/ranking-service/2023-11-30 19:00:00#2"]
+    assert notify(warehouse, "--jsonl", str(out)) == 0 and len(sent(out)) == 5
+
+    reads_up_to("2023-11-21 00:00:00", "qps")   # silent for 9 days: to a new destination, history, not a ticket
     fresh_destination = tmp_path / "new.jsonl"
     assert notify(warehouse, "--jsonl", str(fresh_destination)) == 0
-    assert [r["key"] for r in sent(fresh_destination)] == ["stale_metric:service_metrics_hourly/ranking-service/ctr/2023-11-30 19:00:00"]
+    assert [r["key"] for r in sent(fresh_destination)] == ["stale_metric:service_metrics_hourly/ranking-service/2023-11-30 19:00:00"]
+
+
+def test_a_ticket_of_one_series_sent_by_the_previous_version_holds_its_service_and_is_resolved_by_its_metric():
+    """Tickets were per series (metric_name, no metric_names) in the previous version: such a ticket held open still holds its
+    service (no second ticket for it), and is resolved once its metric reads again and none of the service's
+    stale metrics is it."""
+    from datetime import datetime
+
+    from oncall_analytics.notify.notifications import Links, Notification
+    from oncall_analytics.notify.stale_metrics import RESOLVED, TICKET, stale_metric_episodes
+
+    at = datetime(2024, 1, 1, 12)
+    old = {"key": f"{TICKET}:m/svc/x/2024-01-01 00:00:00", "kind": TICKET, "metrics_log": "m", "service_name": "svc", "metric_name": "x"}
+
+    def note(kind: str, key: str, **extra) -> Notification:
+        return Notification(key=key, kind=kind, occurred_at=at, severity="ticket", title="", what="", where="svc", since="",
+                            how_bad="", links=Links("r", "d"), extra={"metrics_log": "m", "service_name": "svc", **extra})
+
+    row = {"metric_name": "x", "last_reading_at": at, "usual_interval_seconds": 3600}
+    still = [note(TICKET, f"{TICKET}:m/svc/2024-01-01 03:00:00", metric_names=["y"]),
+             note(RESOLVED, f"{RESOLVED}:m/svc", stale=["x", "y"], fresh={})]
+    assert stale_metric_episodes(still, [old]) == []
+    [resolved] = stale_metric_episodes([note(RESOLVED, f"{RESOLVED}:m/svc", stale=["y"], fresh={"x": row})], [old])
+    assert (resolved.key, resolved.after, resolved.title) == (f"{RESOLVED}:m/svc/x/2024-01-01 00:00:00", old["key"],
+                                                              "[RESOLVED] x of svc arrives again")
 
 
 def test_a_gap_reads_in_the_largest_unit_it_reaches():

@@ -327,7 +327,7 @@ def coverage(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, tuple[dateti
             for kind, (sql, relations) in COVERAGE_SQL.items()}
 
 
-def _free_key(base: str, suffix: str, taken) -> str:
+def free_key(base: str, suffix: str, taken) -> str:
     """`base`, or the first of base + suffix + 2, 3, ... that `taken` (a key -> bool) refuses: a page back after
     its withdrawal (#2), a resolution back after [STILL FIRING] (#r2), a corrected time sent before (#2)."""
     key, generation = base, 1
@@ -344,7 +344,7 @@ def reissued(notifications: list[Notification], sent_keys: set[str]) -> list[Not
     renamed = {}
     for notification in notifications:
         if notification.kind in SCOPE_FIELD:
-            key = _free_key(notification.key, "#", lambda key: f"withdrawn:{key}" in sent_keys)
+            key = free_key(notification.key, "#", lambda key: f"withdrawn:{key}" in sent_keys)
             if key != notification.key:
                 renamed[notification.key] = key
     out = []
@@ -356,7 +356,7 @@ def reissued(notifications: list[Notification], sent_keys: set[str]) -> list[Not
             key = _resolution_key(after) if notification.kind == "slo_resolved" else notification.key
             notification = replace(notification, key=key, after=after)
         if notification.kind == "slo_resolved":   # a resolution taken back (still firing) and come again: #r2, #r3
-            notification = replace(notification, key=_free_key(notification.key, "#r", lambda key: f"withdrawn:{key}" in sent_keys))
+            notification = replace(notification, key=free_key(notification.key, "#r", lambda key: f"withdrawn:{key}" in sent_keys))
         out.append(notification)
     return out
 
@@ -496,7 +496,7 @@ def resolution_corrections(current: list[Notification], sent: list[dict]) -> lis
         held = held_at.get(notification.key)
         if notification.kind != "slo_resolved" or held is None or held == stamp(notification.occurred_at):
             continue
-        key = _free_key(f"{notification.key}@{stamp(notification.occurred_at)}", "#", sent_keys.__contains__)
+        key = free_key(f"{notification.key}@{stamp(notification.occurred_at)}", "#", sent_keys.__contains__)
         out.append(replace(notification, key=key,
                            title=notification.title.replace("[RESOLVED]", "[RESOLVED, corrected]", 1),
                            what=f"{notification.what} (resolved at {stamp(notification.occurred_at)} UTC, not at "

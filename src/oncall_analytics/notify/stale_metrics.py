@@ -1,81 +1,139 @@
 """Tickets for series of a metrics log that stopped arriving while the rest of their log goes on
 (marts.metric_staleness): the detector cannot flag a series it does not receive.
 
-One ticket per silence, and a [RESOLVED] when the series reads again. The mart knows a series' last reading,
-not when its silence began as the reader was told of it: an exporter that flushes its buffer late moves the
-last reading while the series is still silent, and a writer always behind stays stale. So the episode is the
-reader's: while the destination holds a ticket of the series without its resolution, the series is not
-ticketed again, whatever its last reading; once it is fresh in the mart, the ticket is resolved, and a later
-silence is a new ticket. A series silent for longer than RECENT when first seen (a series retired long ago,
-on a first run, after an upgrade, for a new destination) is recorded as history, not sent."""
+One ticket per service and silence, naming its metrics that stopped: an exporter that dies stops every metric
+of its service at once, and a ticket per series sent 50 for one broken exporter. A [RESOLVED] follows when
+none of the metrics the ticket named is stale and one of them reads again. The mart knows a series' last
+reading, not when its silence began as the reader was told of it: an exporter that flushes its buffer late
+moves the last reading while the series is still silent, and a writer always behind stays stale. So the
+episode is the reader's: while the destination holds a ticket of the service without its resolution, the
+service is not ticketed again, whatever its last readings (a metric of it that stops meanwhile is not
+ticketed on its own); once the ticket is resolved, a later silence is a new ticket. Series silent for longer
+than RECENT (a series retired long ago, seen on a first run, after an upgrade, by a new destination) are a
+ticket of their own, recorded as history, not sent."""
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from itertools import groupby
 
-from oncall_analytics.notify.notifications import RECENT, LinkBuilder, Notification, duration_text, query_rows, stamp
+from oncall_analytics.notify.notifications import RECENT, LinkBuilder, Notification, duration_text, free_key, query_rows, stamp
 
 STALENESS_SQL = """
     select * from marts.metric_staleness
     where staleness_status in ('stale', 'fresh')
-    order by last_reading_at, metrics_log, service_name, metric_name
+    order by metrics_log, service_name, staleness_status, last_reading_at, metric_name
 """
 TICKET, RESOLVED = "stale_metric", "stale_metric_resolved"
+LISTED = 8  # metric names a message lists, then "and N more"
 
 
-def _series(fields: dict) -> tuple[str, str, str]:
-    return fields["metrics_log"], fields["service_name"], fields["metric_name"]
+def _service(fields: dict) -> tuple[str, str]:
+    return fields["metrics_log"], fields["service_name"]
+
+
+def listed(names: list[str]) -> str:
+    """The first LISTED names, then how many more."""
+    more = len(names) - LISTED
+    return ", ".join(names[:LISTED]) + (f" and {more} more" if more > 0 else "")
+
+
+def ticket(rows: list[dict], links: LinkBuilder) -> Notification:
+    """The ticket of a service's stale series (`rows`, oldest last reading first), keyed on its log, service and
+    the first of their last readings."""
+    first, log, service = rows[0], rows[0]["metrics_log"], rows[0]["service_name"]
+    names = [row["metric_name"] for row in rows]
+    reached = f"its log has reached {stamp(first['log_reached_at'])} UTC"
+    if len(rows) == 1:
+        title_names, since = f"{first['metric_name']} of {service}", f"{stamp(first['last_reading_at'])} UTC (its last reading; {reached})"
+        how_bad = (f"silent for {duration_text(first['silent_seconds'])}, against a reading about every "
+                   f"{duration_text(first['usual_interval_seconds'])} ({first['reading_count']} buckets with readings since "
+                   f"{stamp(first['first_reading_at'])} UTC)")
+    else:
+        title_names = f"{len(rows)} metrics of {service}"
+        since = f"{stamp(first['last_reading_at'])} UTC (the first of their last readings; {reached})"
+        each = [(duration_text(row["silent_seconds"]), duration_text(row["usual_interval_seconds"])) for row in rows]
+        how_bad = (f"each silent for {each[0][0]}, against a reading about every {each[0][1]}" if len(set(each)) == 1 else
+                   "silent for " + "; ".join(f"{row['metric_name']} {silent} (a reading about every {interval})"
+                                             for row, (silent, interval) in zip(rows[:LISTED], each))
+                   + (f"; and {len(rows) - LISTED} more" if len(rows) > LISTED else ""))
+    return Notification(
+        key=f"{TICKET}:{log}/{service}/{stamp(first['last_reading_at'])}", kind=TICKET,
+        occurred_at=min(row["last_reading_at"] + timedelta(seconds=row["stale_after_seconds"]) for row in rows), severity="ticket",
+        title=f"[TICKET] {title_names} stopped arriving",
+        what=(f"No reading of {listed(names)} while the rest of the {log} log goes on: the detector cannot flag a series it "
+              "does not receive (a broken exporter, a renamed metric)"),
+        where=service, since=since, how_bad=how_bad, links=links("metrics", "metric_staleness"), is_open=True,
+        long_past=min(row["silent_seconds"] for row in rows) > RECENT.total_seconds(),
+        extra={"metrics_log": log, "service_name": service, "metric_names": names})
 
 
 def stale_metric_notifications(con, links: LinkBuilder) -> list[Notification]:
-    """A ticket per stale series, keyed on the series and its last reading, and a resolution candidate per
-    fresh series (kept by stale_metric_episodes only where the reader holds a ticket of it)."""
+    """Per log and service: a ticket of its series stale for at most RECENT, one of those stale for longer (history),
+    and a resolution candidate when one of its series is fresh (stale_metric_episodes keeps it where the reader
+    holds a ticket of the service, and words it)."""
     out = []
-    for row in query_rows(con, STALENESS_SQL, ["marts.metric_staleness"]):
-        last, series = row["last_reading_at"], f"{row['metrics_log']}/{row['service_name']}/{row['metric_name']}"
-        fields = {"service_name": row["service_name"], "metric_name": row["metric_name"], "metrics_log": row["metrics_log"]}
-        name = f"{row['metric_name']} of {row['service_name']}"
-        if row["staleness_status"] == "fresh":
+    rows = query_rows(con, STALENESS_SQL, ["marts.metric_staleness"])
+    for (log, service), service_rows in groupby(rows, key=_service):
+        service_rows = list(service_rows)
+        stale = [row for row in service_rows if row["staleness_status"] == "stale"]
+        for long_past in (False, True):
+            silence = [row for row in stale if (row["silent_seconds"] > RECENT.total_seconds()) == long_past]
+            if silence:
+                out.append(ticket(silence, links))
+        fresh = [row for row in service_rows if row["staleness_status"] == "fresh"]
+        if fresh:
             out.append(Notification(
-                key=f"{RESOLVED}:{series}", kind=RESOLVED, occurred_at=last, severity="ticket",
-                title=f"[RESOLVED] {name} arrives again", what=f"{name} reads again in the {row['metrics_log']} log",
-                where=row["service_name"], since=f"{stamp(last)} UTC (its last reading)",
-                how_bad=f"a reading about every {duration_text(row['usual_interval_seconds'])}",
-                links=links("metrics", "metric_staleness"), extra=fields))
-            continue
-        out.append(Notification(
-            key=f"{TICKET}:{series}/{stamp(last)}", kind=TICKET,
-            occurred_at=last + timedelta(seconds=row["stale_after_seconds"]), severity="ticket",
-            title=f"[TICKET] {name} stopped arriving",
-            what=(f"No reading of {row['metric_name']} while the rest of the {row['metrics_log']} log goes on: "
-                  "the detector cannot flag a series it does not receive (a broken exporter, a renamed metric)"),
-            where=row["service_name"],
-            since=f"{stamp(last)} UTC (its last reading; its log has reached {stamp(row['log_reached_at'])} UTC)",
-            how_bad=(f"silent for {duration_text(row['silent_seconds'])}, against a reading about every "
-                     f"{duration_text(row['usual_interval_seconds'])} ({row['reading_count']} buckets with readings since "
-                     f"{stamp(row['first_reading_at'])} UTC)"),
-            links=links("metrics", "metric_staleness"), is_open=True,
-            long_past=row["silent_seconds"] > RECENT.total_seconds(), extra=fields))
+                key=f"{RESOLVED}:{log}/{service}", kind=RESOLVED, occurred_at=max(row["last_reading_at"] for row in fresh),
+                severity="ticket", title="", what="", where=service, since="", how_bad="",
+                links=links("metrics", "metric_staleness"),
+                extra={"metrics_log": log, "service_name": service, "stale": [row["metric_name"] for row in stale],
+                       "fresh": {row["metric_name"]: row for row in fresh}}))
     return out
 
 
+def resolution(candidate: Notification, held: dict) -> Notification | None:
+    """The [RESOLVED] of the ticket the reader holds (`held`: its record), when none of the metrics it named is
+    stale and one of them reads again; else None."""
+    named = held.get("metric_names") or [held["metric_name"]]   # a ticket of one series, sent before tickets were per service
+    back = [candidate.extra["fresh"][name] for name in named if name in candidate.extra["fresh"]]
+    if not back or set(named) & set(candidate.extra["stale"]):
+        return None
+    last = max(row["last_reading_at"] for row in back)
+    service, log = candidate.extra["service_name"], candidate.extra["metrics_log"]
+    subject = f"{named[0]} of {service} arrives" if len(named) == 1 else f"the metrics of {service} arrive"
+    intervals = sorted(row["usual_interval_seconds"] for row in back)
+    every = duration_text(intervals[0]) + ("" if intervals[-1] == intervals[0] else f" to {duration_text(intervals[-1])}")
+    return replace(
+        candidate, key=f"{RESOLVED}:{held['key'].removeprefix(TICKET + ':')}", after=held["key"], occurred_at=last,
+        title=f"[RESOLVED] {subject} again", what=f"{listed([row['metric_name'] for row in back])} read again in the {log} log",
+        since=f"{stamp(last)} UTC (the {'' if len(back) == 1 else 'latest '}last reading)",
+        how_bad=f"a reading about every {every}",
+        extra={"metrics_log": log, "service_name": service, "metric_names": named})
+
+
 def stale_metric_episodes(notifications: list[Notification], sent: list[dict]) -> list[Notification]:
-    """What the destination should have of the tickets, given what it was sent (in the order sent): a stale
-    series whose ticket the reader holds open (sent, not resolved) is not ticketed again under another last
-    reading; a fresh series whose ticket the reader holds open gets its resolution, keyed on that ticket and
-    after it; every other resolution candidate is dropped."""
-    held: dict[tuple[str, str, str], str] = {}
+    """What the destination should have of the tickets, given what it was sent (in the order sent): a service
+    whose ticket the reader holds open (sent, not resolved) is not ticketed again under other last readings;
+    its resolution candidate becomes the ticket's [RESOLVED] when the ticket's metrics read again (resolution),
+    keyed on that ticket and after it; every other resolution candidate is dropped. A new ticket whose key was
+    sent before (the same first last reading as a ticket resolved since) gets #2, #3."""
+    held: dict[tuple[str, str], dict] = {}
     for record in sent:
         if record["kind"] == TICKET:
-            held[_series(record)] = record["key"]
-        elif record["kind"] == RESOLVED and held.get(_series(record)) == record["after"]:
-            del held[_series(record)]
+            held[_service(record)] = record
+        elif record["kind"] == RESOLVED and _service(record) in held and held[_service(record)]["key"] == record["after"]:
+            del held[_service(record)]
+    sent_keys = {record["key"] for record in sent}
     out = []
     for notification in notifications:
-        ticket = held.get(_series(notification.extra)) if notification.kind in (TICKET, RESOLVED) else None
-        if notification.kind == RESOLVED:
-            if ticket is not None:
-                out.append(replace(notification, key=f"{RESOLVED}:{ticket.removeprefix(TICKET + ':')}", after=ticket))
-        elif notification.kind != TICKET or ticket in (None, notification.key):
+        if notification.kind not in (TICKET, RESOLVED):
             out.append(notification)
+            continue
+        record = held.get(_service(notification.extra))
+        if notification.kind == RESOLVED:
+            resolved = resolution(notification, record) if record is not None else None
+            out.extend([resolved] if resolved is not None else [])
+        elif record is None or notification.long_past:
+            out.append(replace(notification, key=free_key(notification.key, "#", sent_keys.__contains__)))
     return out
