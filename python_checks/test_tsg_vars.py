@@ -80,7 +80,7 @@ def test_prose_thresholds_for_flags_are_one_var_away(tmp_path):
 # valid vars unlike the defaults in every area: unit tests fix the vars their expectations follow from
 OTHER_VARS = (
     "{canary_window_start: '2030-01-01 00:00:00', canary_window_end: '2030-01-02 00:00:00', canary_min_invocations: 5,"
-    " canary_confidence_pct: '97.50', chain_max_gap_us: 50, burst_min_invocations: 7,"
+    " canary_confidence_pct: '90.00', chain_max_gap_us: 50, burst_min_invocations: 7,"
     " anomaly_method: notebook, anomaly_window_hours: 24, anomaly_k: 3,"
     " min_history_hours: 6, seasonality_time_zone: Europe/Berlin, incident_quiet_hours: 2, level_shift_window_hours: 3,"
     " slo_status_burn_rate_window: 6h,"
