@@ -135,6 +135,11 @@ def test_a_warehouse_file_whose_name_holds_a_quote_is_refused_clearly(tmp_path):
     folder_run = run_dbt(["run", "-s", "stg_oncall__incident_labels", "--target-path", str(tmp_path / "target")], tmp_path, check=False)
     assert folder_run.returncode != 0 and f"DBT_DUCKDB_PATH: {tmp_path} is a folder; name the DuckDB file" in folder_run.stdout
     assert "Traceback" not in folder_run.stdout + folder_run.stderr
+    # and in a folder that does not exist (DuckDB creates no folder): one line too, where it gave a traceback
+    missing = run_dbt(["run", "-s", "stg_oncall__incident_labels", "--target-path", str(tmp_path / "target")],
+                      tmp_path / "missing" / "w.duckdb", check=False)
+    assert missing.returncode != 0 and "Traceback" not in missing.stdout + missing.stderr
+    assert f"DBT_DUCKDB_PATH: the folder {tmp_path / 'missing'} of w.duckdb does not exist: create it" in missing.stdout
     folder = tmp_path / "it's here"
     folder.mkdir()
     accepted = run_dbt(["seed", "-s", "incident_labels", "--target-path", str(tmp_path / "target")],

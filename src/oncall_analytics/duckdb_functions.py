@@ -85,6 +85,10 @@ class Plugin(BasePlugin):
         if not path or path == ":memory:" or "://" in path or path.startswith("md:"):
             return
         problem = unopenable_path_problem(Path(path).expanduser())
+        folder = Path(path).expanduser().parent
+        if problem is None and not folder.is_dir():   # DuckDB creates the file, not its folder (make build does)
+            problem = (f"the folder {folder} of {Path(path).name} {'is a file' if folder.exists() else 'does not exist'}: "
+                       "create it, or build with make build, which does")
         if problem:
             raise DbtRuntimeError(f"DBT_DUCKDB_PATH: {problem}")
 

@@ -59,6 +59,17 @@ classified as (
     from rated
 ),
 
+ranked_problems as (
+    -- the guide's order: NORMAL rows out first, then the ten lowest severity ranks
+    -- (ranking all values and keeping ranks 1 to 10 lost a flag ranked 11th
+    -- behind ten NORMAL values of higher error rates: operator trial)
+    select
+        *,
+        row_number() over (order by severity_rank) as problem_rank
+    from classified
+    where flag_status != 'NORMAL'
+),
+
 problematic as (
     select
         flag_name,
@@ -73,8 +84,8 @@ problematic as (
         latency_zscore,
         flag_status,
         severity_rank
-    from classified
-    where flag_status != 'NORMAL' and severity_rank <= 10
+    from ranked_problems
+    where problem_rank <= 10
 )
 
 select * from problematic
