@@ -16,7 +16,8 @@
   the higher: a change on all the incident's traffic has no rest inside it),
   as one of 25-50 elements always is when 5xx strike at random, and with
   tsg_plan_min_server_errors 5xx (one 5xx in 23 requests scores z 4.6).
-  Candidates rank by surprise. The share of an element's 5xx in the top candidate's
+  Candidates rank new elements (no request before the incident start: a change)
+  first, then by surprise. The share of an element's 5xx in the top candidate's
   requests says whether it is an echo of it, and the dependency most of its
   5xx failed in names what an endpoint's timeouts wait on.
 -#}
@@ -127,21 +128,35 @@ flagged_candidates as (
     from scored
 ),
 
--- with fewer than tsg_plan_min_server_errors such 5xx, too few to tell (operator
--- trial: 2 5xx in 350 requests, z 1.9, topped the plan of a quiet window)
+-- with fewer than tsg_plan_min_server_errors such 5xx, or a rate above the rest of
+-- the scope's by fewer than tsg_plan_min_z standard errors, too few to tell: chance
+-- (operator trials: 2 5xx in 350 requests, z 1.9, topped the plan of a quiet window;
+-- 10 5xx in 2,090 requests, z 1.6, topped the plan of a healthy scope)
+significance as (
+    select
+        *,
+        coalesce(incident_server_errors >= {{ min_server_errors }} and over_representation_z >= {{ min_z }}, false) as is_beyond_chance
+    from flagged_candidates
+),
+
 ranked as (
     select
         *,
-        is_over_its_share and incident_server_errors >= {{ min_server_errors }} as has_own_excess,
-        is_over_its_share and incident_server_errors < {{ min_server_errors }} as is_too_few_to_tell,
+        is_over_its_share and is_beyond_chance as has_own_excess,
+        is_over_its_share and not is_beyond_chance as is_too_few_to_tell,
         case
             when is_candidate then
                 row_number() over (
                     partition by is_candidate
-                    order by surprise desc, explanatory_power desc, dimension asc, dimension_value asc
+                    order by
+                        -- a change first: an element new since the baseline (a release, a flag's
+                        -- value) over one that was there all along (the endpoint the new flag
+                        -- breaks ranked first by surprise: operator trial)
+                        case when window_requests = incident_requests then 0 else 1 end,
+                        surprise desc, explanatory_power desc, dimension asc, dimension_value asc
                 )
         end as candidate_rank
-    from flagged_candidates
+    from significance
 ),
 
 top_candidate_requests as (

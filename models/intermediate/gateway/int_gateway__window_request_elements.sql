@@ -4,17 +4,7 @@
     except feature_flag (one per flag it carries), and error and dependency
     (the dependency a request failed in): 5xx only. -#}
 {#- (dimension, the import CTE it is read from, its value, a condition) -#}
-{%- set dimensions = [
-    ('service_version', 'requests', 'service_version', none),
-    ('availability_zone', 'requests', 'availability_zone', none),
-    ('partition', 'requests', 'partition_id', none),
-    ('endpoint', 'requests', tsg_endpoint_label('http_method', 'endpoint_path'), none),
-    ('error', 'requests', tsg_error_label('exception_type', 'service_component'), 'is_server_error'),
-    ('dependency', 'requests', 'dependency_name', 'is_server_error'),
-    ('feature_flag', 'flags', 'flag_label', none),
-    ('customer_tier', 'products', 'customer_tier', none),
-    ('product', 'products', 'product_id', none),
-] -%}
+{%- set dimensions = tsg_attribution_dimensions() -%}
 
 with requests as (
     select * from {{ ref('int_gateway__requests_in_scope') }}

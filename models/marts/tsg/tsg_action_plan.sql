@@ -98,7 +98,13 @@ roled as (
             when candidate_rank = 1 then 'LIKELY_ROOT_CAUSE'
             when is_echo_of_priority_1 then 'EXPLAINED_BY_PRIORITY_1'
             when coalesce(is_too_few_to_tell, false) then 'TOO_FEW_TO_TELL'
-            when not coalesce(has_own_excess, true) then 'NO_EXCESS_OF_ITS_OWN'
+            -- a check's element of an attributed dimension without a request since the incident
+            -- start has no attribution row, and no 5xx of its own in the incident (operator trial:
+            -- every zone of a scope whose traffic stopped read as a separate finding to act on);
+            -- one of a dimension a user's own check adds is nobody's to judge
+            when not coalesce(has_own_excess, dimension not in (
+                {%- for dimension in tsg_attribution_dimensions() %}'{{ dimension[0] }}'{{ ', ' if not loop.last }}{% endfor -%}
+            )) then 'NO_EXCESS_OF_ITS_OWN'
             else 'SEPARATE_FINDING'
         end as finding_role,
         -- an element with 5xx of its own whose last came long before the scope's
@@ -224,6 +230,9 @@ prioritised as (
                     when 'NO_EXCESS_OF_ITS_OWN' then 6
                     else 7
                 end,
+                -- the guide's definitive resolution path: a CRITICAL workflow failing is the first
+                -- symptom (it has no surprise, and ranked below one-off error signatures)
+                case when wording_status = 'CRITICAL_SCENARIO_FAILING' then 0 else 1 end,
                 surprise desc nulls last,
                 explanatory_power desc nulls last,
                 first_step asc nulls last,

@@ -104,7 +104,7 @@ unhealthy as (
         active_windows,
         health_score,
         partition_status,
-        rank() over (order by health_score) as severity_rank
+        rank() over (order by round(health_score, 9)) as severity_rank  -- rounded: ties as in step 7
     from assessed
     where partition_status != 'HEALTHY'
 ),

@@ -86,7 +86,7 @@ prioritised as (
         active_intervals,
         zone_status,
         health_score,
-        dense_rank() over (order by health_score) as priority
+        dense_rank() over (order by round(health_score, 9)) as priority  -- rounded: ties as in step 7
     from assessed
 )
 

@@ -111,7 +111,9 @@ problems as (
         active_time_buckets,
         endpoint_status,
         impact_score,
-        rank() over (order by impact_score desc) as impact_rank
+        -- rounded: equal impacts computed from different counts differ in their last bits
+        -- (2.300000000000001 and 2.3), and rank() then split a tie (operator trial)
+        rank() over (order by round(impact_score, 9) desc) as impact_rank
     from assessed
     where endpoint_status != 'NORMAL'
 ),
