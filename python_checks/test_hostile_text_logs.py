@@ -93,6 +93,9 @@ GATEWAY = {
     "clean-vv-version": {"service_version": "vv2.5.0"},
     "clean-1": {}, "clean-2": {}, "clean-3": {},
 }
+# a request re-sent with its booleans and a lower-cased column spelled otherwise: the same as staged, one row
+GATEWAY_RESENT = [{"request_id": "resent-boolean", **GATEWAY_OK, "region": "us-east", "cache_hit": "1", "is_retry": "false"},
+                  {"request_id": "resent-boolean", **GATEWAY_OK, "region": " US-East", "cache_hit": " TRUE", "is_retry": "0 "}]
 HOURLY_OK = {"service_name": "svc", "metric_name": "m", "value": "1.5"}
 HOURLY = [  # (observed_at, value) of one service and metric
     ("2023-11-17 00:00:00", "1.5"), ("2023-11-17 01:00:00", "abc"), ("not a time", "2"),
@@ -116,7 +119,7 @@ def text_build(tmp_path_factory):
         "function_invocations.csv": contract_csv("function_invocations", [
             {"invocation_id": invocation_id, **OK, **changes} for invocation_id, changes in INVOCATIONS.items()]),
         "api_gateway_logs.csv": contract_csv("api_gateway_logs", [
-            {"request_id": request_id, **GATEWAY_OK, **changes} for request_id, changes in GATEWAY.items()]),
+            {"request_id": request_id, **GATEWAY_OK, **changes} for request_id, changes in GATEWAY.items()] + GATEWAY_RESENT),
         "service_metrics_hourly.csv": contract_csv("service_metrics_hourly", [
             {**HOURLY_OK, "observed_at": observed_at, "value": value} for observed_at, value in HOURLY]),
         "incident_labels.csv": contract_csv("incident_labels", LABELS),
@@ -211,6 +214,10 @@ def test_one_rule_for_every_log(text_build):
         "clean-v-version": "v2.10.3", "clean-upper-v-version": "V2.5.0", "clean-vv-version": "vv2.5.0"}   # as received
     assert gateway["bad-boolean"] == ("us-east", True, None, True, None, None, None, "is_retry is not a boolean")
     assert gateway["bad-time-and-status"][-1] == "timestamp is not a timestamp; status_code is above 599"
+    # copies compare as staged, booleans and cased text too: one kept, the other an exact duplicate
+    assert sorted(rows(warehouse, "select region, is_cache_hit, is_retry, quarantine_reason from staging.base_gateway__api_gateway_logs"
+                                  " where request_id = 'resent-boolean'"), key=repr) == [
+        ("us-east", True, False, "exact duplicate of another row"), ("us-east", True, False, None)]
     hourly = sorted(rows(warehouse, "select observed_at, value, quarantine_reason from staging.base_metrics__service_metrics_hourly"
                                     " where observed_at between '2023-11-17' and '2023-11-18'"), key=repr)
     assert (datetime(2023, 11, 17, 7), 3.0, None) in hourly                         # 08:00+01:00 is 07:00 UTC ...

@@ -6,7 +6,8 @@ or infinite or have a fraction where an integer is declared; one log split
 into a file with time zones and a naive one in a partition folder; a column
 no file has; single-precision floats; Spark's partition folders, a null
 value's __HIVE_DEFAULT_PARTITION__ among them, beside its markers; an
-integer column as text in one file and as pandas' float64 in another. Each
+integer column as text in one file and as pandas' float64 in another; an
+invocation re-sent with copies that differ only as written. Each
 becomes naive UTC (microseconds kept) or is quarantined with a reason; the
 build runs in New York time and must not care. One shared build of the
 staging models."""
@@ -65,6 +66,18 @@ def typed_build(tmp_path_factory):
                timestamp '2024-03-12 09:00:00.123456' as start_timestamp, timestamp '2024-03-12 09:00:01.123456' as end_timestamp,
                10.0 as duration_ms, 64.0 as memory_used_mb, 'SUCCESS' as status""")
     (logs / "function_invocations" / "_SUCCESS").touch()
+    # an at-least-once writer re-sent invocations, each copy as another tool spelled it: copies the same as
+    # staged (a cased column's letter case, spaces around text) are one row; copies staged apart are not
+    write_parquet(logs, "function_invocations", """
+        with resent(invocation_id, function_name, status) as (values
+            ('resent_status_case', 'f', 'SUCCESS'), ('resent_status_case', 'f', 'success'),
+            ('resent_status_space', 'f', 'SUCCESS'), ('resent_status_space', 'f', 'SUCCESS '),
+            ('resent_name_space', 'fx', 'SUCCESS'), ('resent_name_space', 'fx ', 'SUCCESS'),
+            ('resent_name_case', 'fx', 'SUCCESS'), ('resent_name_case', 'FX', 'SUCCESS'),
+            ('resent_status_differs', 'f', 'SUCCESS'), ('resent_status_differs', 'f', 'error'))
+        select invocation_id, function_name, 1 as version_id, timestamp '2024-03-12 09:00:00' as start_timestamp,
+               timestamp '2024-03-12 09:00:01' as end_timestamp, 10.0 as duration_ms, 64.0 as memory_used_mb, status
+        from resent""", part="part-resent")
     # pandas: time-zone-aware nanosecond timestamps (in UTC and in Kolkata), a NaN and an infinite value
     utc = pd.DataFrame({
         "service_name": "svc", "metric_name": ["utc", "nan", "inf"],
@@ -168,6 +181,25 @@ def test_typed_non_finite_and_fractional_numbers_are_quarantined(typed_build):
     assert metric_reasons == {"nan": "value is missing", "inf": "value is not finite"}
     samples = dict(rows(typed_build, "select instance_id, quarantine_reason from staging.base_gateway__infrastructure_metrics"))
     assert samples == {"i-1": None, "i-2": "cpu_utilization is not finite; concurrent_connections is not an integer"}
+
+
+def test_copies_that_differ_only_as_written_are_exact_duplicates(typed_build):
+    """Copies of an invocation compare as staged: `SUCCESS` and `success`, `SUCCESS` and `SUCCESS `, `fx` and `fx `
+    are one value, so one copy is kept and the other is an exact duplicate (both copies were quarantined as
+    repeated with different values although each alone stages the same; operator trial). Copies staged apart
+    (function_name keeps its case; another status) stay ambiguous: every copy quarantined."""
+    staged = sorted(rows(typed_build, "select invocation_id, function_name, status, quarantine_reason"
+                                      " from staging.base_serverless__function_invocations where invocation_id like 'resent%'"), key=repr)
+    kept = ("SUCCESS", None)
+    assert staged == sorted([
+        ("resent_status_case", "f", *kept), ("resent_status_case", "f", "SUCCESS", "exact duplicate of another row"),
+        ("resent_status_space", "f", *kept), ("resent_status_space", "f", "SUCCESS", "exact duplicate of another row"),
+        ("resent_name_space", "fx", *kept), ("resent_name_space", "fx", "SUCCESS", "exact duplicate of another row"),
+        ("resent_name_case", "FX", "SUCCESS", "invocation_id repeated with different values"),
+        ("resent_name_case", "fx", "SUCCESS", "invocation_id repeated with different values"),
+        ("resent_status_differs", "f", "ERROR", "invocation_id repeated with different values"),
+        ("resent_status_differs", "f", "SUCCESS", "invocation_id repeated with different values"),
+    ], key=repr)
 
 
 def test_spark_partition_folders_give_their_values_and_the_null_partition_reads_as_null(typed_build):

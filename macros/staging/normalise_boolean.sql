@@ -5,7 +5,15 @@
     here and is caught by `is_invalid_boolean`, so the row can be
     quarantined with a reason. -#}
 {% macro normalise_boolean(column) -%}
-    case lower({{ oncall_analytics.clean_text(column) }})
+    {{ oncall_analytics.boolean_from_text(oncall_analytics.clean_text(column)) }}
+{%- endmacro %}
+
+{#- The boolean a text spells (the contract's spellings, lower-cased here),
+    null for anything else: normalise_boolean on clean_text, and
+    mark_duplicates on plainly trimmed text (the same boolean: the spellings
+    have no spaces, and '' or the Hive null text spells none). -#}
+{% macro boolean_from_text(text) -%}
+    case lower({{ text }})
         when 'true' then true
         when '1' then true
         when '1.0' then true
