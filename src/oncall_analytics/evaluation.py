@@ -214,7 +214,7 @@ def read_metrics(path: Path) -> pd.DataFrame:
     not_number = (values.isna() & ~missing_value).to_numpy()
     if not_number.any():
         raise ValueError(f"{path}: line {int(np.argmax(not_number)) + 2}: value {text.iloc[int(np.argmax(not_number))][:40]!r} is not a number "
-                         f"({int(not_number.sum())} such value(s); an empty or NaN value is kept as missing)")
+                         f"({int(not_number.sum())} such value(s); an empty, NaN or infinite value is kept, for staging to quarantine)")
     metrics["value"] = values.to_numpy(dtype=float)
     metrics["value_is_missing"] = (missing_value & (text.str.lower() != "nan")).to_numpy()
     metrics["observed_at"] = utc_times(metrics["observed_at"].str.strip(), f"{path}: observed_at", first_line=2).to_numpy()

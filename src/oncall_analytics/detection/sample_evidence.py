@@ -32,8 +32,8 @@ A share that never moved (`score_flat_shares`): a function that has not
 failed once in days has an error rate of 0 in every bucket, and the kernel,
 with a scale of 0, cannot score it, so its first failures paged nobody
 (twelve of twelve invocations failing). Where the kernel has the history but
-a scale of 0, the share's evidence is its z: all 12 failing score 13.0,
-three of 12 score 5.6, one of 12 scores 2.8.
+a scale of 0, the share's evidence is its z: after two clean days, all 12
+failing score 13.0, three of 12 score 5.4, one of 12 scores 2.7.
 
 A count (`with_count_floor`, requests and invocations): the number of
 events in a bucket varies at least as a Poisson count does, by the square
