@@ -42,3 +42,24 @@ def test_a_quote_in_the_function_name_neither_breaks_nor_widens_the_query(built_
     import duckdb
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.canary_version_comparison").fetchone() == (0,)
+
+
+def test_a_canary_that_names_no_invocation_warns_naming_the_functions_that_ran(built_warehouse, tmp_path):
+    """A canary_function_name the log does not hold (a typo) left canary_version_comparison empty, and the build
+    passed without a word (operator trial). Asked for on the command line, an empty canary window warns, naming
+    the functions that ran in it, or the log's span when none did; vars left at their defaults say nothing."""
+    warehouse = tmp_path / built_warehouse.name
+    shutil.copy(built_warehouse, warehouse)
+
+    def build(*vars_yaml: str) -> str:
+        result = run_dbt(["build", "-s", "int_function_invocations__canary_window", "--target-path", str(tmp_path / "target"),
+                          *(["--vars", vars_yaml[0]] if vars_yaml else [])], warehouse)
+        assert " ERROR=0 " in result.stdout, result.stdout[-2000:]
+        return " ".join(result.stdout.split())
+
+    typo = build("{canary_function_name: image_procesor}")
+    assert " WARN=1 " in typo and "canary: no invocation of 'image_procesor' started between 2023-12-01 10:00:00 and " in typo
+    assert "so canary_version_comparison has no row. Functions invoked then: 'image_processor' (" in typo
+    elsewhere = build("{canary_window_start: '2020-01-01 00:00:00', canary_window_end: '2020-01-02 00:00:00'}")
+    assert "No function was invoked then: the log's invocations run from 2023-" in elsewhere
+    assert " WARN=0 " in build()
