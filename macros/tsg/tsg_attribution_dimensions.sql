@@ -17,3 +17,10 @@
         ('product', 'products', 'product_id', none),
     ]) }}
 {%- endmacro %}
+
+{#- The names of tsg_attribution_dimensions as a SQL list of literals, for `in (...)`. -#}
+{% macro tsg_attributed_dimension_list() -%}
+    {%- set names = [] -%}
+    {%- for dimension in oncall_analytics.tsg_attribution_dimensions() -%}{%- do names.append("'" ~ dimension[0] ~ "'") -%}{%- endfor -%}
+    {{ return(names | join(', ')) }}
+{%- endmacro %}

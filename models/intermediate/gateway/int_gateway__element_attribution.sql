@@ -16,8 +16,7 @@
   the higher: a change on all the incident's traffic has no rest inside it),
   as one of 25-50 elements always is when 5xx strike at random, and with
   tsg_plan_min_server_errors 5xx (one 5xx in 23 requests scores z 4.6).
-  Candidates rank new elements (no request before the incident start: a change)
-  first, then by surprise. The share of an element's 5xx in the top candidate's
+  Candidates rank by surprise. The share of an element's 5xx in the top candidate's
   requests says whether it is an echo of it, and the dependency most of its
   5xx failed in names what an endpoint's timeouts wait on.
 -#}
@@ -120,25 +119,13 @@ flagged_candidates as (
         -- more 5xx than its traffic at the baseline rate forecasts, and at a higher rate
         -- than the scope's (over the incident period, or over the window for a change
         -- that carries all the incident's traffic): 5xx of its own, not the scope's share
-        coalesce(
-            incident_server_errors > expected_server_errors
-            and (lift > 1 or window_lift > 1),
-            false
-        ) as is_over_its_share
+        coalesce(incident_server_errors > expected_server_errors and (lift > 1 or window_lift > 1), false) as is_over_its_share,
+        coalesce(incident_server_errors >= {{ min_server_errors }} and over_representation_z >= {{ min_z }}, false) as is_beyond_chance
     from scored
 ),
 
--- with fewer than tsg_plan_min_server_errors such 5xx, or a rate above the rest of
--- the scope's by fewer than tsg_plan_min_z standard errors, too few to tell: chance
--- (operator trials: 2 5xx in 350 requests, z 1.9, topped the plan of a quiet window;
--- 10 5xx in 2,090 requests, z 1.6, topped the plan of a healthy scope)
-significance as (
-    select
-        *,
-        coalesce(incident_server_errors >= {{ min_server_errors }} and over_representation_z >= {{ min_z }}, false) as is_beyond_chance
-    from flagged_candidates
-),
-
+-- too few to tell, chance: under tsg_plan_min_server_errors such 5xx or tsg_plan_min_z (operator
+-- trials: 2 5xx in 350 requests, z 1.9, and 10 in 2,090, z 1.6, topped quiet and healthy plans)
 ranked as (
     select
         *,
@@ -148,15 +135,10 @@ ranked as (
             when is_candidate then
                 row_number() over (
                     partition by is_candidate
-                    order by
-                        -- a change first: an element new since the baseline (a release, a flag's
-                        -- value) over one that was there all along (the endpoint the new flag
-                        -- breaks ranked first by surprise: operator trial)
-                        case when window_requests = incident_requests then 0 else 1 end,
-                        surprise desc, explanatory_power desc, dimension asc, dimension_value asc
+                    order by surprise desc, explanatory_power desc, dimension asc, dimension_value asc
                 )
         end as candidate_rank
-    from significance
+    from flagged_candidates
 ),
 
 top_candidate_requests as (

@@ -18,8 +18,8 @@ sla_status as (
     select * from {{ ref('int_tsg__sla_status') }}
 ),
 
--- which findings open an element's lists: a (step, status) and a step are
--- listed once; its first finding (lowest step, then status) words its action
+-- which findings open an element's lists: a (step, status) and a step are listed once;
+-- its first finding (lowest step, then status) words its action
 numbered_findings as (
     select
         *,
@@ -98,13 +98,8 @@ roled as (
             when candidate_rank = 1 then 'LIKELY_ROOT_CAUSE'
             when is_echo_of_priority_1 then 'EXPLAINED_BY_PRIORITY_1'
             when coalesce(is_too_few_to_tell, false) then 'TOO_FEW_TO_TELL'
-            -- a check's element of an attributed dimension without a request since the incident
-            -- start has no attribution row, and no 5xx of its own in the incident (operator trial:
-            -- every zone of a scope whose traffic stopped read as a separate finding to act on);
-            -- one of a dimension a user's own check adds is nobody's to judge
-            when not coalesce(has_own_excess, dimension not in (
-                {%- for dimension in tsg_attribution_dimensions() %}'{{ dimension[0] }}'{{ ', ' if not loop.last }}{% endfor -%}
-            )) then 'NO_EXCESS_OF_ITS_OWN'
+            -- no attribution row: no request since the incident start, unless a user's own check added the dimension
+            when not coalesce(has_own_excess, dimension not in ({{ tsg_attributed_dimension_list() }})) then 'NO_EXCESS_OF_ITS_OWN'
             else 'SEPARATE_FINDING'
         end as finding_role,
         -- an element with 5xx of its own whose last came long before the scope's
@@ -196,9 +191,8 @@ worded as (
     where wording_rank = 1
 ),
 
--- a cause that stopped is confirmed before it is acted on: rolling back a release already rolled
--- back is no step forward (what priority 1 explains has no action of its own to condition); no
--- semicolon in the text: dbt-spark split a unit test's SQL there (a syntax error on Spark)
+-- a cause that stopped is confirmed before it is acted on: rolling back a release already rolled back is no step forward
+-- (what priority 1 explains has no action to condition); no semicolon in the text: dbt-spark split a unit test's SQL there
 conditioned as (
     select
         *,
@@ -217,9 +211,8 @@ prioritised as (
     select
         cast(row_number() over (
             order by
-                -- a scope without traffic first (its findings come from other scopes, and its
-                -- parameters are what to check), or whose traffic stopped at the incident start
-                -- (a total outage, or its logs stopped): no 5xx can be attributed
+                -- a scope without traffic first (its findings come from other scopes, its parameters are what to check),
+                -- or whose traffic stopped at the incident start (a total outage, or its logs stopped): no 5xx to attribute
                 case when wording_status in ('NO_TRAFFIC', 'TRAFFIC_COLLAPSE') then 0 else 1 end,
                 case finding_role
                     when 'LIKELY_ROOT_CAUSE' then 1
@@ -230,9 +223,7 @@ prioritised as (
                     when 'NO_EXCESS_OF_ITS_OWN' then 6
                     else 7
                 end,
-                -- the guide's definitive resolution path: a CRITICAL workflow failing is the first
-                -- symptom (it has no surprise, and ranked below one-off error signatures)
-                case when wording_status = 'CRITICAL_SCENARIO_FAILING' then 0 else 1 end,
+                case when wording_status = 'CRITICAL_SCENARIO_FAILING' then 0 else 1 end,  -- the guide's definitive resolution path
                 surprise desc nulls last,
                 explanatory_power desc nulls last,
                 first_step asc nulls last,
