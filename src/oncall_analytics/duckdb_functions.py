@@ -16,7 +16,8 @@ It also refuses a warehouse file whose name holds a quote (DBT_DUCKDB_PATH="on-c
 or a control character (a tab, a line break): DuckDB names the database after its file, and dbt-duckdb's own
 catalog queries put that name in a string literal, so a run failed with "Parser Error: syntax error at or
 near "s"", or with 'Catalog "on" does not exist!' for on;call.duckdb (operator trials). Spaces, `.`, `$`,
-brackets and other punctuation work.
+brackets and other punctuation work. A warehouse another process holds (the daily run when the hourly one
+starts, a notebook) is waited for, up to ONCALL_WAREHOUSE_WAIT_SECONDS (600 by default), saying so once.
 
 profiles.yml names this module under `plugins:`; dbt-duckdb configures each connection it opens with it.
 """
@@ -28,14 +29,16 @@ from pathlib import Path
 
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt.adapters.events.logging import AdapterLogger
 from dbt_common.exceptions import DbtRuntimeError
 
 from oncall_analytics.arrow_schema import duration_fields
-from oncall_analytics.warehouse_file import unopenable_path_problem, unquotable_database_problem
+from oncall_analytics.warehouse_file import unopenable_path_problem, unquotable_database_problem, wait_for_warehouse, wait_seconds
 
 ARROW_TIME_FIELDS = "oncall_arrow_time_fields"
 REAL_PATH = "oncall_real_path"
 PATH_KIND = "oncall_path_kind"
+LOGGER = AdapterLogger("DuckDB")
 
 
 def real_path(path: str) -> str:
@@ -80,7 +83,9 @@ class Plugin(BasePlugin):
 
     def initialize(self, plugin_config: dict) -> None:
         """Before the warehouse is opened: a folder as DBT_DUCKDB_PATH gave some 230 lines of DuckDB tracebacks
-        (operator trial), and a name that cannot be quoted an empty warehouse file left behind."""
+        (operator trial), and a name that cannot be quoted an empty warehouse file left behind. A warehouse
+        another process holds (the daily run, when the hourly one starts) is waited for, up to
+        ONCALL_WAREHOUSE_WAIT_SECONDS, then refused in one line (it was a traceback)."""
         path = getattr(self.creds, "path", None)
         if not path or path == ":memory:" or "://" in path or path.startswith("md:"):
             return
@@ -89,6 +94,12 @@ class Plugin(BasePlugin):
         if problem is None and not folder.is_dir():   # DuckDB creates the file, not its folder (make build does)
             problem = (f"the folder {folder} of {Path(path).name} {'is a file' if folder.exists() else 'does not exist'}: "
                        "create it, or build with make build, which does")
+        if problem is None:
+            try:
+                seconds = wait_seconds()
+            except ValueError as error:
+                raise DbtRuntimeError(str(error)) from None
+            problem = wait_for_warehouse(Path(path).expanduser(), seconds, say=lambda text: LOGGER.info(f"DBT_DUCKDB_PATH: {text}"))
         if problem:
             raise DbtRuntimeError(f"DBT_DUCKDB_PATH: {problem}")
 

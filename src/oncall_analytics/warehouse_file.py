@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import shlex
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -16,6 +20,8 @@ from oncall_analytics.error_text import first_line
 # warehouse of this project (a folder, another file, a database without its marts: a later run would not change it)
 NOT_YET, NOT_A_WAREHOUSE = 3, 2
 QUERY = "select * from marts.canary_version_comparison"
+# how long a dbt command waits for a warehouse another process holds (the hourly and the daily run overlap)
+WAIT_VARIABLE, DEFAULT_WAIT_SECONDS = "ONCALL_WAREHOUSE_WAIT_SECONDS", 600
 
 
 def open_warehouse(warehouse: str, tool: str, marts: tuple[str, ...], read_only: bool
@@ -98,6 +104,60 @@ def prepare_warehouse(path: Path) -> str | None:
             return f"{path} is in use by another process (a dbt run, a reader?); run again when it is done ({reason})"
         return f"{path} cannot be opened as a DuckDB warehouse ({reason})"
     return None
+
+
+def lock_holder(path: Path) -> str | None:
+    """Who holds the warehouse at `path` when another process does ("held by /usr/bin/python3, PID 323", from
+    DuckDB's reason), else None: also when it does not exist yet or DuckDB refuses it for another reason, which
+    dbt then reports. Opened with DuckDB itself, not by locking the file: a lock is the
+    process's, and closing any descriptor of the file drops the locks DuckDB holds in this process."""
+    if not path.is_file():
+        return None
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.Error as error:
+        reason = first_line(error)
+        if "lock" not in reason.lower():
+            return None
+        holder = re.search(r"lock is held in (.+) \(PID (\d+)\)", reason)
+        return f"held by {holder[1]}, PID {holder[2]}" if holder else reason
+    return None
+
+
+def wait_seconds(environ: dict[str, str] | None = None) -> float:
+    """The wait ONCALL_WAREHOUSE_WAIT_SECONDS sets (seconds, 0 or more; empty or unset: the default);
+    ValueError naming the variable otherwise."""
+    given = (os.environ if environ is None else environ).get(WAIT_VARIABLE, "").strip()
+    if not given:
+        return DEFAULT_WAIT_SECONDS
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(f"{WAIT_VARIABLE} is {given!r}: give the seconds a dbt command waits for a warehouse "
+                         f"another process holds (0 or more; unset, {DEFAULT_WAIT_SECONDS})")
+    return seconds
+
+
+def wait_for_warehouse(path: Path, seconds: float, say: Callable[[str], None], poll_seconds: float = 2.0) -> str | None:
+    """None once no other process holds the warehouse at `path`; else, after `seconds`, why not (one line).
+    `say` is told once that the command waits: the hourly and the daily run write the same file, and one
+    that started while the other held it stopped with dbt-duckdb's traceback and did nothing that hour
+    (operator trial); now it runs when the other is done."""
+    deadline = time.monotonic() + seconds
+    held = lock_holder(path)
+    if held is not None and seconds > 0:
+        say(f"{path} is in use by another process ({held}); waiting up to {seconds:g} s for it ({WAIT_VARIABLE}), "
+            "Ctrl-C to stop")
+    while held is not None and time.monotonic() < deadline:
+        time.sleep(max(0.0, min(poll_seconds, deadline - time.monotonic())))
+        held = lock_holder(path)
+    if held is None:
+        return None
+    return (f"{path} is in use by another process ({held})"
+            f"{f' after waiting {seconds:g} s' if seconds > 0 else ''}; nothing was run: run again when it is done "
+            f"(an hourly run so stopped is caught up by the next; {WAIT_VARIABLE} sets the wait)")
 
 
 def query_hint(warehouse: str, python: str = ".venv/bin/python") -> str:
