@@ -27,7 +27,7 @@
             then
                 'explains ' || {{ tsg_format_number('100 * explanatory_power') }} || ' % of the excess 5xx'
         when incident_requests is not null then
-            'the scope has no excess 5xx since the incident start (no more than its baseline rate forecasts)'
+            'the scope has no excess 5xx since the incident start (not one 5xx more than its baseline rate forecasts)'
     end,
     case
         when top_dependency_share > 0.5 then

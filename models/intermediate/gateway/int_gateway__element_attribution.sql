@@ -60,10 +60,10 @@ measured as (
     select
         element_counts.*,
         element_counts.incident_requests * totals.baseline_error_rate as expected_server_errors,
-        -- a share of the excess only when there is one: with fewer 5xx than the
-        -- baseline rate forecasts the denominator is negative, and the share meaningless
+        -- a share of the excess only when there is one, a 5xx or more: with fewer the denominator
+        -- is negative or near 0, and the share meaningless ("explains 538.5 %" of 0.2 5xx)
         case
-            when totals.incident_server_errors > totals.incident_requests * totals.baseline_error_rate
+            when totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate >= 1
                 then
                     (element_counts.incident_server_errors - element_counts.incident_requests * totals.baseline_error_rate)
                     / (totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate)
@@ -77,7 +77,7 @@ measured as (
         cast(element_counts.incident_server_errors as double) / nullif(totals.incident_server_errors, 0) as error_share,
         cast(element_counts.window_requests as double) / nullif(totals.window_requests, 0) as window_traffic_share,
         cast(element_counts.window_server_errors as double) / nullif(totals.window_server_errors, 0) as window_error_share,
-        totals.incident_server_errors > totals.incident_requests * totals.baseline_error_rate as scope_has_excess,
+        totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate >= 1 as scope_has_excess,
         {{ two_proportion_z('element_counts.incident_server_errors', 'element_counts.incident_requests',
                             'totals.incident_server_errors', 'totals.incident_requests') }} as incident_z,
         {{ two_proportion_z('element_counts.window_server_errors', 'element_counts.window_requests',
