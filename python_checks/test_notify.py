@@ -958,29 +958,67 @@ def test_a_metric_that_stops_arriving_is_ticketed_once_per_silence_and_resolved_
     assert [r["key"] for r in sent(fresh_destination)] == ["stale_metric:service_metrics_hourly/ranking-service/2023-11-30 19:00:00"]
 
 
-def test_a_ticket_of_one_series_sent_by_the_previous_version_holds_its_service_and_is_resolved_by_its_metric():
-    """Tickets were per series (metric_name, no metric_names) in the previous version: such a ticket held open still holds its
-    service (no second ticket for it), and is resolved once its metric reads again and none of the service's
-    stale metrics is it."""
+def _stale_ticket_parts():
+    """A reader's ticket record of one series sent by the previous version (per series: metric_name, no
+    metric_names), and builders of the candidates stale_metric_notifications gives for service svc of log m."""
     from datetime import datetime
 
     from oncall_analytics.notify.notifications import Links, Notification
-    from oncall_analytics.notify.stale_metrics import RESOLVED, TICKET, stale_metric_episodes
+    from oncall_analytics.notify.stale_metrics import RESOLVED, TICKET, ticket
 
     at = datetime(2024, 1, 1, 12)
     old = {"key": f"{TICKET}:m/svc/x/2024-01-01 00:00:00", "kind": TICKET, "metrics_log": "m", "service_name": "svc", "metric_name": "x"}
 
-    def note(kind: str, key: str, **extra) -> Notification:
-        return Notification(key=key, kind=kind, occurred_at=at, severity="ticket", title="", what="", where="svc", since="",
-                            how_bad="", links=Links("r", "d"), extra={"metrics_log": "m", "service_name": "svc", **extra})
+    def row(metric: str, last_hour: int) -> dict:
+        return {"metric_name": metric, "metrics_log": "m", "service_name": "svc", "last_reading_at": datetime(2024, 1, 1, last_hour),
+                "log_reached_at": at, "first_reading_at": datetime(2023, 12, 1), "silent_seconds": (12 - last_hour) * 3600,
+                "usual_interval_seconds": 3600, "stale_after_seconds": 3 * 3600, "reading_count": 700}
 
-    row = {"metric_name": "x", "last_reading_at": at, "usual_interval_seconds": 3600}
-    still = [note(TICKET, f"{TICKET}:m/svc/2024-01-01 03:00:00", metric_names=["y"]),
-             note(RESOLVED, f"{RESOLVED}:m/svc", stale=["x", "y"], fresh={})]
-    assert stale_metric_episodes(still, [old]) == []
-    [resolved] = stale_metric_episodes([note(RESOLVED, f"{RESOLVED}:m/svc", stale=["y"], fresh={"x": row})], [old])
+    def stale(*rows: dict) -> Notification:
+        return ticket(list(rows), Links("r", "d"))
+
+    def back(stale_names: list[str], *fresh: str) -> Notification:
+        return Notification(key=f"{RESOLVED}:m/svc", kind=RESOLVED, occurred_at=at, severity="ticket", title="", what="", where="svc",
+                            since="", how_bad="", links=Links("r", "d"),
+                            extra={"metrics_log": "m", "service_name": "svc", "stale": stale_names, "fresh": {name: row(name, 12) for name in fresh}})
+
+    return old, row, stale, back
+
+
+def test_a_ticket_of_one_series_sent_by_the_previous_version_holds_its_metric_and_is_resolved_by_it():
+    """Tickets were per series (metric_name, no metric_names) in the previous version: such a ticket held open
+    still holds its metric (no second ticket for it), and is resolved once its metric reads again and is not
+    stale; another metric of its service that stops is ticketed on its own."""
+    from oncall_analytics.notify.stale_metrics import RESOLVED, stale_metric_episodes
+
+    old, row, stale, back = _stale_ticket_parts()
+    assert stale_metric_episodes([stale(row("x", 0)), back(["x"])], [old]) == []
+    [resolved] = stale_metric_episodes([back(["y"], "x")], [old])
     assert (resolved.key, resolved.after, resolved.title) == (f"{RESOLVED}:m/svc/x/2024-01-01 00:00:00", old["key"],
                                                               "[RESOLVED] x of svc arrives again")
+
+
+def test_a_metric_that_stops_while_its_services_ticket_is_open_is_a_ticket_of_its_own():
+    """While a ticket of x was open, y of the same service stopping sent nothing until x's ticket was resolved
+    (operator trial). It is now a ticket of y alone that names the open one; each ticket is resolved by its own
+    metrics, and neither is sent again."""
+    from oncall_analytics.notify.stale_metrics import RESOLVED, STALE_ROWS, TICKET, stale_metric_episodes
+
+    old, row, stale, back = _stale_ticket_parts()
+    [new] = stale_metric_episodes([stale(row("x", 0), row("y", 6)), back(["x", "y"])], [old])
+    assert (new.key, new.title) == (f"{TICKET}:m/svc/2024-01-01 06:00:00", "[TICKET] y of svc stopped arriving")
+    assert new.extra == {"metrics_log": "m", "service_name": "svc", "metric_names": ["y"]} and STALE_ROWS not in new.as_record()
+    assert new.what.endswith("; the ticket of x of svc is still open")
+    sent = [old, new.as_record()]
+    assert stale_metric_episodes([stale(row("x", 0), row("y", 7)), back(["x", "y"])], sent) == []
+    [x_back] = stale_metric_episodes([stale(row("y", 7)), back(["y"], "x")], sent)
+    assert (x_back.kind, x_back.after) == (RESOLVED, old["key"])
+    both = stale_metric_episodes([back([], "x", "y")], sent)
+    assert [(n.after, n.title) for n in both] == [(old["key"], "[RESOLVED] x of svc arrives again"),
+                                                  (new.key, "[RESOLVED] y of svc arrives again")]
+    # x's ticket resolved: x stopping again is a new ticket, y's still open
+    [again] = stale_metric_episodes([stale(row("x", 10), row("y", 7))], [*sent, x_back.as_record()])
+    assert again.extra["metric_names"] == ["x"] and again.what.endswith("; the ticket of y of svc is still open")
 
 
 def test_a_gap_reads_in_the_largest_unit_it_reaches():

@@ -6,18 +6,19 @@ of its service at once, and a ticket per series sent 50 for one broken exporter.
 none of the metrics the ticket named is stale and one of them reads again. The mart knows a series' last
 reading, not when its silence began as the reader was told of it: an exporter that flushes its buffer late
 moves the last reading while the series is still silent, and a writer always behind stays stale. So the
-episode is the reader's: while the destination holds a ticket of the service without its resolution, the
-service is not ticketed again, whatever its last readings (a metric of it that stops meanwhile is not
-ticketed on its own); once the ticket is resolved, a later silence is a new ticket. Series silent for longer
-than RECENT (a series retired long ago, seen on a first run, after an upgrade, by a new destination) are a
-ticket of their own, recorded as history, not sent."""
+episode is the reader's: while the destination holds a ticket without its resolution, the metrics it names
+are not ticketed again, whatever their last readings; a metric of the service that stops meanwhile is a
+ticket of its own, which names the open one (it waited until the first was resolved: operator trial), and
+each ticket is resolved by its own metrics. Once a ticket is resolved, a later silence of its metrics is a
+new ticket. Series silent for longer than RECENT (a series retired long ago, seen on a first run, after an
+upgrade, by a new destination) are a ticket of their own, recorded as history, not sent."""
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
 from itertools import groupby
 
-from oncall_analytics.notify.notifications import RECENT, LinkBuilder, Notification, duration_text, free_key, query_rows, stamp
+from oncall_analytics.notify.notifications import RECENT, LinkBuilder, Links, Notification, duration_text, free_key, query_rows, stamp
 
 STALENESS_SQL = """
     select * from marts.metric_staleness
@@ -26,10 +27,15 @@ STALENESS_SQL = """
 """
 TICKET, RESOLVED = "stale_metric", "stale_metric_resolved"
 LISTED = 8  # metric names a message lists, then "and N more"
+STALE_ROWS = "stale_rows"  # a ticket candidate's mart rows, not part of what is sent or recorded
 
 
 def _service(fields: dict) -> tuple[str, str]:
     return fields["metrics_log"], fields["service_name"]
+
+
+def _named(record: dict) -> list[str]:
+    return record.get("metric_names") or [record["metric_name"]]   # a ticket of one series, sent before tickets were per service
 
 
 def listed(names: list[str]) -> str:
@@ -38,9 +44,10 @@ def listed(names: list[str]) -> str:
     return ", ".join(names[:LISTED]) + (f" and {more} more" if more > 0 else "")
 
 
-def ticket(rows: list[dict], links: LinkBuilder) -> Notification:
+def ticket(rows: list[dict], links: Links, open_names: tuple[str, ...] = ()) -> Notification:
     """The ticket of a service's stale series (`rows`, oldest last reading first), keyed on its log, service and
-    the first of their last readings."""
+    the first of their last readings; `open_names`, the metrics of the service an open ticket already names. Its
+    rows ride along (extra STALE_ROWS) until stale_metric_episodes decides which are new to the reader."""
     first, log, service = rows[0], rows[0]["metrics_log"], rows[0]["service_name"]
     names = [row["metric_name"] for row in rows]
     reached = f"its log has reached {stamp(first['log_reached_at'])} UTC"
@@ -62,10 +69,11 @@ def ticket(rows: list[dict], links: LinkBuilder) -> Notification:
         occurred_at=min(row["last_reading_at"] + timedelta(seconds=row["stale_after_seconds"]) for row in rows), severity="ticket",
         title=f"[TICKET] {title_names} stopped arriving",
         what=(f"No reading of {listed(names)} while the rest of the {log} log goes on: the detector cannot flag a series it "
-              "does not receive (a broken exporter, a renamed metric)"),
-        where=service, since=since, how_bad=how_bad, links=links("metrics", "metric_staleness"), is_open=True,
+              "does not receive (a broken exporter, a renamed metric)"
+              + (f"; the ticket of {listed(list(open_names))} of {service} is still open" if open_names else "")),
+        where=service, since=since, how_bad=how_bad, links=links, is_open=True,
         long_past=min(row["silent_seconds"] for row in rows) > RECENT.total_seconds(),
-        extra={"metrics_log": log, "service_name": service, "metric_names": names})
+        extra={"metrics_log": log, "service_name": service, "metric_names": names, STALE_ROWS: rows})
 
 
 def stale_metric_notifications(con, links: LinkBuilder) -> list[Notification]:
@@ -80,7 +88,7 @@ def stale_metric_notifications(con, links: LinkBuilder) -> list[Notification]:
         for long_past in (False, True):
             silence = [row for row in stale if (row["silent_seconds"] > RECENT.total_seconds()) == long_past]
             if silence:
-                out.append(ticket(silence, links))
+                out.append(ticket(silence, links("metrics", "metric_staleness")))
         fresh = [row for row in service_rows if row["staleness_status"] == "fresh"]
         if fresh:
             out.append(Notification(
@@ -95,7 +103,7 @@ def stale_metric_notifications(con, links: LinkBuilder) -> list[Notification]:
 def resolution(candidate: Notification, held: dict) -> Notification | None:
     """The [RESOLVED] of the ticket the reader holds (`held`: its record), when none of the metrics it named is
     stale and one of them reads again; else None."""
-    named = held.get("metric_names") or [held["metric_name"]]   # a ticket of one series, sent before tickets were per service
+    named = _named(held)
     back = [candidate.extra["fresh"][name] for name in named if name in candidate.extra["fresh"]]
     if not back or set(named) & set(candidate.extra["stale"]):
         return None
@@ -113,27 +121,34 @@ def resolution(candidate: Notification, held: dict) -> Notification | None:
 
 
 def stale_metric_episodes(notifications: list[Notification], sent: list[dict]) -> list[Notification]:
-    """What the destination should have of the tickets, given what it was sent (in the order sent): a service
-    whose ticket the reader holds open (sent, not resolved) is not ticketed again under other last readings;
-    its resolution candidate becomes the ticket's [RESOLVED] when the ticket's metrics read again (resolution),
-    keyed on that ticket and after it; every other resolution candidate is dropped. A new ticket whose key was
-    sent before (the same first last reading as a ticket resolved since) gets #2, #3."""
-    held: dict[tuple[str, str], dict] = {}
+    """What the destination should have of the tickets, given what it was sent (in the order sent): the metrics
+    an open ticket (sent, not resolved) names are not ticketed again under other last readings, and the service's
+    other stale metrics are a ticket of their own; a service's resolution candidate becomes the [RESOLVED] of each
+    open ticket whose metrics read again (resolution), keyed on that ticket and after it; every other resolution
+    candidate is dropped. A new ticket whose key was sent before (the same first last reading as a ticket
+    resolved since) gets #2, #3."""
+    held: dict[tuple[str, str], list[dict]] = {}
     for record in sent:
         if record["kind"] == TICKET:
-            held[_service(record)] = record
-        elif record["kind"] == RESOLVED and _service(record) in held and held[_service(record)]["key"] == record["after"]:
-            del held[_service(record)]
+            held.setdefault(_service(record), []).append(record)
+        elif record["kind"] == RESOLVED:
+            held[_service(record)] = [open_ for open_ in held.get(_service(record), []) if open_["key"] != record["after"]]
     sent_keys = {record["key"] for record in sent}
     out = []
     for notification in notifications:
         if notification.kind not in (TICKET, RESOLVED):
             out.append(notification)
             continue
-        record = held.get(_service(notification.extra))
+        records = held.get(_service(notification.extra), [])
         if notification.kind == RESOLVED:
-            resolved = resolution(notification, record) if record is not None else None
-            out.extend([resolved] if resolved is not None else [])
-        elif record is None or notification.long_past:
-            out.append(replace(notification, key=free_key(notification.key, "#", sent_keys.__contains__)))
+            out.extend(resolved for resolved in (resolution(notification, record) for record in records) if resolved is not None)
+            continue
+        rows = notification.extra[STALE_ROWS]
+        if records and not notification.long_past:
+            open_names = tuple(dict.fromkeys(name for record in records for name in _named(record)))
+            rows = [row for row in rows if row["metric_name"] not in open_names]
+            notification = ticket(rows, notification.links, open_names) if rows else None
+        if notification is not None:
+            extra = {name: value for name, value in notification.extra.items() if name != STALE_ROWS}
+            out.append(replace(notification, key=free_key(notification.key, "#", sent_keys.__contains__), extra=extra))
     return out
