@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -50,6 +51,8 @@ LEFT_TO_CI = {"make test", "make lint", "make test-spark"}   # .ci/run runs each
 SERVING = {"make docs"}                                        # serves until stopped
 COMMAND_TIMEOUT_S = 900
 LOCK_ERROR = "Could not set lock on file"
+WAITING = r"is in use by another process \(held by .*\); waiting up to \d+ s for it"   # a dbt command, a reader holding the file
+FIRST_NODE_DONE = r"\d+ of \d+ (OK|PASS)\b"
 
 
 @dataclass
@@ -241,17 +244,17 @@ class ReadmeSession:
         return subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 start_new_session=True)
 
-    def run(self, command: ReadmeCommand, while_running=None) -> Outcome:
-        """Run to the end; `while_running(outcome)` is called once the first dbt node has finished."""
+    def run(self, command: ReadmeCommand, hooks: list[tuple[str, Callable[[Outcome], None]]] = ()) -> Outcome:
+        """Run to the end; each hook `(pattern, call)`, in turn, is called with the outcome once a line of the
+        output matches its pattern (FIRST_NODE_DONE: the first dbt node has finished)."""
         process = self.popen(command)
         timer = threading.Timer(COMMAND_TIMEOUT_S, lambda: os.killpg(process.pid, signal.SIGKILL))
         timer.start()
-        outcome, lines = Outcome(), []
+        outcome, lines, hooks = Outcome(), [], list(hooks)
         for line in process.stdout:
             lines.append(line)
-            if while_running and re.search(r"\d+ of \d+ (OK|PASS)\b", line):
-                while_running(outcome)
-                while_running = None
+            if hooks and re.search(hooks[0][0], line):
+                hooks.pop(0)[1](outcome)
         outcome.returncode = process.wait()
         timer.cancel()
         outcome.output = "".join(lines)
@@ -285,19 +288,25 @@ class ReadmeSession:
     # --- what each kind of command must also show ---------------------------------
 
     def check_locks_around(self, command: ReadmeCommand) -> Outcome:
-        """The README's claim on readers, on the first dbt build after the query command:
-        a reader holding the file stops the build, and a build locks the reader out."""
-        with duckdb.connect(str(self.warehouse), read_only=True):
-            blocked = self.run(command)
-        problems = [] if blocked.returncode != 0 and LOCK_ERROR in blocked.output else [
-            f"ran while a reader held the file (exit code {blocked.returncode})"]
+        """The README's claims on readers, on the first dbt build after the query command: a reader holding the
+        file makes the build wait, saying so, and the build runs once the reader lets go; a build locks the
+        reader out."""
+        reader = duckdb.connect(str(self.warehouse), read_only=True)
+
+        def let_go(outcome: Outcome) -> None:
+            reader.close()
 
         def read_during_the_build(outcome: Outcome) -> None:
-            reader = subprocess.run(["bash", "-c", self.query.text], cwd=self.project, capture_output=True, text=True)
-            if reader.returncode == 0 or LOCK_ERROR not in reader.stderr:
-                outcome.problems.append(f"the README's query was not locked out during a build: {reader.stderr[-500:]}")
-        outcome = self.run(command, while_running=read_during_the_build)
-        outcome.problems[:0] = problems
+            query = subprocess.run(["bash", "-c", self.query.text], cwd=self.project, capture_output=True, text=True)
+            if query.returncode == 0 or LOCK_ERROR not in query.stderr:
+                outcome.problems.append(f"the README's query was not locked out during a build: {query.stderr[-500:]}")
+
+        try:
+            outcome = self.run(command, hooks=[(WAITING, let_go), (FIRST_NODE_DONE, read_during_the_build)])
+        finally:
+            reader.close()
+        if not re.search(WAITING, outcome.output):
+            outcome.problems.insert(0, "did not say it waits for the reader holding the file")
         self.locks_checked = True
         return outcome
 
