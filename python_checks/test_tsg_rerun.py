@@ -311,6 +311,26 @@ def test_a_warehouse_in_use_is_one_line_and_nothing_runs(tmp_path, nothing_runs,
     assert f"DBT_DUCKDB_PATH: {warehouse} is in use by another process" in message
 
 
+def test_a_warehouse_of_ones_own_logs_asks_for_their_folder_and_nothing_runs(tmp_path, nothing_runs, capsys, monkeypatch):
+    """Without --logs-path on a warehouse built from one's own logs, dbt stopped advising `dbt build --full-refresh`,
+    which rebuilds it from the shipped seeds in the middle of an incident (operator trial): the command names the
+    folder to give instead. A warehouse of the seeds, or a new one, runs."""
+    warehouse = tmp_path / "own logs.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema staging; create table staging.base_gateway__api_gateway_logs as select "
+                    "'read_parquet(/data/my logs/api_gateway_logs/**/*.parquet, union_by_name=true)' as loaded_from")
+    monkeypatch.setenv("DBT_DUCKDB_PATH", str(warehouse))
+    assert tsg_rerun.main(arguments()) == 2
+    message, = capsys.readouterr().err.splitlines()
+    assert message.endswith(f"error: DBT_DUCKDB_PATH: {warehouse} holds your own logs (/data/my logs): give --logs-path "
+                            "'/data/my logs' to run the guide on them, or name another warehouse in DBT_DUCKDB_PATH for "
+                            "the shipped seeds; nothing was run")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update staging.base_gateway__api_gateway_logs set loaded_from = 'seed api_gateway_logs'")
+    assert tsg_rerun._warehouse_problem(warehouse, None) is None
+    assert tsg_rerun._warehouse_problem(tmp_path / "new.duckdb", None) is None
+
+
 def test_the_command_line_names_an_unopenable_warehouse_in_one_line(tmp_path):
     """From another folder, through `python -m`: one line, exit code 2, no traceback, dbt never started."""
     (tmp_path / "warehouse").write_text("a file where the folder would be")

@@ -30,9 +30,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import yaml
 
 from oncall_analytics import cli_paths
+from oncall_analytics.notify.notifications import log_input
 from oncall_analytics.warehouse_file import prepare_warehouse
 
 # The guide and everything it reads, with their tests, except the tests tagged
@@ -159,13 +161,28 @@ def warehouse_path(project_dir: Path) -> Path | None:
         return Path(os.path.abspath(os.path.expanduser(given)))
 
 
-def _warehouse_problem(warehouse: Path | None) -> str | None:
-    """Why dbt could not open the run's warehouse (one line, naming where the path comes from), or None."""
+def _warehouse_problem(warehouse: Path | None, logs_path: Path | None) -> str | None:
+    """Why dbt could not open the run's warehouse, or could not run the guide on it without --logs-path (one
+    line, naming where the path comes from), or None."""
     if warehouse is None:
         return "DBT_DUCKDB_PATH is set but empty; unset it (the project's warehouse) or name a DuckDB file"
-    problem = prepare_warehouse(warehouse)
     origin = "DBT_DUCKDB_PATH" if os.environ.get("DBT_DUCKDB_PATH") else "the project's warehouse"
+    problem = prepare_warehouse(warehouse) or (_logs_path_missing(warehouse) if logs_path is None else None)
     return f"{origin}: {problem}; nothing was run" if problem else None
+
+
+def _logs_path_missing(warehouse: Path) -> str | None:
+    """Why a run without --logs-path cannot use a warehouse built from one's own logs, naming their folder: dbt
+    stopped such a run advising `dbt build --full-refresh`, which would rebuild it from the shipped seeds in
+    the middle of an incident (operator trial). None for a warehouse of the seeds, or a new one."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        built_from = log_input(con)
+    if built_from is None or built_from.startswith("seed "):
+        return None
+    folder = re.match(r"read_parquet\((.*?)/\{log\}/", built_from)
+    logs = folder.group(1) if folder else built_from
+    return (f"{warehouse} holds your own logs ({logs}): give --logs-path {shlex.quote(logs)} to run the guide on them, or "
+            "name another warehouse in DBT_DUCKDB_PATH for the shipped seeds")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -240,7 +257,7 @@ def main(argv: list[str]) -> int:
     if args.dry_run:   # with the warehouse the run would use: pasted without it, the command built the default one
         warehouse = warehouse_path(args.project_dir) if on_duckdb else None
         if on_duckdb and warehouse is None:
-            print(f"{p.prog}: error: {_warehouse_problem(None)}", file=sys.stderr)
+            print(f"{p.prog}: error: {_warehouse_problem(None, args.logs_path)}", file=sys.stderr)
             return 2
         print((f"DBT_DUCKDB_PATH={shlex.quote(str(warehouse))} " if warehouse else "") + shlex.join(command))
         return 0
@@ -250,7 +267,7 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ)
     if on_duckdb:
         warehouse = warehouse_path(args.project_dir)
-        problem = _warehouse_problem(warehouse)
+        problem = _warehouse_problem(warehouse, args.logs_path)
         if problem:
             print(f"{p.prog}: error: {problem}", file=sys.stderr)
             return 2

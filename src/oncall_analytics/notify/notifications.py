@@ -298,7 +298,9 @@ def tsg_notifications(con, alerts: list[Notification], links: LinkBuilder) -> li
         occurred_at=page.occurred_at, severity="page",
         title=f"Troubleshooting guide, priority 1 for {sla['dimension_value']}: {first['recommended_action']}",
         what=f"{first['dimension']} {first['dimension_value']}: {first['finding']}",
-        where=sla["dimension_value"], since=f"{stamp(page.occurred_at)} UTC",   # the page's start: its end is its own to say
+        # the incident start the guide was run for: the newest page it follows may have started later (a slow
+        # burn after the fast one: operator trial), and its end is its own to say
+        where=sla["dimension_value"], since=f"{stamp(window['incident_start'])} UTC",
         how_bad=f"{first['evidence']} ({sla['finding']})",
         links=links("tsg", "tsg_action_plan"), after=page.key,
         extra={"slo_name": page.extra["slo_name"], "alert_key": page.extra["alert_key"]},
