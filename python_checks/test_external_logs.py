@@ -62,6 +62,21 @@ def test_source_freshness_flags_logs_that_stopped_arriving(tmp_path, start_sql, 
     assert (result.returncode == 0) == fresh, result.stdout[-2000:]
 
 
+def test_source_freshness_says_why_a_log_without_rows_is_stale(tmp_path):
+    """The README's empty file for a log one does not have failed the hourly line's freshness every hour, with
+    max_loaded_at 0001-01-01 and no reason (operator trial): it still fails, saying why and how to leave it out."""
+    folder = tmp_path / "logs" / "function_invocations"
+    folder.mkdir(parents=True)
+    with duckdb.connect() as con:
+        con.execute(f"copy (select * from read_csv('{PROJECT_DIR}/seeds/function_invocations.csv', all_varchar = true) limit 0)"
+                    f" to '{folder}/no_rows.parquet'")
+    result = run_dbt(["source", "freshness", "-s", "source:serverless", "--vars", f"{{log_source: external, logs_path: '{tmp_path / 'logs'}'}}"],
+                     tmp_path / "oncall_analytics.duckdb", check=False)
+    assert result.returncode != 0
+    assert ("source freshness: serverless.function_invocations has no row at all, so it reads as stale (max_loaded_at 0001-01-01). "
+            "For a log you do not have") in " ".join(result.stdout.split()), result.stdout[-2000:]
+
+
 def test_schedule_selectors_exist(tmp_path):
     def selected(selector, resource_type):
         result = run_dbt(["ls", "--selector", selector, "--resource-type", resource_type, "--output", "name", "-q"],

@@ -10,6 +10,9 @@
   your own logs: in seeds mode the command stops saying so, and on DuckDB a
   log folder without Parquet files stops it naming logs_path and the folder
   (require_log_files, as the build), not with DuckDB's "No files found".
+  A log with no row at all (the README's empty file for a log you do not
+  have) reads as stale every hour with no reason given: it warns, saying
+  so and how to leave it out (operator trial).
 -#}
 {% macro newest_accepted_log_time() -%}
     {%- set mode = var('log_source', 'seeds') -%}
@@ -22,6 +25,12 @@
     {%- if target.type == 'duckdb' and mode == 'external' -%}
         {%- set logs_path = oncall_analytics.var_logs_path() -%}
         {%- if execute -%}{%- do oncall_analytics.require_log_files(logs_path, model.name) -%}{%- endif -%}
+    {%- endif -%}
+    {%- if execute and run_query('select count(*) from ' ~ this).rows[0][0] == 0 -%}
+        {%- do exceptions.warn("source freshness: " ~ model.source_name ~ "." ~ model.name ~ " has no row at all, so it reads as stale"
+            ~ " (max_loaded_at 0001-01-01). For a log you do not have (an empty file, as the README advises), leave it out of the"
+            ~ " check: --select the logs that are written, e.g. --select source:" ~ model.source_name ~ "." ~ model.name
+            ~ " names one (README, Scheduled runs).") -%}
     {%- endif -%}
     {%- set event_times = [] -%}
     {%- for column in oncall_analytics.staging_columns(model.name, model.source_name) if column.event_time -%}
