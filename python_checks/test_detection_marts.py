@@ -2,6 +2,8 @@
 the default anomaly_method robust), the notebook method on the same data
 (one `dbt build -s` of the detection marts with anomaly_method: notebook),
 and the detection vars' validation."""
+import shutil
+
 import duckdb
 import pytest
 
@@ -58,6 +60,21 @@ def test_default_robust_flags_only_the_planted_incidents(query):
     assert query("select distinct anomaly_method from marts.metric_anomalies") == [("robust",)]
     services = {row[0] for row in query("select distinct service_name from marts.metric_anomalies")}
     assert {"ranking-service", "checkout-api", "search-api"} <= services  # the 5-minute sample is detected too
+
+
+def test_series_the_detector_does_not_score_yet_warn(built_warehouse, tmp_path):
+    """On a first day of one's own logs the robust detector scored nothing, and nothing said so (operator trial):
+    the series with min_history_hours of buckets and none scored warn, named; the shipped build warns nothing."""
+    warehouse = tmp_path / "oncall_analytics.duckdb"
+    shutil.copy(built_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.metric_anomalies set is_scored = false where service_name = 'ranking-service'")
+    result = run_dbt(["test", "-s", "test_name:detector_scores_series", "--target-path", str(tmp_path / "target")], warehouse)
+    output = " ".join(result.stdout.split())
+    assert "WARN=1" in output and ("detector: none of the buckets of 7 series is scored yet, though each holds 24 hours "
+                                   "(min_history_hours) of buckets or more: ranking-service cache_hit_rate (336 buckets since "
+                                   "2023-11-17 00:00:00), ranking-service ctr") in output, result.stdout[-3000:]
+    assert "about two days after a series' first bucket. Until then these series page nobody" in output
 
 
 def test_incidents_localize_both_planted_incidents(query):
