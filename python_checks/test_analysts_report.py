@@ -81,6 +81,12 @@ def test_report_is_self_contained_and_has_every_section(report_document, query):
     assert 'id="incidents"' in report_document and 'id="canary"' in report_document
 
 
+def test_the_metrics_caption_describes_the_method_that_scored_them(report_document):
+    """The caption described the notebook's window mean and std under the robust default (operator trial)."""
+    assert "the robust scale of the earlier days' residuals" in report_document and "No band where a bucket is not scored" in report_document
+    assert report.band_caption(pd.DataFrame({"anomaly_method": ["notebook"]})).count("the previous window's mean ± k × its standard deviation") == 1
+
+
 def test_report_shows_the_tsg_action_plan_when_built(report_document, query):
     built = query("select count(*) from information_schema.tables where table_name = 'tsg_action_plan'")[0][0]
     if not built:

@@ -412,6 +412,19 @@ def section_html(title: str, anchor: str, body: str) -> str:
     return f'<section id="{anchor}"><h2>{html.escape(title)}</h2>{body}</section>'
 
 
+def band_caption(metrics: pd.DataFrame) -> str:
+    """What the chart's line and band are, for the method that scored the metrics (the caption described the
+    notebook's window mean and std under the robust default: operator trial)."""
+    methods = set(metrics["anomaly_method"].dropna()) if "anomaly_method" in metrics else set()
+    band = ("the expected value (the level of the previous window's blocks, or the same time of day on earlier days) "
+            "± k × the robust scale of the earlier days' residuals" if methods == {"robust"} else
+            "the previous window's mean ± k × its standard deviation" if methods == {"notebook"} else
+            "the expected value ± k × the scale the detector scored it with")
+    return (f"Blue line: the value of each bucket. Shaded blue: the detector's accepted range, {band}, from earlier "
+            "buckets only. No band where a bucket is not scored: a series' first days, before the detector has the "
+            "history it needs (README, min_history_hours).")
+
+
 def missing_html(what: str) -> str:
     return f'<p class="muted">{html.escape(what)} is not in this warehouse (not built).</p>'
 
@@ -435,8 +448,7 @@ def render_report(tables: dict[str, pd.DataFrame | None], generated_at: datetime
                                                  "duration_hours", "root_cause_metric", "metric_count",
                                                  "flag_count", "peak_abs_z_score"], "incidents")
                           if incidents is not None else missing_html("incidents"))
-        body = ("<p>Blue line: the hourly value. Shaded blue: the detector's accepted range (baseline mean ± k·std "
-                "over the previous window, no lookahead). Red dots: flagged hours. Orange: incident windows.</p>"
+        body = (f"<p>{band_caption(metrics)} Red dots: flagged buckets. Orange: incident windows.</p>"
                 + incident_table + "".join(figures))
     sections.append(section_html("Service metrics and incidents", "metrics", body))
 
