@@ -145,7 +145,9 @@ def main(argv: list[str]) -> int:
 def summary(outcome, waiting: int) -> str:
     """One destination's run in a line: how many ended in each status, and the rejected deliveries of earlier
     runs still waiting (a run that leaves pages undelivered must not read as healthy)."""
-    counts = ", ".join(f"{outcome[s]} {s}" for s in ("sent", "pending", "rejected", "baseline", "skipped") if outcome[s])
+    # a `baseline` delivery is history: recorded, never sent (the README's words; "4 baseline" said nothing)
+    worded = {"baseline": "recorded as history, not sent"}
+    counts = ", ".join(f"{outcome[s]} {worded.get(s, s)}" for s in ("sent", "pending", "rejected", "baseline", "skipped") if outcome[s])
     extras = [f"{outcome['resent']} of them resent"] if outcome["resent"] else []
     if outcome["dropped"]:
         extras.append(f"{outcome['dropped']} dropped (rejected or skipped earlier, the warehouse no longer shows them)")
