@@ -91,6 +91,14 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
                               "timestamp_ns '2024-03-12 10:00:00' as observed_at, 1.0 :: double as value where false",
                               "the column `observed_at` as naive nanosecond timestamp in 1 file(s) ({log}/b.parquet) and as "
                               "time-zone-aware timestamp in 1 file(s) ({log}/a.parquet)"),
+        # every clashing column is named, the first in full (operator trial: only end_timestamp was, not start_timestamp)
+        "two_columns": ("timestamp_ns '2024-03-12 09:00:00' as observed_at, cast(58.47 as float) as value",
+                        "timestamptz '2024-03-12 10:00:00+00:00' as observed_at, 1.5 :: double as value",
+                        "the column `observed_at` as naive nanosecond timestamp in 1 file(s) ({log}/a.parquet) and as "
+                        "time-zone-aware timestamp in 1 file(s) ({log}/b.parquet). Read as one table, DuckDB cannot hold both kinds "
+                        "in one column, so the run stops. Write the column with one type in every file (for pandas' nanoseconds: "
+                        "to_parquet(..., coerce_timestamps=\"us\"), or all with a time zone). The same for `value` "
+                        "(single-precision float in 1 file(s), other number in 1)."),
         "date": ("date '2024-03-12' as observed_at, 1.0 :: double as value",
                  "timestamp '2024-03-12 10:00:00' as observed_at, 1.0 :: double as value",
                  "the column `observed_at` as date in 1 file(s) ({log}/a.parquet) and as naive timestamp in 1 file(s) ({log}/b.parquet)"),
