@@ -70,6 +70,8 @@ def test_the_report_prints_both_methods_side_by_side(through_dbt):
     assert "paged (robust)" in written and "paged (notebook)" in written
     assert "quarantined" not in written   # every row of the sample reached the detector
     assert "| svc_d/errors | 1 | 240 | 0/1 | 0 | 0 | 0.00 | - |" in written
+    # what paged, flagged, a false page and the delay mean, in the report itself (operator trial)
+    assert "A window is **paged** when an incident (a page) of its series starts inside it" in written
 
 
 def test_dbt_output_is_kept_and_no_selector_matches_nothing(through_dbt):
@@ -106,6 +108,13 @@ def test_a_folder_whose_windows_do_not_match_its_series_is_refused(tmp_path):
     (tmp_path / "windows.json").write_text(json.dumps({k: v for k, v in windows.items() if k != "svc_c/cpu"}))
     result = _run([str(tmp_path)])
     assert result.returncode == 2 and "series without windows entry" in result.stderr and "svc_c" in result.stderr
+    assert "Unicode form" not in result.stderr
+    # a name composed in one file and decomposed in the other prints alike: the refusal says why (operator trial)
+    decomposed = {k.replace("svc_c", "se\u0301t"): v for k, v in windows.items()}
+    (tmp_path / "windows.json").write_text(json.dumps(decomposed, ensure_ascii=False))
+    metrics.assign(service_name=metrics["service_name"].str.replace("svc_c", "s\u00e9t")).to_csv(tmp_path / "metrics.csv.gz", index=False)
+    result = _run([str(tmp_path)])
+    assert result.returncode == 2 and "some names differ only in their Unicode form" in result.stderr, result.stderr
 
 
 def test_a_metrics_file_without_a_value_column_is_refused(tmp_path):
@@ -233,6 +242,32 @@ def test_hours_whose_rows_staging_quarantined_are_not_observed_hours(tmp_path):
     assert "| svc/m | 1 | 228 | 1/1 |" in result.stdout
     assert "staging quarantined 22 row(s) of the folder's metrics (" in result.stdout
     assert "value is not finite (1)" in result.stdout and "value is missing (1)" in result.stdout
+
+
+def test_a_folder_whose_last_hours_are_empty_values_is_scored_and_strict_windows_are_noted(tmp_path):
+    """A series whose last 8 hours are empty values (3 % of the folder) stopped the evaluation: the check of a live
+    log's last hours read them as mostly refused (operator trial). A folder is a finished data set: only its
+    whole share is judged. Windows of one bucket, and windows that touch the next, are noted (the judging rule
+    counts an incident one bucket late as a miss and a false page), and --out onto the labels is refused."""
+    times = pd.date_range("2024-03-01", periods=10 * 288, freq="5min")
+    values = (100 + pd.Series(range(len(times))).mod(7)).astype(str)
+    values.iloc[-96:] = ""
+    folder = tmp_path / "trailing"
+    folder.mkdir()
+    pd.DataFrame({"service_name": "svc", "metric_name": "m", "observed_at": times.strftime("%Y-%m-%d %H:%M:%S"),
+                  "value": values}).to_csv(folder / "metrics.csv.gz", index=False)
+    (folder / "windows.json").write_text(json.dumps({"svc/m": [["2024-03-08 12:00:00", "2024-03-08 12:00:00"],
+                                                               ["2024-03-09 10:00:00", "2024-03-09 10:59:00"],
+                                                               ["2024-03-09 11:00:00", "2024-03-09 11:30:00"]]}))
+    refused = _run([str(folder), "--out", str(folder / "windows.json")])
+    assert refused.returncode == 2 and "argument --out: " in refused.stderr and "is an input of DATA" in refused.stderr
+    result = _run([str(folder), "--method", "robust"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "staging quarantined 96 row(s) of the folder's metrics (value is missing (96)" in result.stdout
+    assert ("3 window(s) are a single 60-minute bucket: an incident that starts one bucket later counts as a missed "
+            "window and a false page: svc/m [2024-03-08 12:00 - 2024-03-08 12:00]") in result.stdout
+    assert ("1 window(s) end where the series' next window starts (one anomaly labelled in pieces): an incident pages the "
+            "window it starts in, and the next ones count as missed: svc/m [2024-03-09 10:00 - 2024-03-09 10:00]") in result.stdout
 
 
 def test_the_accepted_time_range_follows_the_folder_within_the_projects_bounds():
