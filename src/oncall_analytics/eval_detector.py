@@ -245,7 +245,7 @@ def evaluate_folder(folder: Path, project_dir: Path, grain_minutes: int = 60, wo
             unjudged = [w for w in ev.windows_without(windows, scored, grain_minutes) if w not in without_data]
             if unjudged:
                 notes.append(f"{method}: {len(unjudged)} window(s) hold no bucket it scored (too little history before them, "
-                             f"a gap, a flat series) and count as missed: {', '.join(unjudged[:5])}")
+                             f"a gap, rows staging quarantined, a flat series) and count as missed: {', '.join(unjudged[:5])}")
     return results, notes
 
 

@@ -348,6 +348,14 @@ def input_notes(windows: SeriesWindows, metrics: pd.DataFrame, grain_minutes: in
     timed = metrics[metrics.groupby(SERIES_KEY)["observed_at"].transform("size") > 1]
     steps = timed.sort_values([*SERIES_KEY, "observed_at"]).groupby(SERIES_KEY)["observed_at"].agg(
         lambda times: times.diff().median())
+    # a placeholder date (1970-01-01, 1900-01-01) far from the rest: the detector's grid spans the gap, which at a
+    # 1-minute grain took 5.4 GB instead of 0.4 (operator trial)
+    gaps = timed.sort_values([*SERIES_KEY, "observed_at"]).groupby(SERIES_KEY)["observed_at"].agg(lambda times: times.diff().max())
+    far = gaps[gaps > pd.Timedelta(days=365)]
+    if len(far):
+        notes.append(f"{len(far)} series have observations more than a year apart (a placeholder date such as 1970-01-01?): "
+                     f"the detector's grid spans the gap, which costs memory and time at a fine grain: "
+                     + ", ".join(f"{service}/{metric} ({gap.days:,} days)" for (service, metric), gap in far.head(5).items()))
     coarse = steps[steps > pd.Timedelta(minutes=1.5 * grain_minutes)]
     if len(coarse):
         notes.append(f"{len(coarse)} series are sampled more coarsely than the {grain_minutes}-minute grain (median step "
