@@ -341,18 +341,27 @@ def test_a_run_killed_after_writing_a_line_does_not_write_it_again(warehouse, tm
 
 
 def test_notify_waits_for_the_build_when_the_warehouse_is_locked(warehouse):
-    # a dbt run holds DuckDB's write lock for the whole build: notify says so and sends nothing
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
-                               "print('locked', flush=True); time.sleep(60)", str(warehouse)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        result = subprocess.run([sys.executable, "-m", "oncall_analytics", "notify", "--warehouse", str(warehouse), "--stdout"],
-                                cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
-    finally:
-        holder.kill()
-        holder.wait()
-    assert result.returncode == 3 and result.stdout == ""
-    assert "is in use by another process (a dbt run?); run notify after the build" in result.stderr
+    """A dbt run holds DuckDB's write lock for the whole build: notify waits for it, as a dbt command does (the
+    daily run may hold it when the hourly line's notify starts, and the hour's pages waited for the next hour),
+    saying so; after ONCALL_WAREHOUSE_WAIT_SECONDS it says so and sends nothing."""
+    def held_for(seconds: float, wait: str) -> subprocess.CompletedProcess:
+        holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+                                   f"print('locked', flush=True); time.sleep({seconds})", str(warehouse)], stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "locked"
+            return subprocess.run([sys.executable, "-m", "oncall_analytics", "notify", "--warehouse", str(warehouse), "--stdout", *SINCE],
+                                  cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
+                                  env={**os.environ, "ONCALL_WAREHOUSE_WAIT_SECONDS": wait})
+        finally:
+            holder.kill()
+            holder.wait()
+
+    stopped = held_for(60, "1")
+    assert stopped.returncode == 3 and stopped.stdout == ""
+    assert "is in use by another process (a dbt run?) after waiting 1 s (ONCALL_WAREHOUSE_WAIT_SECONDS); run notify after the build" in stopped.stderr
+    waited = held_for(3, "60")
+    assert waited.returncode == 0 and "[PAGE]" in waited.stdout, waited.stderr
+    assert re.search(r"notify: \S+ is in use by another process \(held by .+, PID \d+\); waiting up to 60 s for it", waited.stderr)
 
 
 def test_usage_errors(warehouse, monkeypatch, capsys):

@@ -4,6 +4,7 @@ file: one that started while the other held it stopped with dbt-duckdb's traceba
 stopped did nothing that hour (operator trial)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -27,9 +28,13 @@ class Holder:
                                          "print('open', flush=True); sys.stdin.read()"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout.readline() == "open\n"
+        self.releasing = threading.Lock()
 
     def release(self) -> None:
-        self.process.communicate("")
+        """Idempotent, and safe from two threads (a timer and a `finally`)."""
+        with self.releasing:
+            if self.process.returncode is None:
+                self.process.communicate("")
 
 
 @pytest.fixture
@@ -49,13 +54,28 @@ def test_the_wait_ends_when_the_other_process_lets_go(warehouse):
     finally:
         holder.release()
     assert 0.9 < time.monotonic() - started < 20
-    assert said == [f"{warehouse} is in use by another process (held by {lock_holder_program(said[0])}, PID {holder.process.pid}); "
+    # DuckDB names the holder's program by its real path (a virtual env's python is a link to it)
+    assert said == [f"{warehouse} is in use by another process (held by {os.path.realpath(sys.executable)}, PID {holder.process.pid}); "
                     "waiting up to 30 s for it (ONCALL_WAREHOUSE_WAIT_SECONDS), Ctrl-C to stop"]
 
 
-def lock_holder_program(line: str) -> str:
-    """The program DuckDB names (the interpreter's real path, which a virtual env's link hides)."""
-    return line.split("held by ", 1)[1].split(", PID", 1)[0]
+def test_a_file_dbt_cannot_open_for_another_reason_is_not_waited_for(tmp_path):
+    """Only DuckDB's lock error is a holder: a file that is not DuckDB, in a folder whose name holds "lock", read as
+    one and was waited for (review)."""
+    not_duckdb = tmp_path / "clock" / "w.duckdb"
+    not_duckdb.parent.mkdir()
+    not_duckdb.write_text("not a warehouse")
+    assert lock_holder(not_duckdb) is None
+    assert wait_for_warehouse(not_duckdb, 30, lambda text: pytest.fail(f"waited: {text}")) is None
+
+
+def test_readers_do_not_hold_up_a_reader(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True):
+        reader = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                                 "from oncall_analytics.warehouse_file import lock_holder; "
+                                 f"print(lock_holder(Path({str(warehouse)!r}), read_only=True), lock_holder(Path({str(warehouse)!r})) is None)"],
+                                capture_output=True, text=True)
+    assert reader.stdout.strip() == "None False", reader.stderr
 
 
 def test_after_the_wait_it_says_who_holds_it_in_one_line(warehouse):

@@ -24,6 +24,12 @@ QUERY = "select * from marts.canary_version_comparison"
 WAIT_VARIABLE, DEFAULT_WAIT_SECONDS = "ONCALL_WAREHOUSE_WAIT_SECONDS", 600
 
 
+def is_lock_conflict(reason: str) -> bool:
+    """Whether DuckDB refused a file because another process holds it: its own phrase, not any message with
+    "lock" in it (a folder named clock/ or blocked/ in the path of a file that is not DuckDB read as one)."""
+    return "Could not set lock on file" in reason
+
+
 def open_warehouse(warehouse: str, tool: str, marts: tuple[str, ...], read_only: bool
                    ) -> tuple[duckdb.DuckDBPyConnection | None, int]:
     """A connection and 0; or None, with the reason on stderr (prefixed `tool:`), and the exit code:
@@ -42,11 +48,20 @@ def open_warehouse(warehouse: str, tool: str, marts: tuple[str, ...], read_only:
     if path.is_dir():
         return fail(f"{warehouse} is a folder; give --warehouse the DuckDB file", NOT_A_WAREHOUSE)
     try:
+        seconds = wait_seconds()
+    except ValueError as error:
+        return fail(str(error), NOT_A_WAREHOUSE)
+    # the daily run may hold it when the hourly line's notify starts: wait, as a dbt command does, rather than
+    # leave the hour's pages to the next hour
+    if wait_for_warehouse(path, seconds, lambda text: print(f"{tool}: {text}", file=sys.stderr, flush=True), read_only=read_only):
+        return fail(f"the warehouse {warehouse} is in use by another process (a dbt run?) after waiting {seconds:g} s "
+                    f"({WAIT_VARIABLE}); run {tool} after the build; nothing was done, and a later run catches up", NOT_YET)
+    try:
         con = duckdb.connect(warehouse, read_only=read_only)
     except duckdb.Error as error:
-        if "lock" in str(error).lower():
+        if is_lock_conflict(str(error)):   # taken between the wait and this open
             return fail(f"the warehouse {warehouse} is in use by another process (a dbt run?); run {tool} after the build; "
-                        f"nothing was done, and a later run catches up ({error})", NOT_YET)
+                        f"nothing was done, and a later run catches up ({first_line(error)})", NOT_YET)
         return fail(f"{warehouse} cannot be opened as a DuckDB warehouse ({error})", NOT_A_WAREHOUSE)
     built = con.execute("select count(*) from information_schema.tables where table_schema || '.' || table_name in "
                         f"({', '.join('?' * len(marts))})", list(marts)).fetchone()[0]
@@ -100,24 +115,25 @@ def prepare_warehouse(path: Path) -> str | None:
         duckdb.connect(str(path)).close()     # creates an empty warehouse where there is none, as dbt would
     except duckdb.Error as error:
         reason = first_line(error)
-        if "lock" in reason.lower():
+        if is_lock_conflict(reason):
             return f"{path} is in use by another process (a dbt run, a reader?); run again when it is done ({reason})"
         return f"{path} cannot be opened as a DuckDB warehouse ({reason})"
     return None
 
 
-def lock_holder(path: Path) -> str | None:
+def lock_holder(path: Path, read_only: bool = False) -> str | None:
     """Who holds the warehouse at `path` when another process does ("held by /usr/bin/python3, PID 323", from
     DuckDB's reason), else None: also when it does not exist yet or DuckDB refuses it for another reason, which
-    dbt then reports. Opened with DuckDB itself, not by locking the file: a lock is the
-    process's, and closing any descriptor of the file drops the locks DuckDB holds in this process."""
+    the command then reports. `read_only`: whether a reader could open it (other readers do not hold it up).
+    Probed by opening it with DuckDB rather than by testing the file's lock: POSIX locks are the process's,
+    and closing any descriptor of the file would drop a lock DuckDB holds in this process."""
     if not path.is_file():
         return None
     try:
-        duckdb.connect(str(path)).close()
+        duckdb.connect(str(path), read_only=read_only).close()
     except duckdb.Error as error:
         reason = first_line(error)
-        if "lock" not in reason.lower():
+        if not is_lock_conflict(reason):
             return None
         holder = re.search(r"lock is held in (.+) \(PID (\d+)\)", reason)
         return f"held by {holder[1]}, PID {holder[2]}" if holder else reason
@@ -140,19 +156,20 @@ def wait_seconds(environ: dict[str, str] | None = None) -> float:
     return seconds
 
 
-def wait_for_warehouse(path: Path, seconds: float, say: Callable[[str], None], poll_seconds: float = 2.0) -> str | None:
+def wait_for_warehouse(path: Path, seconds: float, say: Callable[[str], None], poll_seconds: float = 2.0,
+                       read_only: bool = False) -> str | None:
     """None once no other process holds the warehouse at `path`; else, after `seconds`, why not (one line).
     `say` is told once that the command waits: the hourly and the daily run write the same file, and one
     that started while the other held it stopped with dbt-duckdb's traceback and did nothing that hour
     (operator trial); now it runs when the other is done."""
     deadline = time.monotonic() + seconds
-    held = lock_holder(path)
+    held = lock_holder(path, read_only)
     if held is not None and seconds > 0:
         say(f"{path} is in use by another process ({held}); waiting up to {seconds:g} s for it ({WAIT_VARIABLE}), "
             "Ctrl-C to stop")
     while held is not None and time.monotonic() < deadline:
         time.sleep(max(0.0, min(poll_seconds, deadline - time.monotonic())))
-        held = lock_holder(path)
+        held = lock_holder(path, read_only)
     if held is None:
         return None
     return (f"{path} is in use by another process ({held})"
