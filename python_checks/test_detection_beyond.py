@@ -107,16 +107,21 @@ def test_srm_small_samples_and_unplanned_versions():
     assert stray["verdict"] == "SAMPLE_RATIO_MISMATCH" and stray["p_value"] == 0.0
 
 
-def test_a_split_that_names_none_of_the_versions_that_ran_is_not_a_mismatch():
-    """Operator trial: canary_expected_split left at its default (versions 1 and 2) for one's own canary of versions
-    7 and 8 read SAMPLE_RATIO_MISMATCH at chi-square inf, which a release gate would block on. The split describes
-    another canary: SPLIT_NOT_CONFIGURED, no statistic. One version of the split that ran beside one outside it
-    is still a mismatch, and nothing run at all is no evidence."""
-    other = SRM.check_split(split([0, 0, 557, 120], [50, 50, 0, 0]), 0.001, 5).iloc[0]
-    assert (other["verdict"], other["is_sample_ratio_mismatch"]) == ("SPLIT_NOT_CONFIGURED", False)
-    assert math.isnan(other["chi_square"]) and math.isnan(other["p_value"]) and other["total_invocations"] == 677
-    assert SRM.check_split(split([0, 300, 120], [50, 50, 0]), 0.001, 5).iloc[0]["verdict"] == "SAMPLE_RATIO_MISMATCH"
-    assert SRM.check_split(split([0, 0], [50, 50]), 0.001, 5).iloc[0]["verdict"] == "INSUFFICIENT_SAMPLE"
+def test_the_shipped_split_left_for_a_canary_of_other_versions_is_not_a_mismatch():
+    """Operator trial: canary_expected_split left at the shipped canary's (versions 1 and 2) for one's own canary of
+    versions 7 and 8 read SAMPLE_RATIO_MISMATCH at chi-square inf, which a release gate would block on. That split
+    describes another canary: SPLIT_NOT_CONFIGURED, no statistic. A split one gave that got none of the traffic
+    is a routing failure, a mismatch (review); so is one version of the split beside one outside it; nothing run
+    at all is no evidence."""
+    shipped = split([0, 0, 557, 120], [50, 50, 0, 0]).assign(is_shipped_split=True)
+    other = SRM.check_split(shipped, 0.001, 5).iloc[0]
+    assert (other["verdict"], other["is_sample_ratio_mismatch"], other["degrees_of_freedom"]) == ("SPLIT_NOT_CONFIGURED", False, None)
+    assert math.isnan(other["chi_square"]) and math.isnan(other["p_value"]) and math.isnan(other["min_expected_count"])
+    assert other["total_invocations"] == 677
+    assert SRM.check_split(shipped.assign(is_shipped_split=False), 0.001, 5).iloc[0]["verdict"] == "SAMPLE_RATIO_MISMATCH"
+    assert SRM.check_split(split([0, 300, 120], [50, 50, 0]).assign(is_shipped_split=True), 0.001, 5).iloc[0]["verdict"] == \
+        "SAMPLE_RATIO_MISMATCH"
+    assert SRM.check_split(split([0, 0], [50, 50]).assign(is_shipped_split=True), 0.001, 5).iloc[0]["verdict"] == "INSUFFICIENT_SAMPLE"
 
 
 @pytest.mark.parametrize("successes, trials, share, p", [(3, 10, 0.5, 0.34375), (0, 10, 0.5, 2 / 1024), (5, 10, 0.5, 1.0),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
 import pytest
 
 from conftest import run_dbt
@@ -63,3 +64,21 @@ def test_a_canary_that_names_no_invocation_warns_naming_the_functions_that_ran(b
     elsewhere = build("{canary_window_start: '2020-01-01 00:00:00', canary_window_end: '2020-01-02 00:00:00'}")
     assert "No function was invoked then: the log's invocations run from 2023-" in elsewhere
     assert " WARN=0 " in build()
+
+
+def test_the_shipped_split_left_for_another_canary_is_not_a_mismatch(built_warehouse, tmp_path):
+    """payment_webhook's versions 7 and 8 under the shipped split (versions 1 and 2) read SAMPLE_RATIO_MISMATCH at
+    chi-square inf (operator trial): SPLIT_NOT_CONFIGURED, until its own split is given."""
+    warehouse = tmp_path / built_warehouse.name
+    shutil.copy(built_warehouse, warehouse)
+    canary = "canary_function_name: payment_webhook, canary_window_start: '2023-12-01 23:00:00', canary_window_end: '2023-12-02 01:00:00'"
+
+    def verdict(split: str = "") -> str:
+        run_dbt(["build", "-s", "int_function_invocations__canary_window", "int_serverless__canary_traffic_split", "srm_check",
+                 "--target-path", str(tmp_path / "target"), "--vars", f"{{{canary}{split}}}"], warehouse)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute("select verdict from marts.srm_check").fetchone()[0]
+
+    assert verdict() == "SPLIT_NOT_CONFIGURED"
+    assert verdict(", canary_expected_split: {7: 50, 8: 50}") != "SPLIT_NOT_CONFIGURED"
+    assert verdict(", canary_expected_split: {1: 50, 2: 50}") == "SAMPLE_RATIO_MISMATCH"   # given: a routing failure

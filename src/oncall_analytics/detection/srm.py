@@ -114,10 +114,12 @@ def srm_test(split: pd.DataFrame, alpha: float, min_expected_count: float) -> di
     planned = shares > 0   # the split's versions (in_split is empty when nothing was invoked)
     p_value = (exact_p_value(split["invocations"][planned].to_numpy(), shares[planned].to_numpy()) if is_small
                else chi_square_p_value(statistic, dof))
-    # traffic, none of it to a version of the split: the split describes another canary (the default's
-    # versions 1 and 2 against one's own 7 and 8 read chi-square inf, a mismatch: operator trial)
-    if total and not (split["invocations"][planned] > 0).any():
-        statistic, p_value, verdict = math.nan, math.nan, "SPLIT_NOT_CONFIGURED"
+    # traffic, none of it to a version of the shipped split left as it is: it describes the shipped canary, not
+    # this one (versions 1 and 2 against one's own 7 and 8 read chi-square inf, a mismatch: operator trial); a
+    # split one gave that got none of the traffic is a routing failure, a mismatch
+    unconfigured = bool(split["is_shipped_split"].all()) if "is_shipped_split" in split else False
+    if total and unconfigured and not (split["invocations"][planned] > 0).any():
+        statistic, p_value, dof, min_expected, verdict = math.nan, math.nan, None, math.nan, "SPLIT_NOT_CONFIGURED"
     elif unexpected_traffic or p_value < alpha:
         verdict = "SAMPLE_RATIO_MISMATCH"
     elif is_small:  # the exact test proves no mismatch, and too few are expected to call the split fine
