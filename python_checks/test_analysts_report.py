@@ -114,13 +114,16 @@ def test_baseline_band_is_k_std_around_the_mean_and_only_on_scored_hours():
     assert banded.loc[1, ["band_low", "band_high"]].isna().all()
 
 
-def test_hourly_grid_turns_missing_hours_into_gaps():
+def test_the_bucket_grid_turns_missing_buckets_into_gaps():
     series = pd.DataFrame({
         "observed_at": pd.to_datetime(["2023-11-17 00:00", "2023-11-17 03:00"]), "value": [1.0, 2.0],
     })
-    grid = report.on_hourly_grid(series)
+    grid = report.on_bucket_grid(series)
     assert list(grid["observed_at"].dt.hour) == [0, 1, 2, 3]
     assert grid["value"].isna().tolist() == [False, True, True, False]
+    # at a 5-minute grain every bucket is drawn (an hourly grid kept one in twelve: review)
+    five = pd.DataFrame({"observed_at": pd.date_range("2024-05-06", periods=24, freq="5min"), "value": 1.0}).drop(index=[3])
+    assert len(report.on_bucket_grid(five)) == 24 and report.on_bucket_grid(five)["value"].isna().sum() == 1
 
 
 def test_incident_spans_belong_to_the_service_and_cover_the_last_hour():

@@ -349,6 +349,11 @@ def test_windows_of_one_bucket_and_windows_that_touch_are_noted():
         f"false page: s/m [{DAY:%Y-%m-%d} 00:00 - {DAY:%Y-%m-%d} 00:00], s/m [{DAY:%Y-%m-%d} 05:00 - {DAY:%Y-%m-%d} 05:00]",
         "1 window(s) end where the series' next window starts (one anomaly labelled in pieces): an incident pages the window "
         f"it starts in, and the next ones count as missed: s/m [{DAY:%Y-%m-%d} 05:00 - {DAY:%Y-%m-%d} 05:00]"]
+    nested = {("s", "m"): [(DAY, DAY + pd.Timedelta(hours=9, minutes=59)), (DAY + pd.Timedelta(hours=1), DAY + pd.Timedelta(hours=2)),
+                           (DAY + pd.Timedelta(hours=10), DAY + pd.Timedelta(hours=12))]}
+    assert ev.short_window_notes(nested, 60) == [   # a window nested in a long one does not hide the long one's neighbour
+        "1 window(s) end where the series' next window starts (one anomaly labelled in pieces): an incident pages the window "
+        f"it starts in, and the next ones count as missed: s/m [{DAY:%Y-%m-%d} 00:00 - {DAY:%Y-%m-%d} 09:00]"]
     at_a_minute = ev.short_window_notes(windows, 1)   # 05:59 and 06:00 still touch; 05:00-05:59 is no point
     assert at_a_minute[0].startswith("1 window(s) are a single 1-minute bucket") and at_a_minute[1].startswith(
         f"1 window(s) end where the series' next window starts (one anomaly labelled in pieces): an incident pages the window "

@@ -97,7 +97,7 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
                         "the column `observed_at` as naive nanosecond timestamp in 1 file(s) ({log}/a.parquet) and as "
                         "time-zone-aware timestamp in 1 file(s) ({log}/b.parquet). Read as one table, DuckDB cannot hold both kinds "
                         "in one column, so the run stops. Write the column with one type in every file (for pandas' nanoseconds: "
-                        "to_parquet(..., coerce_timestamps=\"us\"), or all with a time zone). The same for `value` "
+                        "to_parquet(..., coerce_timestamps=\"us\"), or all with a time zone). Other columns whose files clash: `value` "
                         "(single-precision float in 1 file(s), other number in 1)."),
         "date": ("date '2024-03-12' as observed_at, 1.0 :: double as value",
                  "timestamp '2024-03-12 10:00:00' as observed_at, 1.0 :: double as value",

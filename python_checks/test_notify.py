@@ -1027,6 +1027,10 @@ def test_a_metric_that_stops_while_its_services_ticket_is_open_is_a_ticket_of_it
     both = stale_metric_episodes([back([], "x", "y")], sent)
     assert [(n.after, n.title) for n in both] == [(old["key"], "[RESOLVED] x of svc arrives again"),
                                                   (new.key, "[RESOLVED] y of svc arrives again")]
+    # x back and z stopping in one run: x's ticket is resolved, and z's does not call it open (review)
+    z_stops = stale_metric_episodes([stale(row("y", 7), row("z", 9)), back(["y", "z"], "x")], sent)
+    assert [n.kind for n in z_stops] == [TICKET, RESOLVED] and z_stops[0].extra["metric_names"] == ["z"]
+    assert z_stops[0].what.split("; ")[-1] == "the ticket of y of svc is still open"
     # x's ticket resolved: x stopping again is a new ticket, y's still open
     [again] = stale_metric_episodes([stale(row("x", 10), row("y", 7))], [*sent, x_back.as_record()])
     assert again.extra["metric_names"] == ["x"] and again.what.endswith("; the ticket of y of svc is still open")

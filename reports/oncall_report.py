@@ -3,7 +3,7 @@
     .venv/bin/python reports/oncall_report.py [--warehouse PATH] [--out target/oncall_report.html]
 
 Sections: each service's hourly metrics against the detector's baseline band
-(flagged hours and incident windows marked), each SLO's error-budget burn-down
+(flagged buckets and incident windows marked), each SLO's error-budget burn-down
 with its burn-rate alerts shaded, the canary comparison side by
 side, invocation chains and traffic bursts, the troubleshooting guide's action
 plan with its evidence, and the postmortem drafts. Charts are matplotlib PNGs
@@ -85,13 +85,16 @@ def baseline_band(metrics: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def on_hourly_grid(series: pd.DataFrame) -> pd.DataFrame:
-    """One metric's rows reindexed on every hour from its first to its last, so
-    a missing hour is a gap in the plotted line instead of a straight segment."""
+def on_bucket_grid(series: pd.DataFrame) -> pd.DataFrame:
+    """One metric's rows reindexed on every bucket from its first to its last (the detection grain: the
+    smallest step between its rows, at most an hour), so a missing bucket is a gap in the plotted line
+    instead of a straight segment. An hourly grid kept one bucket in twelve of a 5-minute series (review)."""
     if series.empty:
         return series
     indexed = series.set_index(pd.to_datetime(series["observed_at"])).sort_index()
-    grid = pd.date_range(indexed.index.min(), indexed.index.max(), freq="h")
+    steps = indexed.index.to_series().diff().dropna()
+    step = min(steps[steps > pd.Timedelta(0)].min(), pd.Timedelta(hours=1)) if (steps > pd.Timedelta(0)).any() else pd.Timedelta(hours=1)
+    grid = pd.date_range(indexed.index.min(), indexed.index.max(), freq=step)
     out = indexed.drop(columns="observed_at").reindex(grid)
     out.index.name = "observed_at"
     return out.reset_index()
@@ -130,7 +133,7 @@ def _empty_axes(ax, message: str) -> None:
 
 
 def service_metrics_chart(metrics: pd.DataFrame, incidents: pd.DataFrame | None, service_name: str) -> Chart:
-    """One panel per metric of the service: value, baseline band, flagged hours,
+    """One panel per metric of the service: value, baseline band, flagged buckets,
     incident windows shaded."""
     own = baseline_band(metrics[metrics["service_name"] == service_name]).sort_values("observed_at")
     metric_names = sorted(own["metric_name"].unique())
@@ -140,7 +143,7 @@ def service_metrics_chart(metrics: pd.DataFrame, incidents: pd.DataFrame | None,
     )
     spans = incident_spans(incidents, service_name)
     for ax, metric_name in zip(axes[:, 0], metric_names):
-        series = on_hourly_grid(own[own["metric_name"] == metric_name])
+        series = on_bucket_grid(own[own["metric_name"] == metric_name])
         # A reading between two gaps has no line segment: draw readings as dots then.
         observed = series["value"].notna()
         sparse = bool((observed & ~observed.shift(1, fill_value=False) & ~observed.shift(-1, fill_value=False)).any())
@@ -149,7 +152,7 @@ def service_metrics_chart(metrics: pd.DataFrame, incidents: pd.DataFrame | None,
         ax.plot(series["observed_at"], series["value"], color=VALUE_COLOUR, linewidth=1.0,
                 marker="." if sparse else None, label="value")
         flagged = series[series["is_anomaly"].eq(True)]  # grid hours (NaN) are not flagged
-        ax.scatter(flagged["observed_at"], flagged["value"], color=FLAG_COLOUR, s=18, zorder=3, label="flagged hour")
+        ax.scatter(flagged["observed_at"], flagged["value"], color=FLAG_COLOUR, s=18, zorder=3, label="flagged bucket")
         for start, end in spans:
             ax.axvspan(start, end, color=INCIDENT_COLOUR, alpha=0.18, linewidth=0)
         ax.set_ylabel(metric_name, fontsize=8)

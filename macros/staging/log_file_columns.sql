@@ -226,11 +226,11 @@
         inner join per_kind as first on first.kind = clashing_pairs.first_kind
         inner join per_kind as second on second.kind = clashing_pairs.second_kind and second.column_name = first.column_name
         order by first.column_name, first.kind, second.kind") -%}
-    {#- the first clash is told in full, the others named after it (a run stopped on end_timestamp and said nothing
-        of start_timestamp, which had the same problem: operator trial) -#}
+    {#- the first clash is told in full, the other columns named after it, each once with its kinds (a run stopped
+        on end_timestamp and said nothing of start_timestamp, which had the same problem: operator trial) -#}
     {%- set also = [] -%}
-    {%- for row in clashes.rows[1:] -%}
-        {%- do also.append("`" ~ row[0] ~ "` (" ~ row[1] ~ " in " ~ row[2] ~ " file(s), " ~ row[4] ~ " in " ~ row[5] ~ ")") -%}
+    {%- for row in clashes.rows if clashes.rows and row[0] != clashes.rows[0][0] and row[0] not in also | map('first') | list -%}
+        {%- do also.append([row[0], "`" ~ row[0] ~ "` (" ~ row[1] ~ " in " ~ row[2] ~ " file(s), " ~ row[4] ~ " in " ~ row[5] ~ ")"]) -%}
     {%- endfor -%}
     {%- for column_name, kind, files_of_kind, examples, other_kind, other_files, other_examples in clashes.rows[:1] -%}
         {%- set numbers_beside_times = kind in ['single-precision float', 'other number'] and other_kind not in ['other number'] -%}
@@ -246,7 +246,7 @@
             ~ ", so the run stops. Write the column with one type in every file ("
             ~ ("rewrite the files of numbers with the column as a timestamp" if numbers_beside_times else
                "for pandas' nanoseconds: to_parquet(..., coerce_timestamps=\"us\"), or all with a time zone") ~ ")."
-            ~ (" The same for " ~ also | join(', ') ~ "." if also else "")) }}
+            ~ (" Other columns whose files clash: " ~ also | map('last') | join(', ') ~ "." if also else "")) }}
     {%- endfor -%}
 {%- endmacro %}
 

@@ -26,11 +26,10 @@
         {%- set logs_path = oncall_analytics.var_logs_path() -%}
         {%- if execute -%}{%- do oncall_analytics.require_log_files(logs_path, model.name) -%}{%- endif -%}
     {%- endif -%}
-    {%- if execute and run_query('select count(*) from ' ~ this).rows[0][0] == 0 -%}
+    {%- if execute and run_query('select 1 from ' ~ this ~ ' limit 1').rows | length == 0 -%}
         {%- do exceptions.warn("source freshness: " ~ model.source_name ~ "." ~ model.name ~ " has no row at all, so it reads as stale"
             ~ " (max_loaded_at 0001-01-01). For a log you do not have (an empty file, as the README advises), leave it out of the"
-            ~ " check: --select the logs that are written, e.g. --select source:" ~ model.source_name ~ "." ~ model.name
-            ~ " names one (README, Scheduled runs).") -%}
+            ~ " check: --exclude source:" ~ model.source_name ~ "." ~ model.name ~ " (README, Scheduled runs).") -%}
     {%- endif -%}
     {%- set event_times = [] -%}
     {%- for column in oncall_analytics.staging_columns(model.name, model.source_name) if column.event_time -%}

@@ -311,8 +311,8 @@ def main(argv: list[str]) -> int:
         print(f"{p.prog}: error: --grain-minutes must divide an hour (as detection_grain_minutes), got {args.grain_minutes}",
               file=sys.stderr)
         return 2
-    inputs = {(args.data / name).resolve() for name in ("windows.json", "metrics.csv.gz", "metrics.csv")}
-    if args.out and args.out.resolve() in inputs:   # the report was written over the labels (operator trial)
+    inputs = [args.data / name for name in (ev.WINDOWS_FILE, ev.METRICS_FILE, ev.METRICS_FILE_PLAIN) if (args.data / name).is_file()]
+    if args.out and args.out.exists() and any(args.out.samefile(given) for given in inputs):   # over the labels (operator trial)
         print(f"{p.prog}: error: argument --out: {args.out} is an input of DATA {args.data}: write the report elsewhere",
               file=sys.stderr)
         return 2

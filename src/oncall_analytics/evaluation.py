@@ -374,7 +374,11 @@ def short_window_notes(windows: SeriesWindows, grain_minutes: int) -> list[str]:
         bounds = _window_bounds(spans, grain_minutes)
         bounds = bounds[np.argsort(bounds[:, 0], kind="stable")]
         points += [_shown_window(key, low, high) for low, high in bounds if low == high]
-        touching += [_shown_window(key, *bounds[i]) for i in np.flatnonzero(bounds[1:, 0] == bounds[:-1, 1] + grain_minutes)]
+        # against the latest end so far, as the overlap check reads it: a window nested in a long one does not
+        # hide the long one's neighbour (review)
+        reached = np.maximum.accumulate(bounds[:, 1])
+        reaching = np.maximum.accumulate(np.where(bounds[:, 1] == reached, np.arange(len(bounds)), 0))   # the window that ends there
+        touching += [_shown_window(key, *bounds[reaching[i]]) for i in np.flatnonzero(bounds[1:, 0] == reached[:-1] + grain_minutes)]
     notes = []
     if points:
         notes.append(f"{len(points)} window(s) are a single {grain_minutes}-minute bucket: an incident that starts one bucket "

@@ -175,8 +175,11 @@ def _logs_path_missing(warehouse: Path) -> str | None:
     """Why a run without --logs-path cannot use a warehouse built from one's own logs, naming their folder: dbt
     stopped such a run advising `dbt build --full-refresh`, which would rebuild it from the shipped seeds in
     the middle of an incident (operator trial). None for a warehouse of the seeds, or a new one."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        built_from = log_input(con)
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            built_from = log_input(con)
+    except duckdb.Error:   # taken by another process since it was prepared: dbt's own wait and message follow
+        return None
     if built_from is None or built_from.startswith("seed "):
         return None
     folder = re.match(r"read_parquet\((.*?)/\{log\}/", built_from)

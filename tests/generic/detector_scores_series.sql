@@ -16,15 +16,34 @@
 {%- set min_history_hours = oncall_analytics.var_integer('min_history_hours', 1, 336) -%}
 {%- set grain_minutes = oncall_analytics.var_integer('detection_grain_minutes', 1, 60) -%}
 {%- set min_buckets = ((min_history_hours | int) * 60 / (grain_minutes | int)) | round(0, 'ceil') | int -%}
+{#- one query for the test's rows and for the warning that names them -#}
 {%- set never_scored_series -%}
-    select
-        service_name,
-        metric_name,
-        count(*) as buckets,
-        min(observed_at) as first_bucket_at
-    from {{ model }}
-    group by service_name, metric_name
-    having count(*) >= {{ min_buckets }} and count(case when is_scored then 1 end) = 0
+    with anomalies as (
+        select * from {{ model }}
+    ),
+
+    series as (
+        select
+            service_name,
+            metric_name,
+            count(*) as buckets,
+            min(observed_at) as first_bucket_at,
+            count(case when is_scored then 1 end) as scored_buckets
+        from anomalies
+        group by service_name, metric_name
+    ),
+
+    never_scored as (
+        select
+            service_name,
+            metric_name,
+            buckets,
+            first_bucket_at
+        from series
+        where buckets >= {{ min_buckets }} and scored_buckets = 0
+    )
+
+    select * from never_scored
 {%- endset -%}
 
 {%- if execute and adapter.get_relation(model.database, model.schema, model.identifier) is not none -%}
@@ -45,9 +64,5 @@
     {%- endif -%}
 {%- endif %}
 
-with never_scored as (
-    {{ never_scored_series }}
-)
-
-select * from never_scored
+{{ never_scored_series }}
 {% endtest %}

@@ -23,6 +23,8 @@
 {%- set min_explanatory_power = var_number('tsg_plan_min_explanatory_power', 0, 1) -%}
 {%- set min_z = var_number('tsg_plan_min_z', 0) -%}
 {%- set min_server_errors = var_integer('tsg_plan_min_server_errors', 1) -%}
+{#- an excess of one 5xx or more (8 - 25 x 7/25 is 0.9999999999999991 in doubles) -#}
+{%- set scope_has_excess = 'totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate > 1 - 1e-9' -%}
 
 with window_elements as (
     select * from {{ ref('int_gateway__window_request_elements') }}
@@ -63,7 +65,7 @@ measured as (
         -- a share of the excess only when there is one, a 5xx or more: with fewer the denominator
         -- is negative or near 0, and the share meaningless ("explains 538.5 %" of 0.2 5xx)
         case
-            when totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate >= 1
+            when {{ scope_has_excess }}
                 then
                     (element_counts.incident_server_errors - element_counts.incident_requests * totals.baseline_error_rate)
                     / (totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate)
@@ -77,7 +79,7 @@ measured as (
         cast(element_counts.incident_server_errors as double) / nullif(totals.incident_server_errors, 0) as error_share,
         cast(element_counts.window_requests as double) / nullif(totals.window_requests, 0) as window_traffic_share,
         cast(element_counts.window_server_errors as double) / nullif(totals.window_server_errors, 0) as window_error_share,
-        totals.incident_server_errors - totals.incident_requests * totals.baseline_error_rate >= 1 as scope_has_excess,
+        {{ scope_has_excess }} as scope_has_excess,
         {{ two_proportion_z('element_counts.incident_server_errors', 'element_counts.incident_requests',
                             'totals.incident_server_errors', 'totals.incident_requests') }} as incident_z,
         {{ two_proportion_z('element_counts.window_server_errors', 'element_counts.window_requests',

@@ -134,15 +134,21 @@ def stale_metric_episodes(notifications: list[Notification], sent: list[dict]) -
         elif record["kind"] == RESOLVED:
             held[_service(record)] = [open_ for open_ in held.get(_service(record), []) if open_["key"] != record["after"]]
     sent_keys = {record["key"] for record in sent}
+    resolutions = {notification.key: [resolved for resolved in (resolution(notification, record) for record in
+                                                                 held.get(_service(notification.extra), [])) if resolved]
+                   for notification in notifications if notification.kind == RESOLVED}
+    # a ticket this run resolves is no longer open to the new tickets it sends (review: "x's ticket is still open"
+    # beside x's [RESOLVED])
+    resolved_now = {resolved.after for sent_now in resolutions.values() for resolved in sent_now}
     out = []
     for notification in notifications:
         if notification.kind not in (TICKET, RESOLVED):
             out.append(notification)
             continue
-        records = held.get(_service(notification.extra), [])
         if notification.kind == RESOLVED:
-            out.extend(resolved for resolved in (resolution(notification, record) for record in records) if resolved is not None)
+            out.extend(resolutions[notification.key])
             continue
+        records = [record for record in held.get(_service(notification.extra), []) if record["key"] not in resolved_now]
         rows = notification.extra[STALE_ROWS]
         if records and not notification.long_past:
             open_names = tuple(dict.fromkeys(name for record in records for name in _named(record)))
