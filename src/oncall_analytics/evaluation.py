@@ -307,6 +307,14 @@ def _window_bounds(spans, grain_minutes: int) -> np.ndarray:
     return floor_to_grain([t for span in spans for t in span], grain_minutes).astype(np.int64).reshape(-1, 2)
 
 
+def _ordered_windows(spans, grain_minutes: int) -> tuple[np.ndarray, np.ndarray]:
+    """A series' window bounds at the grain in order of their first bucket, and the latest last bucket reached by
+    each window and those before it: what the overlap and touching notes compare a window's start with."""
+    bounds = _window_bounds(spans, grain_minutes)
+    bounds = bounds[np.argsort(bounds[:, 0], kind="stable")]
+    return bounds, np.maximum.accumulate(bounds[:, 1])
+
+
 def _shown_window(key: tuple[str, str], low: int, high: int) -> str:
     return f"{key[0]}/{key[1]} [{pd.Timestamp(low, unit='m'):%Y-%m-%d %H:%M} - {pd.Timestamp(high, unit='m'):%Y-%m-%d %H:%M}]"
 
@@ -336,9 +344,8 @@ def input_notes(windows: SeriesWindows, metrics: pd.DataFrame, grain_minutes: in
         notes.append(f"{len(empty)} window(s) hold no observation and count as missed by every method: {', '.join(empty[:5])}")
     overlapping = []
     for key, spans in windows.items():
-        bounds = _window_bounds(spans, grain_minutes)
-        bounds = bounds[np.argsort(bounds[:, 0], kind="stable")]
-        if (bounds[1:, 0] <= np.maximum.accumulate(bounds[:, 1])[:-1]).any():
+        bounds, reached = _ordered_windows(spans, grain_minutes)
+        if (bounds[1:, 0] <= reached[:-1]).any():
             overlapping.append(f"{key[0]}/{key[1]}")
     if overlapping:
         notes.append(f"{len(overlapping)} series have overlapping windows, which one incident can page together: {', '.join(overlapping[:5])}")
@@ -371,12 +378,10 @@ def short_window_notes(windows: SeriesWindows, grain_minutes: int) -> list[str]:
     labelled point by point), of which one incident pages the first alone (operator trial: both went unsaid)."""
     points, touching = [], []
     for key, spans in windows.items():
-        bounds = _window_bounds(spans, grain_minutes)
-        bounds = bounds[np.argsort(bounds[:, 0], kind="stable")]
+        bounds, reached = _ordered_windows(spans, grain_minutes)
         points += [_shown_window(key, low, high) for low, high in bounds if low == high]
         # against the latest end so far, as the overlap check reads it: a window nested in a long one does not
         # hide the long one's neighbour (review)
-        reached = np.maximum.accumulate(bounds[:, 1])
         reaching = np.maximum.accumulate(np.where(bounds[:, 1] == reached, np.arange(len(bounds)), 0))   # the window that ends there
         touching += [_shown_window(key, *bounds[reaching[i]]) for i in np.flatnonzero(bounds[1:, 0] == reached[:-1] + grain_minutes)]
     notes = []

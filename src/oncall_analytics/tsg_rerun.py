@@ -34,8 +34,7 @@ import duckdb
 import yaml
 
 from oncall_analytics import cli_paths
-from oncall_analytics.notify.notifications import log_input
-from oncall_analytics.warehouse_file import prepare_warehouse
+from oncall_analytics.warehouse_file import log_input, prepare_warehouse
 
 # The guide and everything it reads, with their tests, except the tests tagged
 # shipped_data: they assert the shipped incident's answers, which another scope

@@ -32,9 +32,9 @@ from oncall_analytics.cli_paths import output_file
 from oncall_analytics.error_text import first_line
 from oncall_analytics.notify.delivery import RetryPolicy, deliver
 from oncall_analytics.notify.destinations import ConfigError, JsonLinesFile, StandardOutput, Webhook
-from oncall_analytics.notify.notifications import LinkBuilder, coverage, for_destination, log_input, read_notifications
+from oncall_analytics.notify.notifications import LinkBuilder, coverage, for_destination, read_notifications
 from oncall_analytics.notify.state import DeliveryState
-from oncall_analytics.warehouse_file import NOT_A_WAREHOUSE, open_warehouse
+from oncall_analytics.warehouse_file import NOT_A_WAREHOUSE, log_input, open_warehouse
 
 DEFAULT_WAREHOUSE = "warehouse/oncall_analytics.duckdb"
 

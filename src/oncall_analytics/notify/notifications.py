@@ -607,30 +607,6 @@ def for_destination(notifications: list[Notification], sent: list[dict],
     return sorted(current + resolution_corrections(current, sent) + withdrawals(sent, current, covered), key=Notification.sort_key)
 
 
-BASE_TABLES_SQL = """
-    select table_name from information_schema.columns
-    where table_schema = 'staging' and column_name = 'loaded_from' and starts_with(table_name, 'base_')
-    order by table_name
-"""
-
-
-def log_input(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The logs the warehouse's base tables were loaded from (their `loaded_from`, one input per table), as one
-    text: each table's log name is written {log}, so `seed {log}` for the shipped seeds, or
-    `read_parquet(<logs_path>/{log}/**/*.parquet` for one's own logs (read options and repeated slashes left
-    out, as the build's own input check does); None when no base table has rows."""
-    inputs = set()
-    for (table,) in con.execute(BASE_TABLES_SQL).fetchall():
-        row = con.execute(f'select loaded_from from staging."{table}" limit 1').fetchone()
-        if row is not None and row[0] is not None:
-            log = table.split("__", 1)[-1]
-            # the build's own rule (macro input_location): the files' glob without read options, slashes once
-            files = re.match(r"^(read_parquet[(].*?/[*][*]/[*][.]parquet)", row[0])
-            location = re.sub("/{2,}", "/", files.group(1)) if files else row[0]
-            inputs.add(re.sub(rf"(^seed |/){re.escape(log)}(/|$)", r"\1{log}\2", location))
-    return " + ".join(sorted(inputs)) or None
-
-
 def read_notifications(con: duckdb.DuckDBPyConnection, links: LinkBuilder) -> list[Notification]:
     """Everything the warehouse says should reach a person, oldest first."""
     from oncall_analytics.notify.stale_metrics import stale_metric_notifications  # here: that module builds on this one

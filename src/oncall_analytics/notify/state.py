@@ -21,7 +21,7 @@ notification and destination with what became of it.
 
 Each outcome is written as soon as it is known, in its own transaction.
 `notify.destination_inputs` keeps, per destination, the logs the warehouse
-read at its last run (notifications.log_input): a rebuild from other logs is
+read at its last run (warehouse_file.log_input): a rebuild from other logs is
 a first run for them (delivery)."""
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ class DeliveryState:
                                  [[key, destination] for key in sorted(keys)])
 
     def log_input(self, destination: str) -> str | None:
-        """The logs the warehouse read when the destination last ran (notifications.log_input), or None."""
+        """The logs the warehouse read when the destination last ran (warehouse_file.log_input), or None."""
         row = self.con.execute("select log_input from notify.destination_inputs where destination = ?", [destination]).fetchone()
         return row[0] if row else None
 
