@@ -44,8 +44,11 @@
       _temporary/ and .spark-staging-*/: output of a job not yet committed)
       Spark skips too, but the source's glob would read its Parquet files as
       rows: the run stops instead;
-    - a Delta table (_delta_log/) keeps replaced files beside current ones;
-    - any other file (a Hive file named 000000_0, a CSV) would be left unread.
+    - a Delta table (_delta_log/) keeps replaced files beside current ones, and
+      a Spark streaming sink (_spark_metadata/) a failed micro-batch's files;
+    - any other file (a Hive file named 000000_0, a CSV) would be left unread;
+    - a Parquet file must be whole and in a codec DuckDB reads
+      (require_readable_parquet_files).
     Those folders are looked for below the log's own folder (the path after
     its last `/<name>/`), not in logs_path, which DuckDB's glob may have
     normalised or expanded. logs_path is validated (no quotes), and may not
@@ -88,6 +91,7 @@
         ~ "from glob('" ~ folder ~ "/**/*')), "
         ~ "kinds as (select file, case "
         ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")_delta_log" ~ slash ~ "') then 'delta' "
+        ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")_spark_metadata" ~ slash ~ "') then 'streaming' "
         ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")[_.][^/\\\\=]*" ~ slash ~ "') then 'uncommitted' "
         ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")[_.][^/\\\\]*[.]parquet$') then 'hidden' "
         ~ "when regexp_matches(inner_path, '(^|" ~ slash ~ ")[_.][^/\\\\]*$') then 'marker' "
@@ -109,6 +113,15 @@
             ~ "beside the current ones and only the log says which are current, so reading its Parquet files would count "
             ~ "old rows. Write the table's current version as plain Parquet (e.g. with Spark, "
             ~ "spark.read.format('delta').load(path).write.parquet(other_path)) and read that folder.") }}
+    {%- endif -%}
+    {%- if counts.get('streaming') -%}
+        {{ exceptions.raise_compiler_error(
+            folder ~ "/ is the output of a Spark Structured Streaming query (it has a _spark_metadata/ folder): only that "
+            ~ "folder's log says which of its Parquet files are committed (a failed micro-batch leaves its files beside "
+            ~ "them), so reading them all could count rows twice or rows never committed. Leave the stream's folder as it "
+            ~ "is and read a copy of its committed rows as plain Parquet: Spark's batch reader follows the log "
+            ~ "(spark.read.parquet(path).write.parquet(other_path), e.g. each hour before the run), or point the stream at a "
+            ~ "table in the warehouse.") }}
     {%- endif -%}
     {%- if counts.get('uncommitted') -%}
         {{ exceptions.raise_compiler_error(
@@ -137,6 +150,7 @@
             ~ "Each log a model reads needs its folder of Parquet files under logs_path: " ~ logs | join(', ')
             ~ " (README, \"Your own logs\").") }}
     {%- endif -%}
+    {%- do oncall_analytics.require_readable_parquet_files(folder) -%}
     {%- set files = folder ~ '/**/*.parquet' -%}
     {%- set contract_literals = [] -%}
     {%- for column_name in contract -%}{%- do contract_literals.append(oncall_analytics.sql_literal(column_name)) -%}{%- endfor -%}
@@ -193,4 +207,44 @@
     folders (partitions, _temporary/) are, whatever logs_path looks like. -#}
 {% macro path_below_log_folder(file_sql, name) -%}
     regexp_extract({{ file_sql }}, '.*[/\\]{{ name }}[/\\](.*)$', 1)
+{%- endmacro %}
+
+{#- DuckDB stops a model's SQL on the first Parquet file it cannot read, with
+    its own message (`too small to be a Parquet file`, `No magic bytes found
+    at end of file`, `Unsupported compression codec "LZ4"`: operator trial).
+    The run stops first naming every such file of the log, and what to do:
+    - an empty file, one cut short or still being written (a writer writing
+      in place: Spark writes elsewhere and moves the file in), or one this
+      user cannot open: the plugin's oncall_parquet_problem reads a file's
+      first and last four bytes (skipped where the plugin is not loaded);
+    - a codec DuckDB cannot read (Hadoop's LZ4 framing, which Spark writes
+      for `compression.codec=lz4`; LZO), read from the files' footers. -#}
+{% macro require_readable_parquet_files(folder) -%}
+    {%- set files = folder ~ '/**/*.parquet' -%}
+    {%- set registered = run_query("select count(*) from duckdb_functions() where function_name = 'oncall_parquet_problem'").rows[0][0] > 0 -%}
+    {%- if registered -%}
+        {%- set broken = run_query(
+            "with checked as (select file, oncall_parquet_problem(file) as problem from glob(" ~ oncall_analytics.sql_literal(files) ~ ")) "
+            ~ "select count(*), array_to_string((list(file || ' (' || problem || ')' order by file))[1:3], ', ') "
+            ~ "from checked where problem is not null").rows[0] -%}
+        {%- if broken[0] -%}
+            {{ exceptions.raise_compiler_error(
+                folder ~ "/ holds " ~ broken[0] ~ " Parquet file(s) that cannot be read whole: " ~ broken[1]
+                ~ (", ..." if broken[0] > 3 else "") ~ ". A file still being written (the writer should write it elsewhere "
+                ~ "and move it in when done, as Spark does), or cut short by a writer that stopped: run again when the "
+                ~ "writer is done, or move the file out of the folder. Until then this log's models, and the models built on "
+                ~ "them, are not built.") }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set codecs = run_query(
+        "select compression, count(distinct file_name), array_to_string((list(distinct file_name order by file_name))[1:3], ', ') "
+        ~ "from parquet_metadata(" ~ oncall_analytics.sql_literal(files) ~ ") "
+        ~ "where compression not in ('UNCOMPRESSED', 'SNAPPY', 'GZIP', 'ZSTD', 'BROTLI', 'LZ4_RAW') "
+        ~ "group by compression order by compression").rows -%}
+    {%- for codec, count, examples in codecs[:1] -%}
+        {{ exceptions.raise_compiler_error(
+            folder ~ "/ holds " ~ count ~ " Parquet file(s) compressed with " ~ codec ~ ", which DuckDB cannot read: " ~ examples
+            ~ (", ..." if count > 3 else "") ~ ". Write them with snappy (Spark's default: spark.sql.parquet.compression.codec="
+            ~ "snappy), zstd, gzip or lz4_raw.") }}
+    {%- endfor -%}
 {%- endmacro %}

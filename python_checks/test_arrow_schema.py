@@ -3,12 +3,14 @@ duration is stored as a plain INT64 of its unit, and only this schema says so (o
 `end - start` read 80 ms as 80000). The schemas below are the writers' own, copied from their files."""
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pytest
 
 from arrow_schemas import INTERVAL, POLARS, PYARROW, VALUE_AS_DURATION
 from oncall_analytics.arrow_schema import duration_fields
-from oncall_analytics.duckdb_functions import ARROW_TIME_FIELDS, PATH_KIND, register
+from oncall_analytics.duckdb_functions import ARROW_TIME_FIELDS, PARQUET_PROBLEM, PATH_KIND, register
 
 
 @pytest.mark.parametrize("schema, fields", [
@@ -46,3 +48,28 @@ def test_the_plugin_tells_a_missing_logs_path_from_a_folder_and_a_file(tmp_path,
         kinds = [con.execute(f"select {PATH_KIND}(?)", [path]).fetchone()[0]
                  for path in ("logs", str(tmp_path / "logs"), "~/logs", "a file", "absent", "a file/logs")]
     assert kinds == ["folder", "folder", "folder", "file", "missing", "missing"]
+
+
+def test_the_plugin_tells_a_whole_parquet_file_from_one_being_written(tmp_path):
+    """DuckDB stopped a model's SQL on an empty file or one cut short (operator trial: a file still being
+    written at :05 by a writer that writes in place). oncall_parquet_problem (macro
+    require_readable_parquet_files) reads only a file's first and last four bytes; NULL for a whole file."""
+    whole = tmp_path / "whole.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"copy (select range as id from range(1000)) to '{whole}'")
+    data = whole.read_bytes()
+    files = {"whole": data, "cut": data[: len(data) // 2], "empty": b"", "tiny": b"PAR1PAR1", "text": b"id\n1\n2\n3\n4\n5\n"}
+    for name, content in files.items():
+        (tmp_path / f"{name}.parquet").write_bytes(content)
+    (tmp_path / "locked.parquet").write_bytes(data)
+    (tmp_path / "locked.parquet").chmod(0)
+    with duckdb.connect() as con:
+        register(con)
+        problems = {name: con.execute(f"select {PARQUET_PROBLEM}(?)", [str(tmp_path / f"{name}.parquet")]).fetchone()[0]
+                    for name in [*files, "locked", "absent"]}
+    assert problems == {
+        "whole": None, "cut": "cut short or still being written: no PAR1 at its end", "empty": "empty",
+        "tiny": "8 bytes, too short for a Parquet file", "text": "not a Parquet file: no PAR1 at its start",
+        # root opens any file: the check then passes it to DuckDB, whose read succeeds too
+        "locked": None if os.geteuid() == 0 else "cannot be opened: Permission denied",
+        "absent": "cannot be opened: No such file or directory"}

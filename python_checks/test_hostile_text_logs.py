@@ -253,6 +253,12 @@ def test_a_mostly_quarantined_log_fails_the_build(text_build):
     assert status["base_gateway__feature_flags"] == "pass"          # the shipped flags: a few rows quarantined
     returncode, status = share_tests("--vars", "{quarantine_share_warn_pct: 100, quarantine_share_error_pct: 100}")
     assert returncode == 0 and set(status.values()) == {"pass"}
+    # rollups on local hours off the UTC hour (Asia/Kolkata): the warning says the hour is UTC's (operator trial)
+    hourly = run_dbt(["test", "-s", "test_name:quarantined_share,base_metrics__service_metrics_hourly", "--vars",
+                      "{quarantine_share_warn_pct: 0, quarantine_share_error_pct: 100}"], warehouse, check=False, cwd=project)
+    said = " ".join(hourly.stdout.split())
+    assert re.search(r"most often: [^.]*observed_at is not on the hour \(1\)", said), said[-3000:]
+    assert "An hourly metric must be on the UTC hour: a rollup on the local hours of a zone with a :30 or :45 offset" in said
 
 
 def test_a_file_re_sent_whole_is_no_quarantined_share(tmp_path):

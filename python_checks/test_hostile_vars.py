@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -20,6 +21,8 @@ import yaml
 
 from conftest import PROJECT_DIR, run_dbt
 from hostile import external_vars, rows, run_dbt_concurrently, write_parquet
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 INVOCATION = ("select 'x1' as invocation_id, 'f' as function_name, 1 as version_id, timestamp '2024-03-12 09:00:00' as start_timestamp,"
               " timestamp '2024-03-12 09:00:01' as end_timestamp, 10.0 as duration_ms, 64.0 as memory_used_mb, 'SUCCESS' as status")
@@ -283,7 +286,8 @@ def test_a_file_the_log_would_not_read_stops_the_run_naming_it(logs, tmp_path):
 def test_spark_leftovers_and_delta_tables_stop_the_run_and_markers_do_not(logs, tmp_path):
     """Spark skips folders whose names start with `_` or `.` (a job's uncommitted output) and the
     source's glob would not: the run stops naming them, and so do Parquet files named so. A Delta
-    table's folder holds replaced files.
+    table's folder holds replaced files, a streaming sink's a failed micro-batch's; a file cut short,
+    empty or in a codec DuckDB cannot read stops the run naming it.
     Markers, checksums and partition folders are fine, below a logs_path with such names of its own."""
     part = (logs / "function_invocations" / "part-0.parquet").read_bytes()
     layouts = {
@@ -293,12 +297,19 @@ def test_spark_leftovers_and_delta_tables_stop_the_run_and_markers_do_not(logs, 
         "staging": ["part-00000.parquet", ".spark-staging-5f1e/date=2024-03-12/part-00000.parquet"],
         "delta": ["part-00000.parquet", "_delta_log/00000000000000000000.json"],
         "hidden": ["part-00000.parquet", "date=2024-03-12/_part-00001.parquet"],
+        "streaming": ["part-00000.parquet", "_spark_metadata/0"],
+        # a file cut short or still being written, an empty one, and Spark's codec=lz4 (Hadoop's LZ4 framing; a
+        # one-row file parquet-mr 1.17 wrote): DuckDB stopped the model's SQL with its own error (operator trial)
+        "cut_short": ["part-00000.parquet", "date=2024-03-12/part-00001.parquet", "date=2024-03-13/part-00002.parquet"],
+        "lz4": ["part-00000.parquet", "part-00001.c000.lz4hadoop.parquet"],
     }
+    contents = {"cut_short": {"date=2024-03-12/part-00001.parquet": part[: len(part) // 2], "date=2024-03-13/part-00002.parquet": b""},
+                "lz4": {"part-00001.c000.lz4hadoop.parquet": (FIXTURES / "spark_lz4" / "part-00000.c000.lz4hadoop.parquet").read_bytes()}}
     for layout, files in layouts.items():
         for name in files:
             path = tmp_path / "_runs" / ".logs" / layout / "function_invocations" / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(part if name.endswith(".parquet") else b"")
+            path.write_bytes(contents.get(layout, {}).get(name, part if name.endswith(".parquet") else b""))
     results = run_dbt_concurrently([
         (["compile", "-s", "base_serverless__function_invocations", "--target-path", str(tmp_path / layout / "target"),
           "--vars", external_vars(tmp_path / "_runs" / ".logs" / layout)], tmp_path / layout / "w.duckdb") for layout in layouts])
@@ -316,6 +327,17 @@ def test_spark_leftovers_and_delta_tables_stop_the_run_and_markers_do_not(logs, 
     assert outcome["hidden"].returncode != 0
     assert (f"{folder['hidden']}/ holds 1 Parquet file(s) whose names start with `_` or `.`: "
             f"{folder['hidden']}/date=2024-03-12/_part-00001.parquet. Spark and Hadoop skip" in " ".join(outcome["hidden"].stdout.split()))
+    assert outcome["streaming"].returncode != 0
+    assert (f"{folder['streaming']}/ is the output of a Spark Structured Streaming query (it has a _spark_metadata/ folder)"
+            in " ".join(outcome["streaming"].stdout.split()))
+    assert outcome["cut_short"].returncode != 0
+    assert (f"{folder['cut_short']}/ holds 2 Parquet file(s) that cannot be read whole: "
+            f"{folder['cut_short']}/date=2024-03-12/part-00001.parquet (cut short or still being written: no PAR1 at its end), "
+            f"{folder['cut_short']}/date=2024-03-13/part-00002.parquet (empty). A file still being written"
+            in " ".join(outcome["cut_short"].stdout.split()))
+    assert outcome["lz4"].returncode != 0
+    assert (f"{folder['lz4']}/ holds 1 Parquet file(s) compressed with LZ4, which DuckDB cannot read: "
+            f"{folder['lz4']}/part-00001.c000.lz4hadoop.parquet. Write them with snappy" in " ".join(outcome["lz4"].stdout.split()))
 
 
 def test_a_partition_folder_linked_from_elsewhere_stops_the_run_and_linked_logs_and_files_are_read(logs, tmp_path):

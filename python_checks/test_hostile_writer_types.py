@@ -99,6 +99,16 @@ def test_a_column_whose_files_mix_types_one_table_cannot_hold_stops_the_run(tmp_
                         "in one column, so the run stops. Write the column with one type in every file (for pandas' nanoseconds: "
                         "to_parquet(..., coerce_timestamps=\"us\"), or all with a time zone). Other columns whose files clash: `value` "
                         "(single-precision float in 1 file(s), other number in 1)."),
+        # a 64-bit integer beside doubles reads as a double (Spark's LongType ids beside pandas' float64 ids with a
+        # gap: 9007199254740993 read 9007199254740992; operator trial); ids up to 2^53 beside float64 ones are exact
+        # and read (test_hostile_writer_ids)
+        "large_integer": ("timestamp '2024-03-12 09:00:00' as observed_at, 9007199254740993 :: bigint as value",
+                          "timestamp '2024-03-12 10:00:00' as observed_at, 1.5 :: double as value",
+                          "the column `value` as integer beyond 2^53 in 1 file(s) ({log}/a.parquet) and as double in 1 file(s) "
+                          "({log}/b.parquet). Read as one table, DuckDB would read every value as a double, and an integer beyond "
+                          "2^53 as another integer (9007199254740993 would read 9007199254740992), a silent change of value, so the "
+                          "run stops. Write the column with one type in every file (for pandas, an integer column with missing "
+                          "values as Int64, not float64, or ids as text)."),
         "date": ("date '2024-03-12' as observed_at, 1.0 :: double as value",
                  "timestamp '2024-03-12 10:00:00' as observed_at, 1.0 :: double as value",
                  "the column `observed_at` as date in 1 file(s) ({log}/a.parquet) and as naive timestamp in 1 file(s) ({log}/b.parquet)"),

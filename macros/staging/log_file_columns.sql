@@ -204,10 +204,22 @@
             end as kind
             from schema_rows
             where column_name in (" ~ contract_literals | join(', ') ~ ")
+            -- integers beyond 2^53 beside doubles: read as one table, every value is a double, and such an integer
+            -- changes (a 64-bit id 9007199254740993 read 9007199254740992; operator trial). Told by the footers'
+            -- statistics, which Spark, pyarrow, polars and DuckDB write
+            union all
+            select distinct file_name, column_name, 'double' from schema_rows
+            where type = 'DOUBLE' and column_name in (" ~ contract_literals | join(', ') ~ ")
+            union all
+            select distinct file_name, lower(path_in_schema), 'integer beyond 2^53'
+            from parquet_metadata(" ~ oncall_analytics.sql_literal(files) ~ ")
+            where type = 'INT64' and lower(path_in_schema) in (" ~ contract_literals | join(', ') ~ ")
+                and greatest(abs(try_cast(coalesce(stats_min_value, stats_min) as hugeint)),
+                             abs(try_cast(coalesce(stats_max_value, stats_max) as hugeint))) > 9007199254740992
         ),
         clashing_pairs as (
             select * from (values
-                ('single-precision float', 'other number'),
+                ('single-precision float', 'other number'), ('integer beyond 2^53', 'double'),
                 ('date', 'naive timestamp'), ('date', 'naive nanosecond timestamp'), ('date', 'time-zone-aware timestamp'),
                 ('naive nanosecond timestamp', 'time-zone-aware timestamp'),
                 -- numbers beside times (a writer moved from epoch numbers to timestamps): DuckDB's read stops on the cast
@@ -241,10 +253,14 @@
             ~ ("DuckDB cannot read numbers and times as one column (epoch numbers in older files, timestamps in newer ones?)"
                if numbers_beside_times else
                {'single-precision float': "DuckDB would widen the single-precision values (58.47 would read 58.470001), a silent change of value",
+                'integer beyond 2^53': "DuckDB would read every value as a double, and an integer beyond 2^53 as another "
+                    ~ "integer (9007199254740993 would read 9007199254740992), a silent change of value",
                 'date': "DuckDB would read the dates alone as midnight (alone, a date is no event time and is quarantined)",
                 'naive nanosecond timestamp': "DuckDB cannot hold both kinds in one column"}[kind])
             ~ ", so the run stops. Write the column with one type in every file ("
             ~ ("rewrite the files of numbers with the column as a timestamp" if numbers_beside_times else
+               "for pandas, an integer column with missing values as Int64, not float64, or ids as text"
+               if kind == 'integer beyond 2^53' else
                "for pandas' nanoseconds: to_parquet(..., coerce_timestamps=\"us\"), or all with a time zone") ~ ")."
             ~ (" Other columns whose files clash: " ~ also | map('last') | join(', ') ~ "." if also else "")) }}
     {%- endfor -%}

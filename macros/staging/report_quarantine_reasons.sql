@@ -17,7 +17,13 @@
         if var('log_source', 'seeds') == 'external' else
         " A time that is not a timestamp may be epoch numbers, which a seed cannot declare: write ISO 8601 times in the"
         ~ " CSV, or load the log as Parquet with log_source external and declare their unit (epoch_unit, README \"Your own logs\").") -%}
+    {#- hourly rollups on the local hours of a zone with a :30 or :45 offset fall off the UTC hour (operator trial:
+        pandas' resample('h') on an Asia/Kolkata index) -#}
+    {%- set hour_hint = "" if 'is not on the hour' not in listed | join(' ') else
+        " An hourly metric must be on the UTC hour: a rollup on the local hours of a zone with a :30 or :45 offset"
+        ~ " (Asia/Kolkata) is not; roll up on UTC hours, or give the raw samples as the service_metrics log, which the"
+        ~ " project buckets on UTC hours itself." -%}
     {%- do exceptions.warn(model.identifier ~ ": " ~ totals[1] ~ " of its " ~ totals[0] ~ " " ~ scope.words ~ " ("
         ~ ((100 * totals[1] / totals[0]) | round(1)) ~ " %) are quarantined; most often: " ~ listed | join('; ')
-        ~ ". The rows, with their reasons: " ~ model ~ " where quarantine_reason is not null." ~ epoch_hint) -%}
+        ~ ". The rows, with their reasons: " ~ model ~ " where quarantine_reason is not null." ~ epoch_hint ~ hour_hint) -%}
 {%- endmacro %}

@@ -11,6 +11,9 @@
 - `oncall_path_kind(path VARCHAR) -> VARCHAR`: 'folder', 'file', 'missing' or 'unreachable' (path_kind). The
   run-start check of logs_path (macro require_logs_path_folder) tells a logs_path that does not exist from a
   folder without Parquet files: DuckDB's glob lists files only, and finds none in both.
+- `oncall_parquet_problem(path VARCHAR) -> VARCHAR`: why the file cannot be a whole Parquet file (empty, cut
+  short, not opened), or NULL (parquet_problem). The run-start check of a log's files (macro
+  require_whole_parquet_files) names such files: DuckDB's own error came from deep inside a model's SQL.
 
 It also refuses a warehouse file whose name holds a quote (DBT_DUCKDB_PATH="on-call's.duckdb"), a `;`, a `#`
 or a control character (a tab, a line break): DuckDB names the database after its file, and dbt-duckdb's own
@@ -38,6 +41,8 @@ from oncall_analytics.warehouse_file import unopenable_path_problem, unquotable_
 ARROW_TIME_FIELDS = "oncall_arrow_time_fields"
 REAL_PATH = "oncall_real_path"
 PATH_KIND = "oncall_path_kind"
+PARQUET_PROBLEM = "oncall_parquet_problem"
+PARQUET_MARK = b"PAR1"   # a Parquet file starts and ends with it
 LOGGER = AdapterLogger("DuckDB")
 
 
@@ -58,16 +63,40 @@ def path_kind(path: str) -> str:
         return "unreachable"
 
 
+def parquet_problem(path: str) -> str | None:
+    """Why the file at `path` cannot be a whole Parquet file, or None: a Parquet file starts with PAR1 and ends
+    with its footer's length and PAR1, which a writer adds last, so a file still being written (a writer that
+    writes in place, not elsewhere and then moves it in) or cut short lacks the end mark. Only its first and
+    last four bytes are read."""
+    try:
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size < 2 * len(PARQUET_MARK) + 4:
+                return "empty" if size == 0 else f"{size} bytes, too short for a Parquet file"
+            head = file.read(len(PARQUET_MARK))
+            file.seek(-len(PARQUET_MARK), os.SEEK_END)
+            tail = file.read(len(PARQUET_MARK))
+    except OSError as error:
+        return f"cannot be opened: {error.strerror or error}"
+    if head != PARQUET_MARK:
+        return "not a Parquet file: no PAR1 at its start"
+    if tail != PARQUET_MARK:
+        return "cut short or still being written: no PAR1 at its end"
+    return None
+
+
 def register(conn: duckdb.DuckDBPyConnection) -> None:
     """The project's functions on `conn` (idempotent: a connection configured twice keeps one of each)."""
     text = duckdb.sqltype("VARCHAR")
     for name, function, returns in ((ARROW_TIME_FIELDS, duration_fields, duckdb.list_type(text)), (REAL_PATH, real_path, text),
-                                   (PATH_KIND, path_kind, text)):
+                                   (PATH_KIND, path_kind, text), (PARQUET_PROBLEM, parquet_problem, text)):
         try:
             conn.remove_function(name)
         except (duckdb.InvalidInputException, duckdb.CatalogException):
             pass
-        conn.create_function(name, function, [text], returns, side_effects=False)
+        # parquet_problem answers NULL for a whole file, which DuckDB's default handling refuses from a function
+        nulls = "special" if function is parquet_problem else "default"
+        conn.create_function(name, function, [text], returns, null_handling=nulls, side_effects=False)
 
 
 def require_quotable_database(conn: duckdb.DuckDBPyConnection) -> None:
