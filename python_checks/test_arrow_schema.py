@@ -10,7 +10,7 @@ import pytest
 
 from arrow_schemas import INTERVAL, POLARS, PYARROW, VALUE_AS_DURATION
 from oncall_analytics.arrow_schema import duration_fields
-from oncall_analytics.duckdb_functions import ARROW_TIME_FIELDS, PARQUET_PROBLEM, PATH_KIND, register
+from oncall_analytics.duckdb_functions import ARROW_TIME_FIELDS, PARQUET_PROBLEM, PATH_KIND, register, settings_problem
 
 
 @pytest.mark.parametrize("schema, fields", [
@@ -73,3 +73,19 @@ def test_the_plugin_tells_a_whole_parquet_file_from_one_being_written(tmp_path):
         # root opens any file: the check then passes it to DuckDB, whose read succeeds too
         "locked": None if os.geteuid() == 0 else "cannot be opened: Permission denied",
         "absent": "cannot be opened: No such file or directory"}
+
+
+@pytest.mark.parametrize("threads, memory, variable", [
+    ("abc", "3.5GB", "DBT_DUCKDB_THREADS"), ("0", "3.5GB", "DBT_DUCKDB_THREADS"), ("2.5", "3.5GB", "DBT_DUCKDB_THREADS"),
+    ("2", "lots", "DBT_DUCKDB_MEMORY_LIMIT"), ("2", "1KB", "DBT_DUCKDB_MEMORY_LIMIT"), ("2", "3.5", "DBT_DUCKDB_MEMORY_LIMIT"),
+    ("2", "-1GB", "DBT_DUCKDB_MEMORY_LIMIT"),
+])
+def test_the_plugin_refuses_duckdb_settings_that_cannot_run_a_build(threads, memory, variable):
+    """DBT_DUCKDB_THREADS=abc or DBT_DUCKDB_MEMORY_LIMIT=lots printed DuckDB's error in a traceback of some 230
+    lines, and 1KB failed out of memory mid-build (operator trial): one line naming the variable instead."""
+    assert settings_problem({"threads": threads, "memory_limit": memory}).startswith(f"{variable}: got ")
+
+
+@pytest.mark.parametrize("threads, memory", [("2", "3.5GB"), ("16", "800MB"), ("1", "4 GiB"), ("4", "100mb")])
+def test_the_plugin_takes_duckdb_settings_in_duckdbs_forms(threads, memory):
+    assert settings_problem({"threads": threads, "memory_limit": memory}) is None

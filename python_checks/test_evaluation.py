@@ -306,6 +306,9 @@ def test_a_writers_jitter_is_not_coarse_sampling():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert ev.input_notes({("s", "jitter"): [], ("s", "one"): []}, metrics, 5) == []
+        # every series of one row: no step at all (a pandas traceback, operator trial)
+        only_one = metrics[metrics["metric_name"] == "one"]
+        assert ev.input_notes({("s", "one"): []}, only_one, 5) == []
 
 
 def test_notes_name_windows_without_data_overlaps_and_coarse_sampling(folder):

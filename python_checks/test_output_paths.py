@@ -4,15 +4,17 @@ builds, and after notify had recorded its deliveries (found by an operator trial
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
 
+import duckdb
 import pytest
 
 from conftest import PROJECT_DIR, run_dbt
 from oncall_analytics import eval_detector, notify
-from oncall_analytics.warehouse_file import unquotable_characters
+from oncall_analytics.warehouse_file import PROJECT_SCHEMAS, unopenable_path_problem, unquotable_characters
 
 
 @pytest.fixture
@@ -20,7 +22,13 @@ def blocked_paths(tmp_path):
     (tmp_path / "a file").write_text("")
     (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
     (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    os.mkfifo(tmp_path / "pipe")
+    duckdb.connect(str(tmp_path / "w.duckdb")).close()
     return {"an empty path": "", "a folder": str(tmp_path), "a path under a file": str(tmp_path / "a file" / "out.md"),
+            # opened to see it can be written, a named pipe waited for a reader forever (operator trial)
+            "a named pipe": str(tmp_path / "pipe"),
+            # the warehouse given as the report's --out was replaced by it, as notify's --jsonl corrupted it (operator trial)
+            "a DuckDB database": str(tmp_path / "w.duckdb"),
             # os.access says root may write there; the write failed after eval-detector's builds (operator trial)
             "a file no one can create": "/proc/out.md",
             # a RuntimeError traceback (operator trial)
@@ -41,6 +49,23 @@ def test_notify_refuses_an_unwritable_jsonl_before_any_delivery(blocked_paths, c
             notify.parse_args(["--jsonl", value])
         assert stopped.value.code == 2, kind
         assert "argument --jsonl: got " in capsys.readouterr().err, kind
+
+
+def test_notify_appends_to_json_lines_only(tmp_path, capsys):
+    """notify cuts a last line that lacks a line break (a crash mid-write) and appends JSON lines: given a text
+    file by mistake, its last line was removed without a word (operator trial). A file that is not JSON lines
+    is refused; one whose last line was cut short is taken."""
+    (tmp_path / "notes.txt").write_text("line one\nimportant last line without newline")
+    (tmp_path / "one_line.txt").write_text("a note")
+    (tmp_path / "array.jsonl").write_text("[1, 2]\n")
+    for name, line in (("notes.txt", "line 1"), ("one_line.txt", "last line"), ("array.jsonl", "line 1")):
+        with pytest.raises(SystemExit) as stopped:
+            notify.parse_args(["--jsonl", str(tmp_path / name)])
+        assert stopped.value.code == 2, name
+        assert f"whose {line} is not a JSON object; expected a JSON-lines file" in capsys.readouterr().err, name
+    assert (tmp_path / "notes.txt").read_text() == "line one\nimportant last line without newline"
+    (tmp_path / "alerts.jsonl").write_text('{"key": "a"}\n\n{"key": "b"}\n{"key": "c", "ti')
+    assert notify.parse_args(["--jsonl", str(tmp_path / "alerts.jsonl")]).jsonl == tmp_path / "alerts.jsonl"
 
 
 def test_a_new_file_in_a_new_folder_is_accepted(tmp_path):
@@ -153,6 +178,26 @@ def test_the_characters_dbt_duckdb_cannot_carry_in_a_warehouse_name():
         assert unquotable_characters(name), name
     for name in ("a.b", "pct%x", "par(x)", "com,x", "star*x", "brk[x]", "tick`x", "sp ace", "amp&x", "eq=x", "at@x", "ü $x"):
         assert not unquotable_characters(name), name
+
+
+def test_a_warehouse_named_as_a_schema_or_in_a_folder_with_a_hash_is_refused(tmp_path):
+    """marts.duckdb built, then every query of marts.x was ambiguous (notify, the report, the README's query);
+    main, temp and system failed in DuckDB; a '#' in a folder failed in dbt-duckdb with 'Catalog "a" does not
+    exist!' (operator trial). Refused before anything is created, by the plugin (plain dbt) as by make."""
+    for name, said in (("Marts", "is a schema the project builds"), ("temp", "is one of DuckDB's own catalogs")):
+        problem = unopenable_path_problem(tmp_path / f"{name}.duckdb")
+        assert problem and said in problem and f"{name}.<table> would then be ambiguous" in problem, name
+    assert unopenable_path_problem(tmp_path / "marts_2024.duckdb") is None
+    hashed = tmp_path / "a#b" / "w.duckdb"
+    assert "holds a '#', which dbt-duckdb cannot carry" in unopenable_path_problem(hashed)
+    refused = run_dbt(["run", "-s", "stg_oncall__incident_labels", "--target-path", str(tmp_path / "target")],
+                      tmp_path / "marts.duckdb", check=False)
+    assert refused.returncode != 0 and "The warehouse file's name 'marts' (from DBT_DUCKDB_PATH) is a schema" in refused.stdout
+    assert not (tmp_path / "marts.duckdb").exists()
+    # the names agree with the schemas the project builds
+    schemas = set(re.findall(r"\+schema: *(\w+)", (PROJECT_DIR / "dbt_project.yml").read_text()))
+    assert schemas and schemas | {"notify"} <= PROJECT_SCHEMAS
+    assert "create schema if not exists notify" in (PROJECT_DIR / "src" / "oncall_analytics" / "notify" / "state.py").read_text()
 
 
 def test_make_build_stops_in_one_line_on_a_warehouse_path_dbt_cannot_open(tmp_path):

@@ -13,13 +13,15 @@
   folder without Parquet files: DuckDB's glob lists files only, and finds none in both.
 - `oncall_parquet_problem(path VARCHAR) -> VARCHAR`: why the file cannot be a whole Parquet file (empty, cut
   short, not opened), or NULL (parquet_problem). The run-start check of a log's files (macro
-  require_whole_parquet_files) names such files: DuckDB's own error came from deep inside a model's SQL.
+  require_readable_parquet_files) names such files: DuckDB's own error came from deep inside a model's SQL.
 
 It also refuses a warehouse file whose name holds a quote (DBT_DUCKDB_PATH="on-call's.duckdb"), a `;`, a `#`
 or a control character (a tab, a line break): DuckDB names the database after its file, and dbt-duckdb's own
 catalog queries put that name in a string literal, so a run failed with "Parser Error: syntax error at or
 near "s"", or with 'Catalog "on" does not exist!' for on;call.duckdb (operator trials). Spaces, `.`, `$`,
-brackets and other punctuation work. A warehouse another process holds (the daily run when the hourly one
+brackets and other punctuation work. So is a name of one of the project's schemas or DuckDB's catalogs
+(marts.duckdb, main.duckdb), and a `#` in a folder of the path (warehouse_file.unopenable_path_problem). A
+warehouse another process holds (the daily run when the hourly one
 starts, a notebook) is waited for, up to ONCALL_WAREHOUSE_WAIT_SECONDS (600 by default), saying so once.
 
 profiles.yml names this module under `plugins:`; dbt-duckdb configures each connection it opens with it.
@@ -27,6 +29,7 @@ profiles.yml names this module under `plugins:`; dbt-duckdb configures each conn
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -107,6 +110,26 @@ def require_quotable_database(conn: duckdb.DuckDBPyConnection) -> None:
         raise DbtRuntimeError(problem)
 
 
+# DuckDB's forms of a memory size (its own error on another was a traceback of some 230 lines: operator trial)
+MEMORY_LIMIT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*", re.IGNORECASE | re.ASCII)
+MEMORY_UNITS = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+SMALLEST_MEMORY_LIMIT = 100e6   # below it a build fails out of memory: a unit mistaken (1KB), not a budget
+
+
+def settings_problem(settings: dict) -> str | None:
+    """Why profiles.yml's DuckDB settings from the environment (DBT_DUCKDB_THREADS, DBT_DUCKDB_MEMORY_LIMIT) cannot
+    run a build, in one line naming the variable, or None."""
+    threads = str(settings.get("threads", "1"))
+    if not re.fullmatch(r"[1-9][0-9]{0,3}", threads.strip(), re.ASCII):
+        return f"DBT_DUCKDB_THREADS: got {threads!r}; expected a whole number of threads from 1 to 9999 (e.g. 2)"
+    memory = str(settings.get("memory_limit", "1GB"))
+    size = MEMORY_LIMIT.fullmatch(memory)
+    if size is None or float(size.group(1)) * MEMORY_UNITS[size.group(2).upper()] < SMALLEST_MEMORY_LIMIT:
+        return (f"DBT_DUCKDB_MEMORY_LIMIT: got {memory!r}; expected a size of 100MB or more with its unit "
+                "(e.g. 3.5GB, 800MB, 4GiB)")
+    return None
+
+
 class Plugin(BasePlugin):
     """Registers the functions on every connection dbt-duckdb opens, on a warehouse whose name can be quoted."""
 
@@ -115,6 +138,9 @@ class Plugin(BasePlugin):
         (operator trial), and a name that cannot be quoted an empty warehouse file left behind. A warehouse
         another process holds (the daily run, when the hourly one starts) is waited for, up to
         ONCALL_WAREHOUSE_WAIT_SECONDS, then refused in one line (it was a traceback)."""
+        problem = settings_problem(getattr(self.creds, "settings", None) or {})
+        if problem:
+            raise DbtRuntimeError(problem)
         path = getattr(self.creds, "path", None)
         if not path or path == ":memory:" or "://" in path or path.startswith("md:"):
             return

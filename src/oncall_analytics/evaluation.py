@@ -354,10 +354,12 @@ def input_notes(windows: SeriesWindows, metrics: pd.DataFrame, grain_minutes: in
     # a writer's jitter (5:00.159 at 5 minutes fills every bucket)
     timed = metrics[metrics.groupby(SERIES_KEY)["observed_at"].transform("size") > 1]
     step_times = timed.sort_values([*SERIES_KEY, "observed_at"]).groupby(SERIES_KEY)["observed_at"]
-    steps = step_times.agg(lambda times: times.diff().median())
+    # with no such series, an empty aggregate keeps the times' dtype, and comparing it was a traceback (operator trial)
+    no_step = pd.Series(dtype="timedelta64[ns]")
+    steps = no_step if timed.empty else step_times.agg(lambda times: times.diff().median())
     # a placeholder date (1970-01-01, 1900-01-01) far from the rest: the detector's grid spans the gap, which at a
     # 1-minute grain took 5.4 GB instead of 0.4 (operator trial)
-    gaps = step_times.agg(lambda times: times.diff().max())
+    gaps = no_step if timed.empty else step_times.agg(lambda times: times.diff().max())
     far = gaps[gaps > pd.Timedelta(days=365)]
     if len(far):
         notes.append(f"{len(far)} series have observations more than a year apart (a placeholder date such as 1970-01-01?): "

@@ -71,6 +71,12 @@ def open_warehouse(warehouse: str, tool: str, marts: tuple[str, ...], read_only:
     return con, 0
 
 
+# names a warehouse's database may not have: DuckDB's own catalogs, and the schemas the project builds (the
+# +schema entries of dbt_project.yml, notify's, DuckDB's; python_checks/test_output_paths checks they agree)
+DUCKDB_CATALOGS = frozenset({"system", "temp", "main", "memory"})
+PROJECT_SCHEMAS = frozenset({"raw", "expected", "staging", "intermediate", "marts", "notify", "information_schema", "pg_catalog"})
+
+
 def unquotable_characters(name: str) -> list[str]:
     """The characters of a database name that dbt-duckdb's catalog queries cannot carry (found by trying each)."""
     return sorted({character for character in name if character in "'\";#" or ord(character) < 32})
@@ -84,7 +90,7 @@ def unquotable_database_problem(name: str) -> str | None:
     kinds = ", ".join(dict.fromkeys("a quote" if character in "'\"" else repr(character) for character in found))
     return (f"The warehouse file's name holds {kinds} ({name!r}, from DBT_DUCKDB_PATH): DuckDB names the database after "
             f"its file, and dbt-duckdb's catalog queries cannot quote it. Rename the file, or use another path "
-            f"(a quote, ';' or '#' in a folder name is fine; spaces, '.', '$' and brackets in the file's name are).")
+            f"(a quote or ';' in a folder name is fine; spaces, '.', '$' and brackets in the file's name are).")
 
 
 def unopenable_path_problem(path: Path) -> str | None:
@@ -93,7 +99,22 @@ def unopenable_path_problem(path: Path) -> str | None:
     warehouse behind, operator trial); None otherwise. Shared by prepare_warehouse and the project's plugin."""
     if path.is_dir():
         return f"{path} is a folder; name the DuckDB file"
-    return unquotable_database_problem(path.name.split(".")[0])   # DuckDB's name for it: up to the first dot
+    if "#" in str(path.parent):   # dbt-duckdb reads the path up to a '#' ("Catalog "a" does not exist!": operator trial)
+        return (f"the folder {path.parent} holds a '#', which dbt-duckdb cannot carry in DBT_DUCKDB_PATH; "
+                "use a folder without one")
+    name = path.name.split(".")[0]   # DuckDB's name for it: up to the first dot
+    return unquotable_database_problem(name) or clashing_database_problem(name)
+
+
+def clashing_database_problem(name: str) -> str | None:
+    """Why a database of this name cannot hold the project, or None: named as one of the project's schemas
+    (`marts.duckdb`), `marts.x` is ambiguous in every query after the build (notify, the report, the README's
+    query); named as one of DuckDB's own catalogs, the build fails (operator trial)."""
+    if name.lower() in DUCKDB_CATALOGS | PROJECT_SCHEMAS:
+        kind = "one of DuckDB's own catalogs" if name.lower() in DUCKDB_CATALOGS else "a schema the project builds"
+        return (f"The warehouse file's name {name!r} (from DBT_DUCKDB_PATH) is {kind}: DuckDB names the database after its "
+                f"file, and {name}.<table> would then be ambiguous. Rename the file (e.g. oncall_{name}.duckdb).")
+    return None
 
 
 def prepare_warehouse(path: Path) -> str | None:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from oncall_analytics.cli_paths import output_file
+from oncall_analytics.cli_paths import json_lines_file
 from oncall_analytics.error_text import first_line
 from oncall_analytics.notify.delivery import RetryPolicy, deliver
 from oncall_analytics.notify.destinations import ConfigError, JsonLinesFile, StandardOutput, Webhook
@@ -44,7 +44,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warehouse", default=os.environ.get("DBT_DUCKDB_PATH", DEFAULT_WAREHOUSE),
                         help="DuckDB file (default: $DBT_DUCKDB_PATH, else %(default)s)")
     parser.add_argument("--stdout", action="store_true", help="print each notification")
-    parser.add_argument("--jsonl", type=output_file, help="append each notification as a JSON line to this file")
+    parser.add_argument("--jsonl", type=json_lines_file, help="append each notification as a JSON line to this file")
     parser.add_argument("--webhook", action="store_true",
                         help="POST Slack-compatible JSON to the URL in the environment variable --webhook-url-env")
     parser.add_argument("--webhook-url-env", default="ONCALL_WEBHOOK_URL", help="default: %(default)s")
