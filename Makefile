@@ -20,6 +20,9 @@ WAREHOUSE_FILE = $${DBT_DUCKDB_PATH/\#\~/$$HOME}
 # A variable's value as given, in single quotes for the shell: make expands $ in a command-line value
 # (DATA='/data/nab$2' was read as /data/nab), so the recipe takes it unexpanded ($(value ...)).
 shell_quoted = '$(subst ','\'',$(value $(1)))'
+# make exports a command-line value to the recipes' environment, expanding it on the way: DATA='$(shell touch x)'
+# ran the command (operator trial). These are read only as $(value ...), so they are not exported.
+unexport DATA EVAL_ARGS NOTIFY_ARGS BENCH_ARGS
 # numpy sets and then deletes these variables on first import; two dbt threads
 # importing it at once in Python models can collide (KeyError). Set it up front.
 export OPENBLAS_MAIN_FREE ?= 1
@@ -46,9 +49,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 # dbt build and docs open the warehouse file: a path they cannot open (a folder, another file, a warehouse in use) is one
 # line here, not dbt-duckdb's traceback (its folder is created, as mkdir -p would)
-PREPARE_WAREHOUSE = $(BIN)/python -m oncall_analytics.warehouse_file prepare "$(WAREHOUSE_FILE)"
+PREPARE_WAREHOUSE = $(BIN)/python -m oncall_analytics.warehouse_file prepare -- "$(WAREHOUSE_FILE)"
 # The query `make build` prints, the README's, quoted for the shell whatever the path holds
-QUERY_HINT = $(BIN)/python -m oncall_analytics.warehouse_file query-hint "$$DBT_DUCKDB_PATH"
+QUERY_HINT = $(BIN)/python -m oncall_analytics.warehouse_file query-hint -- "$$DBT_DUCKDB_PATH"
 
 build: setup
 	@$(PREPARE_WAREHOUSE)
@@ -74,7 +77,7 @@ docs: setup
 # The on-call report (reports/oncall_report.py) from the warehouse; builds it first if missing.
 report: setup
 	@test -f "$(WAREHOUSE_FILE)" || $(MAKE) build
-	$(BIN)/python reports/oncall_report.py --warehouse "$$DBT_DUCKDB_PATH" --out target/oncall_report.html
+	$(BIN)/python reports/oncall_report.py --warehouse="$$DBT_DUCKDB_PATH" --out target/oncall_report.html
 
 # Alert delivery (python -m oncall_analytics notify): new incidents, SLO burn-rate alerts and their
 # resolutions, each once per destination (state in the warehouse). Run it after the build, not during
@@ -82,7 +85,7 @@ report: setup
 #   make notify NOTIFY_ARGS="--webhook --jsonl target/notifications.jsonl"  (webhook URL in $$ONCALL_WEBHOOK_URL)
 NOTIFY_ARGS ?= --stdout
 notify: setup
-	$(BIN)/python -m oncall_analytics notify --warehouse "$$DBT_DUCKDB_PATH" $(value NOTIFY_ARGS)
+	$(BIN)/python -m oncall_analytics notify --warehouse="$$DBT_DUCKDB_PATH" $(value NOTIFY_ARGS)
 
 # The benchmark (bench/README.md): synthetic logs of SIZE requests and invocations
 # as Parquet, the whole project built on them, figures in target/bench/SIZE/report.md.
@@ -97,8 +100,8 @@ bench: setup
 # notebook's rule side by side. EVAL_ARGS e.g. "--grain-minutes 5 --out target/eval.md".
 EVAL_ARGS ?=
 eval-detector: setup
-	@test -n "$$DATA" || { echo "usage: make eval-detector DATA=<folder with metrics.csv.gz and windows.json> [EVAL_ARGS=...]" >&2; exit 2; }
-	$(BIN)/python -m oncall_analytics eval-detector $(call shell_quoted,DATA) $(value EVAL_ARGS)
+	@test -n $(call shell_quoted,DATA) || { echo "usage: make eval-detector DATA=<folder with metrics.csv.gz and windows.json> [EVAL_ARGS=...]" >&2; exit 2; }
+	$(BIN)/python -m oncall_analytics eval-detector $(value EVAL_ARGS) -- $(call shell_quoted,DATA)
 
 # SQL lint (sqlfluff with the dbt templater: .sqlfluff, .sqlfluffignore), Python lint (ruff.toml),
 # then the metadata lint: dbt-score on the parsed project's target/manifest.json with the

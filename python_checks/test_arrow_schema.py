@@ -41,13 +41,15 @@ def test_the_plugin_tells_a_missing_logs_path_from_a_folder_and_a_file(tmp_path,
     the current folder and ~ as the home folder, as DuckDB reads them."""
     (tmp_path / "logs").mkdir()
     (tmp_path / "a file").touch()
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")   # told as a loop, not as a folder one may not enter (operator trial)
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))
     with duckdb.connect() as con:
         register(con)
         kinds = [con.execute(f"select {PATH_KIND}(?)", [path]).fetchone()[0]
-                 for path in ("logs", str(tmp_path / "logs"), "~/logs", "a file", "absent", "a file/logs")]
-    assert kinds == ["folder", "folder", "folder", "file", "missing", "missing"]
+                 for path in ("logs", str(tmp_path / "logs"), "~/logs", "a file", "absent", "a file/logs", "loop1/logs")]
+    assert kinds == ["folder", "folder", "folder", "file", "missing", "missing", "looping"]
 
 
 def test_the_plugin_tells_a_whole_parquet_file_from_one_being_written(tmp_path):

@@ -156,6 +156,12 @@ def test_the_logs_hold_one_service_per_series_and_every_other_log_empty(tmp_path
 def test_a_work_folder_whose_path_would_break_the_sql_is_refused(tmp_path):
     result = _run([str(SAMPLE), "--work-dir", str(tmp_path / "it's")])
     assert result.returncode == 2 and "its path may not hold" in result.stderr and not (tmp_path / "it's").exists()
+    # a '#' (dbt-duckdb cuts the warehouse path there) or a partition-like folder (read as a column) stopped the
+    # build after the logs were written, with dbt's output (operator trial)
+    for folder, said in (("a#b", "holds a '#', which dbt-duckdb cannot carry"), ("service_name=x", "is named like a partition")):
+        result = _run([str(SAMPLE), "--work-dir", str(tmp_path / folder / "w")])
+        assert result.returncode == 2 and said in result.stderr, result.stderr
+        assert not (tmp_path / folder).exists() and "dbt" not in result.stdout
 
 
 @pytest.mark.parametrize("grain", ["120", "7", "0"])

@@ -219,9 +219,21 @@ def test_make_build_stops_in_one_line_on_a_warehouse_path_dbt_cannot_open(tmp_pa
 
 
 def test_make_passes_data_and_args_on_as_given(tmp_path):
-    """make expands `$` in a command-line value: DATA='/data/nab$v2' scored /data/nab2 (operator trial)."""
-    for given in ("/data/nab$v2", "/data/it's $HOME; x"):
+    """make expands `$` in a command-line value: DATA='/data/nab$v2' scored /data/nab2 (operator trial). DATA
+    comes after `--`, so a folder named like an option (-h) is a folder, not the help (operator trial)."""
+    for given in ("/data/nab$v2", "/data/it's $HOME; x", "-h"):
         shown = subprocess.run(["make", "-n", "eval-detector", f"DATA={given}", "EVAL_ARGS=--out '/tmp/a$b.md'"], cwd=PROJECT_DIR,
                                capture_output=True, text=True, check=True).stdout
         command = next(line for line in shown.splitlines() if "eval-detector" in line and "usage" not in line)
-        assert shlex.split(command)[-3:] == [given, "--out", "/tmp/a$b.md"], command
+        assert shlex.split(command)[-4:] == ["--out", "/tmp/a$b.md", "--", given], command
+
+
+def test_make_runs_nothing_a_command_line_value_holds(tmp_path):
+    """make expanded the command-line values it exported to the recipes: DATA='$(shell touch x)' ran it, and so
+    did NOTIFY_ARGS and EVAL_ARGS (operator trial)."""
+    for target, variable in (("eval-detector", "DATA"), ("eval-detector", "EVAL_ARGS"), ("notify", "NOTIFY_ARGS")):
+        marker = tmp_path / variable
+        given = {"DATA": str(tmp_path / "none"), variable: f"$(shell touch {marker})"}
+        subprocess.run(["make", "-s", target, *(f"{name}={value}" for name, value in given.items())], cwd=PROJECT_DIR,
+                       env={**os.environ, "DBT_DUCKDB_PATH": str(tmp_path / "none.duckdb")}, capture_output=True, text=True)
+        assert not marker.exists(), variable

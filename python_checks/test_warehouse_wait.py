@@ -98,7 +98,8 @@ def test_the_wait_is_seconds_or_refused_naming_the_variable():
     assert wait_seconds({}) == wait_seconds({"ONCALL_WAREHOUSE_WAIT_SECONDS": " "}) == DEFAULT_WAIT_SECONDS
     assert wait_seconds({"ONCALL_WAREHOUSE_WAIT_SECONDS": "0"}) == 0
     assert wait_seconds({"ONCALL_WAREHOUSE_WAIT_SECONDS": "90.5"}) == 90.5
-    for given in ("-1", "ten", "inf", "nan", "1e999"):
+    # float() reads 1_0 and Arabic-Indic digits as 10 (operator trial): plain decimal digits only
+    for given in ("-1", "ten", "inf", "nan", "1e999", "1_0", "\u0661\u0660", "0x10"):
         with pytest.raises(ValueError, match=f"ONCALL_WAREHOUSE_WAIT_SECONDS is '{given}': give the seconds"):
             wait_seconds({"ONCALL_WAREHOUSE_WAIT_SECONDS": given})
 

@@ -17,6 +17,7 @@
     {%- set kind = run_query("select oncall_path_kind(" ~ oncall_analytics.sql_literal(logs_path) ~ ")").rows[0][0] -%}
     {%- if kind != 'folder' -%}
         {%- set why = {'missing': 'it does not exist', 'file': 'it is a file',
+                       'looping': 'symbolic links on its way lead to each other',
                        'unreachable': 'a folder on its way may not be entered by this user'}[kind] -%}
         {%- set relative = '' if modules.re.match('^([/~]|[A-Za-z]:)', logs_path)
                            else ' (a relative path, read from the folder dbt is started in)' -%}

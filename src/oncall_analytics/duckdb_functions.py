@@ -8,7 +8,7 @@
 - `oncall_real_path(path VARCHAR) -> VARCHAR`: the file's path with every symbolic link resolved
   (os.path.realpath): the run-start check of linked folders (macro require_no_linked_folders) tells a file
   the log reads through another path from one it would leave unread.
-- `oncall_path_kind(path VARCHAR) -> VARCHAR`: 'folder', 'file', 'missing' or 'unreachable' (path_kind). The
+- `oncall_path_kind(path VARCHAR) -> VARCHAR`: 'folder', 'file', 'missing', 'looping' or 'unreachable' (path_kind). The
   run-start check of logs_path (macro require_logs_path_folder) tells a logs_path that does not exist from a
   folder without Parquet files: DuckDB's glob lists files only, and finds none in both.
 - `oncall_parquet_problem(path VARCHAR) -> VARCHAR`: why the file cannot be a whole Parquet file (empty, cut
@@ -28,6 +28,7 @@ profiles.yml names this module under `plugins:`; dbt-duckdb configures each conn
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -55,15 +56,16 @@ def real_path(path: str) -> str:
 
 
 def path_kind(path: str) -> str:
-    """'folder', 'file' (anything else that exists), 'missing' (nothing there, or a file on the way), or
-    'unreachable' (a folder on the way this user may not enter). A leading ~ is the home folder, as DuckDB
+    """'folder', 'file' (anything else that exists), 'missing' (nothing there, or a file on the way), 'looping'
+    (symbolic links on the way that lead to each other), or 'unreachable' (a folder on the way this user may not
+    enter). A leading ~ is the home folder, as DuckDB
     reads it; a relative path is read from the current folder, as DuckDB reads it."""
     try:
         return "folder" if stat.S_ISDIR(os.stat(os.path.expanduser(path)).st_mode) else "file"
     except (FileNotFoundError, NotADirectoryError):
         return "missing"
-    except OSError:
-        return "unreachable"
+    except OSError as error:   # a loop of symbolic links is no permission problem (operator trial)
+        return "looping" if error.errno == errno.ELOOP else "unreachable"
 
 
 def parquet_problem(path: str) -> str | None:

@@ -45,6 +45,7 @@ import pandas as pd
 from oncall_analytics import evaluation as ev
 from oncall_analytics.cli_paths import new_folder, output_file
 from oncall_analytics.tsg_rerun import PATH_FORBIDDEN, _default_project_dir, _project_dir, _shown
+from oncall_analytics.warehouse_file import unopenable_path_problem
 
 METHODS = ("robust", "notebook")
 # The detector, its incidents, the metrics log's quarantine and everything they read, with the data tests
@@ -222,6 +223,14 @@ def evaluate_folder(folder: Path, project_dir: Path, grain_minutes: int = 60, wo
         work = Path(work or scratch).resolve()
         if PATH_FORBIDDEN.search(str(work)):   # logs_path becomes SQL text in the source's location
             raise EvalError(f"work folder {_shown(str(work))}: its path may not hold {{ }} ' \" \\ * ? [ ] or control characters", 2)
+        # before anything is written or run: the build stopped on these after writing the logs (operator trial)
+        partition = next((part for part in work.parts if "=" in part), None)
+        if partition:   # DuckDB reads a `<column>=<value>` folder on the logs' path as a column of every row
+            raise EvalError(f"work folder {_shown(str(work))}: its folder {_shown(partition)} is named like a partition "
+                            "(`<column>=<value>`), which DuckDB would read as a column of the logs; use another folder", 2)
+        unopenable = unopenable_path_problem(work / f"{methods[0]}.duckdb")   # a '#' in a folder (dbt-duckdb)
+        if unopenable:
+            raise EvalError(f"work folder {_shown(str(work))}: {unopenable}", 2)
         logs = work / "logs"
         services = write_logs(metrics, logs, project_dir)
         times = accepted_times(metrics)

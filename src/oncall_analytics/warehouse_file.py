@@ -167,10 +167,8 @@ def wait_seconds(environ: dict[str, str] | None = None) -> float:
     given = (os.environ if environ is None else environ).get(WAIT_VARIABLE, "").strip()
     if not given:
         return DEFAULT_WAIT_SECONDS
-    try:
-        seconds = float(given)
-    except ValueError:
-        seconds = -1.0
+    # plain decimal digits only: float() also reads 1_0 and other scripts' digits (operator trial)
+    seconds = float(given) if re.fullmatch(r"[0-9]+(\.[0-9]+)?", given, re.ASCII) else -1.0
     if not 0 <= seconds < float("inf"):
         raise ValueError(f"{WAIT_VARIABLE} is {given!r}: give the seconds a dbt command waits for a warehouse "
                          f"another process holds (0 or more; unset, {DEFAULT_WAIT_SECONDS})")
