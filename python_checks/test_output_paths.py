@@ -184,9 +184,10 @@ def test_a_warehouse_named_as_a_schema_or_in_a_folder_with_a_hash_is_refused(tmp
     """marts.duckdb built, then every query of marts.x was ambiguous (notify, the report, the README's query);
     main, temp and system failed in DuckDB; a '#' in a folder failed in dbt-duckdb with 'Catalog "a" does not
     exist!' (operator trial). Refused before anything is created, by the plugin (plain dbt) as by make."""
-    for name, said in (("Marts", "is a schema the project builds"), ("temp", "is one of DuckDB's own catalogs")):
+    for name, said in (("Marts", "is a schema the project builds, so Marts.<table> would be ambiguous"),
+                       ("temp", "is one of DuckDB's own catalogs, which a build cannot write to")):
         problem = unopenable_path_problem(tmp_path / f"{name}.duckdb")
-        assert problem and said in problem and f"{name}.<table> would then be ambiguous" in problem, name
+        assert problem and said in problem and f"Rename the file (e.g. oncall_{name}.duckdb)" in problem, name
     assert unopenable_path_problem(tmp_path / "marts_2024.duckdb") is None
     hashed = tmp_path / "a#b" / "w.duckdb"
     assert "holds a '#', which dbt-duckdb cannot carry" in unopenable_path_problem(hashed)

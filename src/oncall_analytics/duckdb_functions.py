@@ -19,10 +19,11 @@ It also refuses a warehouse file whose name holds a quote (DBT_DUCKDB_PATH="on-c
 or a control character (a tab, a line break): DuckDB names the database after its file, and dbt-duckdb's own
 catalog queries put that name in a string literal, so a run failed with "Parser Error: syntax error at or
 near "s"", or with 'Catalog "on" does not exist!' for on;call.duckdb (operator trials). Spaces, `.`, `$`,
-brackets and other punctuation work. So is a name of one of the project's schemas or DuckDB's catalogs
-(marts.duckdb, main.duckdb), and a `#` in a folder of the path (warehouse_file.unopenable_path_problem). A
-warehouse another process holds (the daily run when the hourly one
-starts, a notebook) is waited for, up to ONCALL_WAREHOUSE_WAIT_SECONDS (600 by default), saying so once.
+brackets and other punctuation work. It refuses too a name of one of the project's schemas or DuckDB's
+catalogs (marts.duckdb, main.duckdb) and a `#` in a folder of the path (warehouse_file.unopenable_path_problem),
+and DuckDB settings from the environment that cannot run a build (settings_problem). A warehouse another
+process holds (the daily run when the hourly one starts, a notebook) is waited for, up to
+ONCALL_WAREHOUSE_WAIT_SECONDS (600 by default), saying so once.
 
 profiles.yml names this module under `plugins:`; dbt-duckdb configures each connection it opens with it.
 """
@@ -58,8 +59,8 @@ def real_path(path: str) -> str:
 def path_kind(path: str) -> str:
     """'folder', 'file' (anything else that exists), 'missing' (nothing there, or a file on the way), 'looping'
     (symbolic links on the way that lead to each other), or 'unreachable' (a folder on the way this user may not
-    enter). A leading ~ is the home folder, as DuckDB
-    reads it; a relative path is read from the current folder, as DuckDB reads it."""
+    enter). A leading ~ is the home folder, as DuckDB reads it; a relative path is read from the current folder,
+    as DuckDB reads it."""
     try:
         return "folder" if stat.S_ISDIR(os.stat(os.path.expanduser(path)).st_mode) else "file"
     except (FileNotFoundError, NotADirectoryError):

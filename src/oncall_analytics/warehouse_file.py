@@ -110,11 +110,14 @@ def clashing_database_problem(name: str) -> str | None:
     """Why a database of this name cannot hold the project, or None: named as one of the project's schemas
     (`marts.duckdb`), `marts.x` is ambiguous in every query after the build (notify, the report, the README's
     query); named as one of DuckDB's own catalogs, the build fails (operator trial)."""
-    if name.lower() in DUCKDB_CATALOGS | PROJECT_SCHEMAS:
-        kind = "one of DuckDB's own catalogs" if name.lower() in DUCKDB_CATALOGS else "a schema the project builds"
-        return (f"The warehouse file's name {name!r} (from DBT_DUCKDB_PATH) is {kind}: DuckDB names the database after its "
-                f"file, and {name}.<table> would then be ambiguous. Rename the file (e.g. oncall_{name}.duckdb).")
-    return None
+    if name.lower() in DUCKDB_CATALOGS:
+        why = "one of DuckDB's own catalogs, which a build cannot write to"
+    elif name.lower() in PROJECT_SCHEMAS:
+        why = f"a schema the project builds, so {name}.<table> would be ambiguous in every query of the warehouse"
+    else:
+        return None
+    return (f"The warehouse file's name {name!r} (from DBT_DUCKDB_PATH) is {why}: DuckDB names the database after its "
+            f"file. Rename the file (e.g. oncall_{name}.duckdb).")
 
 
 def prepare_warehouse(path: Path) -> str | None:
