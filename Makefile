@@ -21,8 +21,9 @@ WAREHOUSE_FILE = $${DBT_DUCKDB_PATH/\#\~/$$HOME}
 # (DATA='/data/nab$2' was read as /data/nab), so the recipe takes it unexpanded ($(value ...)).
 shell_quoted = '$(subst ','\'',$(value $(1)))'
 # make exports a command-line value to the recipes' environment, expanding it on the way: DATA='$(shell touch x)'
-# ran the command (operator trial). These are read only as $(value ...), so they are not exported.
-unexport DATA EVAL_ARGS NOTIFY_ARGS BENCH_ARGS
+# ran the command (operator trial). DATA and the *_ARGS below are read only as $(value ...), so they are not
+# exported (each *_ARGS after its default: an unexport before it counts as a definition, and the default was lost).
+unexport DATA
 # numpy sets and then deletes these variables on first import; two dbt threads
 # importing it at once in Python models can collide (KeyError). Set it up front.
 export OPENBLAS_MAIN_FREE ?= 1
@@ -84,6 +85,7 @@ report: setup
 # it: DuckDB lets one process write the file. NOTIFY_ARGS picks the destinations, e.g.
 #   make notify NOTIFY_ARGS="--webhook --jsonl target/notifications.jsonl"  (webhook URL in $$ONCALL_WEBHOOK_URL)
 NOTIFY_ARGS ?= --stdout
+unexport NOTIFY_ARGS
 notify: setup
 	$(BIN)/python -m oncall_analytics notify --warehouse="$$DBT_DUCKDB_PATH" $(value NOTIFY_ARGS)
 
@@ -92,6 +94,7 @@ notify: setup
 SIZE ?= 100k
 REPEATS ?= 3
 BENCH_ARGS ?=
+unexport BENCH_ARGS
 bench: setup
 	$(BIN)/python bench/run_bench.py --size $(SIZE) --repeats $(REPEATS) $(BENCH_ARGS)
 
@@ -99,6 +102,7 @@ bench: setup
 # the nab_dev format (metrics.csv.gz, windows.json); the detector runs through dbt on it, robust and the
 # notebook's rule side by side. EVAL_ARGS e.g. "--grain-minutes 5 --out target/eval.md".
 EVAL_ARGS ?=
+unexport EVAL_ARGS
 eval-detector: setup
 	@test -n $(call shell_quoted,DATA) || { echo "usage: make eval-detector DATA=<folder with metrics.csv.gz and windows.json> [EVAL_ARGS=...]" >&2; exit 2; }
 	$(BIN)/python -m oncall_analytics eval-detector $(value EVAL_ARGS) -- $(call shell_quoted,DATA)
