@@ -92,16 +92,17 @@ def parquet_problem(path: str) -> str | None:
 
 
 def register(conn: duckdb.DuckDBPyConnection) -> None:
-    """The project's functions on `conn` (idempotent: a connection configured twice keeps one of each)."""
+    """The project's functions on `conn` (idempotent: a connection configured twice keeps one of each). A function
+    that answers NULL (parquet_problem, for a whole file) is registered with DuckDB's special null handling: the
+    default refuses a NULL from a function."""
     text = duckdb.sqltype("VARCHAR")
-    for name, function, returns in ((ARROW_TIME_FIELDS, duration_fields, duckdb.list_type(text)), (REAL_PATH, real_path, text),
-                                   (PATH_KIND, path_kind, text), (PARQUET_PROBLEM, parquet_problem, text)):
+    functions = ((ARROW_TIME_FIELDS, duration_fields, duckdb.list_type(text), "default"), (REAL_PATH, real_path, text, "default"),
+                 (PATH_KIND, path_kind, text, "default"), (PARQUET_PROBLEM, parquet_problem, text, "special"))
+    for name, function, returns, nulls in functions:
         try:
             conn.remove_function(name)
         except (duckdb.InvalidInputException, duckdb.CatalogException):
             pass
-        # parquet_problem answers NULL for a whole file, which DuckDB's default handling refuses from a function
-        nulls = "special" if function is parquet_problem else "default"
         conn.create_function(name, function, [text], returns, null_handling=nulls, side_effects=False)
 
 
